@@ -1,0 +1,81 @@
+"""The one exception hierarchy of dosecalc.
+
+Every error a user can cause or meet is a :class:`DosecalcError`. The command
+line turns these into a one-line message in a single place
+(:func:`dosecalc.cli.main`); library callers catch them like any exception.
+``exit_code`` follows the command-line convention: 2 for bad usage or input,
+1 for other failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DosecalcError(Exception):
+    """Base class: raised for any failure dosecalc can explain to its user."""
+
+    exit_code = 1
+
+
+class InputError(DosecalcError):
+    """Raised when a value typed by the user is missing, malformed or implausible."""
+
+    exit_code = 2
+
+
+class UnitError(InputError):
+    """Raised when a quantity has no unit where one is needed, an unknown unit,
+    or a unit of the wrong dimension (a height in kg)."""
+
+
+class PlausibilityError(InputError):
+    """Raised when a patient value lies outside the adult plausibility range
+    and the user has not overridden the check."""
+
+
+class NotFoundError(InputError):
+    """Raised when a named regimen, policy, drug, phase or cycle does not exist."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem in a data file, located by file, line and field path."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class DataFileError(DosecalcError):
+    """Raised when a regimen, policy, drug reference or case file fails
+    validation. Carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        count = len(self.problems)
+        first = str(self.problems[0]) if self.problems else "invalid data file"
+        if count == 1:
+            return first
+        return f"{first} (and {count - 1} more problem{'s' if count > 2 else ''})"
+
+    def details(self) -> str:
+        """Every problem, one per line."""
+        return "\n".join(str(p) for p in self.problems)
+
+
+class CalculationError(DosecalcError):
+    """Raised when a dose cannot be computed from what was given (for example
+    an AUC dose without serum creatinine)."""
+
+    exit_code = 2

@@ -1,0 +1,321 @@
+"""The engine's data types: regimens, policies, patients and dose lines.
+
+These are plain frozen dataclasses, built by the loaders (``dosecalc.regimen``,
+``dosecalc.policy``) after strict validation, so the engine never meets an
+unchecked value. Quantities are Pint quantities from ``dosecalc.units``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Basis = Literal["bsa", "weight", "flat", "auc"]
+DoseKind = Literal["loading", "maintenance", "standard"]
+
+#: How each basis is written, and the per-unit dose unit it takes.
+BASIS_UNITS: dict[str, str] = {"bsa": "mg/m2", "weight": "mg/kg", "flat": "mg", "auc": "AUC"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation: a label, a trial or a guideline."""
+
+    id: str
+    citation: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class DoseStep:
+    """One dose amount of a drug: per-unit amount with its basis."""
+
+    amount: Any  # pint.Quantity: mg/m2, mg/kg, mg, or mg/mL*min for AUC
+    infusion: Any | None = None  # pint.Quantity of time, or None
+
+    @property
+    def per_unit(self) -> float:
+        """The number in the basis unit (60 for 60 mg/m²)."""
+        return float(self.amount.magnitude)
+
+
+@dataclass(frozen=True)
+class DrugEntry:
+    """A drug as given within a phase: basis, days and dose(s)."""
+
+    drug: str
+    route: str
+    basis: Basis
+    days: tuple[int, ...]
+    standard: DoseStep | None = None
+    loading: DoseStep | None = None
+    maintenance: DoseStep | None = None
+    max_dose_mg: float | None = None
+    cycles: tuple[int, ...] | None = None  # only these cycles of the phase; None = every cycle
+    reload_rule: str | None = None  # name of the policy's re-load rule for this drug
+    sources: tuple[str, ...] = ()
+    line: int | None = None
+
+    @property
+    def has_loading(self) -> bool:
+        return self.loading is not None
+
+
+@dataclass(frozen=True)
+class CycleCount:
+    """How many cycles a phase runs.
+
+    ``fixed``: exactly ``count``; ``minimum``: at least ``count`` (planned as
+    ``count``); ``until_progression``: open-ended; ``until_limit``: until every
+    drug of the phase reaches its course limit.
+    """
+
+    mode: Literal["fixed", "minimum", "until_progression", "until_limit"]
+    count: int | None = None
+
+    @property
+    def open_ended(self) -> bool:
+        return self.mode in ("minimum", "until_progression")
+
+    def describe(self) -> str:
+        if self.mode == "fixed":
+            return f"{self.count} cycle{'s' if self.count != 1 else ''}"
+        if self.mode == "minimum":
+            return f"at least {self.count} cycles"
+        if self.mode == "until_progression":
+            return "until progression or unacceptable toxicity"
+        return "until the course limit is reached"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A run of cycles of one length, with the drugs given in each cycle."""
+
+    id: str
+    name: str
+    cycle_length_days: int
+    cycles: CycleCount
+    drugs: tuple[DrugEntry, ...]
+
+
+@dataclass(frozen=True)
+class CourseLimit:
+    """A drug's total treatment duration across phases (trastuzumab: 52 weeks)."""
+
+    drug: str
+    duration_days: int
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A validated regimen: phases in sequence, course limits and sources."""
+
+    id: str
+    name: str
+    setting: str
+    phases: tuple[Phase, ...]
+    sources: tuple[Source, ...]
+    course_limits: tuple[CourseLimit, ...] = ()
+    aliases: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    path: str | None = None
+
+    def phase(self, phase_id: str) -> Phase:
+        from .errors import NotFoundError
+
+        for phase in self.phases:
+            if phase.id.lower() == phase_id.lower():
+                return phase
+        known = ", ".join(p.id for p in self.phases)
+        raise NotFoundError(f"regimen {self.id} has no phase '{phase_id}' (phases: {known})")
+
+    def drugs(self) -> list[str]:
+        """Every drug of the regimen, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for phase in self.phases:
+            for entry in phase.drugs:
+                seen.setdefault(entry.drug)
+        return list(seen)
+
+    def limit_for(self, drug: str) -> CourseLimit | None:
+        return next((limit for limit in self.course_limits if limit.drug == drug), None)
+
+
+@dataclass(frozen=True)
+class ReloadRule:
+    """When a gap between two doses makes the next dose a loading dose.
+
+    ``late_by``: re-load when a dose is more than ``threshold_days`` later than
+    scheduled (Herceptin EU SmPC 4.2: missed by more than one week).
+    ``interval``: re-load when the interval since the previous dose is at least
+    ``threshold_days`` (Perjeta PI 2.3: six weeks or more).
+    """
+
+    name: str
+    mode: Literal["late_by", "interval"]
+    threshold_days: int
+    source: str
+
+    def describe(self) -> str:
+        if self.mode == "late_by":
+            return f"re-load when a dose is more than {self.threshold_days} days late"
+        return f"re-load when {self.threshold_days} days or more have passed since the previous dose"
+
+    def requires_reload(self, actual_gap_days: int, scheduled_gap_days: int) -> bool:
+        if self.mode == "late_by":
+            return actual_gap_days - scheduled_gap_days > self.threshold_days
+        return actual_gap_days >= self.threshold_days
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How a final dose is rounded.
+
+    ``none``: kept as calculated (printed to 0.1 mg). ``increment``: to the
+    nearest ``increment_mg`` (``small_increment_mg`` below 10 mg).
+    ``vial``: to the nearest multiple of the drug's smallest vial when that is
+    within ``tolerance_pct``, else to the increment. Never past a cap, and
+    never by more than ``tolerance_pct``.
+    """
+
+    method: Literal["none", "increment", "vial"]
+    increment_mg: float = 1.0
+    small_increment_mg: float = 0.1
+    tolerance_pct: float = 5.0
+
+    def describe(self) -> str:
+        from .formatting import format_number
+
+        if self.method == "none":
+            return "no rounding"
+        inc = f"nearest {format_number(self.increment_mg)} mg ({format_number(self.small_increment_mg)} mg below 10 mg)"
+        if self.method == "increment":
+            return f"{inc}, at most {format_number(self.tolerance_pct)}% change"
+        return f"nearest vial multiple within {format_number(self.tolerance_pct)}%, else {inc}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """An institution's named dosing choices, printed with every result."""
+
+    id: str
+    name: str
+    bsa_formula: str
+    bsa_decimals: int | None
+    bsa_cap_m2: float | None
+    dosing_weight: Literal["actual", "ideal", "adjusted"]
+    adjusted_weight_factor: float
+    crcl_weight: Literal["actual", "ideal", "adjusted", "adjusted_if_bmi_25"]
+    minimum_scr_mg_dl: float | None
+    gfr_cap_ml_min: float | None
+    rounding: Rounding
+    weight_change_pct: float
+    reload_rules: dict[str, ReloadRule]
+    anthracycline_limit_mg_m2: float
+    anthracycline_source: str
+    non_working_days: Literal["flag", "next_working_day"]
+    sources: tuple[Source, ...] = ()
+    path: str | None = None
+
+    def summary_lines(self) -> list[str]:
+        """The policy's settings, one readable line each, for printing."""
+        from .formatting import format_number
+
+        cap = f"capped at {format_number(self.bsa_cap_m2)} m²" if self.bsa_cap_m2 else "no cap"
+        decimals = "unrounded" if self.bsa_decimals is None else f"rounded to {self.bsa_decimals} decimals"
+        gfr = f"capped at {format_number(self.gfr_cap_ml_min)} mL/min" if self.gfr_cap_ml_min else "no cap"
+        scr = f"minimum {format_number(self.minimum_scr_mg_dl)} mg/dL" if self.minimum_scr_mg_dl else "no minimum"
+        lines = [
+            f"BSA: {self.bsa_formula}, {decimals}, {cap}",
+            f"dosing weight for mg/kg: {self.dosing_weight} body weight",
+            f"carboplatin GFR: Cockcroft-Gault with {self.crcl_weight.replace('_', ' ')} weight, SCr {scr}, GFR {gfr}",
+            f"rounding: {self.rounding.describe()}",
+            f"recalculate when weight changes by {format_number(self.weight_change_pct)}% or more",
+        ]
+        lines += [f"{drug} re-load: {rule.describe()} ({rule.source})" for drug, rule in sorted(self.reload_rules.items())]
+        lines.append(
+            f"anthracycline lifetime limit: {format_number(self.anthracycline_limit_mg_m2)} mg/m² doxorubicin equivalents ({self.anthracycline_source})"
+        )
+        return lines
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A patient's measurements, in canonical units, as interpreted.
+
+    ``notes`` records every interpretation (a bare number read as cm) and
+    every plausibility override, so the output can say so.
+    """
+
+    height_cm: float
+    weight_kg: float
+    sex: Literal["female", "male"] | None = None
+    age_years: float | None = None
+    scr_mg_dl: float | None = None
+    notes: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DoseLine:
+    """One computed dose with its whole derivation.
+
+    ``calculated_mg`` is per-unit dose x patient metric; ``final_mg`` is after
+    modification, then cap, then rounding (that order, always).
+    """
+
+    phase: str
+    cycle: int | None
+    day: int | None
+    cycles_text: str  # where the dose applies: "1", "2-4", "2 onwards"
+    drug: str
+    route: str
+    kind: DoseKind
+    basis: Basis
+    per_unit: float
+    per_unit_unit: str
+    metric_name: str  # "BSA", "weight", "GFR", ""
+    metric_value: float | None
+    metric_unit: str
+    calculated_mg: float
+    reduction_pct: float
+    modified_mg: float
+    cap_mg: float | None
+    capped: bool
+    final_mg: float
+    rounding_note: str
+    infusion: str | None
+    derivation: tuple[str, ...] = field(default_factory=tuple)
+    reason: str | None = None  # why a dose is a loading dose, when not the first
+
+    @property
+    def difference_pct(self) -> float:
+        """Percent difference of the final dose from the calculated dose."""
+        if self.calculated_mg == 0:
+            return 0.0
+        return (self.final_mg - self.calculated_mg) / self.calculated_mg * 100
+
+
+@dataclass(frozen=True)
+class Administration:
+    """One dose given on one date: the unit of a course calendar.
+
+    ``dose`` is None when no patient was given (the calendar then prints the
+    per-unit dose, e.g. "75 mg/m²").
+    """
+
+    date: dt.date
+    nominal_date: dt.date  # before delays and holiday moves
+    phase: str
+    cycle: int
+    day: int
+    drug: str
+    route: str
+    kind: DoseKind
+    step: DoseStep
+    basis: Basis
+    entry: DrugEntry
+    dose: DoseLine | None = None
+    notes: tuple[str, ...] = ()  # re-load reasons, holiday flags and moves

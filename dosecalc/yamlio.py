@@ -1,0 +1,104 @@
+"""Loading YAML data files safely, with the line of every field.
+
+Only safe loading: no tags that build Python objects. PyYAML's YAML 1.1 rules
+turn ``1:30`` into 90, ``010`` into 8 and ``NO`` into False; this loader keeps
+those as the strings they were written as, so strict validation can refuse
+them instead of reading a wrong number. The libyaml loader is 5-9x faster
+than the pure-Python one, and used when available.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DataFileError, Problem
+
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
+    """Safe loader with YAML 1.2-like scalars: only true/false are booleans,
+    and no sexagesimal or octal integers."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf")
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+)
+
+Lines = dict[tuple[Any, ...], int]
+
+# A regimen is a few kB; anything this large is not one.
+MAX_FILE_CHARS = 1_000_000
+
+
+class _AliasFound(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines, seen: set[int]) -> None:
+    # A node reached twice is an alias. Data files have no use for anchors,
+    # and a chain of aliases (the "billion laughs") would make this walk, and
+    # any consumer, exponential: refuse them.
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in seen:
+            raise _AliasFound(node.start_mark.line + 1)
+        seen.add(id(node))
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, key_node.value)
+            lines[child] = key_node.start_mark.line + 1
+            _index_lines(value_node, child, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*path, index), lines, seen)
+
+
+def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
+    """Parse YAML text; return the data and a map from field path to line.
+
+    Raises DataFileError (with the line) if the text is not valid YAML.
+    """
+    if len(text) > MAX_FILE_CHARS:
+        raise DataFileError([Problem(filename, None, "", f"file is larger than {MAX_FILE_CHARS:,} characters")])
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise DataFileError([Problem(filename, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    lines: Lines = {}
+    try:
+        _index_lines(node, (), lines, set())
+    except _AliasFound as alias:
+        raise DataFileError([Problem(filename, alias.line, "", "YAML anchors and aliases are not allowed in data files")]) from None
+    return data, lines
+
+
+def load_yaml_file(path: Path) -> tuple[Any, Lines]:
+    """Read and parse a YAML file (see :func:`load_yaml_text`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError([Problem(str(path), None, "", f"cannot read file: {exc}")]) from None
+    return load_yaml_text(text, str(path))

@@ -1,0 +1,402 @@
+"""Loading, validating and finding regimen files.
+
+A regimen file is data (format: ``docs/regimen-format.md``). It is validated
+strictly on load: unknown fields, quantities without units or of the wrong
+dimension for their basis, days outside the cycle, a loading dose without a
+maintenance dose, unknown source ids... every problem is collected and
+reported at once with file, line and field path.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import DataFileError, NotFoundError, UnitError
+from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
+from .paths import search_dirs
+from .validation import Checker
+from .yamlio import load_yaml_file
+
+SCHEMA_VERSION = 1
+ENV_VAR = "DOSECALC_REGIMENS"
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_ROUTES = ("IV", "PO", "SC", "IM")
+_SETTINGS = ("adjuvant", "neoadjuvant", "perioperative", "metastatic", "any")
+
+# The dimension each basis's per-unit dose must have, and its canonical unit.
+_BASIS_DIMENSIONS = {
+    "bsa": ("[mass] / [length] ** 2", "mg/m**2"),
+    "flat": ("[mass]", "mg"),
+    "auc": ("[mass] * [time] / [length] ** 3", "mg/mL*min"),
+}
+
+
+def parse_per_unit_dose(text: Any, basis: str) -> Any:
+    """Parse a per-unit dose (``"75 mg/m2"``, ``"4 mg/kg"``, ``"840 mg"``,
+    ``"AUC 6"``) and check it fits ``basis``. Returns a Pint quantity in the
+    basis's canonical unit; raises UnitError with a reason otherwise."""
+    from .units import Q, parse_quantity, registry, split_number
+
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise UnitError(f"{text!r} is not a quantity")
+    raw = str(text).strip()
+    if isinstance(text, (int, float)):
+        raise UnitError(f"'{raw}' has no unit (write it as '{raw} {BASIS_UNITS[basis].replace('AUC', 'mg/mL*min')}')")
+    if basis == "auc" and raw.upper().startswith("AUC"):
+        number, rest = split_number(raw[3:])
+        if rest:
+            raise UnitError(f"'{raw}' is not an AUC (write 'AUC 5' or '5 mg/mL*min')")
+        return Q(number, "mg/mL*min")
+    if basis == "weight":
+        quantity = parse_quantity(raw, dimension="[mass] / [mass]", what="dose")
+        exponents = {}
+        for name, power in quantity.unit_items():
+            unit = registry().Unit(name)
+            if unit.dimensionality == registry().Unit("g").dimensionality:
+                exponents[power] = True
+        if not (exponents.get(1) and exponents.get(-1)):
+            raise UnitError(f"'{raw}' is not a dose per body weight (write it as mg/kg)")
+        return quantity.to("mg/kg")
+    dimension, canonical = _BASIS_DIMENSIONS[basis]
+    try:
+        quantity = parse_quantity(raw, dimension=dimension, what="dose")
+    except UnitError as exc:
+        raise UnitError(f"'{raw}' does not fit basis '{basis}' ({exc})") from None
+    return quantity.to(canonical)
+
+
+def parse_duration_days(text: Any) -> int:
+    """Parse a duration (``"21 days"``, ``"52 weeks"``) into whole days."""
+    from .units import parse_quantity
+
+    if isinstance(text, bool) or not isinstance(text, str):
+        raise UnitError(f"{text!r} is not a duration with a unit (write e.g. '21 days')")
+    days = parse_quantity(text, dimension="[time]", what="duration").to("day").magnitude
+    if abs(days - round(days)) > 1e-9:
+        raise UnitError(f"'{text}' is not a whole number of days")
+    return int(round(days))
+
+
+def _parse_infusion(checker: Checker, value: Any, path: tuple[Any, ...]) -> Any:
+    from .units import parse_quantity
+
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise UnitError(f"{value!r} is not a duration with a unit (write e.g. '90 min')")
+        return parse_quantity(value, dimension="[time]", what="infusion").to("min")
+    except UnitError as exc:
+        checker.problem(path, str(exc))
+        return None
+
+
+class _RegimenReader:
+    """Turns one parsed regimen file into a Regimen, collecting problems."""
+
+    def __init__(self, checker: Checker):
+        self.c = checker
+        self.source_ids: set[str] = set()
+
+    def read(self, data: Any) -> Regimen | None:
+        c = self.c
+        top = c.mapping(
+            data,
+            (),
+            required={"schema_version", "id", "name", "setting", "sources", "phases"},
+            optional={"aliases", "course_limits", "notes"},
+        )
+        if top is None:
+            return None
+        version = top.get("schema_version")
+        if "schema_version" in top and version != SCHEMA_VERSION:
+            c.problem(("schema_version",), f"unsupported schema version {version!r} (this dosecalc reads {SCHEMA_VERSION})")
+        regimen_id = c.text(top.get("id"), ("id",)) if "id" in top else None
+        if regimen_id and not _ID.match(regimen_id):
+            c.problem(("id",), f"'{regimen_id}' must be lower-case letters, digits and hyphens")
+        name = c.text(top.get("name"), ("name",)) if "name" in top else None
+        setting = c.choice(top.get("setting"), ("setting",), _SETTINGS) if "setting" in top else None
+        sources = self._sources(top.get("sources"))
+        aliases = tuple(self._texts(top.get("aliases", []), ("aliases",)))
+        notes = tuple(self._texts(top.get("notes", []), ("notes",)))
+        phases = self._phases(top.get("phases"))
+        limits = self._limits(top.get("course_limits", []), phases)
+        if c.problems:
+            return None
+        return Regimen(
+            id=regimen_id or "",
+            name=name or "",
+            setting=setting or "",
+            phases=tuple(phases),
+            sources=tuple(sources),
+            course_limits=tuple(limits),
+            aliases=aliases,
+            notes=notes,
+            path=c.filename,
+        )
+
+    def _texts(self, value: Any, path: tuple[Any, ...]) -> list[str]:
+        return [t for i, item in enumerate(self.c.sequence(value, path, non_empty=False)) if (t := self.c.text(item, (*path, i)))]
+
+    def _sources(self, value: Any) -> list[Source]:
+        sources = []
+        for i, item in enumerate(self.c.sequence(value, ("sources",))):
+            path = ("sources", i)
+            entry = self.c.mapping(item, path, required={"id", "citation"}, optional={"url"})
+            if entry is None:
+                continue
+            source_id = self.c.text(entry.get("id"), (*path, "id"))
+            citation = self.c.text(entry.get("citation"), (*path, "citation"))
+            url = self.c.text(entry["url"], (*path, "url")) if "url" in entry else None
+            if source_id in self.source_ids:
+                self.c.problem((*path, "id"), f"duplicate source id '{source_id}'")
+            if source_id and citation:
+                self.source_ids.add(source_id)
+                sources.append(Source(source_id, citation, url))
+        return sources
+
+    def _source_refs(self, value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+        refs = self._texts(value, path)
+        for i, ref in enumerate(refs):
+            if ref not in self.source_ids:
+                self.c.problem((*path, i), f"unknown source '{ref}' (declare it under 'sources')")
+        return tuple(refs)
+
+    def _phases(self, value: Any) -> list[Phase]:
+        phases = []
+        seen: set[str] = set()
+        for i, item in enumerate(self.c.sequence(value, ("phases",))):
+            path = ("phases", i)
+            entry = self.c.mapping(item, path, required={"id", "name", "cycle_length", "cycles", "drugs"}, optional=set())
+            if entry is None:
+                continue
+            phase_id = self.c.text(entry.get("id"), (*path, "id"))
+            if phase_id in seen:
+                self.c.problem((*path, "id"), f"duplicate phase id '{phase_id}'")
+            seen.add(phase_id or "")
+            name = self.c.text(entry.get("name"), (*path, "name"))
+            length = None
+            if "cycle_length" in entry:
+                try:
+                    length = parse_duration_days(entry["cycle_length"])
+                    if length < 1:
+                        raise UnitError("a cycle must last at least 1 day")
+                except UnitError as exc:
+                    self.c.problem((*path, "cycle_length"), str(exc))
+            cycles = self._cycle_count(entry.get("cycles"), (*path, "cycles")) if "cycles" in entry else None
+            drugs = [
+                d
+                for j, drug in enumerate(self.c.sequence(entry.get("drugs"), (*path, "drugs")))
+                if (d := self._drug(drug, (*path, "drugs", j), length, cycles))
+            ]
+            if phase_id and name and length and cycles:
+                phases.append(Phase(phase_id, name, length, cycles, tuple(drugs)))
+        return phases
+
+    def _cycle_count(self, value: Any, path: tuple[Any, ...]) -> CycleCount | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            count = self.c.integer(value, path, minimum=1, maximum=1000)
+            return CycleCount("fixed", count) if count else None
+        entry = self.c.mapping(value, path, required=set(), optional={"min", "until"})
+        if entry is None:
+            return None
+        if ("min" in entry) == ("until" in entry):
+            self.c.problem(path, "give either a number, {min: N} or {until: progression | course_limit}")
+            return None
+        if "min" in entry:
+            count = self.c.integer(entry["min"], (*path, "min"), minimum=1, maximum=1000)
+            return CycleCount("minimum", count) if count else None
+        until = self.c.choice(entry["until"], (*path, "until"), ("progression", "course_limit"))
+        if until is None:
+            return None
+        return CycleCount("until_progression" if until == "progression" else "until_limit")
+
+    def _drug(self, value: Any, path: tuple[Any, ...], cycle_length: int | None, cycles: CycleCount | None) -> DrugEntry | None:
+        c = self.c
+        entry = c.mapping(
+            value,
+            path,
+            required={"drug", "route", "basis", "days"},
+            optional={"dose", "loading", "maintenance", "infusion", "max_dose", "cycles", "reload", "sources"},
+        )
+        if entry is None:
+            return None
+        problems_before = len(c.problems)
+        drug = c.text(entry.get("drug"), (*path, "drug"))
+        if drug and drug != drug.lower():
+            c.problem((*path, "drug"), f"drug ids are lower-case INNs ('{drug.lower()}')")
+        route = c.choice(entry.get("route"), (*path, "route"), _ROUTES)
+        basis = c.choice(entry.get("basis"), (*path, "basis"), tuple(BASIS_UNITS))
+        days = []
+        for k, day in enumerate(c.sequence(entry.get("days"), (*path, "days"))):
+            number = c.integer(day, (*path, "days", k), minimum=1)
+            if number is not None and cycle_length is not None and number > cycle_length:
+                c.problem((*path, "days", k), f"day {number} is outside the {cycle_length}-day cycle")
+            elif number is not None:
+                days.append(number)
+        if len(set(days)) != len(days):
+            c.problem((*path, "days"), "a day is listed twice")
+        standard = loading = maintenance = None
+        has_dose, has_loading, has_maintenance = "dose" in entry, "loading" in entry, "maintenance" in entry
+        if has_dose and (has_loading or has_maintenance):
+            c.problem(path, "give either 'dose', or 'loading' with 'maintenance', not both")
+        elif has_loading and not has_maintenance:
+            c.problem((*path, "loading"), "a loading dose needs a 'maintenance' dose to follow it")
+        elif has_maintenance and not has_loading:
+            c.problem((*path, "maintenance"), "a maintenance dose needs the 'loading' dose that precedes it")
+        elif not (has_dose or has_loading):
+            c.problem(path, "missing the dose: give 'dose', or 'loading' and 'maintenance'")
+        infusion = _parse_infusion(c, entry.get("infusion"), (*path, "infusion"))
+        if basis and has_dose:
+            standard = self._step(entry["dose"], (*path, "dose"), basis, infusion, allow_mapping=False)
+        if basis and has_loading:
+            loading = self._step(entry["loading"], (*path, "loading"), basis, None, allow_mapping=True)
+        if basis and has_maintenance:
+            maintenance = self._step(entry["maintenance"], (*path, "maintenance"), basis, None, allow_mapping=True)
+        max_dose = None
+        if "max_dose" in entry:
+            from .units import parse_quantity
+
+            try:
+                if not isinstance(entry["max_dose"], str):
+                    raise UnitError(f"{entry['max_dose']!r} has no unit (write e.g. '2 mg')")
+                max_dose = parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose").to("mg").magnitude
+            except UnitError as exc:
+                c.problem((*path, "max_dose"), str(exc))
+        selected = None
+        if "cycles" in entry:
+            selected = tuple(
+                n for k, item in enumerate(c.sequence(entry["cycles"], (*path, "cycles"))) if (n := c.integer(item, (*path, "cycles", k), minimum=1))
+            )
+            if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
+                c.problem((*path, "cycles"), f"the phase has only {cycles.count} cycles")
+        reload_rule = c.text(entry["reload"], (*path, "reload")) if "reload" in entry else None
+        if reload_rule and not has_loading:
+            c.problem((*path, "reload"), "a re-load rule needs a 'loading' dose to re-load with")
+        sources = self._source_refs(entry.get("sources", []), (*path, "sources"))
+        if len(c.problems) > problems_before:
+            return None
+        return DrugEntry(
+            drug=drug or "",
+            route=route or "",
+            basis=basis,  # type: ignore[arg-type]
+            days=tuple(days),
+            standard=standard,
+            loading=loading,
+            maintenance=maintenance,
+            max_dose_mg=max_dose,
+            cycles=selected,
+            reload_rule=reload_rule,
+            sources=sources,
+            line=c.line(path),
+        )
+
+    def _step(self, value: Any, path: tuple[Any, ...], basis: str, infusion: Any, allow_mapping: bool) -> DoseStep | None:
+        dose_value, dose_path = value, path
+        if allow_mapping and isinstance(value, dict):
+            entry = self.c.mapping(value, path, required={"dose"}, optional={"infusion"})
+            if entry is None:
+                return None
+            dose_value, dose_path = entry.get("dose"), (*path, "dose")
+            infusion = _parse_infusion(self.c, entry.get("infusion"), (*path, "infusion"))
+        try:
+            amount = parse_per_unit_dose(dose_value, basis)
+        except UnitError as exc:
+            message = str(exc)
+            if not message.startswith(f"'{dose_value}'"):
+                message = f"'{dose_value}' is not a quantity: {message}" if "unknown unit" in message else message
+            self.c.problem(dose_path, message)
+            return None
+        if amount.magnitude <= 0:
+            self.c.problem(dose_path, "a dose must be more than zero")
+            return None
+        return DoseStep(amount, infusion)
+
+    def _limits(self, value: Any, phases: list[Phase]) -> list[CourseLimit]:
+        limits = []
+        drugs = {entry.drug for phase in phases for entry in phase.drugs}
+        for i, item in enumerate(self.c.sequence(value, ("course_limits",), non_empty=False)):
+            path = ("course_limits", i)
+            entry = self.c.mapping(item, path, required={"drug", "duration", "source"}, optional=set())
+            if entry is None:
+                continue
+            drug = self.c.text(entry.get("drug"), (*path, "drug"))
+            if drug and phases and drug not in drugs:
+                self.c.problem((*path, "drug"), f"'{drug}' is not a drug of this regimen")
+            try:
+                days = parse_duration_days(entry.get("duration"))
+            except UnitError as exc:
+                self.c.problem((*path, "duration"), str(exc))
+                continue
+            source = self._source_refs([entry.get("source")], (*path, "source"))
+            if drug:
+                limits.append(CourseLimit(drug, days, source[0] if source else None))
+        for i, phase in enumerate(phases):
+            if phase.cycles.mode == "until_limit":
+                unlimited = [e.drug for e in phase.drugs if not any(limit.drug == e.drug for limit in limits)]
+                if unlimited:
+                    self.c.problem(("phases", i, "cycles"), f"runs until the course limit, but {', '.join(unlimited)} has none")
+        return limits
+
+
+def load_regimen_file(path: Path) -> Regimen:
+    """Load and validate one regimen file; raises DataFileError listing every problem."""
+    data, lines = load_yaml_file(path)
+    checker = Checker(str(path), lines)
+    regimen = _RegimenReader(checker).read(data)
+    checker.raise_if_any()
+    assert regimen is not None
+    return regimen
+
+
+def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
+    """Every regimen file in the search folders; a user file shadows a shipped one of the same name."""
+    found: dict[str, Path] = {}
+    for folder in search_dirs("regimens", extra_dirs, ENV_VAR):
+        if not folder.is_dir():
+            if folder.exists() or extra_dirs:
+                raise NotFoundError(f"regimen folder '{folder}' does not exist")
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            found.setdefault(path.name, path)
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+@lru_cache(maxsize=64)
+def _cached_load(path: Path, mtime_ns: int) -> Regimen:
+    return load_regimen_file(path)
+
+
+def load_all(extra_dirs: tuple[str, ...] = ()) -> list[Regimen]:
+    """Load every regimen, raising one DataFileError with all problems of all files."""
+    regimens, problems = [], []
+    for path in regimen_files(extra_dirs):
+        try:
+            regimens.append(_cached_load(path, path.stat().st_mtime_ns))
+        except DataFileError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataFileError(problems)
+    return regimens
+
+
+def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
+    """The regimen whose id, alias or file name is ``name`` (case-insensitive).
+
+    Only the matching file is parsed when the name is a file name or id, so
+    a single dose calculation does not pay for the whole library.
+    """
+    wanted = name.strip().lower()
+    files = regimen_files(extra_dirs)
+    for path in files:
+        if path.stem.lower() == wanted:
+            return _cached_load(path, path.stat().st_mtime_ns)
+    for regimen in load_all(extra_dirs):
+        if wanted == regimen.id or wanted in (a.lower() for a in regimen.aliases):
+            return regimen
+    known = ", ".join(p.stem for p in files)
+    raise NotFoundError(f"no regimen '{name}' (known: {known})")

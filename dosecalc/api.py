@@ -1,0 +1,278 @@
+"""The public Python API: what every command of the CLI calls.
+
+Each function takes plain values (strings with units, numbers, names) and
+returns a report object; the CLI only parses options and prints. Example::
+
+    from dosecalc import api
+    report = api.dose_course("thp", height="165 cm", weight="62 kg")
+    for line in report.lines:
+        print(line.drug, line.kind, line.final_mg)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dosing import DosingContext, compute_dose
+from .errors import InputError, NotFoundError
+from .model import DoseLine, Patient, Policy, Regimen
+from .patient import BsaResult, body_surface_area, make_patient
+from .policy import find_policy
+from .regimen import find_regimen, load_all, regimen_files
+from .schedule import CourseSchedule, CycleRef, expand
+
+#: The date a dose-only expansion is laid on; only intervals matter there.
+_NOMINAL_START = dt.date(2000, 1, 3)
+
+
+@dataclass(frozen=True)
+class BsaReport:
+    """``dosecalc bsa``: a patient's BSA by one formula, or by all of them."""
+
+    patient: Patient
+    results: list[BsaResult]
+    bmi: float
+
+
+def compute_bsa(
+    height: Any,
+    weight: Any,
+    *,
+    sex: str | None = None,
+    formula: str | None = "mosteller",
+    cap_m2: float | None = None,
+    decimals: int | None = None,
+    accept_implausible: bool = False,
+) -> BsaReport:
+    """BSA by ``formula`` (or every formula when ``formula`` is None)."""
+    from .metrics import BSA_FORMULAS, bmi
+
+    patient = make_patient(height, weight, sex=sex, accept_implausible=accept_implausible)
+    names = [formula] if formula else [f for f in BSA_FORMULAS if f != "schlich" or patient.sex]
+    results = [body_surface_area(patient, name, cap_m2, decimals) for name in names]
+    return BsaReport(patient, results, bmi(patient.height_cm, patient.weight_kg))
+
+
+@dataclass
+class DoseReport:
+    """``dosecalc dose``: every distinct dose of a course (or of one cycle)."""
+
+    regimen: Regimen
+    policy: Policy
+    patient: Patient
+    bsa: BsaResult
+    lines: list[DoseLine]
+    scope: str  # "whole course" or "cycle 3 (THP 3)"
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
+    """``["docetaxel=20%"]`` -> ``{"docetaxel": 20.0}``; raises InputError."""
+    reductions: dict[str, float] = {}
+    for item in items:
+        drug, sep, amount = item.partition("=")
+        text = amount.strip().rstrip("%")
+        try:
+            if not sep or not amount.strip().endswith("%"):
+                raise ValueError
+            value = float(text)
+        except ValueError:
+            raise InputError(f"--reduce '{item}': write DRUG=PERCENT, e.g. docetaxel=20%") from None
+        if not 0 < value < 100:
+            raise InputError(f"--reduce '{item}': a reduction is between 0% and 100%")
+        reductions[drug.strip().lower()] = value
+    return reductions
+
+
+def resolve_patient(height: Any, weight: Any, sex: Any = None, age: Any = None, scr: Any = None, accept_implausible: bool = False) -> Patient:
+    """A Patient from typed values (see :func:`dosecalc.patient.make_patient`)."""
+    return make_patient(height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible)
+
+
+def drug_vials(drug: str, policy: Policy) -> tuple[float, ...]:
+    """The drug's vial sizes in mg from the drug reference, when the policy
+    rounds to vials; () otherwise or if the drug has none listed."""
+    if policy.rounding.method != "vial":
+        return ()
+    from .drugs import load_drug_reference
+
+    try:
+        return load_drug_reference().get(drug).vials_mg
+    except NotFoundError:
+        return ()
+
+
+def _compress(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1-3, 5"."""
+    parts: list[str] = []
+    for n in sorted(set(numbers)):
+        if parts and parts[-1][1] == n - 1:
+            parts[-1] = (parts[-1][0], n)
+        else:
+            parts.append((n, n))  # type: ignore[arg-type]
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)  # type: ignore[misc]
+
+
+def dose_course(
+    regimen: str,
+    *,
+    height: Any,
+    weight: Any,
+    sex: Any = None,
+    age: Any = None,
+    scr: Any = None,
+    policy: str | None = None,
+    cycle: int | None = None,
+    phase: str | None = None,
+    reduce: list[str] | tuple[str, ...] = (),
+    regimen_dirs: tuple[str, ...] = (),
+    policy_dirs: tuple[str, ...] = (),
+    accept_implausible: bool = False,
+) -> DoseReport:
+    """Every distinct dose of ``regimen`` for a patient, or the doses of one cycle.
+
+    Without ``cycle``: one line per phase, drug and kind (loading,
+    maintenance, standard) with the cycles it applies to. With ``cycle``
+    (and ``phase``, else the course's Nth cycle overall): that cycle's doses.
+    """
+    reg = find_regimen(regimen, regimen_dirs)
+    pol = find_policy(policy, policy_dirs)
+    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible)
+    reductions = parse_reductions(reduce)
+    unknown = [drug for drug in reductions if drug not in reg.drugs()]
+    if unknown:
+        raise InputError(f"--reduce {', '.join(unknown)}: not a drug of {reg.id} ({', '.join(reg.drugs())})")
+    ctx = DosingContext.build(patient, pol, reductions)
+    if cycle is None:
+        if phase is not None:
+            reg.phase(phase)
+        schedule = expand(reg, pol, _NOMINAL_START)
+        lines = _course_lines(schedule, ctx, phase)
+        scope = "whole course" if phase is None else f"phase {reg.phase(phase).id}"
+    else:
+        schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase)
+        lines = [
+            compute_dose(a.entry, a.step, a.kind, ctx, phase=a.phase, cycle=a.cycle, day=a.day, cycles_text=str(a.cycle), reason="; ".join(a.notes) or None, vials_mg=drug_vials(a.drug, pol))
+            for a in schedule.administrations
+            if (a.phase, a.cycle) == wanted
+        ]
+        scope = f"cycle {cycle}" if phase is None else f"phase {wanted[0]} cycle {cycle}"
+        if phase is None and len(reg.phases) > 1:
+            scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
+    notes = list(patient.notes) + list(patient.overrides)
+    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes)
+
+
+def _schedule_for_cycle(reg: Regimen, pol: Policy, cycle: int, phase: str | None) -> tuple[CourseSchedule, tuple[str, int]]:
+    if phase is None:
+        schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle)
+        found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
+        if not found:
+            raise NotFoundError(f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}")
+        return schedule, found[0]
+    target = reg.phase(phase)
+    overrides = {}
+    if target.cycles.mode == "until_progression" or (target.cycles.mode == "minimum" and cycle > (target.cycles.count or 0)):
+        overrides[target.id] = cycle
+    schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides)
+    if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
+        count = sum(1 for p, *_ in schedule.cycles if p == target.id)
+        raise NotFoundError(f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}")
+    return schedule, (target.id, cycle)
+
+
+def _course_lines(schedule: CourseSchedule, ctx: DosingContext, only_phase: str | None) -> list[DoseLine]:
+    """One dose line per distinct (phase, drug, kind, day), listing its cycles."""
+    groups: dict[tuple[str, str, str, int], list[Any]] = {}
+    for a in schedule.administrations:
+        if only_phase and a.phase.lower() != only_phase.lower():
+            continue
+        groups.setdefault((a.phase, a.drug, a.kind, a.day), []).append(a)
+    last_cycle = {}
+    for p, c, _, _ in schedule.cycles:
+        last_cycle[p] = c
+    lines = []
+    for (phase_id, _drug, _kind, _day), items in groups.items():
+        first = items[0]
+        cycles = [a.cycle for a in items]
+        text = _compress(cycles)
+        phase = schedule.regimen.phase(phase_id)
+        if phase.cycles.open_ended and last_cycle.get(phase_id) in cycles:
+            text = _onwards(cycles) if phase.cycles.mode == "until_progression" else f"{text} or more"
+        lines.append(
+            compute_dose(first.entry, first.step, first.kind, ctx, phase=phase_id, cycle=first.cycle, day=first.day, cycles_text=text, vials_mg=drug_vials(first.drug, ctx.policy))
+        )
+    order = {p.id: i for i, p in enumerate(schedule.regimen.phases)}
+    lines.sort(key=lambda line: (order[line.phase], line.cycle or 0, schedule.regimen.drugs().index(line.drug)))
+    return lines
+
+
+def _onwards(cycles: list[int]) -> str:
+    """Cycles of an open-ended phase that reach its last shown cycle:
+    [2, 3, 4, 5, 6] -> "2 onwards"; [1, 3, 5] -> "1, 3, 5 onwards"."""
+    ordered = sorted(set(cycles))
+    if ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]} onwards"
+    return f"{_compress(ordered)} onwards"
+
+
+@dataclass(frozen=True)
+class RegimenSummary:
+    """One row of ``dosecalc regimens list``."""
+
+    id: str
+    name: str
+    setting: str
+    phases: str
+    path: str
+
+
+def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
+    """Every regimen of the library (validated)."""
+    return [
+        RegimenSummary(r.id, r.name, r.setting, " → ".join(f"{p.id} ({p.cycles.describe()}, every {p.cycle_length_days} days)" for p in r.phases), r.path or "")
+        for r in load_all(regimen_dirs)
+    ]
+
+
+def show_regimen(name: str, regimen_dirs: tuple[str, ...] = ()) -> Regimen:
+    """One regimen, validated."""
+    return find_regimen(name, regimen_dirs)
+
+
+def validate_regimens(paths: tuple[str, ...] = (), regimen_dirs: tuple[str, ...] = ()) -> list[str]:
+    """Validate the given files (or the whole library); returns the files
+    checked, or raises DataFileError listing every problem of every file."""
+    from pathlib import Path
+
+    from .errors import DataFileError
+    from .regimen import load_regimen_file
+
+    files = [Path(p) for p in paths] if paths else regimen_files(regimen_dirs)
+    problems = []
+    for path in files:
+        if not path.is_file():
+            raise NotFoundError(f"no file '{path}'")
+        try:
+            load_regimen_file(path)
+        except DataFileError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataFileError(problems)
+    return [str(f) for f in files]
+
+
+__all__ = [
+    "BsaReport",
+    "CycleRef",
+    "DoseReport",
+    "RegimenSummary",
+    "compute_bsa",
+    "dose_course",
+    "list_regimens",
+    "parse_reductions",
+    "show_regimen",
+    "validate_regimens",
+]

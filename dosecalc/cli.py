@@ -1,0 +1,196 @@
+"""The ``dosecalc`` command: a thin adapter over :mod:`dosecalc.api`.
+
+Only Click is imported at module load, so ``--help`` and shell completion
+stay fast; each command imports the engine when it runs. Errors are turned
+into one-line messages in one place, :func:`main`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+import click
+
+from .errors import DosecalcError
+
+FORMATS = ("table", "json", "csv")
+
+
+@dataclass
+class Settings:
+    """Options of the command group, passed to every command."""
+
+    regimen_dirs: tuple[str, ...]
+    policy_dirs: tuple[str, ...]
+
+
+def _out(text: str) -> None:
+    click.echo(text)
+
+
+def format_option(*extra: str):  # type: ignore[no-untyped-def]
+    return click.option("--format", "fmt", type=click.Choice(FORMATS + extra), default="table", show_default=True, help="Output format.")
+
+
+def patient_options(function):  # type: ignore[no-untyped-def]
+    """--height, --weight, --sex, --age, --scr and --accept-implausible."""
+    options = [
+        click.option("--height", required=True, help="Height with unit: '165 cm', '65 in', '5 ft 5 in' (a bare number is cm)."),
+        click.option("--weight", required=True, help="Weight with unit: '62 kg', '136.7 lb' (a bare number is kg)."),
+        click.option("--sex", help="female or male (Schlich BSA, ideal weight, Cockcroft-Gault)."),
+        click.option("--age", help="Age in years (Cockcroft-Gault)."),
+        click.option("--scr", help="Serum creatinine with unit: '0.8 mg/dL' or '71 umol/L'."),
+        click.option("--accept-implausible", is_flag=True, help="Accept values outside the adult ranges; the output says so."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="dosecalc")
+@click.option("--regimens", "regimen_dirs", multiple=True, metavar="DIR", help="Extra folder of regimen files (also DOSECALC_REGIMENS).")
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra folder of policy files (also DOSECALC_POLICIES).")
+@click.pass_context
+def cli(ctx: click.Context, regimen_dirs: tuple[str, ...], policy_dirs: tuple[str, ...]) -> None:
+    """Chemotherapy doses, cycle calendars and regimen checks.
+
+    Every dose shows how it was derived, and every output names the policy
+    (BSA formula, rounding, caps, re-load rules) that produced it.
+    """
+    ctx.obj = Settings(regimen_dirs, policy_dirs)
+
+
+@cli.command()
+@patient_options
+@click.option("--formula", default="mosteller", show_default=True, help="BSA formula, or 'all' to compare every formula.")
+@click.option("--cap", type=float, help="Cap the BSA at this many m².")
+@click.option("--decimals", type=click.IntRange(0, 4), help="Round the BSA to this many decimals.")
+@format_option()
+def bsa(height: str, weight: str, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, formula: str, cap: float | None, decimals: int | None, fmt: str) -> None:
+    """Body surface area of a patient.
+
+    \b
+    Examples:
+      dosecalc bsa --height '165 cm' --weight '62 kg'
+      dosecalc bsa --height '5 ft 5 in' --weight '136.7 lb' --sex female --formula all
+    """
+    from . import api, render
+
+    report = api.compute_bsa(height, weight, sex=sex, formula=None if formula == "all" else formula, cap_m2=cap, decimals=decimals, accept_implausible=accept_implausible)
+    _out(render.bsa_output(report, fmt))
+
+
+@cli.command()
+@click.argument("regimen")
+@patient_options
+@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@click.option("--cycle", type=click.IntRange(min=1), help="Doses of this cycle only (of --phase, else the course's Nth cycle).")
+@click.option("--phase", help="Limit to this phase (e.g. TH).")
+@click.option("--reduce", multiple=True, metavar="DRUG=PCT", help="Dose reduction, e.g. docetaxel=20% (repeatable).")
+@click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
+@format_option()
+@click.pass_obj
+def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycle: int | None, phase: str | None, reduce: tuple[str, ...], explain: bool, fmt: str) -> None:
+    """Every dose of a regimen for a patient.
+
+    \b
+    Examples:
+      dosecalc dose thp --height '165 cm' --weight '62 kg'
+      dosecalc dose ac-th --height 165 --weight 62 --phase TH --cycle 1 --explain
+      dosecalc dose thp --height 165 --weight 62 --reduce docetaxel=20% --format json
+    """
+    from . import api, render
+
+    report = api.dose_course(regimen, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycle=cycle, phase=phase, reduce=reduce, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible)
+    _out(render.dose_output(report, fmt, explain))
+
+
+@cli.group()
+def regimens() -> None:
+    """List, show and validate regimen files."""
+
+
+@regimens.command("list")
+@format_option()
+@click.pass_obj
+def regimens_list(settings: Settings, fmt: str) -> None:
+    """List the regimens of the library.
+
+    \b
+    Example:
+      dosecalc regimens list --format json
+    """
+    from . import api, render
+
+    _out(render.regimen_list_output(api.list_regimens(settings.regimen_dirs), fmt))
+
+
+@regimens.command("show")
+@click.argument("regimen")
+@format_option()
+@click.pass_obj
+def regimens_show(settings: Settings, regimen: str, fmt: str) -> None:
+    """Show one regimen: phases, doses, days, limits and sources.
+
+    \b
+    Example:
+      dosecalc regimens show thp
+    """
+    from . import api, render
+
+    _out(render.regimen_show_output(api.show_regimen(regimen, settings.regimen_dirs), fmt))
+
+
+@regimens.command("validate")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.pass_obj
+def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
+    """Validate regimen files (default: the whole library), reporting every problem.
+
+    \b
+    Examples:
+      dosecalc regimens validate
+      dosecalc regimens validate my-regimens/folfox.yaml
+    """
+    from . import api
+
+    checked = api.validate_regimens(files, settings.regimen_dirs)
+    _out(f"{len(checked)} regimen file{'s' if len(checked) != 1 else ''} valid")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; the one place errors become messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="dosecalc", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except DosecalcError as exc:
+        from .errors import DataFileError
+
+        text = exc.details() if isinstance(exc, DataFileError) else str(exc)
+        click.echo(f"Error: {text}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: never a traceback
+        if os.environ.get("DOSECALC_DEBUG"):
+            raise
+        click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
+        return 1
+    return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

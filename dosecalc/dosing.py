@@ -1,0 +1,163 @@
+"""Computing one dose, with its derivation: basis x metric, then modification,
+then cap, then rounding (always in that order, so a reduction is never
+undone by rounding and rounding never goes past a cap)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import metrics
+from .errors import CalculationError
+from .formatting import format_amount, format_number, format_percent, round_half_up
+from .model import BASIS_UNITS, DoseKind, DoseLine, DoseStep, DrugEntry, Patient, Policy, Rounding
+from .patient import BsaResult, dosing_weight, policy_bsa
+
+
+@dataclass(frozen=True)
+class DosingContext:
+    """What every dose of one patient under one policy shares: computed once."""
+
+    patient: Patient
+    policy: Policy
+    bsa: BsaResult
+    reductions: dict[str, float]  # drug -> percent reduction
+
+    @classmethod
+    def build(cls, patient: Patient, policy: Policy, reductions: dict[str, float] | None = None) -> DosingContext:
+        return cls(patient, policy, policy_bsa(patient, policy), dict(reductions or {}))
+
+
+def _metric(entry: DrugEntry, step: DoseStep, ctx: DosingContext) -> tuple[float, str, float | None, str, list[str]]:
+    """Calculated dose in mg, with the metric used and the derivation lines."""
+    from .units import Q
+
+    patient, policy = ctx.patient, ctx.policy
+    per_unit = format_amount(step.per_unit, BASIS_UNITS[entry.basis], 4)
+    if entry.basis == "bsa":
+        mg = (step.amount * Q(ctx.bsa.value_m2, "m**2")).to("mg").magnitude
+        return mg, "BSA", ctx.bsa.value_m2, "m2", [
+            ctx.bsa.derivation(patient),
+            f"{per_unit} × {format_number(ctx.bsa.value_m2, 4)} m² = {format_number(mg, 2)} mg",
+        ]
+    if entry.basis == "weight":
+        weight, how = dosing_weight(patient, policy.dosing_weight, policy.adjusted_weight_factor)
+        mg = (step.amount * Q(weight, "kg")).to("mg").magnitude
+        return mg, "weight", weight, "kg", [f"dosing weight: {how} (policy: {policy.dosing_weight})", f"{per_unit} × {format_number(weight, 2)} kg = {format_number(mg, 2)} mg"]
+    if entry.basis == "flat":
+        mg = step.amount.to("mg").magnitude
+        return mg, "", None, "", ["flat dose, independent of body size"]
+    return _carboplatin(step, ctx)
+
+
+def _carboplatin(step: DoseStep, ctx: DosingContext) -> tuple[float, str, float | None, str, list[str]]:
+    from .units import Q
+
+    patient, policy = ctx.patient, ctx.policy
+    missing = [name for name, value in (("--sex", patient.sex), ("--age", patient.age_years), ("--scr", patient.scr_mg_dl)) if value is None]
+    if missing:
+        raise CalculationError(f"an AUC (carboplatin) dose needs {', '.join(missing)} for Cockcroft-Gault")
+    lines = []
+    scr = patient.scr_mg_dl or 0.0
+    if policy.minimum_scr_mg_dl and scr < policy.minimum_scr_mg_dl:
+        lines.append(f"SCr {format_number(scr, 2)} mg/dL raised to the policy minimum {format_number(policy.minimum_scr_mg_dl, 2)} mg/dL")
+        scr = policy.minimum_scr_mg_dl
+    weight, how = dosing_weight(patient, policy.crcl_weight, policy.adjusted_weight_factor)
+    crcl = metrics.cockcroft_gault(patient.age_years or 0, weight, scr, patient.sex or "")
+    lines.append(
+        f"CrCl (Cockcroft-Gault) = (140 − {format_number(patient.age_years or 0)}) × {format_number(weight, 1)} kg / (72 × {format_number(scr, 2)})"
+        f"{' × 0.85' if patient.sex == 'female' else ''} = {format_number(crcl, 1)} mL/min; {how}"
+    )
+    gfr = crcl
+    if policy.gfr_cap_ml_min is not None and crcl > policy.gfr_cap_ml_min:
+        gfr = policy.gfr_cap_ml_min
+        lines.append(f"GFR capped at {format_number(gfr)} mL/min by policy (FDA/NCCN)")
+    mg = (step.amount * (Q(gfr, "mL/min") + Q(25, "mL/min"))).to("mg").magnitude
+    lines.append(f"Calvert: AUC {format_number(step.per_unit)} × ({format_number(gfr, 1)} + 25) = {format_number(mg, 2)} mg")
+    return mg, "GFR", gfr, "mL/min", lines
+
+
+def round_dose(mg: float, rounding: Rounding, cap_mg: float | None, vials_mg: tuple[float, ...] = ()) -> tuple[float, str]:
+    """Round a dose by the policy; returns the final dose and what was done.
+
+    Never rounds past ``cap_mg`` and never changes the dose by more than the
+    policy's tolerance (the dose is then kept as it is, and the note says why).
+    """
+    if rounding.method == "none" or mg <= 0:
+        return mg, "not rounded (policy)"
+    tolerance = rounding.tolerance_pct
+
+    def change(value: float) -> float:
+        return abs(value - mg) / mg * 100
+
+    if rounding.method == "vial" and vials_mg:
+        vial = min(vials_mg)
+        count = int(round_half_up(mg / vial, 0))
+        candidate = count * vial
+        if count > 0 and change(candidate) <= tolerance and (cap_mg is None or candidate <= cap_mg):
+            return candidate, f"rounded to {count} × {format_number(vial)} mg vials ({format_percent((candidate - mg) / mg * 100)}, within {format_number(tolerance)}%)"
+    increment = rounding.small_increment_mg if mg < 10 else rounding.increment_mg
+    steps = mg / increment
+    candidate = float(round_half_up(steps, 0)) * increment
+    if cap_mg is not None and candidate > cap_mg:
+        candidate = math.floor(cap_mg / increment + 1e-9) * increment
+    candidate = float(round_half_up(candidate, 4))
+    if change(candidate) > tolerance:
+        return mg, f"not rounded: the nearest {format_number(increment)} mg would change the dose by more than {format_number(tolerance)}%"
+    if abs(candidate - mg) < 1e-9:
+        return candidate, f"no rounding needed (nearest {format_number(increment)} mg)"
+    return candidate, f"rounded to the nearest {format_number(increment)} mg"
+
+
+def compute_dose(
+    entry: DrugEntry,
+    step: DoseStep,
+    kind: DoseKind,
+    ctx: DosingContext,
+    *,
+    phase: str,
+    cycle: int | None,
+    day: int | None,
+    cycles_text: str = "",
+    reason: str | None = None,
+    vials_mg: tuple[float, ...] = (),
+) -> DoseLine:
+    """One dose line for ``entry`` at ``step``, with its full derivation."""
+    calculated, metric_name, metric_value, metric_unit, lines = _metric(entry, step, ctx)
+    reduction = ctx.reductions.get(entry.drug, 0.0)
+    modified = calculated * (1 - reduction / 100)
+    if reduction:
+        lines.append(f"reduced by {format_number(reduction)}%: {format_number(calculated, 2)} mg → {format_number(modified, 2)} mg")
+    cap = entry.max_dose_mg
+    capped = cap is not None and modified > cap
+    after_cap = min(modified, cap) if cap is not None else modified
+    if capped:
+        lines.append(f"capped at the regimen's maximum of {format_amount(cap or 0, 'mg')} per dose")
+    final, rounding_note = round_dose(after_cap, ctx.policy.rounding, cap, vials_mg)
+    lines.append(f"{rounding_note}: {format_amount(final, 'mg')}")
+    infusion = step.infusion
+    return DoseLine(
+        phase=phase,
+        cycle=cycle,
+        day=day,
+        cycles_text=cycles_text,
+        drug=entry.drug,
+        route=entry.route,
+        kind=kind,
+        basis=entry.basis,
+        per_unit=step.per_unit,
+        per_unit_unit=BASIS_UNITS[entry.basis],
+        metric_name=metric_name,
+        metric_value=metric_value,
+        metric_unit=metric_unit,
+        calculated_mg=calculated,
+        reduction_pct=reduction,
+        modified_mg=modified,
+        cap_mg=cap,
+        capped=capped,
+        final_mg=final,
+        rounding_note=rounding_note,
+        infusion=f"{format_number(infusion.magnitude)} min" if infusion is not None else None,
+        derivation=tuple(lines),
+        reason=reason,
+    )

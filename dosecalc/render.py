@@ -1,0 +1,292 @@
+"""Turning reports into text: tables for people, JSON and CSV for programs.
+
+Every dose printed here goes through ``dosecalc.formatting`` (ISMP rules).
+The JSON field names are a contract other tools read: change them only
+with care (see docs/json.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .formatting import UNIT_LABELS, format_amount, format_number, format_percent
+
+FORMATS = ("table", "json", "csv")
+
+
+def _table(rows: list[list[Any]], headers: list[str]) -> str:
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "; ".join(v) if isinstance(v, (list, tuple)) else v for k, v in row.items()})
+    return out.getvalue().rstrip("\n")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _r(value: float | None, decimals: int = 2) -> float | None:
+    """A number for JSON: rounded half-up, as printed, never a float artefact."""
+    if value is None:
+        return None
+    return float(format_number(value, decimals).replace(",", ""))
+
+
+# -- bsa -----------------------------------------------------------------------
+
+
+def bsa_output(report: Any, fmt: str) -> str:
+    p = report.patient
+    rows = [
+        {
+            "formula": r.formula,
+            "bsa_m2": _r(r.value_m2, 4),
+            "raw_bsa_m2": _r(r.raw_m2, 4),
+            "capped": r.capped,
+            "expression": r.expression,
+        }
+        for r in report.results
+    ]
+    if fmt == "json":
+        data: dict[str, Any] = {
+            "height_cm": _r(p.height_cm, 2),
+            "weight_kg": _r(p.weight_kg, 2),
+            "bmi_kg_m2": _r(report.bmi, 1),
+            "notes": list(p.notes) + list(p.overrides),
+        }
+        if len(rows) == 1:
+            data.update(rows[0])
+        else:
+            data["results"] = rows
+        return to_json(data)
+    if fmt == "csv":
+        return _csv(rows)
+    head = f"height {format_number(p.height_cm)} cm, weight {format_number(p.weight_kg)} kg, BMI {format_number(report.bmi, 1)} kg/m²"
+    lines = [head] + [f"  note: {n}" for n in (*p.notes, *p.overrides)]
+    table = _table(
+        [[r.formula, format_amount(r.value_m2, "m2", 2), format_number(r.raw_m2, 4) + (" (capped)" if r.capped else ""), r.expression] for r in report.results],
+        ["formula", "BSA", "unrounded m²", "expression"],
+    )
+    return "\n".join(lines) + "\n\n" + table
+
+
+# -- dose ----------------------------------------------------------------------
+
+
+def _dose_json(line: Any) -> dict[str, Any]:
+    return {
+        "phase": line.phase,
+        "cycle": line.cycle,
+        "cycles": line.cycles_text,
+        "day": line.day,
+        "drug": line.drug,
+        "route": line.route,
+        "kind": line.kind,
+        "basis": line.basis,
+        "dose_per_unit": _r(line.per_unit, 4),
+        "dose_unit": UNIT_LABELS[line.per_unit_unit],
+        "metric": line.metric_name or None,
+        "metric_value": _r(line.metric_value, 4),
+        "calculated_mg": _r(line.calculated_mg, 2),
+        "reduction_pct": _r(line.reduction_pct, 1),
+        "cap_mg": _r(line.cap_mg, 2),
+        "capped": line.capped,
+        "dose_mg": _r(line.final_mg, 2),
+        "difference_pct": _r(line.difference_pct, 1),
+        "rounding": line.rounding_note,
+        "infusion": line.infusion,
+        "reason": line.reason,
+        "derivation": list(line.derivation),
+    }
+
+
+def _metric_text(line: Any) -> str:
+    if line.metric_name == "BSA":
+        return f"BSA {format_number(line.metric_value, 4)} m²"
+    if line.metric_name == "weight":
+        return f"{format_number(line.metric_value, 2)} kg"
+    if line.metric_name == "GFR":
+        return f"GFR {format_number(line.metric_value, 1)} mL/min"
+    return "flat"
+
+
+def _policy_json(policy: Any) -> dict[str, Any]:
+    return {"id": policy.id, "name": policy.name, "settings": policy.summary_lines()}
+
+
+def _regimen_json(regimen: Any) -> dict[str, Any]:
+    return {
+        "id": regimen.id,
+        "name": regimen.name,
+        "sources": [{"id": s.id, "citation": s.citation, "url": s.url} for s in regimen.sources],
+    }
+
+
+def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
+    return {
+        "height_cm": _r(patient.height_cm, 2),
+        "weight_kg": _r(patient.weight_kg, 2),
+        "sex": patient.sex,
+        "age_years": patient.age_years,
+        "scr_mg_dl": _r(patient.scr_mg_dl, 2),
+        "bsa_m2": _r(bsa.value_m2, 4),
+        "bsa_formula": bsa.formula,
+        "notes": list(patient.notes) + list(patient.overrides),
+    }
+
+
+def patient_lines(patient: Any, bsa: Any) -> list[str]:
+    parts = [f"height {format_number(patient.height_cm)} cm", f"weight {format_number(patient.weight_kg)} kg"]
+    if patient.sex:
+        parts.append(patient.sex)
+    if patient.age_years is not None:
+        parts.append(f"{format_number(patient.age_years)} years")
+    if patient.scr_mg_dl is not None:
+        parts.append(f"SCr {format_number(patient.scr_mg_dl, 2)} mg/dL")
+    bsa_text = f"BSA {format_number(bsa.value_m2, 4)} m² ({bsa.formula}"
+    bsa_text += ", capped)" if bsa.capped else ")"
+    lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]
+    lines += [f"  note: {n}" for n in patient.notes]
+    lines += [f"  OVERRIDE: {n}" for n in patient.overrides]
+    return lines
+
+
+def policy_lines(policy: Any) -> list[str]:
+    return [f"Policy: {policy.id} ({policy.name})"] + [f"  {line}" for line in policy.summary_lines()]
+
+
+def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
+    if fmt == "json":
+        return to_json(
+            {
+                "regimen": _regimen_json(report.regimen),
+                "policy": _policy_json(report.policy),
+                "patient": patient_json(report.patient, report.bsa),
+                "scope": report.scope,
+                "doses": [_dose_json(line) for line in report.lines],
+            }
+        )
+    if fmt == "csv":
+        return _csv([{k: v for k, v in _dose_json(line).items() if k != "derivation"} for line in report.lines])
+    rows = []
+    for line in report.lines:
+        note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
+        if line.capped:
+            note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
+        if line.reduction_pct:
+            note = f"reduced {format_number(line.reduction_pct)}%; {note}"
+        rows.append(
+            [
+                line.phase,
+                line.cycles_text,
+                line.drug,
+                line.kind,
+                format_amount(line.per_unit, line.per_unit_unit, 4),
+                _metric_text(line),
+                format_amount(line.calculated_mg, "mg"),
+                format_amount(line.final_mg, "mg"),
+                format_percent(line.difference_pct),
+                line.infusion or "",
+                note.strip("; "),
+            ]
+        )
+    out = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Scope: {report.scope}"]
+    out += patient_lines(report.patient, report.bsa)
+    out.append("")
+    out.append(_table(rows, ["phase", "cycles", "drug", "kind", "dose", "basis", "calculated", "final", "diff", "infusion", "note"]))
+    if explain:
+        out.append("")
+        for line in report.lines:
+            out.append(f"{line.drug}, {line.phase} cycle {line.cycles_text} ({line.kind}):")
+            out += [f"  {step}" for step in line.derivation]
+            if line.reason:
+                out.append(f"  {line.reason}")
+    out.append("")
+    out += policy_lines(report.policy)
+    out.append("Sources: " + "; ".join(f"[{s.id}] {s.citation}" for s in report.regimen.sources))
+    return "\n".join(out)
+
+
+# -- regimens ------------------------------------------------------------------
+
+
+def regimen_list_output(summaries: list[Any], fmt: str) -> str:
+    rows = [{"id": s.id, "name": s.name, "setting": s.setting, "phases": s.phases} for s in summaries]
+    if fmt == "json":
+        return to_json(rows)
+    if fmt == "csv":
+        return _csv(rows)
+    return _table([[r["id"], r["name"], r["setting"]] for r in rows], ["id", "name", "setting"])
+
+
+def regimen_show_output(regimen: Any, fmt: str) -> str:
+    from .model import BASIS_UNITS
+
+    def dose_text(entry: Any) -> str:
+        unit = BASIS_UNITS[entry.basis]
+        if entry.standard:
+            return format_amount(entry.standard.per_unit, unit, 4)
+        return f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"
+
+    phases = []
+    for phase in regimen.phases:
+        drugs = [
+            {
+                "drug": e.drug,
+                "route": e.route,
+                "basis": e.basis,
+                "dose": dose_text(e),
+                "days": list(e.days),
+                "cycles": list(e.cycles) if e.cycles else None,
+                "max_dose_mg": e.max_dose_mg,
+                "reload_rule": e.reload_rule,
+                "sources": list(e.sources),
+            }
+            for e in phase.drugs
+        ]
+        phases.append({"id": phase.id, "name": phase.name, "cycle_length_days": phase.cycle_length_days, "cycles": phase.cycles.describe(), "drugs": drugs})
+    data = _regimen_json(regimen) | {
+        "setting": regimen.setting,
+        "aliases": list(regimen.aliases),
+        "phases": phases,
+        "course_limits": [{"drug": c.drug, "duration_days": c.duration_days, "source": c.source} for c in regimen.course_limits],
+        "notes": list(regimen.notes),
+        "file": regimen.path,
+    }
+    if fmt == "json":
+        return to_json(data)
+    if fmt == "csv":
+        return _csv([{"phase": p["id"], **{k: v for k, v in d.items()}} for p in phases for d in p["drugs"]])
+    out = [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}"]
+    if regimen.aliases:
+        out.append(f"also known as: {', '.join(regimen.aliases)}")
+    for p in phases:
+        out.append("")
+        out.append(f"Phase {p['id']}: {p['name']}, every {p['cycle_length_days']} days, {p['cycles']}")
+        out.append(
+            _table(
+                [[d["drug"], d["route"], d["dose"], ", ".join(map(str, d["days"])), ", ".join(d["sources"])] for d in p["drugs"]],
+                ["drug", "route", "dose", "days", "sources"],
+            )
+        )
+    for limit in regimen.course_limits:
+        out.append(f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]")
+    if regimen.notes:
+        out.append("\nNotes:")
+        out += [f"  - {n}" for n in regimen.notes]
+    out.append("\nSources:")
+    out += [f"  [{s.id}] {s.citation}" + (f" <{s.url}>" if s.url else "") for s in regimen.sources]
+    return "\n".join(out)

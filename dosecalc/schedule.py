@@ -1,0 +1,229 @@
+"""Expanding a regimen into its dated administrations.
+
+Phases follow each other, each on its own cycle length. A drug that appears
+in several phases (trastuzumab in TH, then H) is one course: its first
+administration is a loading dose, later ones are maintenance doses unless
+the gap since the previous dose triggers the policy's re-load rule, and a
+course limit (52 weeks of trastuzumab) stops it across phases.
+
+Delays shift a cycle and everything after it. Dates are plain
+``datetime.date`` arithmetic: a cycle's date is the course start plus the
+nominal days before it plus the delays so far, so a delay never moves an
+earlier administration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .errors import CalculationError, InputError
+from .model import Administration, DoseKind, DoseStep, DrugEntry, Phase, Policy, Regimen
+
+#: Cycles shown for a phase that runs until progression, when neither a
+#: number of cycles nor an end date is asked for.
+DEFAULT_OPEN_CYCLES = 6
+
+#: A safety bound on any expansion (about 20 years of weekly cycles).
+MAX_CYCLES = 1040
+
+
+@dataclass(frozen=True)
+class CycleRef:
+    """A cycle named on the command line: ``3`` (the course's 3rd cycle) or ``TH:5``."""
+
+    phase: str | None
+    cycle: int
+
+    @classmethod
+    def parse(cls, text: str) -> CycleRef:
+        phase, _, number = text.rpartition(":")
+        try:
+            cycle = int(number)
+        except ValueError:
+            raise InputError(f"'{text}' is not a cycle: write a number (3) or PHASE:NUMBER (TH:5)") from None
+        if cycle < 1:
+            raise InputError(f"'{text}': cycles are numbered from 1")
+        return cls(phase or None, cycle)
+
+    def __str__(self) -> str:
+        return f"{self.phase}:{self.cycle}" if self.phase else str(self.cycle)
+
+
+@dataclass
+class CourseSchedule:
+    """A regimen laid out on dates. ``continues`` says why the list stops
+    short of the end of treatment, when it does."""
+
+    regimen: Regimen
+    policy: Policy
+    start: dt.date
+    administrations: list[Administration]
+    cycles: list[tuple[str, int, int, dt.date]]  # phase, cycle, course cycle, start date
+    continues: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _DrugHistory:
+    first: dt.date | None = None
+    last_actual: dt.date | None = None
+    last_nominal: dt.date | None = None
+
+
+def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
+    """Cycles planned for a phase; None means open (bounded by the caller)."""
+    mode, count = phase.cycles.mode, phase.cycles.count
+    if override is not None:
+        if mode == "fixed" and override != count:
+            raise InputError(f"phase {phase.id} has a fixed {count} cycles; it cannot be set to {override}")
+        if mode == "minimum" and override < (count or 0):
+            raise InputError(f"phase {phase.id} needs at least {count} cycles, not {override}")
+        if mode == "until_limit":
+            raise InputError(f"phase {phase.id} runs until its course limit; its cycles cannot be set")
+        return override
+    if mode in ("fixed", "minimum"):
+        return count
+    return None
+
+
+def expand(
+    regimen: Regimen,
+    policy: Policy,
+    start: dt.date,
+    *,
+    delays: dict[CycleRef, int] | None = None,
+    phase_cycles: dict[str, int] | None = None,
+    max_cycles: int | None = None,
+    until: dt.date | None = None,
+) -> CourseSchedule:
+    """Every administration of ``regimen`` from ``start``.
+
+    ``delays`` shifts the named cycles (and all after them) by a number of
+    days; ``phase_cycles`` sets how many cycles an open or minimum phase
+    runs; ``max_cycles`` (counted over the whole course) and ``until`` bound
+    open-ended courses. Raises InputError for a delay on a cycle that does
+    not exist.
+    """
+    delays = dict(delays or {})
+    phase_cycles = {k.lower(): v for k, v in (phase_cycles or {}).items()}
+    known_phases = {p.id.lower() for p in regimen.phases}
+    for name in phase_cycles:
+        if name not in known_phases:
+            raise InputError(f"regimen {regimen.id} has no phase '{name}' (phases: {', '.join(p.id for p in regimen.phases)})")
+    for ref in delays:
+        if ref.phase and ref.phase.lower() not in known_phases:
+            raise InputError(f"--delay {ref}: regimen {regimen.id} has no phase '{ref.phase}'")
+    if max_cycles is not None and max_cycles < 1:
+        raise InputError("the number of cycles to show must be at least 1")
+
+    administrations: list[Administration] = []
+    cycles: list[tuple[str, int, int, dt.date]] = []
+    history: dict[str, _DrugHistory] = {}
+    nominal_offset = 0  # days from start, before delays
+    shift = 0  # days of delay so far
+    course_cycle = 0
+    continues: str | None = None
+    used_delays: set[CycleRef] = set()
+
+    for phase in regimen.phases:
+        planned = _phase_cycle_count(phase, phase_cycles.get(phase.id.lower()))
+        cycle = 0
+        while True:
+            cycle += 1
+            if planned is not None and cycle > planned:
+                break
+            if max_cycles is not None and course_cycle >= max_cycles:
+                continues = f"shown to {max_cycles} cycles; the course continues"
+                break
+            if planned is None and phase.cycles.mode == "until_progression" and max_cycles is None and until is None and cycle > DEFAULT_OPEN_CYCLES:
+                continues = f"{phase.id} continues {phase.cycles.describe()}; {DEFAULT_OPEN_CYCLES} cycles shown"
+                break
+            if course_cycle >= MAX_CYCLES:
+                raise InputError(f"the course is longer than {MAX_CYCLES} cycles; give --cycles or --until")
+            for ref in (CycleRef(None, course_cycle + 1), CycleRef(phase.id, cycle)):
+                for key in delays:
+                    if key.cycle == ref.cycle and (key.phase or "").lower() == (ref.phase or "").lower():
+                        shift += delays[key]
+                        used_delays.add(key)
+            cycle_date = start + dt.timedelta(days=nominal_offset + shift)
+            if until is not None and cycle_date > until:
+                if planned is None or cycle <= planned or any(p is not phase for p in regimen.phases):
+                    continues = f"shown until {until.isoformat()}; the course continues"
+                break
+            if phase.cycles.mode == "until_limit" and not _any_within_limit(regimen, phase, history, cycle_date):
+                break
+            course_cycle += 1
+            cycles.append((phase.id, cycle, course_cycle, cycle_date))
+            for entry in phase.drugs:
+                if entry.cycles is not None and cycle not in entry.cycles:
+                    continue
+                for day in entry.days:
+                    nominal = start + dt.timedelta(days=nominal_offset + day - 1)
+                    actual = nominal + dt.timedelta(days=shift)
+                    if until is not None and actual > until:
+                        continue
+                    record = history.setdefault(entry.drug, _DrugHistory())
+                    limit = regimen.limit_for(entry.drug)
+                    if limit and record.first and (actual - record.first).days >= limit.duration_days:
+                        continue
+                    kind, step, notes = _kind_for(entry, record, nominal, actual, policy)
+                    administrations.append(
+                        Administration(
+                            date=actual,
+                            nominal_date=nominal,
+                            phase=phase.id,
+                            cycle=cycle,
+                            day=day,
+                            drug=entry.drug,
+                            route=entry.route,
+                            kind=kind,
+                            step=step,
+                            basis=entry.basis,
+                            entry=entry,
+                            notes=tuple(notes),
+                        )
+                    )
+                    record.first = record.first or actual
+                    record.last_actual, record.last_nominal = actual, nominal
+            nominal_offset += phase.cycle_length_days
+        if continues:
+            break
+    unused = [str(ref) for ref in delays if ref not in used_delays]
+    if unused:
+        raise InputError(f"--delay {', '.join(unused)}: no such cycle in this course (it has {course_cycle} cycles as shown)")
+    administrations.sort(key=lambda a: (a.date, _phase_index(regimen, a.phase)))
+    return CourseSchedule(regimen, policy, start, administrations, cycles, continues)
+
+
+def _phase_index(regimen: Regimen, phase_id: str) -> int:
+    return next(i for i, p in enumerate(regimen.phases) if p.id == phase_id)
+
+
+def _any_within_limit(regimen: Regimen, phase: Phase, history: dict[str, _DrugHistory], cycle_date: dt.date) -> bool:
+    """Whether any drug of an until-limit phase still has time in its course limit."""
+    for entry in phase.drugs:
+        limit = regimen.limit_for(entry.drug)
+        first = history.get(entry.drug, _DrugHistory()).first
+        if limit is None or first is None or (cycle_date - first).days < limit.duration_days:
+            return True
+    return False
+
+
+def _kind_for(entry: DrugEntry, record: _DrugHistory, nominal: dt.date, actual: dt.date, policy: Policy) -> tuple[DoseKind, DoseStep, list[str]]:
+    """Loading or maintenance for this administration, and why."""
+    if not entry.has_loading:
+        assert entry.standard is not None
+        return "standard", entry.standard, []
+    assert entry.loading is not None and entry.maintenance is not None
+    if record.last_actual is None or record.last_nominal is None:
+        return "loading", entry.loading, []
+    rule = policy.reload_rules.get(entry.reload_rule or entry.drug)
+    if entry.reload_rule and rule is None:
+        raise CalculationError(f"policy {policy.id} has no re-load rule for {entry.drug}; add one under 'reload'")
+    gap = (actual - record.last_actual).days
+    scheduled = (nominal - record.last_nominal).days
+    if rule and rule.requires_reload(gap, scheduled):
+        reason = f"re-load: {gap} days since the previous {entry.drug} dose (scheduled {scheduled}); policy: {rule.describe()}"
+        return "loading", entry.loading, [reason]
+    return "maintenance", entry.maintenance, []

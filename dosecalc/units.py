@@ -8,6 +8,7 @@ objects and ``Unit`` constants only.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from pathlib import Path
@@ -67,8 +68,10 @@ def split_number(text: str) -> tuple[float, str]:
     match = _LEADING_NUMBER.match(str(text))
     if not match:
         raise UnitError(f"'{text}' is not a number with a unit")
-    number = match.group(1).replace(",", ".")
-    return float(number), match.group(2)
+    number = float(match.group(1).replace(",", "."))
+    if not math.isfinite(number):  # "1e400" overflows to infinity
+        raise UnitError(f"'{text}' is not a finite number")
+    return number, match.group(2)
 
 
 def parse_quantity(
@@ -89,6 +92,8 @@ def parse_quantity(
     if isinstance(text, (int, float)):
         number, unit = float(text), ""
         rest = ""
+        if not math.isfinite(number):
+            raise UnitError(f"{what}: {text!r} is not a finite number")
     else:
         raw = str(text).strip()
         if not raw:

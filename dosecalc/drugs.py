@@ -1,0 +1,675 @@
+"""The drug reference: names in English and French, vials, usual doses.
+
+``load_drug_reference()`` reads ``drugs/drugs.yaml`` (format:
+``docs/drug-reference-format.md``), validates it strictly and returns a
+:class:`DrugReference`. The regimen checker uses it to recognise drug names
+in notes (``match``, ``find_names``), including misspelled ones, and to
+judge whether a written dose and frequency are plausible (``DrugInfo.usual``).
+
+Name matching is exact first (case- and accent-insensitive, hyphen or space
+alike), then tolerant of small misspellings ("Doxurrobicine"). The tolerance
+is deliberately narrow: look-alike drugs differ by three or more edits
+(daunorubicin / doxorubicin), a misspelled match must keep the first letter,
+and names listed under ``unlisted_drugs`` (prednisolone, nab-paclitaxel...)
+are never read as the listed drug they resemble.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from .checker.frequency import frequency_from_id
+from .checker.text import fold
+from .errors import NotFoundError
+from .model import Source
+from .paths import shipped_dir
+from .validation import Checker
+from .yamlio import load_yaml_file
+
+__all__ = [
+    "AnthracyclineFactor",
+    "Combination",
+    "DrugInfo",
+    "DrugReference",
+    "NameMatch",
+    "UsualDose",
+    "load_drug_reference",
+    "normalize_name",
+]
+
+CATEGORIES = ("chemotherapy", "targeted", "supportive")
+ROUTES = ("IV", "PO", "SC", "IM")
+LANGUAGES = ("en", "fr")
+_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+# --- data types ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsualDose:
+    """One usual adult schedule of a drug, for plausibility checks.
+
+    ``basis`` is ``bsa``, ``weight``, ``flat`` or ``auc``; ``minimum`` and
+    ``maximum`` are Pint quantities in that basis. ``frequencies`` holds
+    canonical frequency ids; empty when the source sets no fixed interval.
+    """
+
+    route: str
+    basis: str
+    minimum: Any
+    maximum: Any
+    frequencies: tuple[str, ...]
+    sources: tuple[str, ...]
+    note: str | None = None
+    line: int | None = None
+
+    def range_factor(self, amount: Any, basis: str) -> float | None:
+        """How far ``amount`` lies outside the range: 1.0 inside it, below 1
+        when under the minimum (0.001 is 1000 times too low), above 1 when over
+        the maximum. None when the basis differs (mg/kg against mg/m²)."""
+        if basis != self.basis:
+            return None
+        try:
+            value = float(amount.to(self.minimum.units).magnitude)
+        except Exception:  # a unit Pint cannot convert: not comparable
+            return None
+        low, high = float(self.minimum.magnitude), float(self.maximum.to(self.minimum.units).magnitude)
+        if value < low:
+            return value / low
+        if value > high:
+            return value / high
+        return 1.0
+
+    def allows_frequency(self, frequency_id: str) -> bool | None:
+        """True or False, or None when this schedule lists no frequency."""
+        if not self.frequencies:
+            return None
+        return frequency_id in self.frequencies
+
+
+@dataclass(frozen=True)
+class AnthracyclineFactor:
+    """Doxorubicin-equivalent ratio, with the table it comes from."""
+
+    value: float
+    table: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Combination:
+    """A fixed combination product (piperacillin-tazobactam 8:1).
+
+    ``dose_basis`` says how the usual doses are stated: ``total`` (sum of
+    components, 4.5 g) or ``first_component`` (4 g piperacillin).
+    """
+
+    components: tuple[str, ...]
+    ratios: tuple[tuple[float, ...], ...]
+    dose_basis: str
+    note: str | None = None
+
+    def matches_ratio(self, amounts: tuple[Any, ...], tolerance: float = 0.02) -> bool:
+        """True when component amounts (same dimension) are in a listed ratio."""
+        if len(amounts) != len(self.components):
+            return False
+        try:
+            values = [float(a.to(amounts[0].units).magnitude) for a in amounts]
+        except Exception:
+            return False
+        if values[0] <= 0:
+            return False
+        for ratio in self.ratios:
+            expected = [r / ratio[0] for r in ratio]
+            if all(abs(v / values[0] - e) <= tolerance * max(e, 1e-9) for v, e in zip(values, expected)):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class DrugInfo:
+    """One drug of the reference."""
+
+    id: str
+    names: dict[str, tuple[str, ...]]
+    category: str
+    usual: tuple[UsualDose, ...]
+    vials: tuple[Any, ...]  # Pint mass quantities
+    sources: tuple[str, ...]
+    anthracycline: AnthracyclineFactor | None = None
+    combination: Combination | None = None
+    note: str | None = None
+    line: int | None = None
+
+    @property
+    def vials_mg(self) -> tuple[float, ...]:
+        """Vial contents in mg, smallest first."""
+        return tuple(sorted(float(v.to("mg").magnitude) for v in self.vials))
+
+    @property
+    def anthracycline_factor(self) -> float | None:
+        return self.anthracycline.value if self.anthracycline else None
+
+    def name(self, language: str = "en") -> str:
+        """The first (preferred) name in ``language``, else the id."""
+        names = self.names.get(language) or ()
+        return names[0] if names else self.id
+
+    def usual_for(self, route: str | None = None, basis: str | None = None) -> tuple[UsualDose, ...]:
+        """The usual schedules, optionally only for one route and/or basis."""
+        return tuple(
+            u for u in self.usual if (route is None or u.route == route) and (basis is None or u.basis == basis)
+        )
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A drug name recognised in text.
+
+    ``written`` is the name as written, ``matched_name`` the reference name it
+    matched, ``languages`` the language(s) that name belongs to. A
+    ``misspelled`` match always needs confirmation; ``alternatives`` lists
+    other drugs that were nearly as close.
+    """
+
+    drug_id: str
+    written: str
+    matched_name: str
+    languages: tuple[str, ...]
+    misspelled: bool
+    score: float  # 1.0 for an exact match, else the similarity ratio (difflib) of the two names
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def language(self) -> str:
+        """``en``, ``fr``, or ``en+fr`` for a name shared by both."""
+        return "+".join(self.languages)
+
+
+def normalize_name(text: str) -> str:
+    """Case, accents and punctuation folded: "Pipéracilline-Tazobactam" -> "piperacilline tazobactam"."""
+    return " ".join(t for t in re.split(r"[\W_]+", fold(text)) if t)
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a swap of two neighbours is one
+    edit), or ``limit + 1`` as soon as it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _allowed_edits(length: int) -> int:
+    # Short names (brands such as "Taxol", "Lasix") only match exactly: one
+    # edit turns them into ordinary words. INNs of 8-10 letters tolerate one
+    # edit, longer ones two (doubled letters not counted). Look-alike pairs in
+    # the reference differ by three or more (daunorubicin/doxorubicin), so
+    # a misspelling of one is never read as the other.
+    if length < 8:
+        return 0
+    return 1 if length <= 10 else 2
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+_JOINER = re.compile(r"^(?:\s{1,2}|\s?[-/–]\s?)$")
+_MAX_TOKENS = 4
+
+
+# --- the reference -------------------------------------------------------------------
+
+
+@dataclass
+class DrugReference:
+    """The validated drug reference: look up by id, or recognise names."""
+
+    drugs: dict[str, DrugInfo]
+    sources: dict[str, Source]
+    unlisted: tuple[str, ...] = ()
+    path: str | None = None
+    _index: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    _unlisted_index: frozenset[str] = field(default_factory=frozenset, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        for drug in self.drugs.values():
+            for language in LANGUAGES:
+                for name in drug.names.get(language, ()):
+                    key = normalize_name(name)
+                    if key in index:
+                        drug_id, shown, languages = index[key]
+                        if language not in languages:
+                            index[key] = (drug_id, shown, (*languages, language))
+                    else:
+                        index[key] = (drug.id, name, (language,))
+        self._index = index
+        self._unlisted_index = frozenset(normalize_name(n) for n in self.unlisted)
+        self._lookup = lru_cache(maxsize=8192)(self._lookup_uncached)
+
+    def __iter__(self):
+        return iter(self.drugs.values())
+
+    def __len__(self) -> int:
+        return len(self.drugs)
+
+    def __contains__(self, drug_id: object) -> bool:
+        return drug_id in self.drugs
+
+    def get(self, drug_id: str) -> DrugInfo:
+        """The drug with this id; raises NotFoundError (with a suggestion) if none."""
+        try:
+            return self.drugs[drug_id]
+        except KeyError:
+            hint = self.match(drug_id)
+            suggestion = f" (did you mean '{hint.drug_id}'?)" if hint else ""
+            raise NotFoundError(f"no drug '{drug_id}' in the drug reference{suggestion}") from None
+
+    def is_unlisted_drug(self, name: str) -> bool:
+        """True for a known drug that the reference deliberately does not describe."""
+        return normalize_name(name) in self._unlisted_index
+
+    def match(self, name: str) -> NameMatch | None:
+        """Recognise one drug name, in English or French, possibly misspelled.
+
+        Returns None for anything that is not (close to) a reference name, and
+        for known drugs the reference does not describe (``unlisted_drugs``).
+        """
+        if not isinstance(name, str) or len(name) > 200:
+            return None
+        key = normalize_name(name)
+        if not key:
+            return None
+        found = self._lookup(key, len(key.split()))
+        if found is None:
+            return None
+        drug_id, matched, languages, score, alternatives = found
+        if not drug_id:
+            return None
+        misspelled = key != normalize_name(matched)
+        return NameMatch(drug_id, name.strip(), matched, languages, misspelled, score, alternatives)
+
+    def find_names(self, text: str) -> list[tuple[NameMatch, tuple[int, int]]]:
+        """Every drug name in ``text`` with its (start, end) span, in order.
+
+        Multi-word names ("amoxicilline-acide clavulanique") win over their
+        parts; "doxorubicine-cyclophosphamide" gives two drugs.
+        """
+        if not isinstance(text, str) or not text:
+            return []
+        folded = fold(text)
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(folded)]
+        found: list[tuple[NameMatch, tuple[int, int]]] = []
+        i = 0
+        while i < len(tokens):
+            step = 1
+            for count in range(min(_MAX_TOKENS, len(tokens) - i), 0, -1):
+                run = tokens[i : i + count]
+                if any(not _JOINER.match(folded[a[1] : b[0]]) for a, b in zip(run, run[1:])):
+                    continue
+                key = " ".join(t[2] for t in run)
+                hit = self._lookup(key, count)
+                if hit is None:
+                    continue
+                step = count
+                drug_id, matched, languages, score, alternatives = hit
+                if drug_id:  # "" marks an unlisted drug: consumed, not reported
+                    start, end = run[0][0], run[-1][1]
+                    misspelled = key != normalize_name(matched)
+                    found.append(
+                        (NameMatch(drug_id, text[start:end], matched, languages, misspelled, score, alternatives), (start, end))
+                    )
+                break
+            i += step
+        return found
+
+    def _lookup_uncached(self, key: str, token_count: int) -> tuple[str, str, tuple[str, ...], float, tuple[str, ...]] | None:
+        """(drug id, reference name, languages, similarity, alternatives) for a
+        normalised name; drug id "" for an unlisted drug; None for no match."""
+        if key in self._unlisted_index:
+            return ("", key, (), 1.0, ())
+        exact = self._index.get(key)
+        if exact:
+            return (exact[0], exact[1], exact[2], 1.0, ())
+        squeezed = _squeeze(key)
+        limit = _allowed_edits(len(squeezed))
+        if limit == 0 or not all(t.isalpha() for t in key.split()):
+            return None
+        for name_key in self._unlisted_index:
+            # A known drug outside the reference is never read as its look-alike.
+            if len(name_key.split()) == token_count and _edit_distance(squeezed, _squeeze(name_key), limit) <= limit:
+                return None
+        best: dict[str, tuple[int, float, str, tuple[str, ...]]] = {}
+        for name_key, (drug_id, shown, languages) in self._index.items():
+            if name_key[0] != key[0] or len(name_key.split()) != token_count or len(name_key) < 8:
+                continue  # a misspelling keeps the first letter; short names match exactly only
+            distance = _edit_distance(squeezed, _squeeze(name_key), limit)
+            if distance > limit:
+                continue
+            similarity = SequenceMatcher(None, key, name_key).ratio()
+            current = best.get(drug_id)
+            if current is None or (distance, -similarity) < (current[0], -current[1]):
+                best[drug_id] = (distance, similarity, shown, languages)
+        if not best:
+            return None
+        ranked = sorted(best.items(), key=lambda item: (item[1][0], -item[1][1]))
+        drug_id, (distance, similarity, shown, languages) = ranked[0]
+        if len(ranked) > 1 and ranked[1][1][0] == distance and abs(ranked[1][1][1] - similarity) < 1e-9:
+            return None  # two drugs exactly as close: refuse to choose
+        alternatives = tuple(other for other, _ in ranked[1:])
+        return (drug_id, shown, languages, round(similarity, 3), alternatives)
+
+
+def _squeeze(text: str) -> str:
+    # Doubled letters are the commonest misspelling in both languages
+    # ("Doxurrobicine", "pipéraciline"); they are not counted as edits.
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def default_path() -> Path:
+    """The shipped drug reference file."""
+    return shipped_dir("drugs") / "drugs.yaml"
+
+
+@cache
+def _default_reference() -> DrugReference:
+    return _load(default_path())
+
+
+def load_drug_reference(path: str | Path | None = None) -> DrugReference:
+    """Load and validate the drug reference (the shipped one when ``path`` is None,
+    cached). Raises DataFileError listing every problem, with file, line and
+    field path (``drugs[3].usual[0].dose.min``)."""
+    if path is None:
+        return _default_reference()
+    return _load(Path(path))
+
+
+def _load(path: Path) -> DrugReference:
+    data, lines = load_yaml_file(path)
+    return _Builder(str(path), lines).build(data)
+
+
+_QUANTITY = re.compile(r"^(?P<num>\d+(?:\.\d+)?) (?P<mass>mg|g|mcg|kg)(?:/(?P<per>m2|kg))?$")
+_AUC_TEXT = re.compile(r"^AUC (?P<num>\d+(?:\.\d+)?)$")
+_BASIS_OF_PER = {None: "flat", "m2": "bsa", "kg": "weight"}
+
+
+class _Builder:
+    """Validates the parsed YAML and builds the reference, collecting problems."""
+
+    def __init__(self, filename: str, lines: dict):
+        self.c = Checker(filename, lines)
+        self.filename = filename
+
+    def build(self, data: Any) -> DrugReference:
+        c = self.c
+        root = c.mapping(data, (), required={"schema_version", "sources", "drugs"}, optional={"unlisted_drugs"})
+        if root is None:
+            c.raise_if_any()
+        if root.get("schema_version") != 1:
+            c.problem(("schema_version",), f"unsupported schema version {root.get('schema_version')!r} (this dosecalc reads 1)")
+        sources = self._sources(root.get("sources"))
+        unlisted = self._unlisted(root.get("unlisted_drugs", []))
+        drugs: dict[str, DrugInfo] = {}
+        owners: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        for i, item in enumerate(c.sequence(root.get("drugs"), ("drugs",))):
+            drug = self._drug(item, ("drugs", i), sources, owners)
+            if drug is None:
+                continue
+            if drug.id in drugs:
+                c.problem(("drugs", i, "id"), f"duplicate drug id '{drug.id}'")
+                continue
+            drugs[drug.id] = drug
+        for name in unlisted:
+            owner = owners.get(normalize_name(name))
+            if owner:
+                c.problem(("unlisted_drugs",), f"'{name}' is also a name of {owner[0]}")
+        c.raise_if_any()
+        return DrugReference(drugs=drugs, sources=sources, unlisted=tuple(unlisted), path=self.filename)
+
+    def _sources(self, value: Any) -> dict[str, Source]:
+        c = self.c
+        sources: dict[str, Source] = {}
+        for i, item in enumerate(c.sequence(value, ("sources",))):
+            path = ("sources", i)
+            entry = c.mapping(item, path, required={"id", "citation"}, optional={"url"})
+            if entry is None:
+                continue
+            source_id = c.text(entry.get("id"), (*path, "id"))
+            citation = c.text(entry.get("citation"), (*path, "citation"))
+            url = entry.get("url")
+            if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+                c.problem((*path, "url"), "expected an http(s) address")
+                url = None
+            if source_id is None or citation is None:
+                continue
+            if not _SOURCE_ID.match(source_id):
+                c.problem((*path, "id"), f"'{source_id}' is not a valid id (lower case, digits and hyphens)")
+            elif source_id in sources:
+                c.problem((*path, "id"), f"duplicate source id '{source_id}'")
+            else:
+                sources[source_id] = Source(source_id, citation, url)
+        return sources
+
+    def _unlisted(self, value: Any) -> list[str]:
+        names = []
+        for i, item in enumerate(self.c.sequence(value, ("unlisted_drugs",), non_empty=False)):
+            name = self.c.text(item, ("unlisted_drugs", i))
+            if name:
+                names.append(name)
+        return names
+
+    def _source_refs(self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]) -> tuple[str, ...]:
+        refs = []
+        for i, item in enumerate(self.c.sequence(value, path)):
+            ref = self.c.text(item, (*path, i))
+            if ref is None:
+                continue
+            if ref not in sources:
+                self.c.problem((*path, i), f"unknown source '{ref}' (not in the top-level sources list)")
+            refs.append(ref)
+        return tuple(refs)
+
+    def _quantity(self, value: Any, path: tuple[Any, ...]) -> tuple[Any, str] | None:
+        """A dose or vial quantity written as text: "75 mg/m2", "4.5 g", "5 mcg/kg", "AUC 6"."""
+        from .units import Q
+
+        if not isinstance(value, str):
+            self.c.problem(path, f"expected a quantity in quotes such as \"75 mg/m2\", got {value!r}")
+            return None
+        text = value.strip()
+        auc = _AUC_TEXT.match(text)
+        if auc:
+            quantity, basis = Q(float(auc.group("num")), "mg*min/mL"), "auc"
+        else:
+            match = _QUANTITY.match(text)
+            if not match or match.group("mass") == "kg":
+                self.c.problem(
+                    path,
+                    f"'{text}' is not a dose quantity: write a number, a space and mg, g or mcg, "
+                    "optionally per m2 or kg (\"75 mg/m2\", \"4.5 g\", \"5 mcg/kg\"), or \"AUC 6\"",
+                )
+                return None
+            per = match.group("per")
+            unit = match.group("mass") + (f"/{'m**2' if per == 'm2' else 'kg'}" if per else "")
+            quantity, basis = Q(float(match.group("num")), unit), _BASIS_OF_PER[per]
+        if quantity.magnitude <= 0:
+            self.c.problem(path, f"'{text}' must be more than zero")
+            return None
+        return quantity, basis
+
+    def _drug(self, item: Any, path: tuple[Any, ...], sources: dict[str, Source], owners: dict) -> DrugInfo | None:
+        c = self.c
+        entry = c.mapping(
+            item,
+            path,
+            required={"id", "names", "category", "sources"},
+            optional={"anthracycline_factor", "vials", "usual", "combination", "note"},
+        )
+        if entry is None:
+            return None
+        drug_id = c.text(entry.get("id"), (*path, "id"))
+        if drug_id and not _ID.match(drug_id):
+            c.problem((*path, "id"), f"'{drug_id}' is not a valid id (lower-case English INN, words joined by hyphens)")
+        names = self._names(entry.get("names"), (*path, "names"), drug_id or "?", owners)
+        category = c.choice(entry.get("category"), (*path, "category"), CATEGORIES)
+        drug_sources = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
+        factor = None
+        if "anthracycline_factor" in entry:
+            factor = self._factor(entry["anthracycline_factor"], (*path, "anthracycline_factor"), sources)
+        vials = []
+        for i, vial in enumerate(c.sequence(entry.get("vials", []), (*path, "vials"), non_empty=False)):
+            parsed = self._quantity(vial, (*path, "vials", i))
+            if parsed and parsed[1] != "flat":
+                c.problem((*path, "vials", i), f"a vial holds a mass (mg or g), not '{vial}'")
+            elif parsed:
+                if any(abs(parsed[0].to("mg").magnitude - v.to("mg").magnitude) < 1e-9 for v in vials):
+                    c.problem((*path, "vials", i), f"duplicate vial size '{vial}'")
+                vials.append(parsed[0])
+        usual = tuple(
+            u
+            for i, u_item in enumerate(c.sequence(entry.get("usual", []), (*path, "usual"), non_empty=False))
+            if (u := self._usual(u_item, (*path, "usual", i), sources)) is not None
+        )
+        combination = self._combination(entry["combination"], (*path, "combination")) if "combination" in entry else None
+        note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
+        if drug_id is None or names is None or category is None:
+            return None
+        return DrugInfo(
+            id=drug_id,
+            names=names,
+            category=category,
+            usual=usual,
+            vials=tuple(vials),
+            sources=drug_sources,
+            anthracycline=factor,
+            combination=combination,
+            note=note,
+            line=c.line(path),
+        )
+
+    def _names(self, value: Any, path: tuple[Any, ...], drug_id: str, owners: dict) -> dict[str, tuple[str, ...]] | None:
+        c = self.c
+        entry = c.mapping(value, path, required={"en"}, optional={"fr"})
+        if entry is None:
+            return None
+        names: dict[str, tuple[str, ...]] = {}
+        for language in LANGUAGES:
+            if language not in entry:
+                continue
+            seen: set[str] = set()
+            items = []
+            for i, item in enumerate(c.sequence(entry[language], (*path, language))):
+                name = c.text(item, (*path, language, i))
+                if name is None:
+                    continue
+                key = normalize_name(name)
+                if not key:
+                    c.problem((*path, language, i), f"'{name}' has no letters or digits")
+                    continue
+                if key in seen:
+                    c.problem((*path, language, i), f"'{name}' is listed twice (names are compared without case, accents or punctuation)")
+                    continue
+                owner = owners.get(key)
+                if owner and owner[0] != drug_id:
+                    c.problem((*path, language, i), f"'{name}' is already a name of {owner[0]}")
+                    continue
+                owners.setdefault(key, (drug_id, (*path, language, i)))
+                seen.add(key)
+                items.append(name)
+            names[language] = tuple(items)
+        return names
+
+    def _factor(self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]) -> AnthracyclineFactor | None:
+        c = self.c
+        entry = c.mapping(value, path, required={"value", "table", "source"}, optional=set())
+        if entry is None:
+            return None
+        number = entry.get("value")
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0:
+            c.problem((*path, "value"), f"expected a positive number, got {number!r}")
+            number = None
+        table = c.text(entry.get("table"), (*path, "table"))
+        source = c.text(entry.get("source"), (*path, "source"))
+        if source and source not in sources:
+            c.problem((*path, "source"), f"unknown source '{source}' (not in the top-level sources list)")
+        if number is None or table is None or source is None:
+            return None
+        return AnthracyclineFactor(float(number), table, source)
+
+    def _usual(self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]) -> UsualDose | None:
+        c = self.c
+        entry = c.mapping(value, path, required={"route", "dose", "sources"}, optional={"frequencies", "note"})
+        if entry is None:
+            return None
+        route = c.choice(entry.get("route"), (*path, "route"), ROUTES)
+        refs = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
+        dose = c.mapping(entry.get("dose"), (*path, "dose"), required={"min", "max"}, optional=set())
+        low = high = None
+        if dose is not None:
+            low = self._quantity(dose.get("min"), (*path, "dose", "min"))
+            high = self._quantity(dose.get("max"), (*path, "dose", "max"))
+        if low and high:
+            if low[1] != high[1]:
+                c.problem((*path, "dose"), f"min and max are in different bases ({low[1]} and {high[1]})")
+                low = None
+            elif high[0].to(low[0].units).magnitude < low[0].magnitude:
+                c.problem((*path, "dose"), f"min ({dose['min']}) is more than max ({dose['max']})")
+                low = None
+        frequencies = []
+        if "frequencies" in entry:
+            for i, item in enumerate(c.sequence(entry["frequencies"], (*path, "frequencies"))):
+                if not isinstance(item, str) or frequency_from_id(item) is None:
+                    c.problem((*path, "frequencies", i), f"{item!r} is not a canonical frequency id (e.g. weekly, every_3_weeks, every_6_hours, twice_daily)")
+                    continue
+                frequencies.append(item)
+        note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
+        if route is None or not low or not high or not refs:
+            return None
+        return UsualDose(route, low[1], low[0], high[0], tuple(frequencies), refs, note, c.line(path))
+
+    def _combination(self, value: Any, path: tuple[Any, ...]) -> Combination | None:
+        c = self.c
+        entry = c.mapping(value, path, required={"components", "ratios", "dose_basis"}, optional={"note"})
+        if entry is None:
+            return None
+        components = [c.text(x, (*path, "components", i)) for i, x in enumerate(c.sequence(entry.get("components"), (*path, "components")))]
+        if len(components) < 2:
+            c.problem((*path, "components"), "a combination has at least two components")
+        ratios = []
+        for i, ratio in enumerate(c.sequence(entry.get("ratios"), (*path, "ratios"))):
+            numbers = ratio if isinstance(ratio, list) else None
+            if (
+                numbers is None
+                or len(numbers) != len(components)
+                or any(isinstance(n, bool) or not isinstance(n, (int, float)) or n <= 0 for n in numbers)
+            ):
+                c.problem((*path, "ratios", i), f"expected {len(components)} positive numbers, one per component, got {ratio!r}")
+                continue
+            ratios.append(tuple(float(n) for n in numbers))
+        basis = c.choice(entry.get("dose_basis"), (*path, "dose_basis"), ("total", "first_component"))
+        note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
+        if None in components or len(components) < 2 or not ratios or basis is None:
+            return None
+        return Combination(tuple(components), tuple(ratios), basis, note)

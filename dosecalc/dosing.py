@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from . import metrics
 from .errors import CalculationError
@@ -36,10 +37,19 @@ def _metric(entry: DrugEntry, step: DoseStep, ctx: DosingContext) -> tuple[float
     per_unit = format_amount(step.per_unit, BASIS_UNITS[entry.basis], 4)
     if entry.basis == "bsa":
         mg = (step.amount * Q(ctx.bsa.value_m2, "m**2")).to("mg").magnitude
-        return mg, "BSA", ctx.bsa.value_m2, "m2", [
+        lines = [
             ctx.bsa.derivation(patient),
             f"{per_unit} × {format_number(ctx.bsa.value_m2, 4)} m² = {format_number(mg, 2)} mg",
         ]
+        if ctx.bsa.capped:
+            # A BSA cap must show what it takes off (clinical reference 2.1).
+            uncapped_m2 = ctx.bsa.raw_m2 if ctx.bsa.decimals is None else float(round_half_up(ctx.bsa.raw_m2, ctx.bsa.decimals))
+            full = step.per_unit * uncapped_m2
+            lines.append(
+                f"BSA cap: {format_number(mg, 2)} mg instead of {format_number(full, 2)} mg on the uncapped "
+                f"{format_number(uncapped_m2, 4)} m² ({format_percent((mg - full) / full * 100, 0)})"
+            )
+        return mg, "BSA", ctx.bsa.value_m2, "m2", lines
     if entry.basis == "weight":
         weight, how = dosing_weight(patient, policy.dosing_weight, policy.adjusted_weight_factor)
         mg = (step.amount * Q(weight, "kg")).to("mg").magnitude
@@ -77,6 +87,13 @@ def _carboplatin(step: DoseStep, ctx: DosingContext) -> tuple[float, str, float 
     return mg, "GFR", gfr, "mL/min", lines
 
 
+def _nearest_multiple(value: float, step: float) -> int:
+    """How many ``step``s are nearest to ``value``, half-up, in decimal: with
+    floats 2.65 / 0.1 is 26.4999..., which would round 2.65 mg down to 2.6."""
+    ratio = Decimal(repr(float(value))) / Decimal(repr(float(step)))
+    return int(ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def round_dose(mg: float, rounding: Rounding, cap_mg: float | None, vials_mg: tuple[float, ...] = ()) -> tuple[float, str]:
     """Round a dose by the policy; returns the final dose and what was done.
 
@@ -92,13 +109,12 @@ def round_dose(mg: float, rounding: Rounding, cap_mg: float | None, vials_mg: tu
 
     if rounding.method == "vial" and vials_mg:
         vial = min(vials_mg)
-        count = int(round_half_up(mg / vial, 0))
+        count = _nearest_multiple(mg, vial)
         candidate = count * vial
         if count > 0 and change(candidate) <= tolerance and (cap_mg is None or candidate <= cap_mg):
             return candidate, f"rounded to {count} × {format_number(vial)} mg vials ({format_percent((candidate - mg) / mg * 100)}, within {format_number(tolerance)}%)"
     increment = rounding.small_increment_mg if mg < 10 else rounding.increment_mg
-    steps = mg / increment
-    candidate = float(round_half_up(steps, 0)) * increment
+    candidate = _nearest_multiple(mg, increment) * increment
     if cap_mg is not None and candidate > cap_mg:
         candidate = math.floor(cap_mg / increment + 1e-9) * increment
     candidate = float(round_half_up(candidate, 4))

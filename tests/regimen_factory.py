@@ -34,7 +34,8 @@ def write_regimen(folder: Path, regimen_id: str, phases_yaml: str, name: str = "
 
 def one_drug_phase(drug: str, basis: str, dose: str, *, max_dose: str | None = None, cycle_length: str = "21 days", cycles: int = 4) -> str:
     """A single phase with one drug given on day 1."""
-    body = f"""\
+    cap = f"\n          max_dose: {max_dose}" if max_dose else ""
+    return f"""\
     - id: A
       name: Phase A
       cycle_length: {cycle_length}
@@ -43,12 +44,9 @@ def one_drug_phase(drug: str, basis: str, dose: str, *, max_dose: str | None = N
         - drug: {drug}
           route: IV
           basis: {basis}
-          dose: {dose}
+          dose: {dose}{cap}
           days: [1]
     """
-    if max_dose:
-        body += f"          max_dose: {max_dose}\n"
-    return body
 
 
 def vincristine_like(folder: Path) -> Path:

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .calendar import CalendarReport, calendar_course
 from .dosing import DosingContext, compute_dose
 from .errors import InputError, NotFoundError
 from .model import DoseLine, Patient, Policy, Regimen
@@ -266,9 +267,11 @@ def validate_regimens(paths: tuple[str, ...] = (), regimen_dirs: tuple[str, ...]
 
 __all__ = [
     "BsaReport",
+    "CalendarReport",
     "CycleRef",
     "DoseReport",
     "RegimenSummary",
+    "calendar_course",
     "compute_bsa",
     "dose_course",
     "list_regimens",

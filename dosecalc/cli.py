@@ -34,11 +34,15 @@ def format_option(*extra: str):  # type: ignore[no-untyped-def]
     return click.option("--format", "fmt", type=click.Choice(FORMATS + extra), default="table", show_default=True, help="Output format.")
 
 
-def patient_options(function):  # type: ignore[no-untyped-def]
-    """--height, --weight, --sex, --age, --scr and --accept-implausible."""
+def patient_options(function=None, *, required: bool = True):  # type: ignore[no-untyped-def]
+    """--height, --weight, --sex, --age, --scr and --accept-implausible
+    (``@patient_options(required=False)`` when a patient is optional)."""
+    if function is None:
+        return lambda f: patient_options(f, required=required)
+    optional = "" if required else " Optional: give height and weight for doses in mg."
     options = [
-        click.option("--height", required=True, help="Height with unit: '165 cm', '65 in', '5 ft 5 in' (a bare number is cm)."),
-        click.option("--weight", required=True, help="Weight with unit: '62 kg', '136.7 lb' (a bare number is kg)."),
+        click.option("--height", required=required, help="Height with unit: '165 cm', '65 in', '5 ft 5 in' (a bare number is cm)." + optional),
+        click.option("--weight", required=required, help="Weight with unit: '62 kg', '136.7 lb' (a bare number is kg)." + optional),
         click.option("--sex", help="female or male (Schlich BSA, ideal weight, Cockcroft-Gault)."),
         click.option("--age", help="Age in years (Cockcroft-Gault)."),
         click.option("--scr", help="Serum creatinine with unit: '0.8 mg/dL' or '71 umol/L'."),
@@ -106,6 +110,50 @@ def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | 
 
     report = api.dose_course(regimen, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycle=cycle, phase=phase, reduce=reduce, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible)
     _out(render.dose_output(report, fmt, explain))
+
+
+@cli.command()
+@click.argument("regimen")
+@click.option("--start", required=True, metavar="DATE", help="Date of the first cycle, YYYY-MM-DD.")
+@patient_options(required=False)
+@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@click.option("--cycles", type=click.IntRange(min=1), help="Show this many cycles of the course (counted over all phases).")
+@click.option("--until", metavar="DATE", help="Show administrations up to this date (YYYY-MM-DD).")
+@click.option("--delay", "delays", multiple=True, metavar="CYCLE=DAYS", help="Delay a cycle and everything after it: 3=7 (the course's 3rd cycle) or TH:5=14 (repeatable).")
+@click.option("--phase-cycles", multiple=True, metavar="PHASE=N", help="Cycles of a phase that allows a choice, e.g. THP=8 (repeatable).")
+@click.option("--country", metavar="CODE", help="Flag weekends and public holidays of this country (FR, GB, US-NY).")
+@click.option("--holidays", "holiday_mode", type=click.Choice(["flag", "move"]), help="Override the policy: flag non-working days, or move them to the next working day.")
+@format_option("ics", "html")
+@click.option("--view", type=click.Choice(["list", "month"]), default="list", show_default=True, help="Table format: a list per phase, or month grids.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="Paper size of --format html.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (complete or not at all) instead of the screen.")
+@click.pass_obj
+def calendar(settings: Settings, regimen: str, start: str, height: str | None, weight: str | None, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycles: int | None, until: str | None, delays: tuple[str, ...], phase_cycles: tuple[str, ...], country: str | None, holiday_mode: str | None, fmt: str, view: str, paper: str, output: str | None) -> None:
+    """Every administration of a course, dated.
+
+    \b
+    Examples:
+      dosecalc calendar thp --start 2016-01-19 --cycles 8
+      dosecalc calendar ac-th --start 2016-01-04 --height 165 --weight 62 --view month
+      dosecalc calendar thp --start 2016-01-19 --cycles 8 --delay 3=7 --country FR --holidays move
+      dosecalc calendar ac-th --start 2016-01-04 --format ics -o course.ics
+      dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62 --format html -o course.html
+    """
+    from . import api, calendar_render
+
+    report = api.calendar_course(regimen, start, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycles=cycles, until=until, delays=delays, phase_cycles=phase_cycles, country=country, holidays=holiday_mode, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible)
+    _emit(calendar_render.render(report, fmt, view, paper), output)
+
+
+def _emit(text: str, output: str | None) -> None:
+    """Print ``text``, or write it to ``output`` atomically (never half a file)."""
+    if output is None:
+        _out(text)
+        return
+    from .outfile import write_text_atomic
+
+    write_text_atomic(output, text if text.endswith("\n") else text + "\n", newline="")
+    click.echo(f"wrote {output}", err=True)
 
 
 @cli.group()

@@ -1,0 +1,610 @@
+"""A regimen's course laid out on dates: ``dosecalc calendar``.
+
+:func:`calendar_course` expands a regimen from a start date (with the
+engine's :func:`dosecalc.schedule.expand`: phases in sequence, loading and
+re-load rules, course limits, delays), then
+
+1. checks every treatment day against the weekends and public holidays of a
+   country (the ``holidays`` library) and, when the policy (or
+   ``--holidays move``) says so, moves that day's administrations to the
+   next working day. Only that day moves: later cycles keep their dates;
+2. re-applies the re-load rules when a move changed a gap between doses, so
+   a moved dose can never silently stay a maintenance dose;
+3. computes every dose when a patient is given (otherwise the calendar
+   shows the per-unit dose, "75 mg/m²");
+4. sums each drug (count, first and last date, planned total) and the
+   cumulative anthracycline dose in doxorubicin equivalents, against the
+   policy's lifetime threshold.
+
+The renderers live in :mod:`dosecalc.calendar_render` (table, month grids,
+JSON, CSV), :mod:`dosecalc.ics` and :mod:`dosecalc.html`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from .errors import InputError
+from .formatting import format_amount, format_number
+from .model import BASIS_UNITS, Administration, DoseLine, Patient, Policy, Regimen
+from .schedule import CycleRef
+
+HolidayMode = Literal["flag", "move"]
+
+#: The policy file's word for each holiday mode (``non_working_days``).
+_POLICY_MODES: dict[str, HolidayMode] = {"flag": "flag", "next_working_day": "move"}
+
+#: How far a treatment day may be moved to reach a working day. A country
+#: whose holidays and weekends close the unit for longer than this is an
+#: input problem to resolve by hand, not something to guess at.
+MAX_MOVE_DAYS = 14
+
+#: The longest delay ``--delay`` accepts for one cycle.
+MAX_DELAY_DAYS = 365
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def short_date(day: dt.date) -> str:
+    """``Sat 2016-01-23``: a date as printed in notes."""
+    return f"{_WEEKDAYS[day.weekday()][:3]} {day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class HolidaySettings:
+    """Which days are non-working, and what is done about them.
+
+    ``mode_source`` says where the choice came from: the policy, or the
+    ``--holidays`` option overriding the policy.
+    """
+
+    country: str
+    subdivision: str | None
+    country_name: str
+    weekend: tuple[int, ...]  # Monday = 0
+    mode: HolidayMode
+    mode_source: str
+
+    def describe(self) -> str:
+        where = self.country + (f"-{self.subdivision}" if self.subdivision else "")
+        weekend = ", ".join(_WEEKDAYS[d][:3] for d in self.weekend)
+        action = "flagged only" if self.mode == "flag" else "moved to the next working day (only that day moves)"
+        return f"{where} ({self.country_name}) public holidays and weekends ({weekend}): {action}; {self.mode_source}"
+
+
+@dataclass(frozen=True)
+class CalendarLine:
+    """One administration on the calendar.
+
+    ``administration.date`` is the date given (after delays and any holiday
+    move); ``scheduled_date`` is the date after delays but before a move;
+    ``non_working`` says why ``scheduled_date`` is not a working day (None
+    when it is, or when no country was given).
+    """
+
+    administration: Administration
+    course_cycle: int
+    scheduled_date: dt.date
+    non_working: str | None = None
+    moved: bool = False
+
+    @property
+    def date(self) -> dt.date:
+        return self.administration.date
+
+    @property
+    def weekday(self) -> str:
+        return _WEEKDAYS[self.date.weekday()]
+
+    @property
+    def dose(self) -> DoseLine | None:
+        return self.administration.dose
+
+    @property
+    def basis_text(self) -> str:
+        """The per-unit dose as the regimen states it: "75 mg/m²", "8 mg/kg"."""
+        a = self.administration
+        return format_amount(a.step.per_unit, BASIS_UNITS[a.basis], 4)
+
+    @property
+    def dose_text(self) -> str:
+        """The dose to print: final mg when a patient was given, else the basis."""
+        if self.dose is None:
+            return self.basis_text
+        return format_amount(self.dose.final_mg, "mg")
+
+
+@dataclass(frozen=True)
+class DrugTotal:
+    """One drug over the course as shown."""
+
+    drug: str
+    count: int
+    loading: int
+    maintenance: int
+    standard: int
+    first: dt.date
+    last: dt.date
+    total_mg: float | None  # None without a patient
+
+
+@dataclass(frozen=True)
+class AnthracyclineTotal:
+    """Cumulative anthracycline dose of the course, in doxorubicin equivalents.
+
+    ``mg_m2`` is None when it could not be computed; ``problem`` then says
+    why (it is never silently zero). ``contributions`` lists each
+    anthracycline with its equivalence factor and its mg/m².
+    """
+
+    mg_m2: float | None
+    mg: float | None  # doxorubicin-equivalent mg, when a patient was given
+    limit_mg_m2: float
+    limit_source: str
+    contributions: tuple[tuple[str, float, float], ...] = ()  # drug, factor, mg/m² (as doxorubicin)
+    factor_source: str | None = None
+    problem: str | None = None
+
+    @property
+    def percent_of_limit(self) -> float | None:
+        if self.mg_m2 is None or not self.limit_mg_m2:
+            return None
+        return self.mg_m2 / self.limit_mg_m2 * 100
+
+    @property
+    def exceeds_limit(self) -> bool:
+        return self.mg_m2 is not None and self.mg_m2 > self.limit_mg_m2
+
+
+@dataclass
+class CalendarReport:
+    """``dosecalc calendar``: every administration of a course, dated."""
+
+    regimen: Regimen
+    policy: Policy
+    start: dt.date
+    patient: Patient | None
+    bsa: Any | None  # dosecalc.patient.BsaResult
+    lines: list[CalendarLine]
+    cycles: list[tuple[str, int, int, dt.date]]  # phase, cycle, course cycle, start date
+    continues: str | None
+    delays: dict[CycleRef, int]
+    holidays: HolidaySettings | None
+    drug_totals: list[DrugTotal]
+    anthracycline: AnthracyclineTotal
+    notes: list[str] = field(default_factory=list)  # patient interpretations, overrides
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def end(self) -> dt.date | None:
+        """The date of the last administration shown."""
+        return self.lines[-1].date if self.lines else None
+
+    def settings_lines(self) -> list[str]:
+        """The calendar's own choices, one line each, for printing."""
+        lines = []
+        if self.delays:
+            lines.append("Delays: " + ", ".join(f"cycle {ref} +{days} day{'s' if days != 1 else ''}" for ref, days in self.delays.items()))
+        if self.holidays is None:
+            lines.append("Non-working days: not checked (give --country to flag weekends and public holidays)")
+        else:
+            lines.append(f"Non-working days: {self.holidays.describe()}")
+        return lines
+
+
+# -- parsing options -----------------------------------------------------------
+
+
+def parse_start(text: Any, option: str = "--start") -> dt.date:
+    """An ISO date (``2016-01-19``); raises InputError for anything else,
+    including a well-formed date that does not exist (2015-02-29)."""
+    import re
+
+    if isinstance(text, dt.datetime):
+        raise InputError(f"{option}: give a date, not a date and time")
+    if isinstance(text, dt.date):
+        return text
+    raw = str(text).strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise InputError(f"{option} '{raw}' is not a date: write YYYY-MM-DD, e.g. 2016-01-19")
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise InputError(f"{option} '{raw}' is not a real date ({exc})") from None
+
+
+def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[CycleRef, int]:
+    """``["3=7", "TH:5=14"]`` -> ``{CycleRef(None, 3): 7, CycleRef("TH", 5): 14}``.
+
+    DAYS is a whole number of days or a duration with its unit ("1 week").
+    A delay is at least one day and at most a year; the same cycle may not
+    be named twice.
+    """
+    if isinstance(items, dict):
+        pairs = [(k if isinstance(k, CycleRef) else CycleRef.parse(str(k)), v) for k, v in items.items()]
+        texts = [f"{k}={v}" for k, v in items.items()]
+    else:
+        pairs, texts = [], list(items)
+        for item in items:
+            cycle, sep, amount = str(item).partition("=")
+            if not sep or not cycle.strip() or not amount.strip():
+                raise InputError(f"--delay '{item}': write CYCLE=DAYS, e.g. 3=7 or TH:5=14")
+            pairs.append((CycleRef.parse(cycle.strip()), _delay_days(item, amount.strip())))
+    delays: dict[CycleRef, int] = {}
+    for (ref, days), text in zip(pairs, texts, strict=True):
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DELAY_DAYS:
+            raise InputError(f"--delay '{text}': a delay is a whole number of days from 1 to {MAX_DELAY_DAYS}")
+        key = CycleRef(ref.phase.upper() if ref.phase else None, ref.cycle)
+        if key in delays:
+            raise InputError(f"--delay: cycle {ref} is delayed twice; give one total delay per cycle")
+        delays[key] = days
+    return delays
+
+
+def _delay_days(item: str, amount: str) -> int | float:
+    if amount.lstrip("+").isdigit():
+        return int(amount.lstrip("+"))
+    from .errors import UnitError
+    from .regimen import parse_duration_days
+
+    try:
+        return parse_duration_days(amount)
+    except UnitError:
+        raise InputError(f"--delay '{item}': '{amount}' is not a number of days (write e.g. 7 or '2 weeks')") from None
+
+
+def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> dict[str, int]:
+    """``["THP=8"]`` -> ``{"THP": 8}``."""
+    if isinstance(items, dict):
+        return dict(items)
+    out: dict[str, int] = {}
+    for item in items:
+        phase, sep, count = str(item).partition("=")
+        if not sep or not phase.strip() or not count.strip().isdigit() or int(count) < 1:
+            raise InputError(f"--phase-cycles '{item}': write PHASE=N, e.g. THP=8")
+        out[phase.strip()] = int(count)
+    return out
+
+
+def holiday_settings(country: str | None, mode: str | None, policy: Policy) -> tuple[HolidaySettings | None, Any]:
+    """The non-working-day settings and the holidays lookup for ``country``
+    (``FR``, or ``US-NY`` for a subdivision). Raises InputError for an
+    unknown country or subdivision, or ``mode`` without a country."""
+    if mode is not None and mode not in ("flag", "move"):
+        raise InputError(f"--holidays '{mode}': choose flag or move")
+    if not country:
+        if mode is not None:
+            raise InputError("--holidays needs --country (the country whose weekends and public holidays apply)")
+        return None, None
+    import holidays
+
+    code, _, subdiv = country.strip().upper().partition("-")
+    supported = holidays.list_supported_countries()
+    if code not in supported:
+        raise InputError(f"--country '{country}': not a country the holidays library knows (use an ISO 3166-1 code such as FR, GB, US)")
+    if subdiv and subdiv not in supported[code]:
+        raise InputError(f"--country '{country}': {code} has no subdivision '{subdiv}' (known: {', '.join(supported[code][:12])}{', ...' if len(supported[code]) > 12 else ''})")
+    lookup = holidays.country_holidays(code, subdiv=subdiv or None)
+    policy_mode = _POLICY_MODES[policy.non_working_days]
+    if mode is None:
+        chosen: HolidayMode = policy_mode
+        source = f"policy {policy.id} (non_working_days: {policy.non_working_days})"
+    else:
+        chosen = mode  # type: ignore[assignment]
+        source = f"--holidays {mode}" + ("" if mode == policy_mode else f", overriding policy {policy.id} (non_working_days: {policy.non_working_days})")
+    weekend = tuple(sorted(getattr(lookup, "weekend", {5, 6})))
+    return HolidaySettings(code, subdiv or None, _country_name(code), weekend, chosen, source), lookup
+
+
+def _country_name(code: str) -> str:
+    """``GB`` -> ``United Kingdom``, from the holidays library's registry."""
+    import holidays
+
+    for entity in holidays.registry.COUNTRIES.values():
+        if code in entity[1:]:
+            return _class_title(entity[0])
+    return code
+
+
+def _class_title(name: str) -> str:
+    """``UnitedKingdom`` -> ``United Kingdom``."""
+    out = ""
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out += " "
+        out += ch
+    return out
+
+
+# -- the calendar --------------------------------------------------------------
+
+
+def non_working_reason(day: dt.date, settings: HolidaySettings, lookup: Any) -> str | None:
+    """Why ``day`` is not a working day ("weekend", "public holiday: Easter
+    Monday"), or None when it is one."""
+    reasons = []
+    if day.weekday() in settings.weekend:
+        reasons.append("weekend")
+    names = lookup.get_list(day)
+    if names:
+        reasons.append("public holiday: " + "; ".join(names))
+    return ", ".join(reasons) or None
+
+
+def next_working_day(day: dt.date, settings: HolidaySettings, lookup: Any) -> dt.date:
+    """The first working day after ``day``. Raises InputError when none is
+    found within MAX_MOVE_DAYS."""
+    candidate = day
+    for _ in range(MAX_MOVE_DAYS):
+        candidate += dt.timedelta(days=1)
+        if non_working_reason(candidate, settings, lookup) is None:
+            return candidate
+    raise InputError(f"no working day within {MAX_MOVE_DAYS} days after {day.isoformat()} in {settings.country}: choose the date by hand with --delay")
+
+
+def _apply_holidays(lines: list[CalendarLine], settings: HolidaySettings, lookup: Any) -> list[CalendarLine]:
+    """Flag (and, in move mode, move) administrations on non-working days.
+
+    A move changes only the day concerned: its administrations go to the
+    next working day, later days keep their dates."""
+    out = []
+    for line in lines:
+        reason = non_working_reason(line.scheduled_date, settings, lookup)
+        if reason is None:
+            out.append(line)
+            continue
+        a = line.administration
+        if settings.mode == "move":
+            target = next_working_day(line.scheduled_date, settings, lookup)
+            note = f"moved from {short_date(line.scheduled_date)} ({reason}) to {short_date(target)}"
+            out.append(replace(line, administration=replace(a, date=target, notes=(*a.notes, note)), non_working=reason, moved=True))
+        else:
+            note = f"falls on a non-working day: {short_date(line.scheduled_date)} ({reason})"
+            out.append(replace(line, administration=replace(a, notes=(*a.notes, note)), non_working=reason))
+    return out
+
+
+def _reapply_reload_rules(lines: list[CalendarLine], policy: Policy) -> list[CalendarLine]:
+    """After a holiday move, decide loading or maintenance again from the
+    dates actually given, with the same policy rules the engine uses
+    (:meth:`dosecalc.model.ReloadRule.requires_reload`).
+
+    The engine decided on the dates before the move; a move lengthens the
+    gap before the moved dose (which may now need a re-load) and shortens
+    the gap after it. Re-load notes from the engine are replaced by the
+    ones worked out here; other notes (holiday flags, moves) are kept.
+    """
+    last: dict[str, tuple[dt.date, dt.date]] = {}  # drug -> (actual, nominal) of its previous dose
+    out = []
+    for line in sorted(lines, key=lambda item: (item.date, item.course_cycle)):
+        a = line.administration
+        entry = a.entry
+        previous = last.get(a.drug)
+        last[a.drug] = (a.date, a.nominal_date)
+        if not entry.has_loading:
+            out.append(line)
+            continue
+        kind, step, reload_note = "maintenance", entry.maintenance, None
+        if previous is None:
+            kind, step = "loading", entry.loading
+        else:
+            rule = policy.reload_rules.get(entry.reload_rule or entry.drug)
+            gap = (a.date - previous[0]).days
+            scheduled = (a.nominal_date - previous[1]).days
+            if rule is not None and rule.requires_reload(gap, scheduled):
+                kind, step = "loading", entry.loading
+                reload_note = f"re-load: {gap} days since the previous {a.drug} dose (scheduled {scheduled}); policy: {rule.describe()}"
+        notes = tuple(n for n in a.notes if not n.startswith("re-load:"))
+        if reload_note:
+            notes = (reload_note, *notes)
+        out.append(replace(line, administration=replace(a, kind=kind, step=step, notes=notes)))  # type: ignore[arg-type]
+    return out
+
+
+def _check_order(lines: list[CalendarLine]) -> list[str]:
+    """Warnings when a move put a dose on or after the next dose of the same drug."""
+    warnings = []
+    by_drug: dict[str, list[CalendarLine]] = {}
+    for line in lines:
+        by_drug.setdefault(line.administration.drug, []).append(line)
+    for drug, items in by_drug.items():
+        items.sort(key=lambda item: item.scheduled_date)
+        for before, after in zip(items, items[1:]):
+            if before.date >= after.date:
+                warnings.append(f"{drug}: the dose moved to {short_date(before.date)} is on or after the next {drug} dose ({short_date(after.date)}); review the schedule by hand")
+    return warnings
+
+
+def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[CalendarLine]:
+    """Every line with its computed dose. A dose depends only on the entry,
+    the step and the kind, so each distinct one is computed once."""
+    from .api import drug_vials
+    from .dosing import compute_dose
+
+    cache: dict[tuple[int, str, int], DoseLine] = {}
+    out = []
+    for line in lines:
+        a = line.administration
+        key = (id(a.entry), a.kind, id(a.step))
+        if key not in cache:
+            cache[key] = compute_dose(a.entry, a.step, a.kind, ctx, phase=a.phase, cycle=a.cycle, day=a.day, cycles_text=str(a.cycle), vials_mg=drug_vials(a.drug, policy))
+        reason = "; ".join(n for n in a.notes if n.startswith("re-load:")) or None
+        dose = replace(cache[key], cycle=a.cycle, day=a.day, cycles_text=str(a.cycle), reason=reason)
+        out.append(replace(line, administration=replace(a, dose=dose)))
+    return out
+
+
+def _drug_totals(regimen: Regimen, lines: list[CalendarLine], with_patient: bool) -> list[DrugTotal]:
+    totals = []
+    for drug in regimen.drugs():
+        items = [line for line in lines if line.administration.drug == drug]
+        if not items:
+            continue
+        kinds = [line.administration.kind for line in items]
+        total = sum(line.dose.final_mg for line in items if line.dose) if with_patient else None
+        totals.append(
+            DrugTotal(drug, len(items), kinds.count("loading"), kinds.count("maintenance"), kinds.count("standard"), min(line.date for line in items), max(line.date for line in items), total)
+        )
+    return totals
+
+
+def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Policy, bsa_m2: float | None) -> AnthracyclineTotal:
+    """The course's cumulative anthracycline dose in doxorubicin equivalents.
+
+    Each drug's factor comes from the drug reference (``drugs/drugs.yaml``,
+    ``anthracycline_factor``, with its source; clinical-reference §7.3: the
+    equivalence tables disagree, so the table used is printed). A drug the
+    reference does not list makes the total unknown rather than zero.
+    """
+    from .errors import DosecalcError
+
+    base = dict(limit_mg_m2=policy.anthracycline_limit_mg_m2, limit_source=_source_text(policy, policy.anthracycline_source))
+    try:
+        from .drugs import load_drug_reference
+
+        reference = load_drug_reference()
+    except (ImportError, OSError, DosecalcError) as exc:
+        return AnthracyclineTotal(None, None, problem=f"not computed: the drug reference could not be loaded ({exc})", **base)  # type: ignore[arg-type]
+
+    factors: dict[str, float] = {}
+    factor_sources: set[str] = set()
+    for drug in regimen.drugs():
+        try:
+            info = reference.get(drug)
+        except DosecalcError:
+            return AnthracyclineTotal(None, None, problem=f"not computed: {drug} is not in the drug reference, so it cannot be ruled out as an anthracycline", **base)  # type: ignore[arg-type]
+        factor = info.anthracycline_factor
+        if factor:
+            factors[drug] = float(factor)
+            detail = getattr(info, "anthracycline", None)
+            if detail is not None:
+                factor_sources.add(f"{detail.table} [{detail.source}]")
+    mg_m2 = 0.0
+    mg: float | None = 0.0
+    contributions: dict[str, float] = {}
+    for line in lines:
+        a = line.administration
+        factor = factors.get(a.drug)
+        if factor is None:
+            continue
+        if a.basis == "bsa":
+            per_m2 = a.step.per_unit
+        elif line.dose is not None and bsa_m2:
+            per_m2 = line.dose.final_mg / bsa_m2
+        else:
+            return AnthracyclineTotal(None, None, problem=f"not computed: {a.drug} is not dosed per m² here; give the patient's height and weight", **base)  # type: ignore[arg-type]
+        contributions[a.drug] = contributions.get(a.drug, 0.0) + per_m2 * factor
+        mg_m2 += per_m2 * factor
+        mg = None if mg is None or line.dose is None else mg + line.dose.final_mg * factor
+    if not any(line.dose for line in lines):
+        mg = None
+    return AnthracyclineTotal(
+        mg_m2,
+        mg,
+        contributions=tuple((drug, factors[drug], value) for drug, value in contributions.items()),
+        factor_source="; ".join(sorted(factor_sources)) or None,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def _source_text(policy: Policy, source_id: str) -> str:
+    for source in policy.sources:
+        if source.id == source_id:
+            return source.citation
+    return source_id
+
+
+def calendar_course(
+    regimen: str,
+    start: Any,
+    *,
+    height: Any = None,
+    weight: Any = None,
+    sex: Any = None,
+    age: Any = None,
+    scr: Any = None,
+    policy: str | None = None,
+    cycles: int | None = None,
+    until: Any = None,
+    delays: list[str] | tuple[str, ...] | dict[Any, int] = (),
+    phase_cycles: list[str] | tuple[str, ...] | dict[str, int] = (),
+    country: str | None = None,
+    holidays: str | None = None,
+    regimen_dirs: tuple[str, ...] = (),
+    policy_dirs: tuple[str, ...] = (),
+    accept_implausible: bool = False,
+) -> CalendarReport:
+    """Every administration of ``regimen`` from ``start``, dated.
+
+    ``height`` and ``weight`` (both or neither) add each dose in mg.
+    ``cycles`` (counted over the whole course) or ``until`` bound an
+    open-ended course; ``delays`` (``"3=7"``, ``"TH:5=14"``) shift a cycle
+    and everything after it; ``phase_cycles`` (``"THP=8"``) sets the cycles
+    of a phase that allows it. ``country`` (``FR``, ``US-NY``) flags
+    weekends and public holidays; ``holidays`` (``flag`` or ``move``)
+    overrides the policy's ``non_working_days``.
+    """
+    from .api import resolve_patient
+    from .policy import find_policy
+    from .regimen import find_regimen
+    from .schedule import expand
+
+    start_date = parse_start(start)
+    until_date = parse_start(until, "--until") if until is not None else None
+    if until_date is not None and until_date < start_date:
+        raise InputError(f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}")
+    if cycles is not None and (isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1):
+        raise InputError("--cycles must be a whole number of at least 1")
+    if (height is None) != (weight is None):
+        raise InputError("give both --height and --weight for doses in mg, or neither for the per-unit doses")
+    reg = find_regimen(regimen, regimen_dirs)
+    pol = find_policy(policy, policy_dirs)
+    delay_map = parse_delays(delays)
+    settings, lookup = holiday_settings(country, holidays, pol)
+    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible) if height is not None else None
+
+    schedule = expand(reg, pol, start_date, delays=delay_map, phase_cycles=parse_phase_cycles(phase_cycles), max_cycles=cycles, until=until_date)
+    course_cycle = {(p, c): n for p, c, n, _ in schedule.cycles}
+    lines = [CalendarLine(a, course_cycle[(a.phase, a.cycle)], a.date) for a in schedule.administrations]
+    warnings: list[str] = []
+    if settings is not None:
+        lines = _apply_holidays(lines, settings, lookup)
+        if any(line.moved for line in lines):
+            lines = _reapply_reload_rules(lines, pol)
+            warnings += _check_order(lines)
+    phase_order = {p.id: i for i, p in enumerate(reg.phases)}
+    drug_order = {d: i for i, d in enumerate(reg.drugs())}
+    lines.sort(key=lambda line: (line.date, phase_order[line.administration.phase], line.administration.day, drug_order[line.administration.drug]))
+
+    bsa = None
+    notes: list[str] = []
+    if patient is not None:
+        from .dosing import DosingContext
+
+        ctx = DosingContext.build(patient, pol)
+        bsa = ctx.bsa
+        lines = _doses(lines, ctx, pol)
+        notes = list(patient.notes) + list(patient.overrides)
+    anthracycline = anthracycline_total(reg, lines, pol, bsa.value_m2 if bsa else None)
+    if anthracycline.exceeds_limit:
+        warnings.append(
+            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
+        )
+    return CalendarReport(
+        regimen=reg,
+        policy=pol,
+        start=start_date,
+        patient=patient,
+        bsa=bsa,
+        lines=lines,
+        cycles=schedule.cycles,
+        continues=schedule.continues,
+        delays=delay_map,
+        holidays=settings,
+        drug_totals=_drug_totals(reg, lines, patient is not None),
+        anthracycline=anthracycline,
+        notes=notes,
+        warnings=warnings,
+    )

@@ -1,0 +1,76 @@
+"""The calendar as an iCalendar file (RFC 5545) that phone and desktop
+calendar apps import, built with the ``icalendar`` library.
+
+- One all-day event (``DTSTART;VALUE=DATE``) per treatment day, listing
+  that day's drugs. All-day events carry no time and no time zone, so a
+  daylight-saving change cannot shift them.
+- Each event has a stable UID made of the regimen, the course start, the
+  course cycle and the day in the cycle, never the date: re-importing after
+  a delay updates the events instead of duplicating them.
+- No patient identifiers anywhere (the calendar takes none); the SUMMARY
+  names only the drugs and the cycle.
+- ``DTSTAMP`` is the time of export (UTC); ``SOURCE_DATE_EPOCH`` or the
+  ``stamp`` argument fix it for reproducible files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from .calendar_render import cycle_text, drug_text, treatment_days
+
+PRODID = "-//dosecalc//cycle calendar//EN"
+
+
+def _stamp(stamp: dt.datetime | None) -> dt.datetime:
+    if stamp is not None:
+        return stamp.astimezone(dt.timezone.utc)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+
+
+def event_uid(report: Any, course_cycle: int, day: int) -> str:
+    """``thp-20160119-c3d1@dosecalc``: stable across re-exports of the same course."""
+    return f"{report.regimen.id}-{report.start:%Y%m%d}-c{course_cycle}d{day}@dosecalc"
+
+
+def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
+    """The report as iCalendar text (CRLF line endings)."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{report.regimen.id} from {report.start.isoformat()}")
+    dtstamp = _stamp(stamp)
+    for day, lines in treatment_days(report):
+        first = min(lines, key=lambda line: (line.course_cycle, line.administration.day))
+        drugs = list(dict.fromkeys(line.administration.drug for line in lines))
+        summary = f"Treatment: {', '.join(drugs)} ({cycle_text(lines)})"
+        flagged = [line for line in lines if line.non_working and not line.moved]
+        if flagged:
+            summary += " - non-working day"
+        description = [f"{report.regimen.name}", f"{cycle_text(lines)}:"]
+        description += [f"- {drug_text(line)}" for line in lines]
+        for line in lines:
+            description += [f"  {line.administration.drug}: {note}" for note in line.administration.notes]
+        if report.patient is None:
+            description.append("Doses per unit (mg/m², mg/kg): no patient measurements were given.")
+        description.append("Planned by dosecalc; check against the signed prescription.")
+        event = Event()
+        event.add("uid", event_uid(report, first.course_cycle, first.administration.day))
+        event.add("dtstamp", dtstamp)
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        event.add("summary", summary)
+        event.add("description", "\n".join(description))
+        event.add("transp", "TRANSPARENT")
+        event.add("categories", ["Chemotherapy"])
+        cal.add_component(event)
+    return cal.to_ical().decode("utf-8")

@@ -52,7 +52,12 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
             raise UnitError(f"'{raw}' is not an AUC (write 'AUC 5' or '5 mg/mL*min')")
         return Q(number, "mg/mL*min")
     if basis == "weight":
-        quantity = parse_quantity(raw, dimension="[mass] / [mass]", what="dose")
+        try:
+            quantity = parse_quantity(raw, dimension="[mass] / [mass]", what="dose")
+        except UnitError as exc:
+            if "unknown unit" in str(exc):
+                raise
+            raise UnitError(f"'{raw}' is not a dose per body weight (write it as mg/kg)") from None
         exponents = {}
         for name, power in quantity.unit_items():
             unit = registry().Unit(name)

@@ -25,6 +25,17 @@ class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
     and no sexagesimal or octal integers."""
 
 
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        # An explicit tag with a bad value ("!!float abc", "!!bool maybe")
+        # makes PyYAML raise a bare ValueError or KeyError: give it a line.
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r} as {node.tag.rpartition(':')[2]} ({exc})", node.start_mark
+            ) from None
+
+
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -40,11 +51,13 @@ Lines = dict[tuple[Any, ...], int]
 
 # A regimen is a few kB; anything this large is not one.
 MAX_FILE_CHARS = 1_000_000
+# A regimen nests about 6 levels; deeper input would only exhaust the stack.
+MAX_DEPTH = 64
 
 
-class _AliasFound(Exception):
-    def __init__(self, line: int):
-        self.line = line
+class _Refused(Exception):
+    def __init__(self, line: int, message: str, path: tuple[Any, ...] = ()):
+        self.line, self.message, self.path = line, message, path
 
 
 def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines, seen: set[int]) -> None:
@@ -53,12 +66,21 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines, seen: set
     # any consumer, exponential: refuse them.
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         if id(node) in seen:
-            raise _AliasFound(node.start_mark.line + 1)
+            raise _Refused(node.start_mark.line + 1, "YAML anchors and aliases are not allowed in data files")
         seen.add(id(node))
+        if len(path) >= MAX_DEPTH:
+            raise _Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        keys: set[tuple[str, Any]] = set()
         for key_node, value_node in node.value:
             child = (*path, key_node.value)
+            if isinstance(key_node, yaml.ScalarNode):
+                # YAML forbids duplicate keys; PyYAML would keep the last one
+                # silently, so a second "dose:" would replace the first.
+                if (key_node.tag, key_node.value) in keys:
+                    raise _Refused(key_node.start_mark.line + 1, f"duplicate key '{key_node.value}'", child)
+                keys.add((key_node.tag, key_node.value))
             lines[child] = key_node.start_mark.line + 1
             _index_lines(value_node, child, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
@@ -73,12 +95,22 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
     """
     if len(text) > MAX_FILE_CHARS:
         raise DataFileError([Problem(filename, None, "", f"file is larger than {MAX_FILE_CHARS:,} characters")])
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except ValueError as exc:  # text libyaml cannot encode (lone surrogates)
+        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {exc}")]) from None
+    lines: Lines = {}
     try:
         node = loader.get_single_node()
         if node is None:
             return None, {}
+        # Check aliases, duplicate keys and depth before building anything.
+        _index_lines(node, (), lines, set())
         data = loader.construct_document(node)
+    except _Refused as refused:
+        from .validation import format_path
+
+        raise DataFileError([Problem(filename, refused.line, format_path(refused.path), refused.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -87,11 +119,6 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
         raise DataFileError([Problem(filename, None, "", f"not valid YAML: {exc}")]) from None
     finally:
         loader.dispose()
-    lines: Lines = {}
-    try:
-        _index_lines(node, (), lines, set())
-    except _AliasFound as alias:
-        raise DataFileError([Problem(filename, alias.line, "", "YAML anchors and aliases are not allowed in data files")]) from None
     return data, lines
 
 

@@ -244,6 +244,15 @@ def month_grid(year: int, month: int, days: dict[dt.date, list[Any]]) -> list[st
 # -- JSON and CSV --------------------------------------------------------------
 
 
+def _n(value: float | None, decimals: int = 2) -> float | int | None:
+    """A number for JSON and CSV as printed: rounded half-up, and a whole
+    number without a trailing ".0" (ISMP: "126", never "126.0")."""
+    rounded = _r(value, decimals)
+    if rounded is not None and rounded == int(rounded):
+        return int(rounded)
+    return rounded
+
+
 def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
     a = line.administration
     data: dict[str, Any] = {
@@ -257,10 +266,10 @@ def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
         "route": a.route,
         "kind": a.kind,
         "basis": a.basis,
-        "dose_per_unit": _r(a.step.per_unit, 4),
+        "dose_per_unit": _n(a.step.per_unit, 4),
         "dose_unit": UNIT_LABELS[_unit(a.basis)],
         "dose_text": line.dose_text,
-        "dose_mg": _r(line.dose.final_mg, 2) if with_patient and line.dose else None,
+        "dose_mg": _n(line.dose.final_mg, 2) if with_patient and line.dose else None,
         "nominal_date": a.nominal_date.isoformat(),
         "scheduled_date": line.scheduled_date.isoformat(),
         "non_working": line.non_working,
@@ -306,18 +315,18 @@ def calendar_json(report: Any) -> dict[str, Any]:
                     "standard": t.standard,
                     "first": t.first.isoformat(),
                     "last": t.last.isoformat(),
-                    "total_mg": _r(t.total_mg, 2),
+                    "total_mg": _n(t.total_mg, 2),
                 }
                 for t in report.drug_totals
             ],
             "anthracycline": {
-                "doxorubicin_equivalent_mg_m2": _r(total.mg_m2, 2),
-                "doxorubicin_equivalent_mg": _r(total.mg, 2),
-                "limit_mg_m2": _r(total.limit_mg_m2, 2),
+                "doxorubicin_equivalent_mg_m2": _n(total.mg_m2, 2),
+                "doxorubicin_equivalent_mg": _n(total.mg, 2),
+                "limit_mg_m2": _n(total.limit_mg_m2, 2),
                 "limit_source": total.limit_source,
-                "percent_of_limit": _r(total.percent_of_limit, 1),
+                "percent_of_limit": _n(total.percent_of_limit, 1),
                 "exceeds_limit": total.exceeds_limit,
-                "contributions": [{"drug": d, "factor": f, "mg_m2": _r(v, 2)} for d, f, v in total.contributions],
+                "contributions": [{"drug": d, "factor": f, "mg_m2": _n(v, 2)} for d, f, v in total.contributions],
                 "factor_source": total.factor_source,
                 "problem": total.problem,
                 "includes_prior": False,

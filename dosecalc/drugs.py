@@ -262,6 +262,16 @@ class DrugReference:
                         index[key] = (drug.id, name, (language,))
         self._index = index
         self._unlisted_index = frozenset(normalize_name(n) for n in self.unlisted)
+        # Candidates for misspelling-tolerant matching, by first letter and
+        # word count: a misspelling keeps both, and short names match exactly only.
+        self._buckets: dict[tuple[str, int], list[tuple[str, str, str, str, tuple[str, ...]]]] = {}
+        for key, (drug_id, shown, languages) in index.items():
+            if len(key) >= 8:
+                bucket = self._buckets.setdefault((key[0], len(key.split())), [])
+                bucket.append((key, _squeeze(key), drug_id, shown, languages))
+        self._unlisted_buckets: dict[tuple[str, int], list[str]] = {}
+        for key in self._unlisted_index:
+            self._unlisted_buckets.setdefault((key[0], len(key.split())), []).append(_squeeze(key))
         self._lookup = lru_cache(maxsize=8192)(self._lookup_uncached)
 
     def __iter__(self):
@@ -352,15 +362,14 @@ class DrugReference:
         limit = _allowed_edits(len(squeezed))
         if limit == 0 or not all(t.isalpha() for t in key.split()):
             return None
-        for name_key in self._unlisted_index:
+        bucket_key = (key[0], token_count)
+        for unlisted in self._unlisted_buckets.get(bucket_key, ()):
             # A known drug outside the reference is never read as its look-alike.
-            if len(name_key.split()) == token_count and _edit_distance(squeezed, _squeeze(name_key), limit) <= limit:
+            if _edit_distance(squeezed, unlisted, limit) <= limit:
                 return None
         best: dict[str, tuple[int, float, str, tuple[str, ...]]] = {}
-        for name_key, (drug_id, shown, languages) in self._index.items():
-            if name_key[0] != key[0] or len(name_key.split()) != token_count or len(name_key) < 8:
-                continue  # a misspelling keeps the first letter; short names match exactly only
-            distance = _edit_distance(squeezed, _squeeze(name_key), limit)
+        for name_key, name_squeezed, drug_id, shown, languages in self._buckets.get(bucket_key, ()):
+            distance = _edit_distance(squeezed, name_squeezed, limit)
             if distance > limit:
                 continue
             similarity = SequenceMatcher(None, key, name_key).ratio()

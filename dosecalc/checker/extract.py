@@ -401,7 +401,6 @@ class _Sentence:
             else:
                 break
             phrase.end = pos
-        # Trailing spaces and brackets belong to the gap, not the phrase.
         return phrase
 
     def _item_after(self, pos: int, limit: int) -> bool:
@@ -438,8 +437,7 @@ def extract_statements(text: str, reference: DrugReference) -> list[Statement]:
     for start, end in _sentences(text):
         sentence = _Sentence(text[start:end], start, reference, dates)
         preceding = next((d for d in reversed(dates) if d.span[1] <= start), None)
-        found = _statements_in(sentence, start, preceding)
-        statements.extend(found)
+        statements.extend(_statements_in(sentence, start, preceding))
     return statements
 
 
@@ -464,7 +462,7 @@ def _statements_in(sentence: _Sentence, offset: int, preceding: DateMention | No
             )
         ]
     phrases = []
-    for index, (match, span) in enumerate(names):
+    for index, (_, span) in enumerate(names):
         limit = names[index + 1][1][0] if index + 1 < len(names) else len(sentence.text)
         phrases.append(sentence.phrase(span[1], limit))
     groups: list[list[int]] = [[0]]

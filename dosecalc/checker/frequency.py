@@ -25,7 +25,7 @@ This module has no third-party imports.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .text import NUMBER_PATTERN, fold, number_value
 
@@ -58,7 +58,8 @@ class Frequency:
     """A dosing frequency: ``times_per_period`` doses every ``period_days``.
 
     ``interval_days`` is the mean time between two doses (3 times a week is
-    7/3 days). ``text`` is the phrase as written; ``error_prone`` names the
+    7/3 days). ``text`` is the phrase as written (the whole phrase given to
+    ``parse_frequency``; the matched words for ``find_frequencies``); ``error_prone`` names the
     ISMP error-prone abbreviation used, if any (``"tiw"``).
     """
 
@@ -250,6 +251,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object, str | None]] = [
     (re.compile(rf"{_START}(?:weekly|hebdomadaires?|hebdo){_END}"), _fixed("weekly"), None),
     (re.compile(rf"{_START}(?:fortnightly){_END}"), _fixed("every_2_weeks"), None),
     (re.compile(rf"{_START}(?:monthly|mensuel(?:le)?s?){_END}"), _fixed("monthly"), None),
+    (re.compile(rf"{_START}(?:hourly){_END}"), _fixed("hourly"), None),
     (re.compile(rf"{_START}(?:b\.?i\.?d\.?|bd){_END}"), _fixed("twice_daily"), None),
     (re.compile(rf"{_START}(?:t\.?i\.?d\.?|tds){_END}"), _fixed("three_times_daily"), None),
     (re.compile(rf"{_START}(?:q\.?i\.?d\.?|qds){_END}"), _fixed("four_times_daily"), None),
@@ -336,4 +338,4 @@ def parse_frequency(text: str) -> Frequency | None:
     rest = folded[:start] + " " + folded[end:]
     if _FILLER.fullmatch(rest) is None:
         return None
-    return freq
+    return replace(freq, text=text.strip())

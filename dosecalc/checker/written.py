@@ -189,7 +189,7 @@ def _unit_label(mass: str, basis: str) -> str:
     return {"bsa": f"{mass}/m2", "weight": f"{mass}/kg"}.get(basis, mass)
 
 
-def _core_at(folded: str, original: str, start: int) -> tuple[int, list[DoseReading], list[str], str | None] | None:
+def _core_at(folded: str, start: int) -> tuple[int, list[DoseReading], list[str], str | None] | None:
     """Parse the dose core that starts exactly at ``start``: end, readings,
     ISMP flags, ambiguity reason."""
     best: tuple[int, list[DoseReading], list[str], str | None] | None = None
@@ -275,7 +275,7 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
         start = start_match.start()
         if start < position:
             continue
-        core = _core_at(folded, text, start)
+        core = _core_at(folded, start)
         if core is None:
             continue
         end, readings, flags, why = core

@@ -279,3 +279,81 @@ __all__ = [
     "show_regimen",
     "validate_regimens",
 ]
+
+
+def check_course(
+    case_file: str | None = None,
+    *,
+    text_file: str | None = None,
+    height: Any = None,
+    weight: Any = None,
+    policy: str | None = None,
+    regimen_dirs: tuple[str, ...] = (),
+    policy_dirs: tuple[str, ...] = (),
+    accept_implausible: bool = False,
+) -> Any:
+    """Check a documented course (a case file, or a free clinical text).
+
+    Height and weight, when given, complete a case that lacks them so final
+    doses in mg can be shown. Returns a CheckReport (errors first).
+    """
+    from pathlib import Path
+
+    from .case import load_case_file
+    from .checker.check import check_case
+
+    pol = find_policy(policy, policy_dirs)
+    regimens = load_all(regimen_dirs)
+    extracted: list[Any] = []
+    if text_file is not None:
+        from .checker.fromtext import case_from_text
+
+        path = Path(text_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read '{text_file}': {exc}") from None
+        case, extracted, text_findings = case_from_text(text, str(path))
+    elif case_file is not None:
+        case, text_findings = load_case_file(Path(case_file)), []
+    else:
+        raise InputError("give a case file (YAML) or --text FILE")
+    patient = None
+    height = height or case.patient.height
+    weight = weight or case.patient.weight
+    if height and weight:
+        patient = make_patient(height, weight, sex=case.patient.sex, age=case.patient.age_years, accept_implausible=accept_implausible)
+    elif height or weight:
+        raise InputError("give both --height and --weight (or neither)")
+    report = check_case(case, pol, regimens, patient, text_findings)
+    report.extracted = extracted
+    return report
+
+
+#: The example patient of ``dosecalc demo``. The case report gives no height
+#: or weight; these are the clinical reference's worked example (a 165 cm,
+#: 62 kg woman of 40, serum creatinine 0.8 mg/dL).
+DEMO_PATIENT = {"height": "165 cm", "weight": "62 kg", "sex": "female", "age": "40", "scr": "0.8 mg/dL"}
+
+
+@dataclass
+class DemoReport:
+    """``dosecalc demo``: the case report's regimens for the example patient."""
+
+    patient: dict[str, str]
+    doses: list[DoseReport]
+    calendar: Any
+    check: Any
+
+
+def demo_reports() -> DemoReport:
+    """The main job on the embedded default: the seed case's regimens (AC-TH
+    and THP) dosed for the example patient, the THP calendar from the case's
+    start date (2016-01-19, 8 cycles), and the check of the case report."""
+    from .calendar import calendar_course
+    from .paths import shipped_dir
+
+    doses = [dose_course(name, **DEMO_PATIENT) for name in ("ac-th", "thp")]
+    calendar = calendar_course("thp", start="2016-01-19", cycles=8, **DEMO_PATIENT)
+    check = check_course(str(shipped_dir("seeds") / "case-report.yaml"))
+    return DemoReport(DEMO_PATIENT, doses, calendar, check)

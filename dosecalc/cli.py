@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import click
 
-from .errors import DosecalcError
+from .errors import DosecalcError, FindingsFound
 
 FORMATS = ("table", "json", "csv")
 
@@ -207,6 +207,34 @@ def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
 
     checked = api.validate_regimens(files, settings.regimen_dirs)
     _out(f"{len(checked)} regimen file{'s' if len(checked) != 1 else ''} valid")
+
+
+@cli.command()
+@click.argument("case_file", required=False, type=click.Path())
+@click.option("--text", "text_file", type=click.Path(), help="Check a free clinical text (French or English) instead of a case file.")
+@click.option("--height", help="Height, when the case does not give it (to show final doses).")
+@click.option("--weight", help="Weight, when the case does not give it.")
+@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@click.option("--accept-implausible", is_flag=True, help="Accept values outside the adult ranges; the output says so.")
+@format_option()
+@click.pass_obj
+def check(settings: Settings, case_file: str | None, text_file: str | None, height: str | None, weight: str | None, policy: str | None, accept_implausible: bool, fmt: str) -> None:
+    """Check a documented course against the regimen library; exit 1 if any error is found.
+
+    \b
+    Examples:
+      dosecalc check seeds/case-report.yaml
+      dosecalc check --text seeds/case-report.fr.txt
+      dosecalc check seeds/case-report.yaml --height 165 --weight 62 --format json
+    """
+    from . import api, render
+
+    if text_file is None and case_file is not None and case_file.endswith(".txt"):
+        case_file, text_file = None, case_file
+    report = api.check_course(case_file, text_file=text_file, height=height, weight=weight, policy=policy, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible)
+    _out(render.check_output(report, fmt))
+    if report.error_count:
+        raise FindingsFound(f"the check found {report.error_count} error(s)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,3 +79,8 @@ class CalculationError(DosecalcError):
     an AUC dose without serum creatinine)."""
 
     exit_code = 2
+
+
+class FindingsFound(DosecalcError):
+    """Raised after a check has printed its findings and found errors, so the
+    exit code (1) can gate a pipeline."""

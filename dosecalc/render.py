@@ -290,3 +290,106 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
     out.append("\nSources:")
     out += [f"  [{s.id}] {s.citation}" + (f" <{s.url}>" if s.url else "") for s in regimen.sources]
     return "\n".join(out)
+
+
+# -- check ---------------------------------------------------------------------
+
+
+def check_output(report: Any, fmt: str) -> str:
+    findings = [f.as_dict() for f in report.findings]
+    if fmt == "json":
+        return to_json(
+            {
+                "case": {"id": report.case.id, "title": report.case.title, "file": report.case.path},
+                "policy": _policy_json(report.policy),
+                "summary": {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")},
+                "identified": [
+                    {"treatment": i.treatment.id, "regimen": i.regimen.id if i.regimen else None, "phase": i.phase.id if i.phase else None, "drugs": i.drugs}
+                    for i in report.identified
+                ],
+                "extracted": [_statement_json(s) for s in report.extracted],
+                "findings": findings,
+            }
+        )
+    if fmt == "csv":
+        return _csv(findings)
+    import textwrap
+
+    out = [f"Case: {report.case.title}" + (f" ({report.case.path})" if report.case.path else "")]
+    if report.extracted:
+        out.append("")
+        out.append("Read from the text:")
+        out += [f"  - {_statement_text(s)}" for s in report.extracted]
+    out.append("")
+    out.append("Treatments as identified:")
+    for i in report.identified:
+        where = f"{i.regimen.id} phase {i.phase.id}" if i.regimen and i.phase else "no library regimen"
+        names = ", ".join(f"{w} → {d}" if w.lower() != d else d for w, d in i.drugs.items())
+        out.append(f"  {i.treatment.id}: {names or 'no drug recognised'} ({where})")
+    by_treatment: dict[str, list[Any]] = {}
+    for f in report.findings:
+        by_treatment.setdefault(f.treatment or "whole course", []).append(f)
+    for treatment, items in by_treatment.items():
+        out.append("")
+        out.append(f"{treatment}:")
+        rows = []
+        for f in items:
+            rows.append([f.severity.upper(), f.code, f.drug or "", "\n".join(textwrap.wrap(f.message, 72)), "\n".join(textwrap.wrap(_short_source(f.source), 30))])
+        out.append(_table(rows, ["severity", "code", "drug", "finding", "source"]))
+    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
+    out.append("")
+    out.append(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s); policy {report.policy.id}")
+    return "\n".join(out)
+
+
+def _short_source(source: str) -> str:
+    """A citation trimmed for a table column (JSON keeps it whole): the
+    parenthesised details of each source are left out."""
+    depth, kept = 0, []
+    for char in source:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            kept.append(char)
+    parts = [" ".join(part.split()).strip(" ,") for part in "".join(kept).split(";")]
+    return "; ".join(dict.fromkeys(p for p in parts if p))
+
+
+def _statement_json(statement: Any) -> dict[str, Any]:
+    """What was read from one sentence of a free text."""
+    return {
+        "text": statement.text,
+        "drugs": [
+            {
+                "written": m.written,
+                "drug": m.drug_id,
+                "misspelled": m.name.misspelled,
+                "dose": m.dose.text if m.dose else None,
+                "frequency": m.frequency.spelled_out() if m.frequency else None,
+            }
+            for m in statement.drugs
+        ],
+        "frequency": statement.frequency.text if statement.frequency else None,
+        "cycles": statement.cycles.text if statement.cycles else None,
+        "duration": statement.duration.text if statement.duration else None,
+        "dates": [d.text for d in statement.dates],
+    }
+
+
+def _statement_text(statement: Any) -> str:
+    data = _statement_json(statement)
+    parts = []
+    for d in data["drugs"]:
+        item = d["written"] + (f" (= {d['drug']}, misspelled)" if d["misspelled"] else (f" (= {d['drug']})" if d["written"].lower() != d["drug"] else ""))
+        if d["dose"]:
+            item += f" {d['dose']}"
+        parts.append(item)
+    text = ", ".join(parts) if parts else "(no drug)"
+    for key in ("frequency", "cycles", "duration"):
+        if data[key]:
+            text += f"; {key}: {data[key]}"
+    if data["dates"]:
+        text += f"; dates: {', '.join(data['dates'])}"
+    return text

@@ -237,6 +237,20 @@ def check(settings: Settings, case_file: str | None, text_file: str | None, heig
         raise FindingsFound(f"the check found {report.error_count} error(s)")
 
 
+@cli.command()
+def demo() -> None:
+    """The main job on the embedded default: the seed case report's regimens
+    dosed for an example patient, its THP calendar, and the check of the report.
+
+    \b
+    Example:
+      dosecalc demo
+    """
+    from . import api, render
+
+    _out(render.demo_output(api.demo_reports()))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the one place errors become messages and exit codes."""
     try:

@@ -393,3 +393,28 @@ def _statement_text(statement: Any) -> str:
     if data["dates"]:
         text += f"; dates: {', '.join(data['dates'])}"
     return text
+
+
+# -- demo ----------------------------------------------------------------------
+
+
+def demo_output(demo: Any) -> str:
+    """The case report's regimens for the example patient, its THP calendar,
+    and the check of the case report, one after the other."""
+    from .calendar_render import render as render_calendar
+
+    rule = "=" * 100
+    patient = ", ".join(f"{key} {value}" for key, value in demo.patient.items())
+    out = [
+        rule,
+        "dosecalc demo: the seed case report (HER2-positive breast cancer, AC -> weekly paclitaxel-trastuzumab,",
+        "then docetaxel-trastuzumab-pertuzumab at relapse) for an EXAMPLE patient: " + patient + ".",
+        "The case report gives no height or weight; these are illustrative values, not the patient's.",
+        rule,
+    ]
+    for report in demo.doses:
+        out += ["", rule, f"1. Doses: dosecalc dose {report.regimen.id} --height 165 --weight 62", rule, dose_output(report, "table")]
+    out += ["", rule, "2. Calendar: dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62", rule]
+    out.append(render_calendar(demo.calendar, "table"))
+    out += ["", rule, "3. Check of the case report: dosecalc check seeds/case-report.yaml", rule, check_output(demo.check, "table")]
+    return "\n".join(out)

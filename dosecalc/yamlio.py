@@ -26,11 +26,14 @@ class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
 
 
     def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
-        # An explicit tag with a bad value ("!!float abc", "!!bool maybe")
-        # makes PyYAML raise a bare ValueError or KeyError: give it a line.
+        # An explicit tag with a bad value ("!!float abc", "!!bool maybe",
+        # an empty "!!timestamp") makes PyYAML raise a bare ValueError,
+        # KeyError or AttributeError: make it a YAML error with a line.
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:
             raise yaml.constructor.ConstructorError(
                 None, None, f"cannot read {node.value!r} as {node.tag.rpartition(':')[2]} ({exc})", node.start_mark
             ) from None
@@ -74,13 +77,14 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines, seen: set
     if isinstance(node, yaml.MappingNode):
         keys: set[tuple[str, Any]] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(key_node.start_mark.line + 1, "a key must be a plain value, not a list or mapping", path)
             child = (*path, key_node.value)
-            if isinstance(key_node, yaml.ScalarNode):
-                # YAML forbids duplicate keys; PyYAML would keep the last one
-                # silently, so a second "dose:" would replace the first.
-                if (key_node.tag, key_node.value) in keys:
-                    raise _Refused(key_node.start_mark.line + 1, f"duplicate key '{key_node.value}'", child)
-                keys.add((key_node.tag, key_node.value))
+            # YAML forbids duplicate keys; PyYAML would keep the last one
+            # silently, so a second "dose:" would replace the first.
+            if (key_node.tag, key_node.value) in keys:
+                raise _Refused(key_node.start_mark.line + 1, f"duplicate key '{key_node.value}'", child)
+            keys.add((key_node.tag, key_node.value))
             lines[child] = key_node.start_mark.line + 1
             _index_lines(value_node, child, lines, seen)
     elif isinstance(node, yaml.SequenceNode):

@@ -303,6 +303,18 @@ def test_explicit_tags_with_bad_values(tmp_path, value):
     assert problems[0].line == line_of(VALID, "cycles: 6")
 
 
+@pytest.mark.parametrize(("text", "line"), [("? [a]: 1\n", 1), ("id: x\nphases:\n  ? {a: 1}\n  : 2\n", 3)])
+def test_a_list_or_mapping_as_a_key(tmp_path, text, line):
+    problems = problems_of(write(tmp_path, text))
+    assert "key" in problems[0].message
+    assert problems[0].line == line
+
+
+def test_an_empty_tagged_value(tmp_path):
+    problems = problems_of(write(tmp_path, VALID.replace("cycles: 6", "cycles: !!timestamp")))
+    assert problems[0].line == line_of(VALID, "cycles: 6")
+
+
 def test_deep_nesting(tmp_path):
     depth = 990  # inside libyaml's own limit of 1000
     for text in ("[" * depth + "]" * depth, "{a: " * depth + "1" + "}" * depth):

@@ -164,7 +164,8 @@ class _Run:
             message += f" {evidence}"
         if freq.error_prone:
             message += f" {freq.ismp_warning()}"
-        self.add("error", "FREQUENCY_IMPLAUSIBLE", t, None, message, f"{self._sources(found)}; {SRC_ISMP}")
+        only = phase.drugs[0].drug if len(phase.drugs) == 1 else None
+        self.add("error", "FREQUENCY_IMPLAUSIBLE", t, only, message, f"{self._sources(found)}; {SRC_ISMP}")
 
     def _labelled_schedules(self, phase: Phase) -> str:
         """The schedules the labels allow for the phase's drugs, in words."""
@@ -380,7 +381,10 @@ class _Run:
                 f"'{text}' writes the dose as components ({parts}): state whether it is the total ({total}) or the first component",
                 sources,
             )
-        amount = reading.amounts[0] if info.combination is None or len(reading.amounts) > 1 else reading.total
+        # A fixed combination's usual range is stated as the total ("4.5 g")
+        # or as its first component, as the drug reference says.
+        by_total = info.combination is not None and info.combination.dose_basis == "total"
+        amount = reading.total if by_total else reading.amounts[0]
         schedules = [u for u in info.usual if u.basis == reading.basis and (dose.route is None or u.route == dose.route)] or [u for u in info.usual if u.basis == reading.basis]
         if not schedules:
             return

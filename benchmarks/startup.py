@@ -1,0 +1,98 @@
+"""Start-up time of the dosecalc command, against Python and Pint.
+
+Usage: python benchmarks/startup.py [RUNS]      (``make bench``; RUNS default 15)
+
+Every command runs as a fresh subprocess, RUNS times, interleaved (one run of
+each command per round) so that a noisy machine slows them all alike. The
+medians are compared within this one run, as ratios; absolute times depend
+on the machine and are only reported.
+
+Goals (docs: engineering research, section 4):
+  dosecalc dose ... / python -c "import pint"   <= 1.3
+  dosecalc --help   / python -c pass            <= 5
+
+Nothing is asserted: this prints figures, it does not gate anything.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_RUNS = 15
+
+
+def commands() -> dict[str, list[str]]:
+    # The interpreter and console script of the environment running this
+    # file (a virtualenv's bin/ holds both); not resolved, so that a venv's
+    # python stays the venv's.
+    python = sys.executable
+    script = Path(python).with_name("dosecalc")
+    dosecalc = [str(script)] if script.exists() else [python, "-m", "dosecalc"]
+    return {
+        "python -c pass": [python, "-c", "pass"],
+        "python -c 'import pint'": [python, "-c", "import pint"],
+        "dosecalc --help": [*dosecalc, "--help"],
+        "dosecalc dose thp": [*dosecalc, "dose", "thp", "--height", "165", "--weight", "62"],
+    }
+
+
+def time_once(argv: list[str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.decode(errors='replace').strip()}")
+    return elapsed
+
+
+def measure(runs: int) -> dict[str, list[float]]:
+    cmds = commands()
+    for argv in cmds.values():  # warm the file cache and any .pyc writing
+        time_once(argv)
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(runs):
+        for name, argv in cmds.items():
+            times[name].append(time_once(argv))
+    return times
+
+
+def report(times: dict[str, list[float]]) -> str:
+    med = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    base = med["python -c pass"]
+    runs = len(next(iter(times.values())))
+    width = max(len(name) for name in med)
+    lines = [f"start-up, median of {runs} runs (Python {sys.version.split()[0]})", ""]
+    lines.append(f"{'command':<{width}}  {'median ms':>9}  {'min ms':>7}  {'x pass':>6}")
+    for name, value in med.items():
+        lines.append(f"{name:<{width}}  {value:9.1f}  {min(times[name]) * 1000:7.1f}  {value / base:6.1f}")
+    dose_ratio = med["dosecalc dose thp"] / med["python -c 'import pint'"]
+    help_ratio = med["dosecalc --help"] / base
+    lines += [
+        "",
+        f"dose / import pint : {dose_ratio:.2f}  (goal <= 1.3){'' if dose_ratio <= 1.3 else '  ABOVE GOAL'}",
+        f"--help / python    : {help_ratio:.2f}  (goal <= 5){'' if help_ratio <= 5 else '  ABOVE GOAL'}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    runs = DEFAULT_RUNS
+    if len(argv) > 1:
+        try:
+            runs = int(argv[1])
+        except ValueError:
+            print(f"usage: {argv[0]} [RUNS]", file=sys.stderr)
+            return 2
+        if runs < 1:
+            print("RUNS must be at least 1", file=sys.stderr)
+            return 2
+    print(report(measure(runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar as stdcal
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ PAPERS = {"a4": "A4", "letter": "letter"}
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+@lru_cache(maxsize=1)
 def _environment() -> Any:
+    """The Jinja2 environment, built once (it caches the compiled template)."""
     import jinja2
 
     return jinja2.Environment(

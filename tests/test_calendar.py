@@ -453,3 +453,14 @@ def test_moved_days_land_on_working_days_and_other_days_do_not_move(start, count
             assert b.date.weekday() < 5 or country not in ("FR", "GB", "DE", "US")
         else:
             assert b.date == a.date and not b.moved
+
+
+def test_a_move_onto_the_next_dose_of_the_same_drug_is_a_warning(tmp_path):
+    # Days 1 and 2 of a weekly cycle from Saturday 23 Jan 2016: both move to Monday 25 Jan.
+    phase = one_drug_phase("paclitaxel", "bsa", "80 mg/m2", cycle_length="7 days", cycles=1).replace("days: [1]", "days: [1, 2]")
+    write_regimen(tmp_path, "d12", phase)
+    report = api.calendar_course("d12", "2016-01-23", country="FR", holidays="move", regimen_dirs=(str(tmp_path),))
+    assert dates(report) == [D(2016, 1, 25), D(2016, 1, 25)]
+    assert report.warnings == [
+        "paclitaxel: the dose moved to Mon 2016-01-25 is on or after the next paclitaxel dose (Mon 2016-01-25); review the schedule by hand"
+    ]

@@ -43,7 +43,7 @@ def _metric(entry: DrugEntry, step: DoseStep, ctx: DosingContext) -> tuple[float
         ]
         if ctx.bsa.capped:
             # A BSA cap must show what it takes off (clinical reference 2.1).
-            uncapped_m2 = ctx.bsa.raw_m2 if ctx.bsa.decimals is None else float(round_half_up(ctx.bsa.raw_m2, ctx.bsa.decimals))
+            uncapped_m2 = ctx.bsa.uncapped_m2
             full = step.per_unit * uncapped_m2
             lines.append(
                 f"BSA cap: {format_number(mg, 2)} mg instead of {format_number(full, 2)} mg on the uncapped "

@@ -184,6 +184,13 @@ class BsaResult:
     cap_m2: float | None
     decimals: int | None
 
+    @property
+    def uncapped_m2(self) -> float:
+        """The BSA after the policy's rounding but before its cap."""
+        from .formatting import round_half_up
+
+        return self.raw_m2 if self.decimals is None else float(round_half_up(self.raw_m2, self.decimals))
+
     def derivation(self, patient: Patient) -> str:
         text = (
             f"BSA {self.formula} = {self.expression} with {format_number(patient.height_cm)} cm, "

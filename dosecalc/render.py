@@ -188,6 +188,9 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
             note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
         if line.reduction_pct:
             note = f"reduced {format_number(line.reduction_pct)}%; {note}"
+        if line.basis == "bsa" and report.bsa.capped:
+            full = line.per_unit * report.bsa.uncapped_m2
+            note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"
         rows.append(
             [
                 line.phase,

@@ -188,7 +188,8 @@ class CalendarReport:
         if self.delays:
             lines.append("Delays: " + ", ".join(f"cycle {ref} +{days} day{'s' if days != 1 else ''}" for ref, days in self.delays.items()))
         if self.holidays is None:
-            lines.append("Non-working days: not checked (give --country to flag weekends and public holidays)")
+            wanted = " (the policy would move them to the next working day)" if self.policy.non_working_days == "next_working_day" else ""
+            lines.append(f"Non-working days: not checked (give --country to flag weekends and public holidays){wanted}")
         else:
             lines.append(f"Non-working days: {self.holidays.describe()}")
         return lines

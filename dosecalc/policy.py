@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import NotFoundError, UnitError
 from .model import Policy, ReloadRule, Rounding, Source
-from .paths import search_dirs
+from .paths import search_dirs, shipped_dir
 from .validation import Checker
 from .yamlio import load_yaml_file
 
@@ -169,11 +169,12 @@ def _cached(path: Path, mtime_ns: int) -> Policy:
 
 def policy_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
     found: dict[str, Path] = {}
+    shipped = shipped_dir("policies")
     for folder in search_dirs("policies", extra_dirs, ENV_VAR):
         if folder.is_dir():
             for path in sorted(folder.glob("*.yaml")):
                 found.setdefault(path.stem, path)
-        elif extra_dirs:
+        elif folder != shipped:  # a user folder (option or DOSECALC_POLICIES)
             raise NotFoundError(f"policy folder '{folder}' does not exist")
     return list(found.values())
 

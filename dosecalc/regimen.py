@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import DataFileError, NotFoundError, UnitError
 from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
-from .paths import search_dirs
+from .paths import search_dirs, shipped_dir
 from .validation import Checker
 from .yamlio import load_yaml_file
 
@@ -361,9 +361,13 @@ def load_regimen_file(path: Path) -> Regimen:
 def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
     """Every regimen file in the search folders; a user file shadows a shipped one of the same name."""
     found: dict[str, Path] = {}
+    shipped = shipped_dir("regimens")
     for folder in search_dirs("regimens", extra_dirs, ENV_VAR):
         if not folder.is_dir():
-            if folder.exists() or extra_dirs:
+            # A user folder (option or DOSECALC_REGIMENS) that is not there
+            # would silently leave the shipped regimens in place of the
+            # user's own versions: refuse it.
+            if folder != shipped or folder.exists():
                 raise NotFoundError(f"regimen folder '{folder}' does not exist")
             continue
         for path in sorted(folder.glob("*.yaml")):

@@ -411,3 +411,17 @@ def test_missing_user_folder(tmp_path):
 def test_user_policy_folder(tmp_path):
     write(tmp_path, _standard_policy_text().replace("id: standard", "id: site"), "site.yaml")
     assert find_policy("site", (str(tmp_path),)).id == "site"
+
+
+def test_missing_folder_from_environment_is_an_error(tmp_path, monkeypatch):
+    # A mistyped DOSECALC_REGIMENS must not silently fall back to the shipped
+    # regimen of the same name when the user meant a local version of it.
+    monkeypatch.setenv("DOSECALC_REGIMENS", str(tmp_path / "nowhere"))
+    with pytest.raises(NotFoundError, match="nowhere"):
+        api.show_regimen("thp")
+
+
+def test_missing_policy_folder_from_environment_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOSECALC_POLICIES", str(tmp_path / "nowhere"))
+    with pytest.raises(NotFoundError, match="nowhere"):
+        find_policy("standard")

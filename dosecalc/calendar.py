@@ -17,7 +17,7 @@ re-load rules, course limits, delays), then
    policy's lifetime threshold.
 
 The renderers live in :mod:`dosecalc.calendar_render` (table, month grids,
-JSON, CSV), :mod:`dosecalc.ics` and :mod:`dosecalc.html`.
+JSON, CSV), :mod:`dosecalc.ics` and :mod:`dosecalc.printable`.
 """
 
 from __future__ import annotations

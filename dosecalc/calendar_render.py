@@ -1,6 +1,6 @@
 """Printing a :class:`dosecalc.calendar.CalendarReport`: a table per phase,
 month grids like ``cal``, JSON and CSV. (iCalendar: :mod:`dosecalc.ics`;
-printable HTML: :mod:`dosecalc.html`.)
+printable HTML: :mod:`dosecalc.printable`.)
 
 Every dose goes through :mod:`dosecalc.formatting` (ISMP). The JSON field
 names are a contract (docs/calendar.md): change them only with care.
@@ -33,7 +33,7 @@ def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4
 
         return calendar_ics(report)
     if fmt == "html":
-        from .html import calendar_html
+        from .printable import calendar_html
 
         return calendar_html(report, paper=paper)
     if view == "month":

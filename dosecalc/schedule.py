@@ -134,7 +134,7 @@ def expand(
             if planned is not None and cycle > planned:
                 break
             if max_cycles is not None and course_cycle >= max_cycles:
-                continues = f"shown to {max_cycles} cycles; the course continues"
+                continues = f"shown to {max_cycles} cycle{'s' if max_cycles != 1 else ''}; the course continues"
                 break
             if planned is None and phase.cycles.mode == "until_progression" and max_cycles is None and until is None and cycle > DEFAULT_OPEN_CYCLES:
                 continues = f"{phase.id} continues {phase.cycles.describe()}; {DEFAULT_OPEN_CYCLES} cycles shown"

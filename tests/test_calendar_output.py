@@ -235,7 +235,7 @@ def test_html_is_escaped_and_complete(thp8):
 
 def test_html_bad_paper():
     from dosecalc.errors import InputError
-    from dosecalc.html import calendar_html
+    from dosecalc.printable import calendar_html
 
     with pytest.raises(InputError, match="a4 or letter"):
         calendar_html(api.calendar_course("thp", "2016-01-19", cycles=1), paper="a3")

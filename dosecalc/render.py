@@ -38,11 +38,14 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def _r(value: float | None, decimals: int = 2) -> float | None:
-    """A number for JSON: rounded half-up, as printed, never a float artefact."""
+def _r(value: float | None, decimals: int = 2) -> float | int | None:
+    """A number for JSON and CSV: rounded half-up, as printed, never a float
+    artefact, and a whole number without a trailing ".0" (ISMP: "840", never
+    "840.0")."""
     if value is None:
         return None
-    return float(format_number(value, decimals).replace(",", ""))
+    rounded = float(format_number(value, decimals).replace(",", ""))
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 # -- bsa -----------------------------------------------------------------------
@@ -254,7 +257,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "dose": dose_text(e),
                 "days": list(e.days),
                 "cycles": list(e.cycles) if e.cycles else None,
-                "max_dose_mg": e.max_dose_mg,
+                "max_dose_mg": _r(e.max_dose_mg, 2),
                 "reload_rule": e.reload_rule,
                 "sources": list(e.sources),
             }

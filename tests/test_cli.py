@@ -120,6 +120,21 @@ def test_dose_csv():
     assert float(docetaxel["dose_mg"]) == 126
 
 
+WHOLE_WITH_TRAILING_ZERO = re.compile(r"^-?\d+\.0+$")
+
+
+def test_dose_csv_and_json_print_whole_numbers_without_a_trailing_zero():
+    # ISMP: "840 mg", never "840.0" (read as 8400); a CSV opened as text
+    # shows exactly what was written.
+    rows = list(csv.DictReader(io.StringIO(run("dose", "thp", *CASE, "--format", "csv").out)))
+    pertuzumab = next(r for r in rows if r["drug"] == "pertuzumab" and r["kind"] == "loading")
+    assert pertuzumab["dose_mg"] == "840"
+    assert pertuzumab["dose_per_unit"] == "840"
+    assert not [v for r in rows for v in r.values() if v and WHOLE_WITH_TRAILING_ZERO.match(v)]
+    text = run("dose", "thp", *CASE, "--format", "json").out
+    assert not re.search(r":\s*-?\d+\.0+[,\n}]", text), re.findall(r":\s*-?\d+\.0+[,\n}]", text)
+
+
 def test_bsa_csv():
     rows = list(csv.DictReader(io.StringIO(run("bsa", *CASE, "--format", "csv").out)))
     assert rows[0]["formula"] == "mosteller"
@@ -130,6 +145,14 @@ def test_regimens_show_json():
     data = json.loads(run("regimens", "show", "thp", "--format", "json").out)
     assert data["id"] == "thp"
     assert [p["id"] for p in data["phases"]] == ["THP", "HP"]
+
+
+def test_regimens_show_json_max_dose_is_a_whole_number(tmp_path):
+    from regimen_factory import vincristine_like
+
+    vincristine_like(tmp_path)
+    text = run("--regimens", str(tmp_path), "regimens", "show", "vcap", "--format", "json").out
+    assert '"max_dose_mg": 2,' in text
 
 
 def test_regimens_validate():

@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .calendar import CalendarReport, calendar_course
 from .dosing import DosingContext, compute_dose
 from .errors import InputError, NotFoundError
 from .model import DoseLine, Patient, Policy, Regimen
@@ -350,10 +349,27 @@ def demo_reports() -> DemoReport:
     """The main job on the embedded default: the seed case's regimens (AC-TH
     and THP) dosed for the example patient, the THP calendar from the case's
     start date (2016-01-19, 8 cycles), and the check of the case report."""
-    from .calendar import calendar_course
     from .paths import shipped_dir
 
     doses = [dose_course(name, **DEMO_PATIENT) for name in ("ac-th", "thp")]
     calendar = calendar_course("thp", start="2016-01-19", cycles=8, **DEMO_PATIENT)
     check = check_course(str(shipped_dir("seeds") / "case-report.yaml"))
     return DemoReport(DEMO_PATIENT, doses, calendar, check)
+
+
+def calendar_course(regimen: str, start: Any, **options: Any) -> Any:
+    """Every administration of ``regimen`` from ``start``, dated: see
+    :func:`dosecalc.calendar.calendar_course` for the options. (Imported on
+    use, so a dose calculation does not pay for the calendar module.)"""
+    from .calendar import calendar_course as build
+
+    return build(regimen, start, **options)
+
+
+def __getattr__(name: str) -> Any:
+    # ``api.CalendarReport`` without importing the calendar module up front.
+    if name == "CalendarReport":
+        from .calendar import CalendarReport
+
+        return CalendarReport
+    raise AttributeError(name)

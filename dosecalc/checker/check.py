@@ -246,11 +246,12 @@ class _Run:
             if limit.drug not in found.drugs.values():
                 continue
             weeks = _duration_weeks(t.duration) if t.duration else None
-            if weeks is not None and weeks > limit.duration_days / 7 + 0.5:
-                self.add("warning", "DURATION_EXCEEDED", t, limit.drug, f"{limit.drug} for {t.duration} exceeds {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended", SRC_HERCEPTIN)
             first = self._first_start(limit.drug)
-            if first and t.end and (t.end.latest - first).days > limit.duration_days + 31:
-                self.add("warning", "DURATION_EXCEEDED", t, limit.drug, f"{limit.drug} from {first.isoformat()} to {t.end} is longer than {format_number(limit.duration_days / 7)} weeks", SRC_HERCEPTIN)
+            dates = f" (given from {first.isoformat()} to {t.end})" if first and t.end else ""
+            if weeks is not None and weeks > limit.duration_days / 7 + 0.5:
+                self.add("warning", "DURATION_EXCEEDED", t, limit.drug, f"{limit.drug} for {t.duration}{dates} exceeds {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended", SRC_HERCEPTIN)
+            elif first and t.end and (t.end.latest - first).days > limit.duration_days + 31:
+                self.add("warning", "DURATION_EXCEEDED", t, limit.drug, f"{limit.drug} from {first.isoformat()} to {t.end} is longer than {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended", SRC_HERCEPTIN)
 
     def _first_start(self, drug: str) -> dt.date | None:
         dates = [i.treatment.start.value for i in self.identified if drug in i.drugs.values() and i.treatment.start and i.treatment.setting in ("neoadjuvant", "adjuvant")]
@@ -345,14 +346,15 @@ class _Run:
             gap_low = (t.start.value - previous.latest).days
             gap_high = (t.start.latest - previous.value).days
             scheduled = found.phase.cycle_length_days if found.phase else 21
+            gap = f"{gap_low} days" if gap_low == gap_high else f"about {gap_low}-{gap_high} days"
             if rule and rule.requires_reload(gap_low, scheduled):
-                why = f"about {gap_low}-{gap_high} days since the last {drug} ({previous}); policy {self.policy.id}: {rule.describe()}"
+                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}: {rule.describe()}"
             elif rule and not rule.requires_reload(gap_high, scheduled):
                 due, why = False, f"{gap_high} days or less since the last {drug}"
             else:
                 self.add("warning", "RELOAD_UNCERTAIN", t, drug, f"the gap since the last {drug} ({previous}) is too imprecise to tell whether a re-load is due", SRC_PERJETA)
                 return
-        elif previous is None and any(i.treatment is not t and drug in i.drugs.values() for i in self.identified):
+        elif previous is None and any(i.treatment is not t and drug in i.drugs.values() and not _after(i.treatment, t) for i in self.identified):
             why = f"first {drug} dose; earlier dates are not documented"
         source = SRC_PERJETA if drug == "pertuzumab" else f"{SRC_HERCEPTIN}; {rule.source if rule else ''}".rstrip("; ")
         if due and "loading" in matches:
@@ -361,6 +363,52 @@ class _Run:
             self.add("error", "LOADING_MISSING", t, drug, f"a loading dose of {format_amount(entry.loading.per_unit, BASIS_UNITS[entry.basis], 4)} is due ({why}), but the maintenance dose is documented", source)
         elif not due and "loading" in matches:
             self.add("warning", "UNEXPECTED_LOADING", t, drug, f"a loading dose is documented, but {why}: a maintenance dose is expected", source)
+
+    def administrations(self, found: Identified) -> None:
+        """Doses actually given: after a gap beyond the policy's re-load
+        threshold the next dose must be a loading dose; otherwise the
+        maintenance dose is due."""
+        t = found.treatment
+        by_drug: dict[str, list[Any]] = {}
+        for given in t.given:
+            match = self.reference.match(given.drug)
+            if match is None:
+                self.add("warning", "NOT_UNDERSTOOD", t, None, f"administration of {given.date}: drug '{given.drug}' is not in the drug reference: it was not checked", SRC_VOCABULARY)
+                continue
+            by_drug.setdefault(match.drug_id, []).append(given)
+        for drug, doses in by_drug.items():
+            entry = _entry_for(found.phase, drug)
+            rule = self.policy.reload_rules.get(entry.reload_rule or drug) if entry and entry.loading else None
+            if entry is None or rule is None:
+                continue
+            source = SRC_PERJETA if drug == "pertuzumab" else f"{SRC_HERCEPTIN}; {rule.source}"
+            doses = sorted(doses, key=lambda g: g.date.value)
+            for previous, given in zip(doses, doses[1:]):
+                if given.dose is None or "day" != given.date.precision or "day" != previous.date.precision:
+                    continue
+                gap = (given.date.value - previous.date.value).days
+                kind = self._step_kind(entry, given.dose)
+                if kind is None:
+                    self.add("warning", "DOSE_DIFFERS", t, drug, f"{drug} on {given.date}: '{given.dose}' is neither a dose of the regimen ({_steps_text(entry)}) nor understood as one", self._sources(found))
+                    continue
+                due = rule.requires_reload(gap, int(found.phase.cycle_length_days)) if found.phase else False
+                after = f"{gap} days after the dose of {previous.date}; policy {self.policy.id}: {rule.describe()}"
+                if due and kind == "maintenance":
+                    self.add("error", "LOADING_MISSING", t, drug, f"{drug} on {given.date}: a re-load of {format_amount(entry.loading.per_unit, BASIS_UNITS[entry.basis], 4)} is due ({after}), but the maintenance dose '{given.dose}' was given", source)
+                elif not due and kind == "loading":
+                    self.add("warning", "UNEXPECTED_LOADING", t, drug, f"{drug} on {given.date}: the loading dose '{given.dose}' was given {after}: the maintenance dose {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)} is due", source)  # type: ignore[union-attr]
+
+    def _step_kind(self, entry: DrugEntry, text: str) -> str | None:
+        """Which step of ``entry`` a written dose is: loading, maintenance or standard."""
+        from ..regimen import parse_per_unit_dose
+        from .written import parse_written_dose
+
+        readings = [r for r in parse_written_dose(text).readings if r.basis == entry.basis and r.unit != "AUC"]
+        if len(readings) != 1:
+            return None
+        value = float(parse_per_unit_dose(f"{float(readings[0].amounts[0].magnitude)} {readings[0].unit}", entry.basis).magnitude)
+        steps = {"loading": entry.loading, "maintenance": entry.maintenance, "standard": entry.standard}
+        return next((kind for kind, step in steps.items() if step is not None and abs(step.per_unit - value) < 1e-6), None)
 
     def _previous_end(self, drug: str, t: Treatment) -> Any:
         """The end of the latest earlier treatment with ``drug`` (a CaseDate)."""
@@ -373,7 +421,7 @@ class _Run:
         if reading is None:
             return
         sources = self._citations(info.sources)
-        if reading.is_combination:
+        if reading.is_combination and not (reading.units_each and info.combination and info.combination.matches_ratio(reading.amounts)):
             parts = " + ".join(format_amount(float(a.magnitude), reading.unit, 3) for a in reading.amounts)
             total = format_amount(float(reading.total.magnitude), reading.unit, 3)
             self.add(
@@ -474,15 +522,28 @@ class _Run:
         if not values:
             self.add("warning", "LVEF_MISSING", latest, "trastuzumab", "no LVEF documented: a baseline LVEF is needed before trastuzumab, then every 3 months", SRC_HERCEPTIN_LVEF)
             return
+        if all(m.date for m in values):
+            values = tuple(sorted(values, key=lambda m: m.date.value))  # type: ignore[union-attr]
+        baseline = values[0]
+        since = f" on {baseline.date}" if baseline.date else ""
         for m in values:
             when = f" on {m.date}" if m.date else ""
+            follow = f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)" if m.date else ""
+            fall = baseline.value - m.value
             if m.value < 50:
                 self.add("warning", "LVEF_LOW", latest, "trastuzumab", f"LVEF {m.text}{when} is below 50%: trastuzumab needs cardiology review", SRC_HERCEPTIN_LVEF)
-            else:
-                follow = ""
-                if m.date:
-                    follow = f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)"
+            elif m is baseline:
                 self.add("info", "LVEF_BASELINE", latest, "trastuzumab", f"LVEF {m.text}{when} is normal: record it as the baseline{follow}; hold trastuzumab for a fall of 16 points or more", SRC_HERCEPTIN_LVEF)
+            elif fall >= 16:
+                self.add(
+                    "warning", "LVEF_DECLINE", latest, "trastuzumab",
+                    f"LVEF fell from {baseline.text}{since} to {m.text}{when}, {format_number(fall)} points: withhold trastuzumab for at least 4 weeks"
+                    " (a fall of 16 points or more from baseline) and repeat the LVEF every 4 weeks",
+                    SRC_HERCEPTIN_LVEF,
+                )
+            else:
+                change = f"{format_number(abs(fall))} points {'below' if fall > 0 else 'above'}" if fall else "the same as"
+                self.add("info", "LVEF_MONITORED", latest, "trastuzumab", f"LVEF {m.text}{when}: {change} the baseline {baseline.text}{since}{follow}", SRC_HERCEPTIN_LVEF)
 
     def premedication(self) -> None:
         given = {d for i in self.identified for d in i.drugs.values()}
@@ -534,6 +595,7 @@ def check_case(case: Case, policy: Policy, regimens: list[Regimen], patient: Pat
         run.cycles(found)
         run.doses(found)
         run.course_limits(found)
+        run.administrations(found)
         run.dates(found)
     run.anthracyclines()
     run.lvef()
@@ -588,6 +650,11 @@ def _duration_weeks(text: str) -> float | None:
     if match:
         return float(match.group(1)) * 52
     return None
+
+
+def _after(other: Treatment, t: Treatment) -> bool:
+    """True when ``other`` is known to start after ``t`` starts."""
+    return bool(other.start and t.start and other.start.value > t.start.latest)
 
 
 def _entry_for(phase: Phase | None, drug: str) -> DrugEntry | None:

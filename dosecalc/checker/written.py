@@ -50,6 +50,7 @@ class DoseReading:
     amounts: tuple[Any, ...]
     basis: str
     unit: str  # the unit as the engine writes it: "mg/m2", "mg/kg", "g", "AUC"
+    units_each: bool = False  # a combination with a unit on every component ("4 g/0.5 g")
 
     @property
     def is_combination(self) -> bool:
@@ -206,7 +207,7 @@ def _core_at(folded: str, start: int) -> tuple[int, list[DoseReading], list[str]
         first_values, why1 = _numbers(match.group("num1"))
         second_values, why2 = _numbers(match.group("num2"))
         readings = [
-            DoseReading((_quantity(a, first_mass, basis), _quantity(b, mass, basis)), basis, _unit_label(mass, basis))
+            DoseReading((_quantity(a, first_mass, basis), _quantity(b, mass, basis)), basis, _unit_label(mass, basis), bool(match.group("unit1")))
             for a in first_values
             for b in second_values
         ]

@@ -149,6 +149,14 @@ def compute_dose(
     after_cap = min(modified, cap) if cap is not None else modified
     if capped:
         lines.append(f"capped at the regimen's maximum of {format_amount(cap or 0, 'mg')} per dose")
+        if reduction:
+            # Modification comes before the cap (documented order), so a
+            # reduction of a dose far above its cap changes nothing: say so,
+            # as the prescriber may have meant a reduction of the capped dose.
+            lines.append(
+                f"check: the cap absorbs the {format_number(reduction)}% reduction; reducing the capped dose instead "
+                f"would give {format_amount((cap or 0) * (1 - reduction / 100), 'mg')}"
+            )
     final, rounding_note = round_dose(after_cap, ctx.policy.rounding, cap, vials_mg)
     lines.append(f"{rounding_note}: {format_amount(final, 'mg')}")
     infusion = step.infusion

@@ -190,7 +190,8 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
         if line.capped:
             note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
         if line.reduction_pct:
-            note = f"reduced {format_number(line.reduction_pct)}%; {note}"
+            absorbed = " (absorbed by the cap: check)" if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg else ""
+            note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
         if line.basis == "bsa" and report.bsa.capped:
             full = line.per_unit * report.bsa.uncapped_m2
             note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"

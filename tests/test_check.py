@@ -449,3 +449,26 @@ def test_cli_needs_a_case_or_a_text():
     result = run("check")
     assert result.code == 2
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("written", ["TIW", "tiw", "3x/week", "three times weekly"])
+def test_error_prone_frequency_abbreviations_are_reported_not_crashed(tmp_path, written):
+    text = (CASES / "frequency-tiw.yaml").read_text(encoding="utf-8").replace("frequency: three times a week", f"frequency: {written}")
+    path = tmp_path / "tiw.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("check", str(path), "--format", "json")
+    assert result.code == 1, result.err
+    found = [f for f in json.loads(result.out)["findings"] if f["code"] == "FREQUENCY_IMPLAUSIBLE"]
+    assert len(found) == 1 and found[0]["severity"] == "error"
+    if written.lower() == "tiw":
+        assert "ISMP" in found[0]["message"]
+
+
+def test_a_frequency_written_with_one_regimen_drug_is_checked(tmp_path):
+    text = (CASES / "misspelled.yaml").read_text(encoding="utf-8").replace("{drug: Docetaxell, dose: 75 mg/m2}", "{drug: docetaxel, dose: 75 mg/m2 weekly}")
+    path = tmp_path / "weekly-docetaxel.yaml"
+    path.write_text(text, encoding="utf-8")
+    report = check(path)
+    errors = [(f.code, f.drug) for f in report.findings if f.severity == "error"]
+    assert errors == [("FREQUENCY_IMPLAUSIBLE", "docetaxel")]
+    assert "weekly" in find(report, "FREQUENCY_IMPLAUSIBLE")[0].message

@@ -110,7 +110,8 @@ class _Run:
             found.regimen, found.phase = self._phase_for(t, treated)
             if found.phase is None:
                 names = ", ".join(sorted(treated))
-                self.add("warning", "REGIMEN_NOT_FOUND", t, None, f"no regimen of the library gives {names} together: doses and schedule were not checked against a regimen", "dosecalc regimen library")
+                which = f"gives {names} together" if len(treated) > 1 else f"gives {names} alone"
+                self.add("warning", "REGIMEN_NOT_FOUND", t, None, f"no regimen of the library {which}: doses and schedule were checked against the drug reference's usual ranges only", "dosecalc regimen library")
         self.identified.append(found)
         return found
 
@@ -163,9 +164,29 @@ class _Run:
         if evidence:
             message += f" {evidence}"
         if freq.error_prone:
-            message += f" {freq.ismp_warning()}"
+            message += f" {freq.ismp_warning}"
         only = phase.drugs[0].drug if len(phase.drugs) == 1 else None
         self.add("error", "FREQUENCY_IMPLAUSIBLE", t, only, message, f"{self._sources(found)}; {SRC_ISMP}")
+
+    def _dose_frequency(self, found: Identified, drug: str, dose: Any) -> None:
+        """A frequency written with one regimen drug's dose ("docetaxel 75
+        mg/m2 weekly") is checked like the treatment's."""
+        from .frequency import parse_frequency
+
+        t, phase, freq = found.treatment, found.phase, dose.frequency
+        if phase is None or freq is None:
+            return
+        written = parse_frequency(t.frequency) if t.frequency else None
+        if (written is not None and written.same_schedule(freq)) or abs(freq.interval_days - phase.cycle_length_days) <= 0.5:
+            return
+        fold = phase.cycle_length_days / freq.interval_days
+        message = (
+            f"{drug}: frequency '{freq.text}' written with the dose ({freq.spelled_out()}) does not match the regimen, every {_days(phase.cycle_length_days)};"
+            f" it would give {format_number(fold, 1)} times the regimen's dose frequency"
+        )
+        if freq.error_prone:
+            message += f". {freq.ismp_warning}"
+        self.add("error", "FREQUENCY_IMPLAUSIBLE", t, drug, message, f"{self._sources(found)}; {SRC_ISMP}")
 
     def _labelled_schedules(self, phase: Phase) -> str:
         """The schedules the labels allow for the phase's drugs, in words."""
@@ -277,8 +298,11 @@ class _Run:
             entry = _entry_for(found.phase, drug)
             before = len(self.findings)
             if entry is not None:
+                self._dose_frequency(found, drug, dose)
                 self._regimen_dose(found, drug, entry, dose)
-            elif info.category == "supportive":
+            elif info.usual:
+                # No regimen to compare with (supportive care, or a drug the
+                # library has no regimen for): the drug reference's usual range.
                 self._supportive_dose(t, drug, dose, written.dose)
             # Spacing advice only for a dose that is otherwise right: for a
             # wrong or ambiguous one, the other finding says what to write.
@@ -445,7 +469,10 @@ class _Run:
             self._supportive_frequency(t, drug, dose, inside)
             return
         usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))
-        range_text = f"{format_amount(float(usual.minimum.magnitude), _unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), _unit_text(usual.maximum), 3)}"
+        if reading.basis == "auc":
+            range_text = f"AUC {format_number(float(usual.minimum.magnitude))} to {format_number(float(usual.maximum.magnitude))}"
+        else:
+            range_text = f"{format_amount(float(usual.minimum.magnitude), _unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), _unit_text(usual.maximum), 3)}"
         sources = self._citations(usual.sources) or sources
         if factor <= 1 / 300:
             meant = " / ".join(format_amount(float(a.magnitude), "g", 3) for a in reading.amounts)
@@ -545,6 +572,10 @@ class _Run:
                 change = f"{format_number(abs(fall))} points {'below' if fall > 0 else 'above'}" if fall else "the same as"
                 self.add("info", "LVEF_MONITORED", latest, "trastuzumab", f"LVEF {m.text}{when}: {change} the baseline {baseline.text}{since}{follow}", SRC_HERCEPTIN_LVEF)
 
+    def nothing_found(self) -> None:
+        if not self.case.treatments:
+            self.add("warning", "NO_TREATMENT_FOUND", None, None, "no drug statement was found (no drug of the drug reference is named): nothing was checked", SRC_VOCABULARY)
+
     def premedication(self) -> None:
         given = {d for i in self.identified for d in i.drugs.values()}
         for found in self.identified:
@@ -597,6 +628,7 @@ def check_case(case: Case, policy: Policy, regimens: list[Regimen], patient: Pat
         run.course_limits(found)
         run.administrations(found)
         run.dates(found)
+    run.nothing_found()
     run.anthracyclines()
     run.lvef()
     run.premedication()

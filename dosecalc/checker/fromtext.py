@@ -76,7 +76,7 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
                 _complete(treatments, statement, last_year)
             continue
         supportive = all(reference.get(m.drug_id).category == "supportive" for m in statement.drugs)
-        frequency = statement.frequency.text if statement.frequency else None
+        frequency = statement.frequency.text if statement.frequency else _last_drug_frequency(statement)
         start = _case_date(statement.dates[0], last_year) if statement.dates and statement.dates[0] is not statement.until else None
         if start is None and statement.duration is None and statement.until is None and statement.preceding_date and not supportive:
             start = None
@@ -131,3 +131,12 @@ def _complete(treatments: list[Treatment], statement: Any, year: int | None) -> 
         end = _case_date(statement.dates[0], year) if statement.dates else None
         treatments[i] = replace(treatment, cycles=statement.cycles.text, end=end or treatment.end)
         return
+
+
+def _last_drug_frequency(statement: Any) -> str | None:
+    """"A, B and C 840 mg every 3 weeks": a frequency written only after the
+    last drug's dose is the group's frequency (as the reader takes it)."""
+    own = [m for m in statement.drugs if m.frequency is not None and not m.frequency_inherited]
+    if len(own) == 1 and own[0] is statement.drugs[-1]:
+        return own[0].frequency.text
+    return None

@@ -184,29 +184,53 @@ def _schedule_for_cycle(reg: Regimen, pol: Policy, cycle: int, phase: str | None
 
 
 def _course_lines(schedule: CourseSchedule, ctx: DosingContext, only_phase: str | None) -> list[DoseLine]:
-    """One dose line per distinct (phase, drug, kind, day), listing its cycles."""
-    groups: dict[tuple[str, str, str, int], list[Any]] = {}
+    """One dose line per distinct (phase, drug, kind), listing where it applies:
+    "2-6", or with the days when a drug is given on several days of a cycle,
+    "1 (days 8, 15); 2-6 (days 1, 8, 15)"."""
+    groups: dict[tuple[str, str, str], list[Any]] = {}
     for a in schedule.administrations:
         if only_phase and a.phase.lower() != only_phase.lower():
             continue
-        groups.setdefault((a.phase, a.drug, a.kind, a.day), []).append(a)
-    last_cycle = {}
-    for p, c, _, _ in schedule.cycles:
-        last_cycle[p] = c
+        groups.setdefault((a.phase, a.drug, a.kind), []).append(a)
+    last_cycle = {p: c for p, c, _, _ in schedule.cycles}
     lines = []
-    for (phase_id, _drug, _kind, _day), items in groups.items():
+    for (phase_id, _drug, _kind), items in groups.items():
         first = items[0]
-        cycles = [a.cycle for a in items]
-        text = _compress(cycles)
         phase = schedule.regimen.phase(phase_id)
-        if phase.cycles.open_ended and last_cycle.get(phase_id) in cycles:
-            text = _onwards(cycles) if phase.cycles.mode == "until_progression" else f"{text} or more"
+        days_by_cycle: dict[int, list[int]] = {}
+        for a in items:
+            days_by_cycle.setdefault(a.cycle, []).append(a.day)
+        text = _cycles_text(days_by_cycle, phase.cycles.mode if last_cycle.get(phase_id) in days_by_cycle else "fixed")
         lines.append(
             compute_dose(first.entry, first.step, first.kind, ctx, phase=phase_id, cycle=first.cycle, day=first.day, cycles_text=text, vials_mg=drug_vials(first.drug, ctx.policy))
         )
     order = {p.id: i for i, p in enumerate(schedule.regimen.phases)}
     lines.sort(key=lambda line: (order[line.phase], line.cycle or 0, schedule.regimen.drugs().index(line.drug)))
     return lines
+
+
+def _cycles_text(days_by_cycle: dict[int, list[int]], mode: str) -> str:
+    """Where a dose applies. ``mode`` is the phase's cycle mode when the dose
+    reaches the last cycle shown (so an open phase reads "2 onwards")."""
+    runs: list[tuple[list[int], tuple[int, ...]]] = []
+    for cycle in sorted(days_by_cycle):
+        days = tuple(sorted(days_by_cycle[cycle]))
+        if runs and runs[-1][1] == days and runs[-1][0][-1] == cycle - 1:
+            runs[-1][0].append(cycle)
+        else:
+            runs.append(([cycle], days))
+    single_day = all(days == (1,) for _, days in runs)
+    parts = []
+    for index, (cycles, days) in enumerate(runs):
+        text = _compress(cycles)
+        if index == len(runs) - 1 and mode == "until_progression":
+            text = _onwards(cycles)
+        elif index == len(runs) - 1 and mode == "minimum":
+            text += " or more"
+        if not single_day:
+            text += f" (day{'s' if len(days) > 1 else ''} {', '.join(map(str, days))})"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _onwards(cycles: list[int]) -> str:

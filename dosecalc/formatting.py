@@ -60,6 +60,8 @@ def format_amount(value: float, unit: str, decimals: int | None = None) -> str:
     """A number and its unit, ISMP style: ``format_amount(126.40, "mg") == "126.4 mg"``."""
     if decimals is None:
         decimals = dose_decimals(value)
+    if unit == "AUC":  # carboplatin targets are written "AUC 6" (mg/mL·min)
+        return f"AUC {format_number(value, decimals)}"
     return f"{format_number(value, decimals)} {UNIT_LABELS.get(unit, unit)}"
 
 

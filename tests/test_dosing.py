@@ -353,5 +353,6 @@ def test_flat_dose_regimen_in_a_temp_folder(tmp_path):
         """,
     )
     report = api.dose_course("flat", height="165 cm", weight="62 kg", regimen_dirs=(str(tmp_path),))
-    assert sorted(line.day for line in report.lines) == [1, 8, 15]
+    # One line for the drug, saying on which days of which cycles it applies.
+    assert [line.cycles_text for line in report.lines] == ["1-2 (days 1, 8, 15)"]
     assert all(line.final_mg == 30 for line in report.lines)

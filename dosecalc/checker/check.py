@@ -569,7 +569,7 @@ class _Run:
                     SRC_HERCEPTIN_LVEF,
                 )
             else:
-                change = f"{format_number(abs(fall))} points {'below' if fall > 0 else 'above'}" if fall else "the same as"
+                change = f"{format_number(abs(fall))} point{'' if abs(fall) == 1 else 's'} {'below' if fall > 0 else 'above'}" if fall else "the same as"
                 self.add("info", "LVEF_MONITORED", latest, "trastuzumab", f"LVEF {m.text}{when}: {change} the baseline {baseline.text}{since}{follow}", SRC_HERCEPTIN_LVEF)
 
     def nothing_found(self) -> None:

@@ -472,3 +472,15 @@ def test_a_frequency_written_with_one_regimen_drug_is_checked(tmp_path):
     errors = [(f.code, f.drug) for f in report.findings if f.severity == "error"]
     assert errors == [("FREQUENCY_IMPLAUSIBLE", "docetaxel")]
     assert "weekly" in find(report, "FREQUENCY_IMPLAUSIBLE")[0].message
+
+
+def test_every_code_the_checker_emits_is_documented():
+    import re
+
+    sources = [ROOT / "dosecalc" / "checker" / "check.py", ROOT / "dosecalc" / "checker" / "fromtext.py"]
+    emitted = set()
+    for path in sources:
+        emitted |= set(re.findall(r'(?:"(?:error|warning|info)"|severity),\s*"([A-Z_]+)"', path.read_text(encoding="utf-8")))
+    doc = (ROOT / "docs" / "case-format.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", doc, flags=re.M))
+    assert emitted and emitted == documented, (emitted - documented, documented - emitted)

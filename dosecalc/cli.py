@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 
 import click
 
@@ -18,12 +17,15 @@ from .errors import DosecalcError, FindingsFound
 FORMATS = ("table", "json", "csv")
 
 
-@dataclass
 class Settings:
-    """Options of the command group, passed to every command."""
+    """Options of the command group, passed to every command. (A plain class:
+    importing ``dataclasses`` here would slow every ``--help`` and TAB press.)"""
 
-    regimen_dirs: tuple[str, ...]
-    policy_dirs: tuple[str, ...]
+    __slots__ = ("policy_dirs", "regimen_dirs")
+
+    def __init__(self, regimen_dirs: tuple[str, ...], policy_dirs: tuple[str, ...]):
+        self.regimen_dirs = regimen_dirs
+        self.policy_dirs = policy_dirs
 
 
 def _out(text: str) -> None:

@@ -9,7 +9,7 @@ line turns these into a one-line message in a single place
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class DosecalcError(Exception):
@@ -38,9 +38,12 @@ class NotFoundError(InputError):
     """Raised when a named regimen, policy, drug, phase or cycle does not exist."""
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One validation problem in a data file, located by file, line and field path."""
+class Problem(NamedTuple):
+    """One validation problem in a data file, located by file, line and field path.
+
+    (A named tuple, not a dataclass: this module is imported by the command
+    line at start-up, where ``dataclasses`` would cost about 10 ms.)
+    """
 
     file: str
     line: int | None

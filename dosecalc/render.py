@@ -7,9 +7,6 @@ with care (see docs/json.md).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from .formatting import UNIT_LABELS, format_amount, format_number, format_percent
@@ -26,6 +23,9 @@ def _table(rows: list[list[Any]], headers: list[str]) -> str:
 def _csv(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return ""
+    import csv  # only for --format csv: kept off the table path's start-up
+    import io
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
@@ -35,6 +35,8 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def to_json(data: Any) -> str:
+    import json  # only for --format json
+
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

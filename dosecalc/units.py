@@ -107,7 +107,10 @@ def parse_quantity(
         raw = str(text).strip()
         if not raw:
             raise UnitError(f"{what} is empty")
-        number, tail = split_number(raw)
+        try:
+            number, tail = split_number(raw)
+        except UnitError as exc:
+            raise UnitError(f"{what} {exc}") from None
         # A compound such as "5 ft 5 in": a unit followed by another number.
         compound = re.match(rf"^([^\d\s]+)\s+({_NUMBER}\s*.+)$", tail)
         if compound:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .validation import Checker
-from .yamlio import load_yaml_file
+from .validation import Checker, load_data_file
 
 SCHEMA_VERSION = 1
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -254,9 +253,4 @@ def _read_treatment(c: Checker, value: Any, path: tuple[Any, ...]) -> Treatment 
 
 def load_case_file(path: Path) -> Case:
     """Load and validate a case file; raises DataFileError listing every problem."""
-    data, lines = load_yaml_file(path)
-    checker = Checker(str(path), lines)
-    case = _read_case(checker, data)
-    checker.raise_if_any()
-    assert case is not None
-    return case
+    return load_data_file(path, _read_case)

@@ -16,8 +16,7 @@ from typing import Any
 from .errors import NotFoundError, UnitError
 from .model import Policy, ReloadRule, Rounding, Source
 from .paths import search_dirs, shipped_dir
-from .validation import Checker
-from .yamlio import load_yaml_file
+from .validation import Checker, load_data_file
 
 SCHEMA_VERSION = 1
 ENV_VAR = "DOSECALC_POLICIES"
@@ -154,12 +153,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
 
 def load_policy_file(path: Path) -> Policy:
     """Load and validate one policy file; raises DataFileError listing every problem."""
-    data, lines = load_yaml_file(path)
-    checker = Checker(str(path), lines)
-    policy = _read_policy(checker, data)
-    checker.raise_if_any()
-    assert policy is not None
-    return policy
+    return load_data_file(path, _read_policy)
 
 
 @lru_cache(maxsize=32)

@@ -17,8 +17,7 @@ from typing import Any
 from .errors import DataFileError, NotFoundError, UnitError
 from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
 from .paths import search_dirs, shipped_dir
-from .validation import Checker
-from .yamlio import load_yaml_file
+from .validation import Checker, load_data_file
 
 SCHEMA_VERSION = 1
 ENV_VAR = "DOSECALC_REGIMENS"
@@ -350,12 +349,7 @@ class _RegimenReader:
 
 def load_regimen_file(path: Path) -> Regimen:
     """Load and validate one regimen file; raises DataFileError listing every problem."""
-    data, lines = load_yaml_file(path)
-    checker = Checker(str(path), lines)
-    regimen = _RegimenReader(checker).read(data)
-    checker.raise_if_any()
-    assert regimen is not None
-    return regimen
+    return load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
 
 
 def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:

@@ -7,10 +7,14 @@ so an author sees everything that is wrong at once.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 from .errors import DataFileError, Problem
-from .yamlio import Lines
+from .yamlio import Lines, load_yaml_file
+
+T = TypeVar("T")
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -107,3 +111,15 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def load_data_file(path: Path, read: Callable[[Checker, Any], T | None]) -> T:
+    """Parse the YAML file at ``path`` and build its object with ``read``,
+    which reports problems to the Checker it is given. Raises DataFileError
+    listing every problem found; used by every data-file loader."""
+    data, lines = load_yaml_file(path)
+    checker = Checker(str(path), lines)
+    result = read(checker, data)
+    checker.raise_if_any()
+    assert result is not None  # a reader returns None only with problems recorded
+    return result

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from .errors import InputError
 from .formatting import format_amount, format_number
 from .model import BASIS_UNITS, Administration, DoseLine, Patient, Policy, Regimen
-from .schedule import CycleRef
+from .schedule import CycleRef, dose_kind
 
 HolidayMode = Literal["flag", "move"]
 
@@ -387,19 +387,8 @@ def _reapply_reload_rules(lines: list[CalendarLine], policy: Policy) -> list[Cal
         if not entry.has_loading:
             out.append(line)
             continue
-        kind, step, reload_note = "maintenance", entry.maintenance, None
-        if previous is None:
-            kind, step = "loading", entry.loading
-        else:
-            rule = policy.reload_rules.get(entry.reload_rule or entry.drug)
-            gap = (a.date - previous[0]).days
-            scheduled = (a.nominal_date - previous[1]).days
-            if rule is not None and rule.requires_reload(gap, scheduled):
-                kind, step = "loading", entry.loading
-                reload_note = f"re-load: {gap} days since the previous {a.drug} dose (scheduled {scheduled}); policy: {rule.describe()}"
-        notes = tuple(n for n in a.notes if not n.startswith("re-load:"))
-        if reload_note:
-            notes = (reload_note, *notes)
+        kind, step, reload_notes = dose_kind(entry, previous, a.nominal_date, a.date, policy)
+        notes = (*reload_notes, *(n for n in a.notes if not n.startswith("re-load:")))
         out.append(replace(line, administration=replace(a, kind=kind, step=step, notes=notes)))  # type: ignore[arg-type]
     return out
 

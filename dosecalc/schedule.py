@@ -167,7 +167,8 @@ def expand(
                     limit = regimen.limit_for(entry.drug)
                     if limit and record.first and (actual - record.first).days >= limit.duration_days:
                         continue
-                    kind, step, notes = _kind_for(entry, record, nominal, actual, policy)
+                    previous = (record.last_actual, record.last_nominal) if record.last_actual and record.last_nominal else None
+                    kind, step, notes = dose_kind(entry, previous, nominal, actual, policy)
                     administrations.append(
                         Administration(
                             date=actual,
@@ -210,19 +211,31 @@ def _any_within_limit(regimen: Regimen, phase: Phase, history: dict[str, _DrugHi
     return False
 
 
-def _kind_for(entry: DrugEntry, record: _DrugHistory, nominal: dt.date, actual: dt.date, policy: Policy) -> tuple[DoseKind, DoseStep, list[str]]:
-    """Loading or maintenance for this administration, and why."""
+def dose_kind(
+    entry: DrugEntry,
+    previous: tuple[dt.date, dt.date] | None,
+    nominal: dt.date,
+    actual: dt.date,
+    policy: Policy,
+) -> tuple[DoseKind, DoseStep, list[str]]:
+    """Loading, maintenance or standard for one administration, and why.
+
+    ``previous`` is the (actual, nominal) date of the drug's previous dose in
+    the course, or None for its first. The one place the loading rule lives:
+    the first dose loads; a later one re-loads when the gap triggers the
+    policy's re-load rule. The calendar calls it again after holiday moves.
+    """
     if not entry.has_loading:
         assert entry.standard is not None
         return "standard", entry.standard, []
     assert entry.loading is not None and entry.maintenance is not None
-    if record.last_actual is None or record.last_nominal is None:
+    if previous is None:
         return "loading", entry.loading, []
     rule = policy.reload_rules.get(entry.reload_rule or entry.drug)
     if entry.reload_rule and rule is None:
         raise CalculationError(f"policy {policy.id} has no re-load rule for {entry.drug}; add one under 'reload'")
-    gap = (actual - record.last_actual).days
-    scheduled = (nominal - record.last_nominal).days
+    gap = (actual - previous[0]).days
+    scheduled = (nominal - previous[1]).days
     if rule and rule.requires_reload(gap, scheduled):
         reason = f"re-load: {gap} days since the previous {entry.drug} dose (scheduled {scheduled}); policy: {rule.describe()}"
         return "loading", entry.loading, [reason]

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import DataFileError, NotFoundError, UnitError
 from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
 from .paths import search_dirs, shipped_dir
-from .validation import Checker, load_data_file
+from .validation import Checker, describe_value, load_data_file
 
 SCHEMA_VERSION = 1
 ENV_VAR = "DOSECALC_REGIMENS"
@@ -93,6 +93,8 @@ def _parse_infusion(checker: Checker, value: Any, path: tuple[Any, ...]) -> Any:
     try:
         if not isinstance(value, str):
             raise UnitError(f"{value!r} is not a duration with a unit (write e.g. '90 min')")
+        if re.fullmatch(r"\s*\d+:\d+\s*", value):
+            raise UnitError(f"'{value}' is ambiguous (hours:minutes?): write the duration with its unit, e.g. '90 min'")
         return parse_quantity(value, dimension="[time]", what="infusion").to("min")
     except UnitError as exc:
         checker.problem(path, str(exc))
@@ -205,6 +207,9 @@ class _RegimenReader:
         if isinstance(value, int) and not isinstance(value, bool):
             count = self.c.integer(value, path, minimum=1, maximum=1000)
             return CycleCount("fixed", count) if count else None
+        if not isinstance(value, dict):
+            self.c.problem(path, f"expected a cycle count, got {describe_value(value)}: write a number (4), {{min: 6}} or {{until: progression}}")
+            return None
         entry = self.c.mapping(value, path, required=set(), optional={"min", "until"})
         if entry is None:
             return None

@@ -46,14 +46,15 @@ class Checker:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            raise DataFileError(self.problems)
+            # In file order, so an author can work down the file.
+            raise DataFileError(sorted(self.problems, key=lambda p: p.line or 0))
 
     # -- structural checks ---------------------------------------------------
 
     def mapping(self, value: Any, path: tuple[Any, ...], required: set[str], optional: set[str]) -> dict[str, Any] | None:
         """Check ``value`` is a mapping with the required keys and no unknown key."""
         if not isinstance(value, dict):
-            self.problem(path, f"expected a mapping, got {_kind(value)}")
+            self.problem(path, f"expected a mapping, got {describe_value(value)}")
             return None
         for key in value:
             if key not in required and key not in optional:
@@ -65,7 +66,7 @@ class Checker:
 
     def sequence(self, value: Any, path: tuple[Any, ...], non_empty: bool = True) -> list[Any]:
         if not isinstance(value, list):
-            self.problem(path, f"expected a list, got {_kind(value)}")
+            self.problem(path, f"expected a list, got {describe_value(value)}")
             return []
         if non_empty and not value:
             self.problem(path, "must not be empty")
@@ -73,14 +74,14 @@ class Checker:
 
     def text(self, value: Any, path: tuple[Any, ...]) -> str | None:
         if not isinstance(value, str) or not value.strip():
-            self.problem(path, f"expected text, got {_kind(value)}")
+            self.problem(path, f"expected text, got {describe_value(value)}")
             return None
         return value.strip()
 
     def integer(self, value: Any, path: tuple[Any, ...], minimum: int | None = None, maximum: int | None = None) -> int | None:
         # bool is an int in Python; in clinical data "yes" is never a count.
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(path, f"expected a whole number, got {_kind(value)}")
+            self.problem(path, f"expected a whole number, got {describe_value(value)}")
             return None
         if minimum is not None and value < minimum:
             self.problem(path, f"{value} is less than {minimum}")
@@ -97,7 +98,8 @@ class Checker:
         return value
 
 
-def _kind(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """What a YAML value is, for a message: "a boolean (True)", "text ('yes')"."""
     if value is None:
         return "nothing"
     if isinstance(value, bool):

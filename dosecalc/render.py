@@ -421,9 +421,11 @@ def demo_output(demo: Any) -> str:
         "The case report gives no height or weight; these are illustrative values, not the patient's.",
         rule,
     ]
+    step = 0
     for report in demo.doses:
-        out += ["", rule, f"1. Doses: dosecalc dose {report.regimen.id} --height 165 --weight 62", rule, dose_output(report, "table")]
-    out += ["", rule, "2. Calendar: dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62", rule]
+        step += 1
+        out += ["", rule, f"{step}. Doses: dosecalc dose {report.regimen.id} --height 165 --weight 62", rule, dose_output(report, "table")]
+    out += ["", rule, f"{step + 1}. Calendar: dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62", rule]
     out.append(render_calendar(demo.calendar, "table"))
-    out += ["", rule, "3. Check of the case report: dosecalc check seeds/case-report.yaml", rule, check_output(demo.check, "table")]
+    out += ["", rule, f"{step + 2}. Check of the case report: dosecalc check seeds/case-report.yaml", rule, check_output(demo.check, "table")]
     return "\n".join(out)

@@ -342,8 +342,10 @@ def check_course(
     else:
         raise InputError("give a case file (YAML) or --text FILE")
     patient = None
-    height = height or case.patient.height
-    weight = weight or case.patient.weight
+    # The case's own height and weight, else its latest dated measurements.
+    latest_height, latest_weight = case.patient.latest("height"), case.patient.latest("weight")
+    height = height or case.patient.height or (latest_height.text if latest_height else None)
+    weight = weight or case.patient.weight or (latest_weight.text if latest_weight else None)
     if height and weight:
         patient = make_patient(height, weight, sex=case.patient.sex, age=case.patient.age_years, accept_implausible=accept_implausible)
     elif height or weight:

@@ -86,12 +86,29 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class BodyMeasurement:
+    """A dated weight, height or serum creatinine, in canonical units
+    (kg, cm, mg/dL), with the text as written."""
+
+    date: CaseDate | None
+    name: str  # "weight", "height" or "scr"
+    value: float
+    text: str
+
+
+@dataclass(frozen=True)
 class CasePatient:
     sex: str | None
     age_years: float | None
     height: str | None
     weight: str | None
     lvef: tuple[Measurement, ...]
+    measurements: tuple[BodyMeasurement, ...] = ()
+
+    def latest(self, name: str) -> BodyMeasurement | None:
+        """The most recent dated measurement of ``name`` (weight, height, scr)."""
+        dated = [m for m in self.measurements if m.name == name and m.date is not None]
+        return max(dated, key=lambda m: m.date.value) if dated else None  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -171,7 +188,7 @@ def _read_case(c: Checker, data: Any) -> Case | None:
 
 def _read_patient(c: Checker, value: Any) -> CasePatient | None:
     path = ("patient",)
-    entry = c.mapping(value, path, required={"sex", "age"}, optional={"height", "weight", "lvef"})
+    entry = c.mapping(value, path, required={"sex", "age"}, optional={"height", "weight", "lvef", "measurements"})
     if entry is None:
         return None
     sex = entry.get("sex")
@@ -200,7 +217,48 @@ def _read_patient(c: Checker, value: Any) -> CasePatient | None:
         height=_optional_text(c, entry.get("height"), (*path, "height")),
         weight=_optional_text(c, entry.get("weight"), (*path, "weight")),
         lvef=tuple(lvef),
+        measurements=tuple(_read_measurements(c, entry.get("measurements", []), (*path, "measurements"))),
     )
+
+
+# What each measurement is, the dimension its value must have, and the unit it is kept in.
+_MEASURES = {
+    "weight": ("[mass]", "kg"),
+    "height": ("[length]", "cm"),
+    "scr": ("[mass] / [length] ** 3", "mg/dL"),
+}
+
+
+def _read_measurements(c: Checker, value: Any, path: tuple[Any, ...]) -> list[BodyMeasurement]:
+    """Dated weights, heights and creatinines, each with its unit."""
+    from .errors import UnitError
+    from .metrics import CREATININE_UMOL_PER_MG_DL
+    from .units import parse_quantity, split_number
+
+    found = []
+    for i, item in enumerate(c.sequence(value, path, non_empty=False)):
+        m = c.mapping(item, (*path, i), required={"date", "name", "value"}, optional=set())
+        if m is None:
+            continue
+        name = c.choice(m.get("name"), (*path, i, "name"), tuple(_MEASURES))
+        date = _date(c, m.get("date"), (*path, i, "date"))
+        text = str(m.get("value", "")).strip()
+        if name is None:
+            continue
+        dimension, unit = _MEASURES[name]
+        try:
+            if not isinstance(m.get("value"), str):
+                raise UnitError(f"{m.get('value')!r} needs its unit (e.g. '62 kg')")
+            number, written_unit = split_number(text)
+            if name == "scr" and written_unit.replace("µ", "u").lower() in ("umol/l", "micromol/l"):
+                amount = number / CREATININE_UMOL_PER_MG_DL
+            else:
+                amount = float(parse_quantity(text, dimension=dimension, what=name).to(unit).magnitude)
+        except UnitError as exc:
+            c.problem((*path, i, "value"), str(exc))
+            continue
+        found.append(BodyMeasurement(date, name, amount, text))
+    return found
 
 
 def _read_treatment(c: Checker, value: Any, path: tuple[Any, ...]) -> Treatment | None:

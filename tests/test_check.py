@@ -253,6 +253,8 @@ PLANTED = [
     ("unit-ambiguous", "UNIT_AMBIGUOUS", "warning", "thp", "trastuzumab", ["440 mg at 55 kg"]),
     ("dose-differs", "DOSE_DIFFERS", "warning", "thp", "docetaxel", ["50 mg/m2", "75 mg/m²"]),
     ("count-ambiguous", "COUNT_AMBIGUOUS", "warning", "th", None, ["12 doses"]),
+    # 70 -> 66 kg is -5.7% (under the 10% threshold); 70 -> 62.5 kg is -10.7%: one warning, against the first weight.
+    ("weight-changed", "WEIGHT_CHANGED", "warning", None, None, ["70 kg on 2020-03-02", "62.5 kg on 2020-05-25", "-10.7%"]),
 ]
 
 # Other findings a planted case legitimately carries (no case has an error
@@ -484,3 +486,21 @@ def test_every_code_the_checker_emits_is_documented():
     doc = (ROOT / "docs" / "case-format.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", doc, flags=re.M))
     assert emitted and emitted == documented, (emitted - documented, documented - emitted)
+
+
+def test_latest_dated_measurements_complete_a_case_without_height_and_weight():
+    report = check(CASES / "weight-changed.yaml")
+    assert report.patient is not None
+    assert (report.patient.height_cm, report.patient.weight_kg) == (165, 62.5)
+
+
+def test_measurement_without_unit_is_a_file_error(tmp_path):
+    from dosecalc.case import load_case_file
+    from dosecalc.errors import DataFileError
+
+    text = (CASES / "weight-changed.yaml").read_text().replace("value: 66 kg}", "value: 66}")
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    with pytest.raises(DataFileError) as caught:
+        load_case_file(path)
+    assert any(p.path == "patient.measurements[2].value" and "unit" in p.message for p in caught.value.problems)

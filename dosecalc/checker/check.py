@@ -28,6 +28,7 @@ SRC_PERJETA = "Perjeta US PI 2.2-2.3 (840 mg then 420 mg every 3 weeks; re-load 
 SRC_ISMP = "ISMP List of Error-Prone Abbreviations, Symbols, and Dose Designations (2021)"
 SRC_DOCETAXEL_PREMED = "Docetaxel PI (dexamethasone 8 mg twice daily for 3 days starting the day before)"
 SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
+SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
 SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
 
 
@@ -576,6 +577,27 @@ class _Run:
         if not self.case.treatments:
             self.add("warning", "NO_TREATMENT_FOUND", None, None, "no drug statement was found (no drug of the drug reference is named): nothing was checked", SRC_VOCABULARY)
 
+    def weight_changes(self) -> None:
+        """A weight change at or over the policy's threshold since the weight
+        doses were last calculated on means recalculating BSA and doses. The
+        baseline is the first weight, then each weight that crossed it."""
+        weights = sorted((m for m in self.case.patient.measurements if m.name == "weight" and m.date), key=lambda m: m.date.value)  # type: ignore[union-attr]
+        if not weights:
+            return
+        threshold = self.policy.weight_change_pct
+        baseline = weights[0]
+        for current in weights[1:]:
+            change = (current.value - baseline.value) / baseline.value * 100
+            if abs(change) < threshold:
+                continue
+            self.add(
+                "warning", "WEIGHT_CHANGED", None, None,
+                f"weight {baseline.text} on {baseline.date} → {current.text} on {current.date} ({format_number(change, 1)}%):"
+                f" at or over policy {self.policy.id}'s {format_number(threshold)}% threshold; recalculate BSA and doses from {current.date}",
+                SRC_WEIGHT_CHANGE,
+            )
+            baseline = current
+
     def premedication(self) -> None:
         given = {d for i in self.identified for d in i.drugs.values()}
         for found in self.identified:
@@ -631,6 +653,7 @@ def check_case(case: Case, policy: Policy, regimens: list[Regimen], patient: Pat
     run.nothing_found()
     run.anthracyclines()
     run.lvef()
+    run.weight_changes()
     run.premedication()
     run.eligibility()
     run.missing_data()

@@ -66,6 +66,46 @@ class DoseReport:
     lines: list[DoseLine]
     scope: str  # "whole course" or "cycle 3 (THP 3)"
     notes: list[str] = field(default_factory=list)
+    weight_change: WeightChange | None = None
+
+
+@dataclass(frozen=True)
+class WeightChange:
+    """The weight now against the weight doses were last calculated on."""
+
+    previous_kg: float
+    current_kg: float
+    threshold_pct: float
+
+    @property
+    def change_pct(self) -> float:
+        return (self.current_kg - self.previous_kg) / self.previous_kg * 100
+
+    @property
+    def recalculate(self) -> bool:
+        """At or over the policy's threshold: BSA and doses must be recalculated."""
+        return abs(self.change_pct) >= self.threshold_pct
+
+    def describe(self, policy_id: str) -> str:
+        from .formatting import format_number, format_percent
+
+        verdict = "at or over" if self.recalculate else "under"
+        action = "recalculate BSA and doses (these are on the current weight)" if self.recalculate else "the previous doses may be kept"
+        return (
+            f"weight change {format_percent(self.change_pct)} since {format_number(self.previous_kg)} kg: {verdict} "
+            f"policy {policy_id}'s {format_number(self.threshold_pct)}% threshold; {action}"
+        )
+
+
+def weight_change(previous_weight: Any, patient: Patient, policy: Policy) -> WeightChange:
+    """Compare the patient's weight with ``previous_weight`` (``"70 kg"``,
+    ``"154 lb"``; a bare number is kg) under the policy's threshold."""
+    from .units import parse_quantity
+
+    previous = float(parse_quantity(previous_weight, dimension="[mass]", default_unit="kg", what="previous weight").to("kg").magnitude)
+    if previous <= 0:
+        raise InputError(f"previous weight '{previous_weight}' must be more than zero")
+    return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
 
 
 def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
@@ -130,12 +170,15 @@ def dose_course(
     regimen_dirs: tuple[str, ...] = (),
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
+    previous_weight: Any = None,
 ) -> DoseReport:
     """Every distinct dose of ``regimen`` for a patient, or the doses of one cycle.
 
     Without ``cycle``: one line per phase, drug and kind (loading,
     maintenance, standard) with the cycles it applies to. With ``cycle``
     (and ``phase``, else the course's Nth cycle overall): that cycle's doses.
+    ``previous_weight`` (the weight the last doses were calculated on) adds
+    the weight change against the policy's recalculation threshold.
     """
     reg = find_regimen(regimen, regimen_dirs)
     pol = find_policy(policy, policy_dirs)
@@ -162,7 +205,8 @@ def dose_course(
         if phase is None and len(reg.phases) > 1:
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
     notes = list(patient.notes) + list(patient.overrides)
-    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes)
+    change = weight_change(previous_weight, patient, pol) if previous_weight is not None else None
+    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
 
 
 def _schedule_for_cycle(reg: Regimen, pol: Policy, cycle: int, phase: str | None) -> tuple[CourseSchedule, tuple[str, int]]:

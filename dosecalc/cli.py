@@ -96,10 +96,11 @@ def bsa(height: str, weight: str, sex: str | None, age: str | None, scr: str | N
 @click.option("--cycle", type=click.IntRange(min=1), help="Doses of this cycle only (of --phase, else the course's Nth cycle).")
 @click.option("--phase", help="Limit to this phase (e.g. TH).")
 @click.option("--reduce", multiple=True, metavar="DRUG=PCT", help="Dose reduction, e.g. docetaxel=20% (repeatable).")
+@click.option("--previous-weight", help="Weight the last doses were calculated on: compares the change with the policy's recalculation threshold.")
 @click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
 @format_option()
 @click.pass_obj
-def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycle: int | None, phase: str | None, reduce: tuple[str, ...], explain: bool, fmt: str) -> None:
+def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycle: int | None, phase: str | None, reduce: tuple[str, ...], previous_weight: str | None, explain: bool, fmt: str) -> None:
     """Every dose of a regimen for a patient.
 
     \b
@@ -107,10 +108,11 @@ def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | 
       dosecalc dose thp --height '165 cm' --weight '62 kg'
       dosecalc dose ac-th --height 165 --weight 62 --phase TH --cycle 1 --explain
       dosecalc dose thp --height 165 --weight 62 --reduce docetaxel=20% --format json
+      dosecalc dose thp --height 165 --weight 62 --previous-weight 70 --cycle 4
     """
     from . import api, render
 
-    report = api.dose_course(regimen, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycle=cycle, phase=phase, reduce=reduce, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible)
+    report = api.dose_course(regimen, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycle=cycle, phase=phase, reduce=reduce, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible, previous_weight=previous_weight)
     _out(render.dose_output(report, fmt, explain))
 
 

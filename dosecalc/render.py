@@ -118,6 +118,18 @@ def _dose_json(line: Any) -> dict[str, Any]:
     }
 
 
+def _weight_change_json(change: Any) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {
+        "previous_kg": _r(change.previous_kg, 2),
+        "current_kg": _r(change.current_kg, 2),
+        "change_pct": _r(change.change_pct, 1),
+        "threshold_pct": _r(change.threshold_pct, 1),
+        "recalculate": change.recalculate,
+    }
+
+
 def _metric_text(line: Any) -> str:
     if line.metric_name == "BSA":
         return f"BSA {format_number(line.metric_value, 4)} m²"
@@ -181,6 +193,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 "policy": _policy_json(report.policy),
                 "patient": patient_json(report.patient, report.bsa),
                 "scope": report.scope,
+                "weight_change": _weight_change_json(report.weight_change),
                 "doses": [_dose_json(line) for line in report.lines],
             }
         )
@@ -214,6 +227,9 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
         )
     out = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Scope: {report.scope}"]
     out += patient_lines(report.patient, report.bsa)
+    if report.weight_change is not None:
+        flag = "RECALCULATE: " if report.weight_change.recalculate else ""
+        out.append(f"  {flag}{report.weight_change.describe(report.policy.id)}")
     out.append("")
     out.append(_table(rows, ["phase", "cycles", "drug", "kind", "dose", "basis", "calculated", "final", "diff", "infusion", "note"]))
     if explain:

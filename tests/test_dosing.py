@@ -356,3 +356,28 @@ def test_flat_dose_regimen_in_a_temp_folder(tmp_path):
     # One line for the drug, saying on which days of which cycles it applies.
     assert [line.cycles_text for line in report.lines] == ["1-2 (days 1, 8, 15)"]
     assert all(line.final_mg == 30 for line in report.lines)
+
+
+def test_weight_change_against_the_policy_threshold():
+    # 70 kg -> 62 kg is -11.43%: at or over the standard policy's 10% threshold.
+    report = api.dose_course("thp", height="165 cm", weight="62 kg", previous_weight="70 kg", cycle=4)
+    assert report.weight_change is not None
+    assert report.weight_change.change_pct == pytest.approx((62 - 70) / 70 * 100)
+    assert report.weight_change.recalculate
+    # 140 lb = 63.503 kg -> 62 kg is -2.37%: under the threshold.
+    report = api.dose_course("thp", height="165 cm", weight="62 kg", previous_weight="140 lb", cycle=4)
+    assert report.weight_change.change_pct == pytest.approx((62 - 140 * 0.45359237) / (140 * 0.45359237) * 100)
+    assert not report.weight_change.recalculate
+
+
+def test_weight_change_in_the_json_contract():
+    import json
+
+    from click.testing import CliRunner
+
+    from dosecalc.cli import cli
+
+    result = CliRunner().invoke(cli, ["dose", "thp", "--height", "165", "--weight", "62", "--previous-weight", "70", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    change = json.loads(result.output)["weight_change"]
+    assert change == {"previous_kg": 70, "current_kg": 62, "change_pct": -11.4, "threshold_pct": 10, "recalculate": True}

@@ -119,7 +119,12 @@ class _Run:
     def _phase_for(self, t: Treatment, drugs: set[str]) -> tuple[Regimen | None, Phase | None]:
         from .frequency import parse_frequency
 
-        candidates = [(r, p) for r in self.regimens for p in r.phases if {e.drug for e in p.drugs} == drugs]
+        # Supportive drugs of a phase (G-CSF) are not part of its identity:
+        # notes name the treatment drugs, not the support.
+        def treated(phase: Phase) -> set[str]:
+            return {e.drug for e in phase.drugs if e.drug not in self.reference or self.reference.get(e.drug).category != "supportive"}
+
+        candidates = [(r, p) for r in self.regimens for p in r.phases if treated(p) == drugs]
         if not candidates:
             return None, None
         frequency = parse_frequency(t.frequency) if t.frequency else None

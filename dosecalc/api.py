@@ -422,7 +422,8 @@ def demo_reports() -> DemoReport:
     from .paths import shipped_dir
 
     doses = [dose_course(name, **DEMO_PATIENT) for name in ("ac-th", "thp")]
-    calendar = calendar_course("thp", start="2016-01-19", cycles=8, **DEMO_PATIENT)
+    # The case's AC x 4 gave 240 mg/m2 of doxorubicin before THP.
+    calendar = calendar_course("thp", start="2016-01-19", cycles=8, prior_anthracycline="240 mg/m2", **DEMO_PATIENT)
     check = check_course(str(shipped_dir("seeds") / "case-report.yaml"))
     return DemoReport(DEMO_PATIENT, doses, calendar, check)
 

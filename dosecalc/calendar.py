@@ -146,6 +146,7 @@ class AnthracyclineTotal:
     contributions: tuple[tuple[str, float, float], ...] = ()  # drug, factor, mg/m² (as doxorubicin)
     factor_source: str | None = None
     problem: str | None = None
+    prior_mg_m2: float = 0.0  # doxorubicin equivalents given before this course, included in mg_m2
 
     @property
     def percent_of_limit(self) -> float | None:
@@ -440,7 +441,20 @@ def _drug_totals(regimen: Regimen, lines: list[CalendarLine], with_patient: bool
     return totals
 
 
-def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Policy, bsa_m2: float | None) -> AnthracyclineTotal:
+def parse_prior_anthracycline(value: Any) -> float:
+    """Doxorubicin equivalents given before the course, in mg/m² (a bare
+    number is mg/m²); 0 when not given."""
+    from .units import parse_quantity
+
+    if value is None or str(value).strip() == "":
+        return 0.0
+    amount = float(parse_quantity(value, dimension="[mass] / [length] ** 2", default_unit="mg/m2", what="prior anthracycline").to("mg/m**2").magnitude)
+    if amount < 0:
+        raise InputError(f"--prior-anthracycline '{value}' cannot be negative")
+    return amount
+
+
+def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Policy, bsa_m2: float | None, prior_mg_m2: float = 0.0) -> AnthracyclineTotal:
     """The course's cumulative anthracycline dose in doxorubicin equivalents.
 
     Each drug's factor comes from the drug reference (``drugs/drugs.yaml``,
@@ -450,7 +464,7 @@ def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Pol
     """
     from .errors import DosecalcError
 
-    base = dict(limit_mg_m2=policy.anthracycline_limit_mg_m2, limit_source=_source_text(policy, policy.anthracycline_source))
+    base = dict(limit_mg_m2=policy.anthracycline_limit_mg_m2, limit_source=_source_text(policy, policy.anthracycline_source), prior_mg_m2=prior_mg_m2)
     try:
         from .drugs import load_drug_reference
 
@@ -471,7 +485,7 @@ def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Pol
             detail = getattr(info, "anthracycline", None)
             if detail is not None:
                 factor_sources.add(f"{detail.table} [{detail.source}]")
-    mg_m2 = 0.0
+    mg_m2 = prior_mg_m2  # the ledger starts from what was given before this course
     mg: float | None = 0.0
     contributions: dict[str, float] = {}
     for line in lines:
@@ -525,6 +539,7 @@ def calendar_course(
     regimen_dirs: tuple[str, ...] = (),
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
+    prior_anthracycline: Any = None,
 ) -> CalendarReport:
     """Every administration of ``regimen`` from ``start``, dated.
 
@@ -534,7 +549,9 @@ def calendar_course(
     and everything after it; ``phase_cycles`` (``"THP=8"``) sets the cycles
     of a phase that allows it. ``country`` (``FR``, ``US-NY``) flags
     weekends and public holidays; ``holidays`` (``flag`` or ``move``)
-    overrides the policy's ``non_working_days``.
+    overrides the policy's ``non_working_days``. ``prior_anthracycline``
+    (``"240 mg/m2"`` doxorubicin equivalents given before this course) starts
+    the cumulative anthracycline ledger.
     """
     from .api import resolve_patient
     from .policy import find_policy
@@ -577,7 +594,7 @@ def calendar_course(
         bsa = ctx.bsa
         lines = _doses(lines, ctx, pol)
         notes = list(patient.notes) + list(patient.overrides)
-    anthracycline = anthracycline_total(reg, lines, pol, bsa.value_m2 if bsa else None)
+    anthracycline = anthracycline_total(reg, lines, pol, bsa.value_m2 if bsa else None, parse_prior_anthracycline(prior_anthracycline))
     if anthracycline.exceeds_limit:
         warnings.append(
             f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"

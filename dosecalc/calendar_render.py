@@ -75,8 +75,18 @@ def anthracycline_text(report: Any) -> str:
     limit = f"the policy's lifetime limit is {format_number(total.limit_mg_m2)} mg/m² ({total.limit_source})"
     if total.mg_m2 is None:
         return f"Cumulative anthracycline (doxorubicin equivalents): {total.problem}; {limit}"
+    before = (
+        f"It includes {format_amount(total.prior_mg_m2, 'mg/m2', 1)} given before this course."
+        if total.prior_mg_m2
+        else "Anthracyclines given before this course are not included (give --prior-anthracycline)."
+    )
     if not total.contributions:
-        return f"Cumulative anthracycline (doxorubicin equivalents): none in this course (0 mg/m²); {limit}. Anthracyclines given before this course are not included."
+        if total.prior_mg_m2:
+            return (
+                f"Cumulative anthracycline (doxorubicin equivalents): none in this course; {format_amount(total.mg_m2, 'mg/m2', 1)} in all, "
+                f"{format_number(total.percent_of_limit or 0, 1)}% of the limit; {limit}. {before}"
+            )
+        return f"Cumulative anthracycline (doxorubicin equivalents): none in this course (0 mg/m²); {limit}. {before}"
     text = f"Cumulative anthracycline (doxorubicin equivalents) at the end of this course: {format_amount(total.mg_m2, 'mg/m2', 1)}"
     if total.mg is not None:
         text += f" ({format_amount(total.mg, 'mg')})"
@@ -85,7 +95,7 @@ def anthracycline_text(report: Any) -> str:
     text += "; from " + ", ".join(parts)
     if total.factor_source:
         text += f"; equivalence factors: {total.factor_source}"
-    text += ". Anthracyclines given before this course are not included."
+    text += f". {before}"
     if total.exceeds_limit:
         text = "WARNING: " + text
     return text
@@ -329,7 +339,8 @@ def calendar_json(report: Any) -> dict[str, Any]:
                 "contributions": [{"drug": d, "factor": f, "mg_m2": _n(v, 2)} for d, f, v in total.contributions],
                 "factor_source": total.factor_source,
                 "problem": total.problem,
-                "includes_prior": False,
+                "includes_prior": bool(total.prior_mg_m2),
+                "prior_mg_m2": _n(total.prior_mg_m2, 2),
             },
         },
         "notes": list(report.notes),

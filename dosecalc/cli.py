@@ -127,12 +127,13 @@ def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | 
 @click.option("--phase-cycles", multiple=True, metavar="PHASE=N", help="Cycles of a phase that allows a choice, e.g. THP=8 (repeatable).")
 @click.option("--country", metavar="CODE", help="Flag weekends and public holidays of this country (FR, GB, US-NY).")
 @click.option("--holidays", "holiday_mode", type=click.Choice(["flag", "move"]), help="Override the policy: flag non-working days, or move them to the next working day.")
+@click.option("--prior-anthracycline", metavar="DOSE", help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.")
 @format_option("ics", "html")
 @click.option("--view", type=click.Choice(["list", "month"]), default="list", show_default=True, help="Table format: a list per phase, or month grids.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="Paper size of --format html.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (complete or not at all) instead of the screen.")
 @click.pass_obj
-def calendar(settings: Settings, regimen: str, start: str, height: str | None, weight: str | None, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycles: int | None, until: str | None, delays: tuple[str, ...], phase_cycles: tuple[str, ...], country: str | None, holiday_mode: str | None, fmt: str, view: str, paper: str, output: str | None) -> None:
+def calendar(settings: Settings, regimen: str, start: str, height: str | None, weight: str | None, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycles: int | None, until: str | None, delays: tuple[str, ...], phase_cycles: tuple[str, ...], country: str | None, holiday_mode: str | None, prior_anthracycline: str | None, fmt: str, view: str, paper: str, output: str | None) -> None:
     """Every administration of a course, dated.
 
     \b
@@ -142,10 +143,11 @@ def calendar(settings: Settings, regimen: str, start: str, height: str | None, w
       dosecalc calendar thp --start 2016-01-19 --cycles 8 --delay 3=7 --country FR --holidays move
       dosecalc calendar ac-th --start 2016-01-04 --format ics -o course.ics
       dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62 --format html -o course.html
+      dosecalc calendar ac-th --start 2016-01-04 --prior-anthracycline '150 mg/m2'
     """
     from . import api, calendar_render
 
-    report = api.calendar_course(regimen, start, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycles=cycles, until=until, delays=delays, phase_cycles=phase_cycles, country=country, holidays=holiday_mode, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible)
+    report = api.calendar_course(regimen, start, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycles=cycles, until=until, delays=delays, phase_cycles=phase_cycles, country=country, holidays=holiday_mode, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible, prior_anthracycline=prior_anthracycline)
     _emit(calendar_render.render(report, fmt, view, paper), output)
 
 

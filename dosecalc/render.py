@@ -441,7 +441,7 @@ def demo_output(demo: Any) -> str:
     for report in demo.doses:
         step += 1
         out += ["", rule, f"{step}. Doses: dosecalc dose {report.regimen.id} --height 165 --weight 62", rule, dose_output(report, "table")]
-    out += ["", rule, f"{step + 1}. Calendar: dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62", rule]
+    out += ["", rule, f"{step + 1}. Calendar: dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62 --prior-anthracycline '240 mg/m2'", rule]
     out.append(render_calendar(demo.calendar, "table"))
     out += ["", rule, f"{step + 2}. Check of the case report: dosecalc check seeds/case-report.yaml", rule, check_output(demo.check, "table")]
     return "\n".join(out)

@@ -312,3 +312,24 @@ def test_cli_import_stays_light():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_prior_anthracycline_starts_the_ledger():
+    # AC x 4 at 60 mg/m2 = 240 mg/m2 in this course; 240 before: 480 in all, over the 450 mg/m2 limit (106.7%).
+    report = api.calendar_course("ac-th", "2016-01-04", prior_anthracycline="240 mg/m2")
+    total = report.anthracycline
+    assert total.mg_m2 == pytest.approx(480)
+    assert total.prior_mg_m2 == 240
+    assert total.exceeds_limit
+    assert total.percent_of_limit == pytest.approx(480 / 450 * 100)
+    # THP has no anthracycline: the prior dose alone is the total.
+    report = api.calendar_course("thp", "2016-01-19", cycles=8, prior_anthracycline=240)
+    assert report.anthracycline.mg_m2 == pytest.approx(240)
+    assert not report.anthracycline.exceeds_limit
+
+
+def test_prior_anthracycline_must_be_a_dose_per_m2():
+    from dosecalc.errors import InputError
+
+    with pytest.raises(InputError, match="prior anthracycline"):
+        api.calendar_course("thp", "2016-01-19", cycles=1, prior_anthracycline="240 mg")

@@ -34,7 +34,7 @@ def _height_hint(cm: float, bare: bool) -> str:
     return "check the unit"
 
 
-def _weight_hint(kg: float, bare: bool) -> str:
+def _weight_hint(kg: float) -> str:
     if kg > 1000:
         return "check the unit (grams?)"
     return "check the unit"
@@ -93,7 +93,7 @@ def make_patient(
     elif str(weight_q.units) != "kilogram":
         notes.append(f"weight {weight} = {format_number(weight_kg)} kg")
     _check_range(height_cm, HEIGHT_RANGE_CM, "height", "cm", _height_hint(height_cm, bare_height), accept_implausible, overrides)
-    _check_range(weight_kg, WEIGHT_RANGE_KG, "weight", "kg", _weight_hint(weight_kg, bare_weight), accept_implausible, overrides)
+    _check_range(weight_kg, WEIGHT_RANGE_KG, "weight", "kg", _weight_hint(weight_kg), accept_implausible, overrides)
 
     sex_value = _parse_sex(sex)
     age_years = None
@@ -104,14 +104,11 @@ def make_patient(
     if scr is not None and str(scr).strip() != "":
         scr_mg_dl = _parse_scr(scr, notes)
         _check_range(scr_mg_dl, SCR_RANGE_MG_DL, "serum creatinine", "mg/dL", "check the unit (mg/dL or umol/L)", accept_implausible, overrides)
-    patient = Patient(height_cm, weight_kg, sex_value, age_years, scr_mg_dl, tuple(notes), tuple(overrides))
     # The BSA check uses Mosteller whatever the policy: it guards the inputs,
     # not the dose.
     bsa = metrics.bsa_mosteller(height_cm, weight_kg)
     _check_range(bsa, BSA_RANGE_M2, "BSA", "m²", "check height and weight", accept_implausible, overrides)
-    if overrides != list(patient.overrides):
-        patient = Patient(height_cm, weight_kg, sex_value, age_years, scr_mg_dl, tuple(notes), tuple(overrides))
-    return patient
+    return Patient(height_cm, weight_kg, sex_value, age_years, scr_mg_dl, tuple(notes), tuple(overrides))
 
 
 def _is_bare(value: Any) -> bool:

@@ -197,7 +197,7 @@ def dose_course(
     else:
         schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase)
         lines = [
-            compute_dose(a.entry, a.step, a.kind, ctx, phase=a.phase, cycle=a.cycle, day=a.day, cycles_text=str(a.cycle), reason="; ".join(a.notes) or None, vials_mg=drug_vials(a.drug, pol))
+            compute_dose(a.entry, a.step, a.kind, ctx, phase=a.phase, cycle=a.cycle, day=a.day, cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})", reason="; ".join(a.notes) or None, vials_mg=drug_vials(a.drug, pol))
             for a in schedule.administrations
             if (a.phase, a.cycle) == wanted
         ]

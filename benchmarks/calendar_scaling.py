@@ -64,9 +64,16 @@ def in_process(runs: int) -> None:
     for label, regimen, options in COURSES:
         report = api.calendar_course(regimen, "2016-01-19", **options, **PATIENT)
         count = len(report.lines)
-        calendar = median_seconds(lambda r=regimen, o=options: api.calendar_course(r, "2016-01-19", **o, **PATIENT), runs)
+        calendar = median_seconds(
+            lambda r=regimen, o=options: api.calendar_course(r, "2016-01-19", **o, **PATIENT), runs
+        )
         rendered = {
-            fmt: median_seconds(lambda r=regimen, o=options, f=fmt: render(api.calendar_course(r, "2016-01-19", **o, **PATIENT), f), runs)
+            fmt: median_seconds(
+                lambda r=regimen, o=options, f=fmt: render(
+                    api.calendar_course(r, "2016-01-19", **o, **PATIENT), f
+                ),
+                runs,
+            )
             for fmt in ("table", "ics", "html")
         }
         per_admin.append((label, count, calendar))
@@ -86,23 +93,59 @@ def whole_process(runs: int) -> None:
     patient = ["--height", "165", "--weight", "62"]
 
     def timed(args: list[str]) -> float:
-        return median_seconds(lambda: subprocess.run([exe, *args], check=True, capture_output=True), runs)
+        return median_seconds(
+            lambda: subprocess.run([exe, *args], check=True, capture_output=True), runs
+        )
 
     dose = timed(["dose", "thp", *patient])
     print(f"\nwhole process: dosecalc dose thp median {dose * 1e3:.1f} ms")
     for label, args in [
-        ("calendar THP 8 cycles", ["calendar", "thp", "--start", "2016-01-19", "--cycles", "8", *patient]),
+        (
+            "calendar THP 8 cycles",
+            ["calendar", "thp", "--start", "2016-01-19", "--cycles", "8", *patient],
+        ),
         ("calendar AC-TH 52 weeks", ["calendar", "ac-th", "--start", "2016-01-04", *patient]),
-        ("calendar 5 years", ["calendar", "thp", "--start", "2016-01-19", "--cycles", "87", *patient]),
-        ("calendar 5 years --format ics", ["calendar", "thp", "--start", "2016-01-19", "--cycles", "87", "--format", "ics", *patient]),
-        ("calendar 5 years --format html", ["calendar", "thp", "--start", "2016-01-19", "--cycles", "87", "--format", "html", *patient]),
+        (
+            "calendar 5 years",
+            ["calendar", "thp", "--start", "2016-01-19", "--cycles", "87", *patient],
+        ),
+        (
+            "calendar 5 years --format ics",
+            [
+                "calendar",
+                "thp",
+                "--start",
+                "2016-01-19",
+                "--cycles",
+                "87",
+                "--format",
+                "ics",
+                *patient,
+            ],
+        ),
+        (
+            "calendar 5 years --format html",
+            [
+                "calendar",
+                "thp",
+                "--start",
+                "2016-01-19",
+                "--cycles",
+                "87",
+                "--format",
+                "html",
+                *patient,
+            ],
+        ),
     ]:
         print(f"  {label:34} {timed(args) / dose:5.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=21, help="runs per measurement (median); default 21")
+    parser.add_argument(
+        "--runs", type=int, default=21, help="runs per measurement (median); default 21"
+    )
     parser.add_argument("--process", action="store_true", help="also time whole processes")
     args = parser.parse_args()
     in_process(args.runs)

@@ -45,7 +45,9 @@ def time_once(argv: list[str]) -> float:
     result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.decode(errors='replace').strip()}")
+        raise SystemExit(
+            f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.decode(errors='replace').strip()}"
+        )
     return elapsed
 
 
@@ -81,7 +83,9 @@ def report(times: dict[str, list[float]]) -> str:
     lines = [f"start-up, median of {runs} runs (Python {sys.version.split()[0]})", ""]
     lines.append(f"{'command':<{width}}  {'median ms':>9}  {'min ms':>7}  {'x pass':>6}")
     for name, value in med.items():
-        lines.append(f"{name:<{width}}  {value:9.1f}  {min(times[name]) * 1000:7.1f}  {value / base:6.1f}")
+        lines.append(
+            f"{name:<{width}}  {value:9.1f}  {min(times[name]) * 1000:7.1f}  {value / base:6.1f}"
+        )
     dose_ratio = med["dosecalc dose thp"] / med["python -c 'import pint'"]
     help_ratio = med["dosecalc --help"] / base
     lines += [

@@ -90,7 +90,11 @@ class WeightChange:
         from .formatting import format_number, format_percent
 
         verdict = "at or over" if self.recalculate else "under"
-        action = "recalculate BSA and doses (these are on the current weight)" if self.recalculate else "the previous doses may be kept"
+        action = (
+            "recalculate BSA and doses (these are on the current weight)"
+            if self.recalculate
+            else "the previous doses may be kept"
+        )
         return (
             f"weight change {format_percent(self.change_pct)} since {format_number(self.previous_kg)} kg: {verdict} "
             f"policy {policy_id}'s {format_number(self.threshold_pct)}% threshold; {action}"
@@ -102,7 +106,13 @@ def weight_change(previous_weight: Any, patient: Patient, policy: Policy) -> Wei
     ``"154 lb"``; a bare number is kg) under the policy's threshold."""
     from .units import parse_quantity
 
-    previous = float(parse_quantity(previous_weight, dimension="[mass]", default_unit="kg", what="previous weight").to("kg").magnitude)
+    previous = float(
+        parse_quantity(
+            previous_weight, dimension="[mass]", default_unit="kg", what="previous weight"
+        )
+        .to("kg")
+        .magnitude
+    )
     if previous <= 0:
         raise InputError(f"previous weight '{previous_weight}' must be more than zero")
     return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
@@ -126,9 +136,18 @@ def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
     return reductions
 
 
-def resolve_patient(height: Any, weight: Any, sex: Any = None, age: Any = None, scr: Any = None, accept_implausible: bool = False) -> Patient:
+def resolve_patient(
+    height: Any,
+    weight: Any,
+    sex: Any = None,
+    age: Any = None,
+    scr: Any = None,
+    accept_implausible: bool = False,
+) -> Patient:
     """A Patient from typed values (see :func:`dosecalc.patient.make_patient`)."""
-    return make_patient(height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible)
+    return make_patient(
+        height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible
+    )
 
 
 def drug_vials(drug: str, policy: Policy) -> tuple[float, ...]:
@@ -186,7 +205,9 @@ def dose_course(
     reductions = parse_reductions(reduce)
     unknown = [drug for drug in reductions if drug not in reg.drugs()]
     if unknown:
-        raise InputError(f"--reduce {', '.join(unknown)}: not a drug of {reg.id} ({', '.join(reg.drugs())})")
+        raise InputError(
+            f"--reduce {', '.join(unknown)}: not a drug of {reg.id} ({', '.join(reg.drugs())})"
+        )
     ctx = DosingContext.build(patient, pol, reductions)
     if cycle is None:
         if phase is not None:
@@ -197,7 +218,18 @@ def dose_course(
     else:
         schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase)
         lines = [
-            compute_dose(a.entry, a.step, a.kind, ctx, phase=a.phase, cycle=a.cycle, day=a.day, cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})", reason="; ".join(a.notes) or None, vials_mg=drug_vials(a.drug, pol))
+            compute_dose(
+                a.entry,
+                a.step,
+                a.kind,
+                ctx,
+                phase=a.phase,
+                cycle=a.cycle,
+                day=a.day,
+                cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})",
+                reason="; ".join(a.notes) or None,
+                vials_mg=drug_vials(a.drug, pol),
+            )
             for a in schedule.administrations
             if (a.phase, a.cycle) == wanted
         ]
@@ -209,25 +241,35 @@ def dose_course(
     return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
 
 
-def _schedule_for_cycle(reg: Regimen, pol: Policy, cycle: int, phase: str | None) -> tuple[CourseSchedule, tuple[str, int]]:
+def _schedule_for_cycle(
+    reg: Regimen, pol: Policy, cycle: int, phase: str | None
+) -> tuple[CourseSchedule, tuple[str, int]]:
     if phase is None:
         schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle)
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
         if not found:
-            raise NotFoundError(f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}")
+            raise NotFoundError(
+                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}"
+            )
         return schedule, found[0]
     target = reg.phase(phase)
     overrides = {}
-    if target.cycles.mode == "until_progression" or (target.cycles.mode == "minimum" and cycle > (target.cycles.count or 0)):
+    if target.cycles.mode == "until_progression" or (
+        target.cycles.mode == "minimum" and cycle > (target.cycles.count or 0)
+    ):
         overrides[target.id] = cycle
     schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides)
     if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
         count = sum(1 for p, *_ in schedule.cycles if p == target.id)
-        raise NotFoundError(f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}")
+        raise NotFoundError(
+            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}"
+        )
     return schedule, (target.id, cycle)
 
 
-def _course_lines(schedule: CourseSchedule, ctx: DosingContext, only_phase: str | None) -> list[DoseLine]:
+def _course_lines(
+    schedule: CourseSchedule, ctx: DosingContext, only_phase: str | None
+) -> list[DoseLine]:
     """One dose line per distinct (phase, drug, kind), listing where it applies:
     "2-6", or with the days when a drug is given on several days of a cycle,
     "1 (days 8, 15); 2-6 (days 1, 8, 15)"."""
@@ -244,12 +286,31 @@ def _course_lines(schedule: CourseSchedule, ctx: DosingContext, only_phase: str 
         days_by_cycle: dict[int, list[int]] = {}
         for a in items:
             days_by_cycle.setdefault(a.cycle, []).append(a.day)
-        text = _cycles_text(days_by_cycle, phase.cycles.mode if last_cycle.get(phase_id) in days_by_cycle else "fixed")
+        text = _cycles_text(
+            days_by_cycle,
+            phase.cycles.mode if last_cycle.get(phase_id) in days_by_cycle else "fixed",
+        )
         lines.append(
-            compute_dose(first.entry, first.step, first.kind, ctx, phase=phase_id, cycle=first.cycle, day=first.day, cycles_text=text, vials_mg=drug_vials(first.drug, ctx.policy))
+            compute_dose(
+                first.entry,
+                first.step,
+                first.kind,
+                ctx,
+                phase=phase_id,
+                cycle=first.cycle,
+                day=first.day,
+                cycles_text=text,
+                vials_mg=drug_vials(first.drug, ctx.policy),
+            )
         )
     order = {p.id: i for i, p in enumerate(schedule.regimen.phases)}
-    lines.sort(key=lambda line: (order[line.phase], line.cycle or 0, schedule.regimen.drugs().index(line.drug)))
+    lines.sort(
+        key=lambda line: (
+            order[line.phase],
+            line.cycle or 0,
+            schedule.regimen.drugs().index(line.drug),
+        )
+    )
     return lines
 
 
@@ -300,7 +361,16 @@ class RegimenSummary:
 def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
     """Every regimen of the library (validated)."""
     return [
-        RegimenSummary(r.id, r.name, r.setting, " → ".join(f"{p.id} ({p.cycles.describe()}, every {p.cycle_length_days} days)" for p in r.phases), r.path or "")
+        RegimenSummary(
+            r.id,
+            r.name,
+            r.setting,
+            " → ".join(
+                f"{p.id} ({p.cycles.describe()}, every {p.cycle_length_days} days)"
+                for p in r.phases
+            ),
+            r.path or "",
+        )
         for r in load_all(regimen_dirs)
     ]
 
@@ -334,7 +404,7 @@ def validate_regimens(paths: tuple[str, ...] = (), regimen_dirs: tuple[str, ...]
 
 __all__ = [
     "BsaReport",
-    "CalendarReport",
+    "CalendarReport",  # noqa: F822 (module __getattr__ provides it lazily)
     "CycleRef",
     "DoseReport",
     "RegimenSummary",
@@ -391,7 +461,13 @@ def check_course(
     height = height or case.patient.height or (latest_height.text if latest_height else None)
     weight = weight or case.patient.weight or (latest_weight.text if latest_weight else None)
     if height and weight:
-        patient = make_patient(height, weight, sex=case.patient.sex, age=case.patient.age_years, accept_implausible=accept_implausible)
+        patient = make_patient(
+            height,
+            weight,
+            sex=case.patient.sex,
+            age=case.patient.age_years,
+            accept_implausible=accept_implausible,
+        )
     elif height or weight:
         raise InputError("give both --height and --weight (or neither)")
     report = check_case(case, pol, regimens, patient, text_findings)
@@ -402,7 +478,13 @@ def check_course(
 #: The example patient of ``dosecalc demo``. The case report gives no height
 #: or weight; these are the clinical reference's worked example (a 165 cm,
 #: 62 kg woman of 40, serum creatinine 0.8 mg/dL).
-DEMO_PATIENT = {"height": "165 cm", "weight": "62 kg", "sex": "female", "age": "40", "scr": "0.8 mg/dL"}
+DEMO_PATIENT = {
+    "height": "165 cm",
+    "weight": "62 kg",
+    "sex": "female",
+    "age": "40",
+    "scr": "0.8 mg/dL",
+}
 
 
 @dataclass
@@ -423,7 +505,9 @@ def demo_reports() -> DemoReport:
 
     doses = [dose_course(name, **DEMO_PATIENT) for name in ("ac-th", "thp")]
     # The case's AC x 4 gave 240 mg/m2 of doxorubicin before THP.
-    calendar = calendar_course("thp", start="2016-01-19", cycles=8, prior_anthracycline="240 mg/m2", **DEMO_PATIENT)
+    calendar = calendar_course(
+        "thp", start="2016-01-19", cycles=8, prior_anthracycline="240 mg/m2", **DEMO_PATIENT
+    )
     check = check_course(str(shipped_dir("seeds") / "case-report.yaml"))
     return DemoReport(DEMO_PATIENT, doses, calendar, check)
 

@@ -70,7 +70,11 @@ class HolidaySettings:
     def describe(self) -> str:
         where = self.country + (f"-{self.subdivision}" if self.subdivision else "")
         weekend = ", ".join(_WEEKDAYS[d][:3] for d in self.weekend)
-        action = "flagged only" if self.mode == "flag" else "moved to the next working day (only that day moves)"
+        action = (
+            "flagged only"
+            if self.mode == "flag"
+            else "moved to the next working day (only that day moves)"
+        )
         return f"{where} ({self.country_name}) public holidays and weekends ({weekend}): {action}; {self.mode_source}"
 
 
@@ -187,10 +191,22 @@ class CalendarReport:
         """The calendar's own choices, one line each, for printing."""
         lines = []
         if self.delays:
-            lines.append("Delays: " + ", ".join(f"cycle {ref} +{days} day{'s' if days != 1 else ''}" for ref, days in self.delays.items()))
+            lines.append(
+                "Delays: "
+                + ", ".join(
+                    f"cycle {ref} +{days} day{'s' if days != 1 else ''}"
+                    for ref, days in self.delays.items()
+                )
+            )
         if self.holidays is None:
-            wanted = " (the policy would move them to the next working day)" if self.policy.non_working_days == "next_working_day" else ""
-            lines.append(f"Non-working days: not checked (give --country to flag weekends and public holidays){wanted}")
+            wanted = (
+                " (the policy would move them to the next working day)"
+                if self.policy.non_working_days == "next_working_day"
+                else ""
+            )
+            lines.append(
+                f"Non-working days: not checked (give --country to flag weekends and public holidays){wanted}"
+            )
         else:
             lines.append(f"Non-working days: {self.holidays.describe()}")
         return lines
@@ -225,7 +241,9 @@ def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[Cy
     be named twice.
     """
     if isinstance(items, dict):
-        pairs = [(k if isinstance(k, CycleRef) else CycleRef.parse(str(k)), v) for k, v in items.items()]
+        pairs = [
+            (k if isinstance(k, CycleRef) else CycleRef.parse(str(k)), v) for k, v in items.items()
+        ]
         texts = [f"{k}={v}" for k, v in items.items()]
     else:
         pairs, texts = [], list(items)
@@ -237,10 +255,14 @@ def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[Cy
     delays: dict[CycleRef, int] = {}
     for (ref, days), text in zip(pairs, texts, strict=True):
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DELAY_DAYS:
-            raise InputError(f"--delay '{text}': a delay is a whole number of days from 1 to {MAX_DELAY_DAYS}")
+            raise InputError(
+                f"--delay '{text}': a delay is a whole number of days from 1 to {MAX_DELAY_DAYS}"
+            )
         key = CycleRef(ref.phase.upper() if ref.phase else None, ref.cycle)
         if key in delays:
-            raise InputError(f"--delay: cycle {ref} is delayed twice; give one total delay per cycle")
+            raise InputError(
+                f"--delay: cycle {ref} is delayed twice; give one total delay per cycle"
+            )
         delays[key] = days
     return delays
 
@@ -254,7 +276,9 @@ def _delay_days(item: str, amount: str) -> int | float:
     try:
         return parse_duration_days(amount)
     except UnitError:
-        raise InputError(f"--delay '{item}': '{amount}' is not a number of days (write e.g. 7 or '2 weeks')") from None
+        raise InputError(
+            f"--delay '{item}': '{amount}' is not a number of days (write e.g. 7 or '2 weeks')"
+        ) from None
 
 
 def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> dict[str, int]:
@@ -270,7 +294,9 @@ def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> d
     return out
 
 
-def holiday_settings(country: str | None, mode: str | None, policy: Policy) -> tuple[HolidaySettings | None, Any]:
+def holiday_settings(
+    country: str | None, mode: str | None, policy: Policy
+) -> tuple[HolidaySettings | None, Any]:
     """The non-working-day settings and the holidays lookup for ``country``
     (``FR``, or ``US-NY`` for a subdivision). Raises InputError for an
     unknown country or subdivision, or ``mode`` without a country."""
@@ -278,16 +304,22 @@ def holiday_settings(country: str | None, mode: str | None, policy: Policy) -> t
         raise InputError(f"--holidays '{mode}': choose flag or move")
     if not country:
         if mode is not None:
-            raise InputError("--holidays needs --country (the country whose weekends and public holidays apply)")
+            raise InputError(
+                "--holidays needs --country (the country whose weekends and public holidays apply)"
+            )
         return None, None
     import holidays
 
     code, _, subdiv = country.strip().upper().partition("-")
     supported = holidays.list_supported_countries()
     if code not in supported:
-        raise InputError(f"--country '{country}': not a country the holidays library knows (use an ISO 3166-1 code such as FR, GB, US)")
+        raise InputError(
+            f"--country '{country}': not a country the holidays library knows (use an ISO 3166-1 code such as FR, GB, US)"
+        )
     if subdiv and subdiv not in supported[code]:
-        raise InputError(f"--country '{country}': {code} has no subdivision '{subdiv}' (known: {', '.join(supported[code][:12])}{', ...' if len(supported[code]) > 12 else ''})")
+        raise InputError(
+            f"--country '{country}': {code} has no subdivision '{subdiv}' (known: {', '.join(supported[code][:12])}{', ...' if len(supported[code]) > 12 else ''})"
+        )
     lookup = holidays.country_holidays(code, subdiv=subdiv or None)
     policy_mode = _POLICY_MODES[policy.non_working_days]
     if mode is None:
@@ -295,9 +327,15 @@ def holiday_settings(country: str | None, mode: str | None, policy: Policy) -> t
         source = f"policy {policy.id} (non_working_days: {policy.non_working_days})"
     else:
         chosen = mode  # type: ignore[assignment]
-        source = f"--holidays {mode}" + ("" if mode == policy_mode else f", overriding policy {policy.id} (non_working_days: {policy.non_working_days})")
+        source = f"--holidays {mode}" + (
+            ""
+            if mode == policy_mode
+            else f", overriding policy {policy.id} (non_working_days: {policy.non_working_days})"
+        )
     weekend = tuple(sorted(getattr(lookup, "weekend", {5, 6})))
-    return HolidaySettings(code, subdiv or None, _country_name(code), weekend, chosen, source), lookup
+    return HolidaySettings(
+        code, subdiv or None, _country_name(code), weekend, chosen, source
+    ), lookup
 
 
 def _country_name(code: str) -> str:
@@ -343,10 +381,14 @@ def next_working_day(day: dt.date, settings: HolidaySettings, lookup: Any) -> dt
         candidate += dt.timedelta(days=1)
         if non_working_reason(candidate, settings, lookup) is None:
             return candidate
-    raise InputError(f"no working day within {MAX_MOVE_DAYS} days after {day.isoformat()} in {settings.country}: choose the date by hand with --delay")
+    raise InputError(
+        f"no working day within {MAX_MOVE_DAYS} days after {day.isoformat()} in {settings.country}: choose the date by hand with --delay"
+    )
 
 
-def _apply_holidays(lines: list[CalendarLine], settings: HolidaySettings, lookup: Any) -> list[CalendarLine]:
+def _apply_holidays(
+    lines: list[CalendarLine], settings: HolidaySettings, lookup: Any
+) -> list[CalendarLine]:
     """Flag (and, in move mode, move) administrations on non-working days.
 
     A move changes only the day concerned: its administrations go to the
@@ -360,11 +402,22 @@ def _apply_holidays(lines: list[CalendarLine], settings: HolidaySettings, lookup
         a = line.administration
         if settings.mode == "move":
             target = next_working_day(line.scheduled_date, settings, lookup)
-            note = f"moved from {short_date(line.scheduled_date)} ({reason}) to {short_date(target)}"
-            out.append(replace(line, administration=replace(a, date=target, notes=(*a.notes, note)), non_working=reason, moved=True))
+            note = (
+                f"moved from {short_date(line.scheduled_date)} ({reason}) to {short_date(target)}"
+            )
+            out.append(
+                replace(
+                    line,
+                    administration=replace(a, date=target, notes=(*a.notes, note)),
+                    non_working=reason,
+                    moved=True,
+                )
+            )
         else:
             note = f"falls on a non-working day: {short_date(line.scheduled_date)} ({reason})"
-            out.append(replace(line, administration=replace(a, notes=(*a.notes, note)), non_working=reason))
+            out.append(
+                replace(line, administration=replace(a, notes=(*a.notes, note)), non_working=reason)
+            )
     return out
 
 
@@ -402,9 +455,11 @@ def _check_order(lines: list[CalendarLine]) -> list[str]:
         by_drug.setdefault(line.administration.drug, []).append(line)
     for drug, items in by_drug.items():
         items.sort(key=lambda item: item.scheduled_date)
-        for before, after in zip(items, items[1:]):
+        for before, after in zip(items, items[1:], strict=False):
             if before.date >= after.date:
-                warnings.append(f"{drug}: the dose moved to {short_date(before.date)} is on or after the next {drug} dose ({short_date(after.date)}); review the schedule by hand")
+                warnings.append(
+                    f"{drug}: the dose moved to {short_date(before.date)} is on or after the next {drug} dose ({short_date(after.date)}); review the schedule by hand"
+                )
     return warnings
 
 
@@ -420,14 +475,28 @@ def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[Calendar
         a = line.administration
         key = (id(a.entry), a.kind, id(a.step))
         if key not in cache:
-            cache[key] = compute_dose(a.entry, a.step, a.kind, ctx, phase=a.phase, cycle=a.cycle, day=a.day, cycles_text=str(a.cycle), vials_mg=drug_vials(a.drug, policy))
+            cache[key] = compute_dose(
+                a.entry,
+                a.step,
+                a.kind,
+                ctx,
+                phase=a.phase,
+                cycle=a.cycle,
+                day=a.day,
+                cycles_text=str(a.cycle),
+                vials_mg=drug_vials(a.drug, policy),
+            )
         reason = "; ".join(n for n in a.notes if n.startswith("re-load:")) or None
-        dose = replace(cache[key], cycle=a.cycle, day=a.day, cycles_text=str(a.cycle), reason=reason)
+        dose = replace(
+            cache[key], cycle=a.cycle, day=a.day, cycles_text=str(a.cycle), reason=reason
+        )
         out.append(replace(line, administration=replace(a, dose=dose)))
     return out
 
 
-def _drug_totals(regimen: Regimen, lines: list[CalendarLine], with_patient: bool) -> list[DrugTotal]:
+def _drug_totals(
+    regimen: Regimen, lines: list[CalendarLine], with_patient: bool
+) -> list[DrugTotal]:
     totals = []
     for drug in regimen.drugs():
         items = [line for line in lines if line.administration.drug == drug]
@@ -436,7 +505,16 @@ def _drug_totals(regimen: Regimen, lines: list[CalendarLine], with_patient: bool
         kinds = [line.administration.kind for line in items]
         total = sum(line.dose.final_mg for line in items if line.dose) if with_patient else None
         totals.append(
-            DrugTotal(drug, len(items), kinds.count("loading"), kinds.count("maintenance"), kinds.count("standard"), min(line.date for line in items), max(line.date for line in items), total)
+            DrugTotal(
+                drug,
+                len(items),
+                kinds.count("loading"),
+                kinds.count("maintenance"),
+                kinds.count("standard"),
+                min(line.date for line in items),
+                max(line.date for line in items),
+                total,
+            )
         )
     return totals
 
@@ -448,13 +526,28 @@ def parse_prior_anthracycline(value: Any) -> float:
 
     if value is None or str(value).strip() == "":
         return 0.0
-    amount = float(parse_quantity(value, dimension="[mass] / [length] ** 2", default_unit="mg/m2", what="prior anthracycline").to("mg/m**2").magnitude)
+    amount = float(
+        parse_quantity(
+            value,
+            dimension="[mass] / [length] ** 2",
+            default_unit="mg/m2",
+            what="prior anthracycline",
+        )
+        .to("mg/m**2")
+        .magnitude
+    )
     if amount < 0:
         raise InputError(f"--prior-anthracycline '{value}' cannot be negative")
     return amount
 
 
-def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Policy, bsa_m2: float | None, prior_mg_m2: float = 0.0) -> AnthracyclineTotal:
+def anthracycline_total(
+    regimen: Regimen,
+    lines: list[CalendarLine],
+    policy: Policy,
+    bsa_m2: float | None,
+    prior_mg_m2: float = 0.0,
+) -> AnthracyclineTotal:
     """The course's cumulative anthracycline dose in doxorubicin equivalents.
 
     Each drug's factor comes from the drug reference (``drugs/drugs.yaml``,
@@ -464,13 +557,22 @@ def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Pol
     """
     from .errors import DosecalcError
 
-    base = dict(limit_mg_m2=policy.anthracycline_limit_mg_m2, limit_source=_source_text(policy, policy.anthracycline_source), prior_mg_m2=prior_mg_m2)
+    base = dict(
+        limit_mg_m2=policy.anthracycline_limit_mg_m2,
+        limit_source=_source_text(policy, policy.anthracycline_source),
+        prior_mg_m2=prior_mg_m2,
+    )
     try:
         from .drugs import load_drug_reference
 
         reference = load_drug_reference()
     except (ImportError, OSError, DosecalcError) as exc:
-        return AnthracyclineTotal(None, None, problem=f"not computed: the drug reference could not be loaded ({exc})", **base)  # type: ignore[arg-type]
+        return AnthracyclineTotal(
+            None,
+            None,
+            problem=f"not computed: the drug reference could not be loaded ({exc})",
+            **base,
+        )  # type: ignore[arg-type]
 
     factors: dict[str, float] = {}
     factor_sources: set[str] = set()
@@ -478,7 +580,12 @@ def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Pol
         try:
             info = reference.get(drug)
         except DosecalcError:
-            return AnthracyclineTotal(None, None, problem=f"not computed: {drug} is not in the drug reference, so it cannot be ruled out as an anthracycline", **base)  # type: ignore[arg-type]
+            return AnthracyclineTotal(
+                None,
+                None,
+                problem=f"not computed: {drug} is not in the drug reference, so it cannot be ruled out as an anthracycline",
+                **base,
+            )  # type: ignore[arg-type]
         factor = info.anthracycline_factor
         if factor:
             factors[drug] = float(factor)
@@ -498,7 +605,12 @@ def anthracycline_total(regimen: Regimen, lines: list[CalendarLine], policy: Pol
         elif line.dose is not None and bsa_m2:
             per_m2 = line.dose.final_mg / bsa_m2
         else:
-            return AnthracyclineTotal(None, None, problem=f"not computed: {a.drug} is not dosed per m² here; give the patient's height and weight", **base)  # type: ignore[arg-type]
+            return AnthracyclineTotal(
+                None,
+                None,
+                problem=f"not computed: {a.drug} is not dosed per m² here; give the patient's height and weight",
+                **base,
+            )  # type: ignore[arg-type]
         contributions[a.drug] = contributions.get(a.drug, 0.0) + per_m2 * factor
         mg_m2 += per_m2 * factor
         mg = None if mg is None or line.dose is None else mg + line.dose.final_mg * factor
@@ -561,20 +673,40 @@ def calendar_course(
     start_date = parse_start(start)
     until_date = parse_start(until, "--until") if until is not None else None
     if until_date is not None and until_date < start_date:
-        raise InputError(f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}")
-    if cycles is not None and (isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1):
+        raise InputError(
+            f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}"
+        )
+    if cycles is not None and (
+        isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1
+    ):
         raise InputError("--cycles must be a whole number of at least 1")
     if (height is None) != (weight is None):
-        raise InputError("give both --height and --weight for doses in mg, or neither for the per-unit doses")
+        raise InputError(
+            "give both --height and --weight for doses in mg, or neither for the per-unit doses"
+        )
     reg = find_regimen(regimen, regimen_dirs)
     pol = find_policy(policy, policy_dirs)
     delay_map = parse_delays(delays)
     settings, lookup = holiday_settings(country, holidays, pol)
-    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible) if height is not None else None
+    patient = (
+        resolve_patient(height, weight, sex, age, scr, accept_implausible)
+        if height is not None
+        else None
+    )
 
-    schedule = expand(reg, pol, start_date, delays=delay_map, phase_cycles=parse_phase_cycles(phase_cycles), max_cycles=cycles, until=until_date)
+    schedule = expand(
+        reg,
+        pol,
+        start_date,
+        delays=delay_map,
+        phase_cycles=parse_phase_cycles(phase_cycles),
+        max_cycles=cycles,
+        until=until_date,
+    )
     course_cycle = {(p, c): n for p, c, n, _ in schedule.cycles}
-    lines = [CalendarLine(a, course_cycle[(a.phase, a.cycle)], a.date) for a in schedule.administrations]
+    lines = [
+        CalendarLine(a, course_cycle[(a.phase, a.cycle)], a.date) for a in schedule.administrations
+    ]
     warnings: list[str] = []
     if settings is not None:
         lines = _apply_holidays(lines, settings, lookup)
@@ -583,7 +715,14 @@ def calendar_course(
             warnings += _check_order(lines)
     phase_order = {p.id: i for i, p in enumerate(reg.phases)}
     drug_order = {d: i for i, d in enumerate(reg.drugs())}
-    lines.sort(key=lambda line: (line.date, phase_order[line.administration.phase], line.administration.day, drug_order[line.administration.drug]))
+    lines.sort(
+        key=lambda line: (
+            line.date,
+            phase_order[line.administration.phase],
+            line.administration.day,
+            drug_order[line.administration.drug],
+        )
+    )
 
     bsa = None
     notes: list[str] = []
@@ -594,7 +733,13 @@ def calendar_course(
         bsa = ctx.bsa
         lines = _doses(lines, ctx, pol)
         notes = list(patient.notes) + list(patient.overrides)
-    anthracycline = anthracycline_total(reg, lines, pol, bsa.value_m2 if bsa else None, parse_prior_anthracycline(prior_anthracycline))
+    anthracycline = anthracycline_total(
+        reg,
+        lines,
+        pol,
+        bsa.value_m2 if bsa else None,
+        parse_prior_anthracycline(prior_anthracycline),
+    )
     if anthracycline.exceeds_limit:
         warnings.append(
             f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"

@@ -13,7 +13,17 @@ import datetime as dt
 from typing import Any
 
 from .formatting import UNIT_LABELS, format_amount, format_number
-from .render import _csv, _policy_json, _r, _regimen_json, _table, patient_json, patient_lines, policy_lines, to_json
+from .render import (
+    _csv,
+    _policy_json,
+    _r,
+    _regimen_json,
+    _table,
+    patient_json,
+    patient_lines,
+    policy_lines,
+    to_json,
+)
 
 FORMATS = ("table", "json", "csv", "ics", "html")
 VIEWS = ("list", "month")
@@ -55,7 +65,9 @@ def treatment_days(report: Any) -> list[tuple[dt.date, list[Any]]]:
 def drug_text(line: Any) -> str:
     """``pertuzumab 840 mg (loading)``; without a patient ``docetaxel 75 mg/m²``."""
     kind = line.administration.kind
-    return f"{line.administration.drug} {line.dose_text}" + (f" ({kind})" if kind != "standard" else "")
+    return f"{line.administration.drug} {line.dose_text}" + (
+        f" ({kind})" if kind != "standard" else ""
+    )
 
 
 def cycle_text(lines: list[Any]) -> str:
@@ -91,7 +103,15 @@ def anthracycline_text(report: Any) -> str:
     if total.mg is not None:
         text += f" ({format_amount(total.mg, 'mg')})"
     text += f", {format_number(total.percent_of_limit or 0, 1)}% of the limit; {limit}"
-    parts = [f"{drug} {format_amount(value, 'mg/m2', 1)}" + (f" ({format_amount(value / factor, 'mg/m2', 1)} × {format_number(factor, 3)})" if factor != 1 else "") for drug, factor, value in total.contributions]
+    parts = [
+        f"{drug} {format_amount(value, 'mg/m2', 1)}"
+        + (
+            f" ({format_amount(value / factor, 'mg/m2', 1)} × {format_number(factor, 3)})"
+            if factor != 1
+            else ""
+        )
+        for drug, factor, value in total.contributions
+    ]
     text += "; from " + ", ".join(parts)
     if total.factor_source:
         text += f"; equivalence factors: {total.factor_source}"
@@ -103,11 +123,17 @@ def anthracycline_text(report: Any) -> str:
 
 def header_lines(report: Any) -> list[str]:
     last = report.end
-    lines = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Start: {_short(report.start)}" + (f"; last administration shown: {_short(last)}" if last else "")]
+    lines = [
+        f"Regimen: {report.regimen.id} ({report.regimen.name})",
+        f"Start: {_short(report.start)}"
+        + (f"; last administration shown: {_short(last)}" if last else ""),
+    ]
     if report.patient is not None:
         lines += patient_lines(report.patient, report.bsa)
     else:
-        lines.append("Patient: not given; doses are shown per unit (mg/m², mg/kg, mg); give --height and --weight for doses in mg")
+        lines.append(
+            "Patient: not given; doses are shown per unit (mg/m², mg/kg, mg); give --height and --weight for doses in mg"
+        )
     lines += report.settings_lines()
     return lines
 
@@ -126,12 +152,16 @@ def footer_lines(report: Any) -> list[str]:
 def summary_rows(report: Any) -> tuple[list[list[str]], list[str]]:
     rows = []
     for t in report.drug_totals:
-        kinds = ", ".join(f"{n} {k}" for n, k in ((t.loading, "loading"), (t.maintenance, "maintenance")) if n)
+        kinds = ", ".join(
+            f"{n} {k}" for n, k in ((t.loading, "loading"), (t.maintenance, "maintenance")) if n
+        )
         row = [t.drug, str(t.count), kinds, _short(t.first), _short(t.last)]
         if report.patient is not None:
             row.append(format_amount(t.total_mg or 0, "mg"))
         rows.append(row)
-    headers = ["drug", "administrations", "of which", "first", "last"] + (["total planned"] if report.patient is not None else [])
+    headers = ["drug", "administrations", "of which", "first", "last"] + (
+        ["total planned"] if report.patient is not None else []
+    )
     return rows, headers
 
 
@@ -149,7 +179,9 @@ def table_text(report: Any) -> str:
         if not lines:
             continue
         out.append("")
-        out.append(f"Phase {phase.id}: {phase.name} (every {phase.cycle_length_days} days, {phase.cycles.describe()})")
+        out.append(
+            f"Phase {phase.id}: {phase.name} (every {phase.cycle_length_days} days, {phase.cycles.describe()})"
+        )
         rows = [
             [
                 line.date.isoformat(),
@@ -164,7 +196,22 @@ def table_text(report: Any) -> str:
             ]
             for line in lines
         ]
-        out.append(_table(rows, ["date", "day of week", "cycle", "course cycle", "day", "drug", "dose", "kind", "notes"]))
+        out.append(
+            _table(
+                rows,
+                [
+                    "date",
+                    "day of week",
+                    "cycle",
+                    "course cycle",
+                    "day",
+                    "drug",
+                    "dose",
+                    "kind",
+                    "notes",
+                ],
+            )
+        )
     out += _course_end(report)
     return "\n".join(out + footer_lines(report))
 
@@ -193,14 +240,22 @@ def month_text(report: Any) -> str:
     days = dict(treatment_days(report))
     out = header_lines(report)
     out.append("")
-    out.append("[n] treatment day; [n]! treatment day on a weekend or public holiday (flagged, not moved)")
+    out.append(
+        "[n] treatment day; [n]! treatment day on a weekend or public holiday (flagged, not moved)"
+    )
     for year, month in _months(report):
         out.append("")
         out += month_grid(year, month, days)
         for day in sorted(d for d in days if (d.year, d.month) == (year, month)):
             lines = days[day]
-            flag = " (non-working day: " + lines[0].non_working + ")" if lines[0].non_working and not lines[0].moved else ""
-            out.append(f"  {day.day:>2} {_WEEKDAY_SHORT[day.weekday()]}  {cycle_text(lines)}: {', '.join(drug_text(line) for line in lines)}{flag}")
+            flag = (
+                " (non-working day: " + lines[0].non_working + ")"
+                if lines[0].non_working and not lines[0].moved
+                else ""
+            )
+            out.append(
+                f"  {day.day:>2} {_WEEKDAY_SHORT[day.weekday()]}  {cycle_text(lines)}: {', '.join(drug_text(line) for line in lines)}{flag}"
+            )
             for note in _day_notes(lines):
                 out.append(f"         {note}")
     out += _course_end(report)
@@ -236,7 +291,10 @@ def month_grid(year: int, month: int, days: dict[dt.date, list[Any]]) -> list[st
     """One month, Monday first, each cell five characters wide."""
     title = f"{stdcal.month_name[month]} {year}"
     width = 7 * 5
-    lines = [title.center(width).rstrip(), "".join(f" {name[:2]}  " for name in _WEEKDAY_SHORT).rstrip()]
+    lines = [
+        title.center(width).rstrip(),
+        "".join(f" {name[:2]}  " for name in _WEEKDAY_SHORT).rstrip(),
+    ]
     for week in stdcal.Calendar(firstweekday=0).monthdatescalendar(year, month):
         cells = []
         for day in week:
@@ -313,7 +371,10 @@ def calendar_json(report: Any) -> dict[str, Any]:
             "non_working_days_source": h.mode_source if h else None,
         },
         "continues": report.continues,
-        "cycles": [{"phase": p, "cycle": c, "course_cycle": n, "date": d.isoformat()} for p, c, n, d in report.cycles],
+        "cycles": [
+            {"phase": p, "cycle": c, "course_cycle": n, "date": d.isoformat()}
+            for p, c, n, d in report.cycles
+        ],
         "administrations": [administration_json(line, with_patient) for line in report.lines],
         "summary": {
             "drugs": [
@@ -336,7 +397,9 @@ def calendar_json(report: Any) -> dict[str, Any]:
                 "limit_source": total.limit_source,
                 "percent_of_limit": _n(total.percent_of_limit, 1),
                 "exceeds_limit": total.exceeds_limit,
-                "contributions": [{"drug": d, "factor": f, "mg_m2": _n(v, 2)} for d, f, v in total.contributions],
+                "contributions": [
+                    {"drug": d, "factor": f, "mg_m2": _n(v, 2)} for d, f, v in total.contributions
+                ],
                 "factor_source": total.factor_source,
                 "problem": total.problem,
                 "includes_prior": bool(total.prior_mg_m2),

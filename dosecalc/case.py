@@ -142,7 +142,9 @@ def _date(c: Checker, value: Any, path: tuple[Any, ...]) -> CaseDate | None:
             return CaseDate(dt.date.fromisoformat(value.strip()), "day")
         except ValueError:
             pass
-    c.problem(path, f"{value!r} is not a date (write 2016-01-19, or 2016-01 when only the month is known)")
+    c.problem(
+        path, f"{value!r} is not a date (write 2016-01-19, or 2016-01 when only the month is known)"
+    )
     return None
 
 
@@ -155,11 +157,19 @@ def _optional_text(c: Checker, value: Any, path: tuple[Any, ...]) -> str | None:
 
 
 def _read_case(c: Checker, data: Any) -> Case | None:
-    top = c.mapping(data, (), required={"schema_version", "id", "title", "patient", "treatments"}, optional={"source", "language", "notes"})
+    top = c.mapping(
+        data,
+        (),
+        required={"schema_version", "id", "title", "patient", "treatments"},
+        optional={"source", "language", "notes"},
+    )
     if top is None:
         return None
     if top.get("schema_version") != SCHEMA_VERSION:
-        c.problem(("schema_version",), f"unsupported schema version {top.get('schema_version')!r} (this dosecalc reads {SCHEMA_VERSION})")
+        c.problem(
+            ("schema_version",),
+            f"unsupported schema version {top.get('schema_version')!r} (this dosecalc reads {SCHEMA_VERSION})",
+        )
     patient = _read_patient(c, top.get("patient"))
     treatments = []
     seen: set[str] = set()
@@ -188,14 +198,18 @@ def _read_case(c: Checker, data: Any) -> Case | None:
 
 def _read_patient(c: Checker, value: Any) -> CasePatient | None:
     path = ("patient",)
-    entry = c.mapping(value, path, required={"sex", "age"}, optional={"height", "weight", "lvef", "measurements"})
+    entry = c.mapping(
+        value, path, required={"sex", "age"}, optional={"height", "weight", "lvef", "measurements"}
+    )
     if entry is None:
         return None
     sex = entry.get("sex")
     if sex is not None:
         c.choice(sex, (*path, "sex"), ("female", "male"))
     age = entry.get("age")
-    if age is not None and (isinstance(age, bool) or not isinstance(age, (int, float)) or not 0 < age < 130):
+    if age is not None and (
+        isinstance(age, bool) or not isinstance(age, (int, float)) or not 0 < age < 130
+    ):
         c.problem((*path, "age"), f"expected an age in years, got {age!r}")
     lvef = []
     for i, item in enumerate(c.sequence(entry.get("lvef", []), (*path, "lvef"), non_empty=False)):
@@ -208,16 +222,23 @@ def _read_patient(c: Checker, value: Any) -> CasePatient | None:
             if not text.endswith("%") or not 0 < number <= 100:
                 raise ValueError
         except ValueError:
-            c.problem((*path, "lvef", i, "value"), f"expected a percentage such as '65%', got {m.get('value')!r}")
+            c.problem(
+                (*path, "lvef", i, "value"),
+                f"expected a percentage such as '65%', got {m.get('value')!r}",
+            )
             continue
         lvef.append(Measurement(_date(c, m.get("date"), (*path, "lvef", i, "date")), number, text))
     return CasePatient(
         sex=sex,
-        age_years=float(age) if isinstance(age, (int, float)) and not isinstance(age, bool) else None,
+        age_years=float(age)
+        if isinstance(age, (int, float)) and not isinstance(age, bool)
+        else None,
         height=_optional_text(c, entry.get("height"), (*path, "height")),
         weight=_optional_text(c, entry.get("weight"), (*path, "weight")),
         lvef=tuple(lvef),
-        measurements=tuple(_read_measurements(c, entry.get("measurements", []), (*path, "measurements"))),
+        measurements=tuple(
+            _read_measurements(c, entry.get("measurements", []), (*path, "measurements"))
+        ),
     )
 
 
@@ -253,7 +274,9 @@ def _read_measurements(c: Checker, value: Any, path: tuple[Any, ...]) -> list[Bo
             if name == "scr" and written_unit.replace("µ", "u").lower() in ("umol/l", "micromol/l"):
                 amount = number / CREATININE_UMOL_PER_MG_DL
             else:
-                amount = float(parse_quantity(text, dimension=dimension, what=name).to(unit).magnitude)
+                amount = float(
+                    parse_quantity(text, dimension=dimension, what=name).to(unit).magnitude
+                )
         except UnitError as exc:
             c.problem((*path, i, "value"), str(exc))
             continue
@@ -280,16 +303,33 @@ def _read_treatment(c: Checker, value: Any, path: tuple[Any, ...]) -> Treatment 
         if d is None:
             continue
         name = c.text(d.get("drug"), (*path, "drugs", i, "drug"))
-        drugs.append(WrittenDrug(name or "", _optional_text(c, d.get("dose"), (*path, "drugs", i, "dose")), _optional_text(c, d.get("route"), (*path, "drugs", i, "route")), c.line((*path, "drugs", i))))
+        drugs.append(
+            WrittenDrug(
+                name or "",
+                _optional_text(c, d.get("dose"), (*path, "drugs", i, "dose")),
+                _optional_text(c, d.get("route"), (*path, "drugs", i, "route")),
+                c.line((*path, "drugs", i)),
+            )
+        )
     given = []
-    for i, item in enumerate(c.sequence(entry.get("administrations", []), (*path, "administrations"), non_empty=False)):
-        g = c.mapping(item, (*path, "administrations", i), required={"date", "drug"}, optional={"dose"})
+    for i, item in enumerate(
+        c.sequence(entry.get("administrations", []), (*path, "administrations"), non_empty=False)
+    ):
+        g = c.mapping(
+            item, (*path, "administrations", i), required={"date", "drug"}, optional={"dose"}
+        )
         if g is None:
             continue
         date = _date(c, g.get("date"), (*path, "administrations", i, "date"))
         name = c.text(g.get("drug"), (*path, "administrations", i, "drug"))
         if date and name:
-            given.append(GivenDose(date, name, _optional_text(c, g.get("dose"), (*path, "administrations", i, "dose"))))
+            given.append(
+                GivenDose(
+                    date,
+                    name,
+                    _optional_text(c, g.get("dose"), (*path, "administrations", i, "dose")),
+                )
+            )
     treatment = Treatment(
         id=str(c.text(entry.get("id"), (*path, "id"))),
         regimen=str(c.text(entry.get("regimen"), (*path, "regimen"))),

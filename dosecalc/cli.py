@@ -33,7 +33,14 @@ def _out(text: str) -> None:
 
 
 def format_option(*extra: str):  # type: ignore[no-untyped-def]
-    return click.option("--format", "fmt", type=click.Choice(FORMATS + extra), default="table", show_default=True, help="Output format.")
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS + extra),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )
 
 
 def patient_options(function=None, *, required: bool = True):  # type: ignore[no-untyped-def]
@@ -43,12 +50,25 @@ def patient_options(function=None, *, required: bool = True):  # type: ignore[no
         return lambda f: patient_options(f, required=required)
     optional = "" if required else " Optional: give height and weight for doses in mg."
     options = [
-        click.option("--height", required=required, help="Height with unit: '165 cm', '65 in', '5 ft 5 in' (a bare number is cm)." + optional),
-        click.option("--weight", required=required, help="Weight with unit: '62 kg', '136.7 lb' (a bare number is kg)." + optional),
+        click.option(
+            "--height",
+            required=required,
+            help="Height with unit: '165 cm', '65 in', '5 ft 5 in' (a bare number is cm)."
+            + optional,
+        ),
+        click.option(
+            "--weight",
+            required=required,
+            help="Weight with unit: '62 kg', '136.7 lb' (a bare number is kg)." + optional,
+        ),
         click.option("--sex", help="female or male (Schlich BSA, ideal weight, Cockcroft-Gault)."),
         click.option("--age", help="Age in years (Cockcroft-Gault)."),
         click.option("--scr", help="Serum creatinine with unit: '0.8 mg/dL' or '71 umol/L'."),
-        click.option("--accept-implausible", is_flag=True, help="Accept values outside the adult ranges; the output says so."),
+        click.option(
+            "--accept-implausible",
+            is_flag=True,
+            help="Accept values outside the adult ranges; the output says so.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -57,8 +77,20 @@ def patient_options(function=None, *, required: bool = True):  # type: ignore[no
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="dosecalc")
-@click.option("--regimens", "regimen_dirs", multiple=True, metavar="DIR", help="Extra folder of regimen files (also DOSECALC_REGIMENS).")
-@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra folder of policy files (also DOSECALC_POLICIES).")
+@click.option(
+    "--regimens",
+    "regimen_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="Extra folder of regimen files (also DOSECALC_REGIMENS).",
+)
+@click.option(
+    "--policies",
+    "policy_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="Extra folder of policy files (also DOSECALC_POLICIES).",
+)
 @click.pass_context
 def cli(ctx: click.Context, regimen_dirs: tuple[str, ...], policy_dirs: tuple[str, ...]) -> None:
     """Chemotherapy doses, cycle calendars and regimen checks.
@@ -71,11 +103,27 @@ def cli(ctx: click.Context, regimen_dirs: tuple[str, ...], policy_dirs: tuple[st
 
 @cli.command()
 @patient_options
-@click.option("--formula", default="mosteller", show_default=True, help="BSA formula, or 'all' to compare every formula.")
+@click.option(
+    "--formula",
+    default="mosteller",
+    show_default=True,
+    help="BSA formula, or 'all' to compare every formula.",
+)
 @click.option("--cap", type=float, help="Cap the BSA at this many m².")
 @click.option("--decimals", type=click.IntRange(0, 4), help="Round the BSA to this many decimals.")
 @format_option()
-def bsa(height: str, weight: str, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, formula: str, cap: float | None, decimals: int | None, fmt: str) -> None:
+def bsa(
+    height: str,
+    weight: str,
+    sex: str | None,
+    age: str | None,
+    scr: str | None,
+    accept_implausible: bool,
+    formula: str,
+    cap: float | None,
+    decimals: int | None,
+    fmt: str,
+) -> None:
     """Body surface area of a patient.
 
     \b
@@ -85,7 +133,15 @@ def bsa(height: str, weight: str, sex: str | None, age: str | None, scr: str | N
     """
     from . import api, render
 
-    report = api.compute_bsa(height, weight, sex=sex, formula=None if formula == "all" else formula, cap_m2=cap, decimals=decimals, accept_implausible=accept_implausible)
+    report = api.compute_bsa(
+        height,
+        weight,
+        sex=sex,
+        formula=None if formula == "all" else formula,
+        cap_m2=cap,
+        decimals=decimals,
+        accept_implausible=accept_implausible,
+    )
     _out(render.bsa_output(report, fmt))
 
 
@@ -93,14 +149,42 @@ def bsa(height: str, weight: str, sex: str | None, age: str | None, scr: str | N
 @click.argument("regimen")
 @patient_options
 @click.option("--policy", help="Policy name (default: standard) or a policy file.")
-@click.option("--cycle", type=click.IntRange(min=1), help="Doses of this cycle only (of --phase, else the course's Nth cycle).")
+@click.option(
+    "--cycle",
+    type=click.IntRange(min=1),
+    help="Doses of this cycle only (of --phase, else the course's Nth cycle).",
+)
 @click.option("--phase", help="Limit to this phase (e.g. TH).")
-@click.option("--reduce", multiple=True, metavar="DRUG=PCT", help="Dose reduction, e.g. docetaxel=20% (repeatable).")
-@click.option("--previous-weight", help="Weight the last doses were calculated on: compares the change with the policy's recalculation threshold.")
+@click.option(
+    "--reduce",
+    multiple=True,
+    metavar="DRUG=PCT",
+    help="Dose reduction, e.g. docetaxel=20% (repeatable).",
+)
+@click.option(
+    "--previous-weight",
+    help="Weight the last doses were calculated on: compares the change with the policy's recalculation threshold.",
+)
 @click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
 @format_option()
 @click.pass_obj
-def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycle: int | None, phase: str | None, reduce: tuple[str, ...], previous_weight: str | None, explain: bool, fmt: str) -> None:
+def dose(
+    settings: Settings,
+    regimen: str,
+    height: str,
+    weight: str,
+    sex: str | None,
+    age: str | None,
+    scr: str | None,
+    accept_implausible: bool,
+    policy: str | None,
+    cycle: int | None,
+    phase: str | None,
+    reduce: tuple[str, ...],
+    previous_weight: str | None,
+    explain: bool,
+    fmt: str,
+) -> None:
     """Every dose of a regimen for a patient.
 
     \b
@@ -112,7 +196,22 @@ def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | 
     """
     from . import api, render
 
-    report = api.dose_course(regimen, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycle=cycle, phase=phase, reduce=reduce, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible, previous_weight=previous_weight)
+    report = api.dose_course(
+        regimen,
+        height=height,
+        weight=weight,
+        sex=sex,
+        age=age,
+        scr=scr,
+        policy=policy,
+        cycle=cycle,
+        phase=phase,
+        reduce=reduce,
+        regimen_dirs=settings.regimen_dirs,
+        policy_dirs=settings.policy_dirs,
+        accept_implausible=accept_implausible,
+        previous_weight=previous_weight,
+    )
     _out(render.dose_output(report, fmt, explain))
 
 
@@ -121,19 +220,86 @@ def dose(settings: Settings, regimen: str, height: str, weight: str, sex: str | 
 @click.option("--start", required=True, metavar="DATE", help="Date of the first cycle, YYYY-MM-DD.")
 @patient_options(required=False)
 @click.option("--policy", help="Policy name (default: standard) or a policy file.")
-@click.option("--cycles", type=click.IntRange(min=1), help="Show this many cycles of the course (counted over all phases).")
+@click.option(
+    "--cycles",
+    type=click.IntRange(min=1),
+    help="Show this many cycles of the course (counted over all phases).",
+)
 @click.option("--until", metavar="DATE", help="Show administrations up to this date (YYYY-MM-DD).")
-@click.option("--delay", "delays", multiple=True, metavar="CYCLE=DAYS", help="Delay a cycle and everything after it: 3=7 (the course's 3rd cycle) or TH:5=14 (repeatable).")
-@click.option("--phase-cycles", multiple=True, metavar="PHASE=N", help="Cycles of a phase that allows a choice, e.g. THP=8 (repeatable).")
-@click.option("--country", metavar="CODE", help="Flag weekends and public holidays of this country (FR, GB, US-NY).")
-@click.option("--holidays", "holiday_mode", type=click.Choice(["flag", "move"]), help="Override the policy: flag non-working days, or move them to the next working day.")
-@click.option("--prior-anthracycline", metavar="DOSE", help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.")
+@click.option(
+    "--delay",
+    "delays",
+    multiple=True,
+    metavar="CYCLE=DAYS",
+    help="Delay a cycle and everything after it: 3=7 (the course's 3rd cycle) or TH:5=14 (repeatable).",
+)
+@click.option(
+    "--phase-cycles",
+    multiple=True,
+    metavar="PHASE=N",
+    help="Cycles of a phase that allows a choice, e.g. THP=8 (repeatable).",
+)
+@click.option(
+    "--country",
+    metavar="CODE",
+    help="Flag weekends and public holidays of this country (FR, GB, US-NY).",
+)
+@click.option(
+    "--holidays",
+    "holiday_mode",
+    type=click.Choice(["flag", "move"]),
+    help="Override the policy: flag non-working days, or move them to the next working day.",
+)
+@click.option(
+    "--prior-anthracycline",
+    metavar="DOSE",
+    help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.",
+)
 @format_option("ics", "html")
-@click.option("--view", type=click.Choice(["list", "month"]), default="list", show_default=True, help="Table format: a list per phase, or month grids.")
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="Paper size of --format html.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (complete or not at all) instead of the screen.")
+@click.option(
+    "--view",
+    type=click.Choice(["list", "month"]),
+    default="list",
+    show_default=True,
+    help="Table format: a list per phase, or month grids.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default="a4",
+    show_default=True,
+    help="Paper size of --format html.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this file (complete or not at all) instead of the screen.",
+)
 @click.pass_obj
-def calendar(settings: Settings, regimen: str, start: str, height: str | None, weight: str | None, sex: str | None, age: str | None, scr: str | None, accept_implausible: bool, policy: str | None, cycles: int | None, until: str | None, delays: tuple[str, ...], phase_cycles: tuple[str, ...], country: str | None, holiday_mode: str | None, prior_anthracycline: str | None, fmt: str, view: str, paper: str, output: str | None) -> None:
+def calendar(
+    settings: Settings,
+    regimen: str,
+    start: str,
+    height: str | None,
+    weight: str | None,
+    sex: str | None,
+    age: str | None,
+    scr: str | None,
+    accept_implausible: bool,
+    policy: str | None,
+    cycles: int | None,
+    until: str | None,
+    delays: tuple[str, ...],
+    phase_cycles: tuple[str, ...],
+    country: str | None,
+    holiday_mode: str | None,
+    prior_anthracycline: str | None,
+    fmt: str,
+    view: str,
+    paper: str,
+    output: str | None,
+) -> None:
     """Every administration of a course, dated.
 
     \b
@@ -147,7 +313,26 @@ def calendar(settings: Settings, regimen: str, start: str, height: str | None, w
     """
     from . import api, calendar_render
 
-    report = api.calendar_course(regimen, start, height=height, weight=weight, sex=sex, age=age, scr=scr, policy=policy, cycles=cycles, until=until, delays=delays, phase_cycles=phase_cycles, country=country, holidays=holiday_mode, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible, prior_anthracycline=prior_anthracycline)
+    report = api.calendar_course(
+        regimen,
+        start,
+        height=height,
+        weight=weight,
+        sex=sex,
+        age=age,
+        scr=scr,
+        policy=policy,
+        cycles=cycles,
+        until=until,
+        delays=delays,
+        phase_cycles=phase_cycles,
+        country=country,
+        holidays=holiday_mode,
+        regimen_dirs=settings.regimen_dirs,
+        policy_dirs=settings.policy_dirs,
+        accept_implausible=accept_implausible,
+        prior_anthracycline=prior_anthracycline,
+    )
     _emit(calendar_render.render(report, fmt, view, paper), output)
 
 
@@ -217,14 +402,32 @@ def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("case_file", required=False, type=click.Path())
-@click.option("--text", "text_file", type=click.Path(), help="Check a free clinical text (French or English) instead of a case file.")
+@click.option(
+    "--text",
+    "text_file",
+    type=click.Path(),
+    help="Check a free clinical text (French or English) instead of a case file.",
+)
 @click.option("--height", help="Height, when the case does not give it (to show final doses).")
 @click.option("--weight", help="Weight, when the case does not give it.")
 @click.option("--policy", help="Policy name (default: standard) or a policy file.")
-@click.option("--accept-implausible", is_flag=True, help="Accept values outside the adult ranges; the output says so.")
+@click.option(
+    "--accept-implausible",
+    is_flag=True,
+    help="Accept values outside the adult ranges; the output says so.",
+)
 @format_option()
 @click.pass_obj
-def check(settings: Settings, case_file: str | None, text_file: str | None, height: str | None, weight: str | None, policy: str | None, accept_implausible: bool, fmt: str) -> None:
+def check(
+    settings: Settings,
+    case_file: str | None,
+    text_file: str | None,
+    height: str | None,
+    weight: str | None,
+    policy: str | None,
+    accept_implausible: bool,
+    fmt: str,
+) -> None:
     """Check a documented course against the regimen library; exit 1 if any error is found.
 
     \b
@@ -237,7 +440,16 @@ def check(settings: Settings, case_file: str | None, text_file: str | None, heig
 
     if text_file is None and case_file is not None and case_file.endswith(".txt"):
         case_file, text_file = None, case_file
-    report = api.check_course(case_file, text_file=text_file, height=height, weight=weight, policy=policy, regimen_dirs=settings.regimen_dirs, policy_dirs=settings.policy_dirs, accept_implausible=accept_implausible)
+    report = api.check_course(
+        case_file,
+        text_file=text_file,
+        height=height,
+        weight=weight,
+        policy=policy,
+        regimen_dirs=settings.regimen_dirs,
+        policy_dirs=settings.policy_dirs,
+        accept_implausible=accept_implausible,
+    )
     _out(render.check_output(report, fmt))
     if report.error_count:
         raise FindingsFound(f"the check found {report.error_count} error(s)")
@@ -283,7 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: never a traceback
         if os.environ.get("DOSECALC_DEBUG"):
             raise
-        click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
+        click.echo(
+            f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True
+        )
         return 1
     return 0
 

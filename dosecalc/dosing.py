@@ -25,11 +25,15 @@ class DosingContext:
     reductions: dict[str, float]  # drug -> percent reduction
 
     @classmethod
-    def build(cls, patient: Patient, policy: Policy, reductions: dict[str, float] | None = None) -> DosingContext:
+    def build(
+        cls, patient: Patient, policy: Policy, reductions: dict[str, float] | None = None
+    ) -> DosingContext:
         return cls(patient, policy, policy_bsa(patient, policy), dict(reductions or {}))
 
 
-def _metric(entry: DrugEntry, step: DoseStep, ctx: DosingContext) -> tuple[float, str, float | None, str, list[str]]:
+def _metric(
+    entry: DrugEntry, step: DoseStep, ctx: DosingContext
+) -> tuple[float, str, float | None, str, list[str]]:
     """Calculated dose in mg, with the metric used and the derivation lines."""
     from .units import Q
 
@@ -53,24 +57,47 @@ def _metric(entry: DrugEntry, step: DoseStep, ctx: DosingContext) -> tuple[float
     if entry.basis == "weight":
         weight, how = dosing_weight(patient, policy.dosing_weight, policy.adjusted_weight_factor)
         mg = (step.amount * Q(weight, "kg")).to("mg").magnitude
-        return mg, "weight", weight, "kg", [f"dosing weight: {how} (policy: {policy.dosing_weight})", f"{per_unit} × {format_number(weight, 2)} kg = {format_number(mg, 2)} mg"]
+        return (
+            mg,
+            "weight",
+            weight,
+            "kg",
+            [
+                f"dosing weight: {how} (policy: {policy.dosing_weight})",
+                f"{per_unit} × {format_number(weight, 2)} kg = {format_number(mg, 2)} mg",
+            ],
+        )
     if entry.basis == "flat":
         mg = step.amount.to("mg").magnitude
         return mg, "", None, "", ["flat dose, independent of body size"]
     return _carboplatin(step, ctx)
 
 
-def _carboplatin(step: DoseStep, ctx: DosingContext) -> tuple[float, str, float | None, str, list[str]]:
+def _carboplatin(
+    step: DoseStep, ctx: DosingContext
+) -> tuple[float, str, float | None, str, list[str]]:
     from .units import Q
 
     patient, policy = ctx.patient, ctx.policy
-    missing = [name for name, value in (("--sex", patient.sex), ("--age", patient.age_years), ("--scr", patient.scr_mg_dl)) if value is None]
+    missing = [
+        name
+        for name, value in (
+            ("--sex", patient.sex),
+            ("--age", patient.age_years),
+            ("--scr", patient.scr_mg_dl),
+        )
+        if value is None
+    ]
     if missing:
-        raise CalculationError(f"an AUC (carboplatin) dose needs {', '.join(missing)} for Cockcroft-Gault")
+        raise CalculationError(
+            f"an AUC (carboplatin) dose needs {', '.join(missing)} for Cockcroft-Gault"
+        )
     lines = []
     scr = patient.scr_mg_dl or 0.0
     if policy.minimum_scr_mg_dl and scr < policy.minimum_scr_mg_dl:
-        lines.append(f"SCr {format_number(scr, 2)} mg/dL raised to the policy minimum {format_number(policy.minimum_scr_mg_dl, 2)} mg/dL")
+        lines.append(
+            f"SCr {format_number(scr, 2)} mg/dL raised to the policy minimum {format_number(policy.minimum_scr_mg_dl, 2)} mg/dL"
+        )
         scr = policy.minimum_scr_mg_dl
     weight, how = dosing_weight(patient, policy.crcl_weight, policy.adjusted_weight_factor)
     crcl = metrics.cockcroft_gault(patient.age_years or 0, weight, scr, patient.sex or "")
@@ -83,7 +110,9 @@ def _carboplatin(step: DoseStep, ctx: DosingContext) -> tuple[float, str, float 
         gfr = policy.gfr_cap_ml_min
         lines.append(f"GFR capped at {format_number(gfr)} mL/min by policy (FDA/NCCN)")
     mg = (step.amount * (Q(gfr, "mL/min") + Q(25, "mL/min"))).to("mg").magnitude
-    lines.append(f"Calvert: AUC {format_number(step.per_unit)} × ({format_number(gfr, 1)} + 25) = {format_number(mg, 2)} mg")
+    lines.append(
+        f"Calvert: AUC {format_number(step.per_unit)} × ({format_number(gfr, 1)} + 25) = {format_number(mg, 2)} mg"
+    )
     return mg, "GFR", gfr, "mL/min", lines
 
 
@@ -94,7 +123,9 @@ def _nearest_multiple(value: float, step: float) -> int:
     return int(ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def round_dose(mg: float, rounding: Rounding, cap_mg: float | None, vials_mg: tuple[float, ...] = ()) -> tuple[float, str]:
+def round_dose(
+    mg: float, rounding: Rounding, cap_mg: float | None, vials_mg: tuple[float, ...] = ()
+) -> tuple[float, str]:
     """Round a dose by the policy; returns the final dose and what was done.
 
     Never rounds past ``cap_mg`` and never changes the dose by more than the
@@ -112,14 +143,20 @@ def round_dose(mg: float, rounding: Rounding, cap_mg: float | None, vials_mg: tu
         count = _nearest_multiple(mg, vial)
         candidate = count * vial
         if count > 0 and change(candidate) <= tolerance and (cap_mg is None or candidate <= cap_mg):
-            return candidate, f"rounded to {count} × {format_number(vial)} mg vials ({format_percent((candidate - mg) / mg * 100)}, within {format_number(tolerance)}%)"
+            return (
+                candidate,
+                f"rounded to {count} × {format_number(vial)} mg vials ({format_percent((candidate - mg) / mg * 100)}, within {format_number(tolerance)}%)",
+            )
     increment = rounding.small_increment_mg if mg < 10 else rounding.increment_mg
     candidate = _nearest_multiple(mg, increment) * increment
     if cap_mg is not None and candidate > cap_mg:
         candidate = math.floor(cap_mg / increment + 1e-9) * increment
     candidate = float(round_half_up(candidate, 4))
     if change(candidate) > tolerance:
-        return mg, f"not rounded: the nearest {format_number(increment)} mg would change the dose by more than {format_number(tolerance)}%"
+        return (
+            mg,
+            f"not rounded: the nearest {format_number(increment)} mg would change the dose by more than {format_number(tolerance)}%",
+        )
     if abs(candidate - mg) < 1e-9:
         return candidate, f"no rounding needed (nearest {format_number(increment)} mg)"
     return candidate, f"rounded to the nearest {format_number(increment)} mg"
@@ -143,7 +180,9 @@ def compute_dose(
     reduction = ctx.reductions.get(entry.drug, 0.0)
     modified = calculated * (1 - reduction / 100)
     if reduction:
-        lines.append(f"reduced by {format_number(reduction)}%: {format_number(calculated, 2)} mg → {format_number(modified, 2)} mg")
+        lines.append(
+            f"reduced by {format_number(reduction)}%: {format_number(calculated, 2)} mg → {format_number(modified, 2)} mg"
+        )
     cap = entry.max_dose_mg
     capped = cap is not None and modified > cap
     after_cap = min(modified, cap) if cap is not None else modified

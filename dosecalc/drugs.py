@@ -80,7 +80,10 @@ class UsualDose:
             value = float(amount.to(self.minimum.units).magnitude)
         except Exception:  # a unit Pint cannot convert: not comparable
             return None
-        low, high = float(self.minimum.magnitude), float(self.maximum.to(self.minimum.units).magnitude)
+        low, high = (
+            float(self.minimum.magnitude),
+            float(self.maximum.to(self.minimum.units).magnitude),
+        )
         if value < low:
             return value / low
         if value > high:
@@ -128,7 +131,10 @@ class Combination:
             return False
         for ratio in self.ratios:
             expected = [r / ratio[0] for r in ratio]
-            if all(abs(v / values[0] - e) <= tolerance * max(e, 1e-9) for v, e in zip(values, expected)):
+            if all(
+                abs(v / values[0] - e) <= tolerance * max(e, 1e-9)
+                for v, e in zip(values, expected, strict=False)
+            ):
                 return True
         return False
 
@@ -162,10 +168,14 @@ class DrugInfo:
         names = self.names.get(language) or ()
         return names[0] if names else self.id
 
-    def usual_for(self, route: str | None = None, basis: str | None = None) -> tuple[UsualDose, ...]:
+    def usual_for(
+        self, route: str | None = None, basis: str | None = None
+    ) -> tuple[UsualDose, ...]:
         """The usual schedules, optionally only for one route and/or basis."""
         return tuple(
-            u for u in self.usual if (route is None or u.route == route) and (basis is None or u.basis == basis)
+            u
+            for u in self.usual
+            if (route is None or u.route == route) and (basis is None or u.basis == basis)
         )
 
 
@@ -332,7 +342,10 @@ class DrugReference:
             step = 1
             for count in range(min(_MAX_TOKENS, len(tokens) - i), 0, -1):
                 run = tokens[i : i + count]
-                if any(not _JOINER.match(folded[a[1] : b[0]]) for a, b in zip(run, run[1:])):
+                if any(
+                    not _JOINER.match(folded[a[1] : b[0]])
+                    for a, b in zip(run, run[1:], strict=False)
+                ):
                     continue
                 key = " ".join(t[2] for t in run)
                 hit = self._lookup(key, count)
@@ -344,13 +357,26 @@ class DrugReference:
                     start, end = run[0][0], run[-1][1]
                     misspelled = key != normalize_name(matched)
                     found.append(
-                        (NameMatch(drug_id, text[start:end], matched, languages, misspelled, score, alternatives), (start, end))
+                        (
+                            NameMatch(
+                                drug_id,
+                                text[start:end],
+                                matched,
+                                languages,
+                                misspelled,
+                                score,
+                                alternatives,
+                            ),
+                            (start, end),
+                        )
                     )
                 break
             i += step
         return found
 
-    def _lookup_uncached(self, key: str, token_count: int) -> tuple[str, str, tuple[str, ...], float, tuple[str, ...]] | None:
+    def _lookup_uncached(
+        self, key: str, token_count: int
+    ) -> tuple[str, str, tuple[str, ...], float, tuple[str, ...]] | None:
         """(drug id, reference name, languages, similarity, alternatives) for a
         normalised name; drug id "" for an unlisted drug; None for no match."""
         if key in self._unlisted_index:
@@ -380,7 +406,11 @@ class DrugReference:
             return None
         ranked = sorted(best.items(), key=lambda item: (item[1][0], -item[1][1]))
         drug_id, (distance, similarity, shown, languages) = ranked[0]
-        if len(ranked) > 1 and ranked[1][1][0] == distance and abs(ranked[1][1][1] - similarity) < 1e-9:
+        if (
+            len(ranked) > 1
+            and ranked[1][1][0] == distance
+            and abs(ranked[1][1][1] - similarity) < 1e-9
+        ):
             return None  # two drugs exactly as close: refuse to choose
         alternatives = tuple(other for other, _ in ranked[1:])
         return (drug_id, shown, languages, round(similarity, 3), alternatives)
@@ -433,11 +463,16 @@ class _Builder:
 
     def build(self, data: Any) -> DrugReference:
         c = self.c
-        root = c.mapping(data, (), required={"schema_version", "sources", "drugs"}, optional={"unlisted_drugs"})
+        root = c.mapping(
+            data, (), required={"schema_version", "sources", "drugs"}, optional={"unlisted_drugs"}
+        )
         if root is None:
             c.raise_if_any()
         if root.get("schema_version") != 1:
-            c.problem(("schema_version",), f"unsupported schema version {root.get('schema_version')!r} (this dosecalc reads 1)")
+            c.problem(
+                ("schema_version",),
+                f"unsupported schema version {root.get('schema_version')!r} (this dosecalc reads 1)",
+            )
         sources = self._sources(root.get("sources"))
         unlisted = self._unlisted(root.get("unlisted_drugs", []))
         drugs: dict[str, DrugInfo] = {}
@@ -455,7 +490,9 @@ class _Builder:
             if owner:
                 c.problem(("unlisted_drugs",), f"'{name}' is also a name of {owner[0]}")
         c.raise_if_any()
-        return DrugReference(drugs=drugs, sources=sources, unlisted=tuple(unlisted), path=self.filename)
+        return DrugReference(
+            drugs=drugs, sources=sources, unlisted=tuple(unlisted), path=self.filename
+        )
 
     def _sources(self, value: Any) -> dict[str, Source]:
         c = self.c
@@ -468,13 +505,18 @@ class _Builder:
             source_id = c.text(entry.get("id"), (*path, "id"))
             citation = c.text(entry.get("citation"), (*path, "citation"))
             url = entry.get("url")
-            if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            if url is not None and (
+                not isinstance(url, str) or not url.startswith(("http://", "https://"))
+            ):
                 c.problem((*path, "url"), "expected an http(s) address")
                 url = None
             if source_id is None or citation is None:
                 continue
             if not _SOURCE_ID.match(source_id):
-                c.problem((*path, "id"), f"'{source_id}' is not a valid id (lower case, digits and hyphens)")
+                c.problem(
+                    (*path, "id"),
+                    f"'{source_id}' is not a valid id (lower case, digits and hyphens)",
+                )
             elif source_id in sources:
                 c.problem((*path, "id"), f"duplicate source id '{source_id}'")
             else:
@@ -489,14 +531,18 @@ class _Builder:
                 names.append(name)
         return names
 
-    def _source_refs(self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]) -> tuple[str, ...]:
+    def _source_refs(
+        self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
+    ) -> tuple[str, ...]:
         refs = []
         for i, item in enumerate(self.c.sequence(value, path)):
             ref = self.c.text(item, (*path, i))
             if ref is None:
                 continue
             if ref not in sources:
-                self.c.problem((*path, i), f"unknown source '{ref}' (not in the top-level sources list)")
+                self.c.problem(
+                    (*path, i), f"unknown source '{ref}' (not in the top-level sources list)"
+                )
             refs.append(ref)
         return tuple(refs)
 
@@ -505,7 +551,7 @@ class _Builder:
         from .units import Q
 
         if not isinstance(value, str):
-            self.c.problem(path, f"expected a quantity in quotes such as \"75 mg/m2\", got {value!r}")
+            self.c.problem(path, f'expected a quantity in quotes such as "75 mg/m2", got {value!r}')
             return None
         text = value.strip()
         auc = _AUC_TEXT.match(text)
@@ -517,7 +563,7 @@ class _Builder:
                 self.c.problem(
                     path,
                     f"'{text}' is not a dose quantity: write a number, a space and mg, g or mcg, "
-                    "optionally per m2 or kg (\"75 mg/m2\", \"4.5 g\", \"5 mcg/kg\"), or \"AUC 6\"",
+                    'optionally per m2 or kg ("75 mg/m2", "4.5 g", "5 mcg/kg"), or "AUC 6"',
                 )
                 return None
             per = match.group("per")
@@ -528,7 +574,9 @@ class _Builder:
             return None
         return quantity, basis
 
-    def _drug(self, item: Any, path: tuple[Any, ...], sources: dict[str, Source], owners: dict) -> DrugInfo | None:
+    def _drug(
+        self, item: Any, path: tuple[Any, ...], sources: dict[str, Source], owners: dict
+    ) -> DrugInfo | None:
         c = self.c
         entry = c.mapping(
             item,
@@ -540,28 +588,43 @@ class _Builder:
             return None
         drug_id = c.text(entry.get("id"), (*path, "id"))
         if drug_id and not _ID.match(drug_id):
-            c.problem((*path, "id"), f"'{drug_id}' is not a valid id (lower-case English INN, words joined by hyphens)")
+            c.problem(
+                (*path, "id"),
+                f"'{drug_id}' is not a valid id (lower-case English INN, words joined by hyphens)",
+            )
         names = self._names(entry.get("names"), (*path, "names"), drug_id or "?", owners)
         category = c.choice(entry.get("category"), (*path, "category"), CATEGORIES)
         drug_sources = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
         factor = None
         if "anthracycline_factor" in entry:
-            factor = self._factor(entry["anthracycline_factor"], (*path, "anthracycline_factor"), sources)
+            factor = self._factor(
+                entry["anthracycline_factor"], (*path, "anthracycline_factor"), sources
+            )
         vials = []
-        for i, vial in enumerate(c.sequence(entry.get("vials", []), (*path, "vials"), non_empty=False)):
+        for i, vial in enumerate(
+            c.sequence(entry.get("vials", []), (*path, "vials"), non_empty=False)
+        ):
             parsed = self._quantity(vial, (*path, "vials", i))
             if parsed and parsed[1] != "flat":
                 c.problem((*path, "vials", i), f"a vial holds a mass (mg or g), not '{vial}'")
             elif parsed:
-                if any(abs(parsed[0].to("mg").magnitude - v.to("mg").magnitude) < 1e-9 for v in vials):
+                if any(
+                    abs(parsed[0].to("mg").magnitude - v.to("mg").magnitude) < 1e-9 for v in vials
+                ):
                     c.problem((*path, "vials", i), f"duplicate vial size '{vial}'")
                 vials.append(parsed[0])
         usual = tuple(
             u
-            for i, u_item in enumerate(c.sequence(entry.get("usual", []), (*path, "usual"), non_empty=False))
+            for i, u_item in enumerate(
+                c.sequence(entry.get("usual", []), (*path, "usual"), non_empty=False)
+            )
             if (u := self._usual(u_item, (*path, "usual", i), sources)) is not None
         )
-        combination = self._combination(entry["combination"], (*path, "combination")) if "combination" in entry else None
+        combination = (
+            self._combination(entry["combination"], (*path, "combination"))
+            if "combination" in entry
+            else None
+        )
         note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
         if drug_id is None or names is None or category is None:
             return None
@@ -578,7 +641,9 @@ class _Builder:
             line=c.line(path),
         )
 
-    def _names(self, value: Any, path: tuple[Any, ...], drug_id: str, owners: dict) -> dict[str, tuple[str, ...]] | None:
+    def _names(
+        self, value: Any, path: tuple[Any, ...], drug_id: str, owners: dict
+    ) -> dict[str, tuple[str, ...]] | None:
         c = self.c
         entry = c.mapping(value, path, required={"en"}, optional={"fr"})
         if entry is None:
@@ -598,7 +663,10 @@ class _Builder:
                     c.problem((*path, language, i), f"'{name}' has no letters or digits")
                     continue
                 if key in seen:
-                    c.problem((*path, language, i), f"'{name}' is listed twice (names are compared without case, accents or punctuation)")
+                    c.problem(
+                        (*path, language, i),
+                        f"'{name}' is listed twice (names are compared without case, accents or punctuation)",
+                    )
                     continue
                 owner = owners.get(key)
                 if owner and owner[0] != drug_id:
@@ -610,7 +678,9 @@ class _Builder:
             names[language] = tuple(items)
         return names
 
-    def _factor(self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]) -> AnthracyclineFactor | None:
+    def _factor(
+        self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
+    ) -> AnthracyclineFactor | None:
         c = self.c
         entry = c.mapping(value, path, required={"value", "table", "source"}, optional=set())
         if entry is None:
@@ -622,26 +692,36 @@ class _Builder:
         table = c.text(entry.get("table"), (*path, "table"))
         source = c.text(entry.get("source"), (*path, "source"))
         if source and source not in sources:
-            c.problem((*path, "source"), f"unknown source '{source}' (not in the top-level sources list)")
+            c.problem(
+                (*path, "source"), f"unknown source '{source}' (not in the top-level sources list)"
+            )
         if number is None or table is None or source is None:
             return None
         return AnthracyclineFactor(float(number), table, source)
 
-    def _usual(self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]) -> UsualDose | None:
+    def _usual(
+        self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
+    ) -> UsualDose | None:
         c = self.c
-        entry = c.mapping(value, path, required={"route", "dose", "sources"}, optional={"frequencies", "note"})
+        entry = c.mapping(
+            value, path, required={"route", "dose", "sources"}, optional={"frequencies", "note"}
+        )
         if entry is None:
             return None
         route = c.choice(entry.get("route"), (*path, "route"), ROUTES)
         refs = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
-        dose = c.mapping(entry.get("dose"), (*path, "dose"), required={"min", "max"}, optional=set())
+        dose = c.mapping(
+            entry.get("dose"), (*path, "dose"), required={"min", "max"}, optional=set()
+        )
         low = high = None
         if dose is not None:
             low = self._quantity(dose.get("min"), (*path, "dose", "min"))
             high = self._quantity(dose.get("max"), (*path, "dose", "max"))
         if low and high:
             if low[1] != high[1]:
-                c.problem((*path, "dose"), f"min and max are in different bases ({low[1]} and {high[1]})")
+                c.problem(
+                    (*path, "dose"), f"min and max are in different bases ({low[1]} and {high[1]})"
+                )
                 low = None
             elif high[0].to(low[0].units).magnitude < low[0].magnitude:
                 c.problem((*path, "dose"), f"min ({dose['min']}) is more than max ({dose['max']})")
@@ -650,20 +730,30 @@ class _Builder:
         if "frequencies" in entry:
             for i, item in enumerate(c.sequence(entry["frequencies"], (*path, "frequencies"))):
                 if not isinstance(item, str) or frequency_from_id(item) is None:
-                    c.problem((*path, "frequencies", i), f"{item!r} is not a canonical frequency id (e.g. weekly, every_3_weeks, every_6_hours, twice_daily)")
+                    c.problem(
+                        (*path, "frequencies", i),
+                        f"{item!r} is not a canonical frequency id (e.g. weekly, every_3_weeks, every_6_hours, twice_daily)",
+                    )
                     continue
                 frequencies.append(item)
         note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
         if route is None or not low or not high or not refs:
             return None
-        return UsualDose(route, low[1], low[0], high[0], tuple(frequencies), refs, note, c.line(path))
+        return UsualDose(
+            route, low[1], low[0], high[0], tuple(frequencies), refs, note, c.line(path)
+        )
 
     def _combination(self, value: Any, path: tuple[Any, ...]) -> Combination | None:
         c = self.c
-        entry = c.mapping(value, path, required={"components", "ratios", "dose_basis"}, optional={"note"})
+        entry = c.mapping(
+            value, path, required={"components", "ratios", "dose_basis"}, optional={"note"}
+        )
         if entry is None:
             return None
-        components = [c.text(x, (*path, "components", i)) for i, x in enumerate(c.sequence(entry.get("components"), (*path, "components")))]
+        components = [
+            c.text(x, (*path, "components", i))
+            for i, x in enumerate(c.sequence(entry.get("components"), (*path, "components")))
+        ]
         if len(components) < 2:
             c.problem((*path, "components"), "a combination has at least two components")
         ratios = []
@@ -672,12 +762,20 @@ class _Builder:
             if (
                 numbers is None
                 or len(numbers) != len(components)
-                or any(isinstance(n, bool) or not isinstance(n, (int, float)) or n <= 0 for n in numbers)
+                or any(
+                    isinstance(n, bool) or not isinstance(n, (int, float)) or n <= 0
+                    for n in numbers
+                )
             ):
-                c.problem((*path, "ratios", i), f"expected {len(components)} positive numbers, one per component, got {ratio!r}")
+                c.problem(
+                    (*path, "ratios", i),
+                    f"expected {len(components)} positive numbers, one per component, got {ratio!r}",
+                )
                 continue
             ratios.append(tuple(float(n) for n in numbers))
-        basis = c.choice(entry.get("dose_basis"), (*path, "dose_basis"), ("total", "first_component"))
+        basis = c.choice(
+            entry.get("dose_basis"), (*path, "dose_basis"), ("total", "first_component")
+        )
         note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
         if None in components or len(components) < 2 or not ratios or basis is None:
             return None

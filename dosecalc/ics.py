@@ -26,11 +26,11 @@ PRODID = "-//dosecalc//cycle calendar//EN"
 
 def _stamp(stamp: dt.datetime | None) -> dt.datetime:
     if stamp is not None:
-        return stamp.astimezone(dt.timezone.utc)
+        return stamp.astimezone(dt.UTC)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
 
 
 def event_uid(report: Any, course_cycle: int, day: int) -> str:
@@ -59,7 +59,9 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
         description = [f"{report.regimen.name}", f"{cycle_text(lines)}:"]
         description += [f"- {drug_text(line)}" for line in lines]
         for line in lines:
-            description += [f"  {line.administration.drug}: {note}" for note in line.administration.notes]
+            description += [
+                f"  {line.administration.drug}: {note}" for note in line.administration.notes
+            ]
         if report.patient is None:
             description.append("Doses per unit (mg/m², mg/kg): no patient measurements were given.")
         description.append("Planned by dosecalc; check against the signed prescription.")

@@ -69,7 +69,10 @@ BSA_FORMULAS = {
     "boyd": (bsa_boyd, "0.0003207 × height cm^0.3 × weight g^(0.7285 − 0.0188 × log10 weight g)"),
     "fujimoto": (bsa_fujimoto, "0.008883 × weight kg^0.444 × height cm^0.663"),
     "takahira": (bsa_takahira, "0.007241 × weight kg^0.425 × height cm^0.725"),
-    "schlich": (bsa_schlich, "female 0.000975482 × W^0.46 × H^1.08; male 0.000579479 × W^0.38 × H^1.24"),
+    "schlich": (
+        bsa_schlich,
+        "female 0.000975482 × W^0.46 × H^1.08; male 0.000579479 × W^0.38 × H^1.24",
+    ),
 }
 
 

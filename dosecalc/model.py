@@ -161,7 +161,9 @@ class ReloadRule:
     def describe(self) -> str:
         if self.mode == "late_by":
             return f"re-load when a dose is more than {self.threshold_days} days late"
-        return f"re-load when {self.threshold_days} days or more have passed since the previous dose"
+        return (
+            f"re-load when {self.threshold_days} days or more have passed since the previous dose"
+        )
 
     def requires_reload(self, actual_gap_days: int, scheduled_gap_days: int) -> bool:
         if self.mode == "late_by":
@@ -224,9 +226,19 @@ class Policy:
         from .formatting import format_number
 
         cap = f"capped at {format_number(self.bsa_cap_m2)} m²" if self.bsa_cap_m2 else "no cap"
-        decimals = "unrounded" if self.bsa_decimals is None else f"rounded to {self.bsa_decimals} decimals"
-        gfr = f"capped at {format_number(self.gfr_cap_ml_min)} mL/min" if self.gfr_cap_ml_min else "no cap"
-        scr = f"minimum {format_number(self.minimum_scr_mg_dl)} mg/dL" if self.minimum_scr_mg_dl else "no minimum"
+        decimals = (
+            "unrounded" if self.bsa_decimals is None else f"rounded to {self.bsa_decimals} decimals"
+        )
+        gfr = (
+            f"capped at {format_number(self.gfr_cap_ml_min)} mL/min"
+            if self.gfr_cap_ml_min
+            else "no cap"
+        )
+        scr = (
+            f"minimum {format_number(self.minimum_scr_mg_dl)} mg/dL"
+            if self.minimum_scr_mg_dl
+            else "no minimum"
+        )
         lines = [
             f"BSA: {self.bsa_formula}, {decimals}, {cap}",
             f"dosing weight for mg/kg: {self.dosing_weight} body weight",
@@ -234,7 +246,10 @@ class Policy:
             f"rounding: {self.rounding.describe()}",
             f"recalculate when weight changes by {format_number(self.weight_change_pct)}% or more",
         ]
-        lines += [f"{drug} re-load: {rule.describe()} ({rule.source})" for drug, rule in sorted(self.reload_rules.items())]
+        lines += [
+            f"{drug} re-load: {rule.describe()} ({rule.source})"
+            for drug, rule in sorted(self.reload_rules.items())
+        ]
         lines.append(
             f"anthracycline lifetime limit: {format_number(self.anthracycline_limit_mg_m2)} mg/m² doxorubicin equivalents ({self.anthracycline_source})"
         )

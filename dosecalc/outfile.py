@@ -16,7 +16,9 @@ from pathlib import Path
 from .errors import InputError
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, *, newline: str | None = None) -> Path:
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, *, newline: str | None = None
+) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; returns the path.
 
     ``newline=""`` keeps line endings as they are (iCalendar needs CRLF).

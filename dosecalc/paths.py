@@ -23,7 +23,9 @@ def shipped_dir(name: str) -> Path:
     return _PACKAGE.parent / name
 
 
-def search_dirs(name: str, extra: list[str] | tuple[str, ...] = (), env_var: str | None = None) -> list[Path]:
+def search_dirs(
+    name: str, extra: list[str] | tuple[str, ...] = (), env_var: str | None = None
+) -> list[Path]:
     """User folders first (so they can shadow a shipped file), then the shipped one."""
     dirs = [Path(d) for d in extra]
     if env_var and os.environ.get(env_var):

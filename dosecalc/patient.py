@@ -40,7 +40,15 @@ def _weight_hint(kg: float) -> str:
     return "check the unit"
 
 
-def _check_range(value: float, bounds: tuple[float, float], label: str, unit: str, hint: str, accept: bool, overrides: list[str]) -> None:
+def _check_range(
+    value: float,
+    bounds: tuple[float, float],
+    label: str,
+    unit: str,
+    hint: str,
+    accept: bool,
+    overrides: list[str],
+) -> None:
     low, high = bounds
     if low <= value <= high:
         return
@@ -92,23 +100,59 @@ def make_patient(
         notes.append(f"weight {weight} read as {format_number(weight_kg)} kg")
     elif str(weight_q.units) != "kilogram":
         notes.append(f"weight {weight} = {format_number(weight_kg)} kg")
-    _check_range(height_cm, HEIGHT_RANGE_CM, "height", "cm", _height_hint(height_cm, bare_height), accept_implausible, overrides)
-    _check_range(weight_kg, WEIGHT_RANGE_KG, "weight", "kg", _weight_hint(weight_kg), accept_implausible, overrides)
+    _check_range(
+        height_cm,
+        HEIGHT_RANGE_CM,
+        "height",
+        "cm",
+        _height_hint(height_cm, bare_height),
+        accept_implausible,
+        overrides,
+    )
+    _check_range(
+        weight_kg,
+        WEIGHT_RANGE_KG,
+        "weight",
+        "kg",
+        _weight_hint(weight_kg),
+        accept_implausible,
+        overrides,
+    )
 
     sex_value = _parse_sex(sex)
     age_years = None
     if age is not None and str(age).strip() != "":
         age_years = _parse_age(age)
-        _check_range(age_years, AGE_RANGE_YEARS, "age", "years", "dosecalc's plausibility limits are for adults", accept_implausible, overrides)
+        _check_range(
+            age_years,
+            AGE_RANGE_YEARS,
+            "age",
+            "years",
+            "dosecalc's plausibility limits are for adults",
+            accept_implausible,
+            overrides,
+        )
     scr_mg_dl = None
     if scr is not None and str(scr).strip() != "":
         scr_mg_dl = _parse_scr(scr, notes)
-        _check_range(scr_mg_dl, SCR_RANGE_MG_DL, "serum creatinine", "mg/dL", "check the unit (mg/dL or umol/L)", accept_implausible, overrides)
+        _check_range(
+            scr_mg_dl,
+            SCR_RANGE_MG_DL,
+            "serum creatinine",
+            "mg/dL",
+            "check the unit (mg/dL or umol/L)",
+            accept_implausible,
+            overrides,
+        )
     # The BSA check uses Mosteller whatever the policy: it guards the inputs,
     # not the dose.
     bsa = metrics.bsa_mosteller(height_cm, weight_kg)
-    _check_range(bsa, BSA_RANGE_M2, "BSA", "m²", "check height and weight", accept_implausible, overrides)
-    return Patient(height_cm, weight_kg, sex_value, age_years, scr_mg_dl, tuple(notes), tuple(overrides))
+    _check_range(
+        bsa, BSA_RANGE_M2, "BSA", "m²", "check height and weight", accept_implausible, overrides
+    )
+    return Patient(
+        height_cm, weight_kg, sex_value, age_years, scr_mg_dl, tuple(notes), tuple(overrides)
+    )
 
 
 def _is_bare(value: Any) -> bool:
@@ -186,7 +230,11 @@ class BsaResult:
         """The BSA after the policy's rounding but before its cap."""
         from .formatting import round_half_up
 
-        return self.raw_m2 if self.decimals is None else float(round_half_up(self.raw_m2, self.decimals))
+        return (
+            self.raw_m2
+            if self.decimals is None
+            else float(round_half_up(self.raw_m2, self.decimals))
+        )
 
     def derivation(self, patient: Patient) -> str:
         text = (
@@ -200,14 +248,21 @@ class BsaResult:
         return text
 
 
-def body_surface_area(patient: Patient, formula: str = "mosteller", cap_m2: float | None = None, decimals: int | None = None) -> BsaResult:
+def body_surface_area(
+    patient: Patient,
+    formula: str = "mosteller",
+    cap_m2: float | None = None,
+    decimals: int | None = None,
+) -> BsaResult:
     """The patient's BSA by ``formula``, rounded to ``decimals`` (half-up) and capped at ``cap_m2``."""
     from .formatting import round_half_up
 
     try:
         function, expression = metrics.BSA_FORMULAS[formula]
     except KeyError:
-        raise InputError(f"unknown BSA formula '{formula}' (known: {', '.join(metrics.BSA_FORMULAS)})") from None
+        raise InputError(
+            f"unknown BSA formula '{formula}' (known: {', '.join(metrics.BSA_FORMULAS)})"
+        ) from None
     if formula == "schlich":
         if patient.sex is None:
             raise InputError("the Schlich BSA formula is sex-specific: give --sex female or male")
@@ -238,7 +293,10 @@ def dosing_weight(patient: Patient, which: str, factor: float = 0.4) -> tuple[fl
         return ibw, f"ideal weight (Devine) {format_number(ibw, 1)} kg{note}"
     if which == "adjusted_if_bmi_25":
         if metrics.bmi(patient.height_cm, patient.weight_kg) < 25:
-            return patient.weight_kg, f"actual weight {format_number(patient.weight_kg)} kg (BMI < 25)"
+            return (
+                patient.weight_kg,
+                f"actual weight {format_number(patient.weight_kg)} kg (BMI < 25)",
+            )
     adjusted = metrics.adjusted_body_weight(ibw, patient.weight_kg, factor)
     return adjusted, (
         f"adjusted weight = IBW {format_number(ibw, 1)} + {format_number(factor)} × "

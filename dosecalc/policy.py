@@ -22,11 +22,24 @@ SCHEMA_VERSION = 1
 ENV_VAR = "DOSECALC_POLICIES"
 DEFAULT_POLICY = "standard"
 
-BSA_FORMULAS = ("mosteller", "dubois", "haycock", "gehan-george", "boyd", "fujimoto", "takahira", "schlich")
+BSA_FORMULAS = (
+    "mosteller",
+    "dubois",
+    "haycock",
+    "gehan-george",
+    "boyd",
+    "fujimoto",
+    "takahira",
+    "schlich",
+)
 
 
 def _percent(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | None:
-    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    text = (
+        str(value).strip()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        else ""
+    )
     if not text.endswith("%"):
         checker.problem(path, f"expected a percentage such as '5%', got {value!r}")
         return None
@@ -41,7 +54,9 @@ def _percent(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | Non
     return number
 
 
-def _quantity(checker: Checker, value: Any, path: tuple[Any, ...], dimension: str, unit: str) -> float | None:
+def _quantity(
+    checker: Checker, value: Any, path: tuple[Any, ...], dimension: str, unit: str
+) -> float | None:
     from .units import parse_quantity
 
     if value is None:
@@ -60,15 +75,28 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         data,
         (),
         required={
-            "schema_version", "id", "name", "bsa", "dosing_weight", "carboplatin", "rounding",
-            "weight_change", "reload", "anthracycline_limit", "non_working_days", "sources",
+            "schema_version",
+            "id",
+            "name",
+            "bsa",
+            "dosing_weight",
+            "carboplatin",
+            "rounding",
+            "weight_change",
+            "reload",
+            "anthracycline_limit",
+            "non_working_days",
+            "sources",
         },
         optional={"description", "adjusted_weight_factor"},
     )
     if top is None:
         return None
     if top.get("schema_version") != SCHEMA_VERSION:
-        c.problem(("schema_version",), f"unsupported schema version {top.get('schema_version')!r} (this dosecalc reads {SCHEMA_VERSION})")
+        c.problem(
+            ("schema_version",),
+            f"unsupported schema version {top.get('schema_version')!r} (this dosecalc reads {SCHEMA_VERSION})",
+        )
     sources: dict[str, Source] = {}
     for i, item in enumerate(c.sequence(top.get("sources"), ("sources",))):
         entry = c.mapping(item, ("sources", i), required={"id", "citation"}, optional={"url"})
@@ -81,26 +109,69 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
             return ""
         return sources[value].citation
 
-    bsa = c.mapping(top.get("bsa"), ("bsa",), required={"formula", "decimals", "cap"}, optional=set()) or {}
+    bsa = (
+        c.mapping(top.get("bsa"), ("bsa",), required={"formula", "decimals", "cap"}, optional=set())
+        or {}
+    )
     formula = c.choice(bsa.get("formula"), ("bsa", "formula"), BSA_FORMULAS)
-    decimals = None if bsa.get("decimals") is None else c.integer(bsa.get("decimals"), ("bsa", "decimals"), 0, 4)
+    decimals = (
+        None
+        if bsa.get("decimals") is None
+        else c.integer(bsa.get("decimals"), ("bsa", "decimals"), 0, 4)
+    )
     bsa_cap = _quantity(c, bsa.get("cap"), ("bsa", "cap"), "[length] ** 2", "m**2")
-    dosing_weight = c.choice(top.get("dosing_weight"), ("dosing_weight",), ("actual", "ideal", "adjusted"))
+    dosing_weight = c.choice(
+        top.get("dosing_weight"), ("dosing_weight",), ("actual", "ideal", "adjusted")
+    )
     factor = top.get("adjusted_weight_factor", 0.4)
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
         c.problem(("adjusted_weight_factor",), f"expected a number between 0 and 1, got {factor!r}")
 
-    carbo = c.mapping(top.get("carboplatin"), ("carboplatin",), required={"crcl_weight", "minimum_scr", "gfr_cap"}, optional=set()) or {}
-    crcl_weight = c.choice(carbo.get("crcl_weight"), ("carboplatin", "crcl_weight"), ("actual", "ideal", "adjusted", "adjusted_if_bmi_25"))
-    min_scr = _quantity(c, carbo.get("minimum_scr"), ("carboplatin", "minimum_scr"), "[mass] / [length] ** 3", "mg/dL")
-    gfr_cap = _quantity(c, carbo.get("gfr_cap"), ("carboplatin", "gfr_cap"), "[length] ** 3 / [time]", "mL/min")
+    carbo = (
+        c.mapping(
+            top.get("carboplatin"),
+            ("carboplatin",),
+            required={"crcl_weight", "minimum_scr", "gfr_cap"},
+            optional=set(),
+        )
+        or {}
+    )
+    crcl_weight = c.choice(
+        carbo.get("crcl_weight"),
+        ("carboplatin", "crcl_weight"),
+        ("actual", "ideal", "adjusted", "adjusted_if_bmi_25"),
+    )
+    min_scr = _quantity(
+        c,
+        carbo.get("minimum_scr"),
+        ("carboplatin", "minimum_scr"),
+        "[mass] / [length] ** 3",
+        "mg/dL",
+    )
+    gfr_cap = _quantity(
+        c, carbo.get("gfr_cap"), ("carboplatin", "gfr_cap"), "[length] ** 3 / [time]", "mL/min"
+    )
 
-    rnd = c.mapping(top.get("rounding"), ("rounding",), required={"method"}, optional={"increment", "small_increment", "tolerance"}) or {}
+    rnd = (
+        c.mapping(
+            top.get("rounding"),
+            ("rounding",),
+            required={"method"},
+            optional={"increment", "small_increment", "tolerance"},
+        )
+        or {}
+    )
     method = c.choice(rnd.get("method"), ("rounding", "method"), ("none", "increment", "vial"))
     rounding = Rounding(
         method=method or "none",  # type: ignore[arg-type]
-        increment_mg=_quantity(c, rnd.get("increment", "1 mg"), ("rounding", "increment"), "[mass]", "mg") or 1.0,
-        small_increment_mg=_quantity(c, rnd.get("small_increment", "0.1 mg"), ("rounding", "small_increment"), "[mass]", "mg") or 0.1,
+        increment_mg=_quantity(
+            c, rnd.get("increment", "1 mg"), ("rounding", "increment"), "[mass]", "mg"
+        )
+        or 1.0,
+        small_increment_mg=_quantity(
+            c, rnd.get("small_increment", "0.1 mg"), ("rounding", "small_increment"), "[mass]", "mg"
+        )
+        or 0.1,
         tolerance_pct=_percent(c, rnd.get("tolerance", "5%"), ("rounding", "tolerance")) or 0.0,
     )
     weight_change = _percent(c, top.get("weight_change"), ("weight_change",))
@@ -121,10 +192,24 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         if mode and days is not None:
             reload_rules[str(drug)] = ReloadRule(str(drug), mode, int(round(days)), citation)  # type: ignore[arg-type]
 
-    anthra = c.mapping(top.get("anthracycline_limit"), ("anthracycline_limit",), required={"dose", "source"}, optional=set()) or {}
-    limit = _quantity(c, anthra.get("dose"), ("anthracycline_limit", "dose"), "[mass] / [length] ** 2", "mg/m**2")
-    limit_source = source_ref(anthra.get("source"), ("anthracycline_limit", "source")) if anthra else ""
-    non_working = c.choice(top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day"))
+    anthra = (
+        c.mapping(
+            top.get("anthracycline_limit"),
+            ("anthracycline_limit",),
+            required={"dose", "source"},
+            optional=set(),
+        )
+        or {}
+    )
+    limit = _quantity(
+        c, anthra.get("dose"), ("anthracycline_limit", "dose"), "[mass] / [length] ** 2", "mg/m**2"
+    )
+    limit_source = (
+        source_ref(anthra.get("source"), ("anthracycline_limit", "source")) if anthra else ""
+    )
+    non_working = c.choice(
+        top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day")
+    )
     policy_id = c.text(top.get("id"), ("id",))
     name = c.text(top.get("name"), ("name",))
     if c.problems:

@@ -57,17 +57,25 @@ def _months(report: Any, days: dict[dt.date, list[Any]]) -> list[dict[str, Any]]
                     {
                         "day": day.day if day.month == month else "",
                         "treatment": bool(lines) and day.month == month,
-                        "flagged": any(line.non_working and not line.moved for line in lines) and day.month == month,
+                        "flagged": any(line.non_working and not line.moved for line in lines)
+                        and day.month == month,
                         "weekend": day.weekday() >= 5,
                         "title": ", ".join(drug_text(line) for line in lines),
                     }
                 )
             weeks.append(cells)
         legend = [
-            {"day": d.day, "weekday": d.strftime("%a"), "cycle": cycle_text(days[d]), "drugs": ", ".join(drug_text(line) for line in days[d])}
+            {
+                "day": d.day,
+                "weekday": d.strftime("%a"),
+                "cycle": cycle_text(days[d]),
+                "drugs": ", ".join(drug_text(line) for line in days[d]),
+            }
             for d in sorted(x for x in days if (x.year, x.month) == (year, month))
         ]
-        months.append({"title": f"{stdcal.month_name[month]} {year}", "weeks": weeks, "legend": legend})
+        months.append(
+            {"title": f"{stdcal.month_name[month]} {year}", "weeks": weeks, "legend": legend}
+        )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
 

@@ -44,7 +44,9 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
         raise UnitError(f"{text!r} is not a quantity")
     raw = str(text).strip()
     if isinstance(text, (int, float)):
-        raise UnitError(f"'{raw}' has no unit (write it as '{raw} {BASIS_UNITS[basis].replace('AUC', 'mg/mL*min')}')")
+        raise UnitError(
+            f"'{raw}' has no unit (write it as '{raw} {BASIS_UNITS[basis].replace('AUC', 'mg/mL*min')}')"
+        )
     if basis == "auc" and raw.upper().startswith("AUC"):
         number, rest = split_number(raw[3:])
         if rest:
@@ -94,7 +96,9 @@ def _parse_infusion(checker: Checker, value: Any, path: tuple[Any, ...]) -> Any:
         if not isinstance(value, str):
             raise UnitError(f"{value!r} is not a duration with a unit (write e.g. '90 min')")
         if re.fullmatch(r"\s*\d+:\d+\s*", value):
-            raise UnitError(f"'{value}' is ambiguous (hours:minutes?): write the duration with its unit, e.g. '90 min'")
+            raise UnitError(
+                f"'{value}' is ambiguous (hours:minutes?): write the duration with its unit, e.g. '90 min'"
+            )
         return parse_quantity(value, dimension="[time]", what="infusion").to("min")
     except UnitError as exc:
         checker.problem(path, str(exc))
@@ -120,12 +124,17 @@ class _RegimenReader:
             return None
         version = top.get("schema_version")
         if "schema_version" in top and version != SCHEMA_VERSION:
-            c.problem(("schema_version",), f"unsupported schema version {version!r} (this dosecalc reads {SCHEMA_VERSION})")
+            c.problem(
+                ("schema_version",),
+                f"unsupported schema version {version!r} (this dosecalc reads {SCHEMA_VERSION})",
+            )
         regimen_id = c.text(top.get("id"), ("id",)) if "id" in top else None
         if regimen_id and not _ID.match(regimen_id):
             c.problem(("id",), f"'{regimen_id}' must be lower-case letters, digits and hyphens")
         name = c.text(top.get("name"), ("name",)) if "name" in top else None
-        setting = c.choice(top.get("setting"), ("setting",), _SETTINGS) if "setting" in top else None
+        setting = (
+            c.choice(top.get("setting"), ("setting",), _SETTINGS) if "setting" in top else None
+        )
         sources = self._sources(top.get("sources"))
         aliases = tuple(self._texts(top.get("aliases", []), ("aliases",)))
         notes = tuple(self._texts(top.get("notes", []), ("notes",)))
@@ -146,7 +155,11 @@ class _RegimenReader:
         )
 
     def _texts(self, value: Any, path: tuple[Any, ...]) -> list[str]:
-        return [t for i, item in enumerate(self.c.sequence(value, path, non_empty=False)) if (t := self.c.text(item, (*path, i)))]
+        return [
+            t
+            for i, item in enumerate(self.c.sequence(value, path, non_empty=False))
+            if (t := self.c.text(item, (*path, i)))
+        ]
 
     def _sources(self, value: Any) -> list[Source]:
         sources = []
@@ -177,7 +190,12 @@ class _RegimenReader:
         seen: set[str] = set()
         for i, item in enumerate(self.c.sequence(value, ("phases",))):
             path = ("phases", i)
-            entry = self.c.mapping(item, path, required={"id", "name", "cycle_length", "cycles", "drugs"}, optional=set())
+            entry = self.c.mapping(
+                item,
+                path,
+                required={"id", "name", "cycle_length", "cycles", "drugs"},
+                optional=set(),
+            )
             if entry is None:
                 continue
             phase_id = self.c.text(entry.get("id"), (*path, "id"))
@@ -193,7 +211,11 @@ class _RegimenReader:
                         raise UnitError("a cycle must last at least 1 day")
                 except UnitError as exc:
                     self.c.problem((*path, "cycle_length"), str(exc))
-            cycles = self._cycle_count(entry.get("cycles"), (*path, "cycles")) if "cycles" in entry else None
+            cycles = (
+                self._cycle_count(entry.get("cycles"), (*path, "cycles"))
+                if "cycles" in entry
+                else None
+            )
             drugs = [
                 d
                 for j, drug in enumerate(self.c.sequence(entry.get("drugs"), (*path, "drugs")))
@@ -208,13 +230,18 @@ class _RegimenReader:
             count = self.c.integer(value, path, minimum=1, maximum=1000)
             return CycleCount("fixed", count) if count else None
         if not isinstance(value, dict):
-            self.c.problem(path, f"expected a cycle count, got {describe_value(value)}: write a number (4), {{min: 6}} or {{until: progression}}")
+            self.c.problem(
+                path,
+                f"expected a cycle count, got {describe_value(value)}: write a number (4), {{min: 6}} or {{until: progression}}",
+            )
             return None
         entry = self.c.mapping(value, path, required=set(), optional={"min", "until"})
         if entry is None:
             return None
         if ("min" in entry) == ("until" in entry):
-            self.c.problem(path, "give either a number, {min: N} or {until: progression | course_limit}")
+            self.c.problem(
+                path, "give either a number, {min: N} or {until: progression | course_limit}"
+            )
             return None
         if "min" in entry:
             count = self.c.integer(entry["min"], (*path, "min"), minimum=1, maximum=1000)
@@ -224,13 +251,24 @@ class _RegimenReader:
             return None
         return CycleCount("until_progression" if until == "progression" else "until_limit")
 
-    def _drug(self, value: Any, path: tuple[Any, ...], cycle_length: int | None, cycles: CycleCount | None) -> DrugEntry | None:
+    def _drug(
+        self, value: Any, path: tuple[Any, ...], cycle_length: int | None, cycles: CycleCount | None
+    ) -> DrugEntry | None:
         c = self.c
         entry = c.mapping(
             value,
             path,
             required={"drug", "route", "basis", "days"},
-            optional={"dose", "loading", "maintenance", "infusion", "max_dose", "cycles", "reload", "sources"},
+            optional={
+                "dose",
+                "loading",
+                "maintenance",
+                "infusion",
+                "max_dose",
+                "cycles",
+                "reload",
+                "sources",
+            },
         )
         if entry is None:
             return None
@@ -244,28 +282,43 @@ class _RegimenReader:
         for k, day in enumerate(c.sequence(entry.get("days"), (*path, "days"))):
             number = c.integer(day, (*path, "days", k), minimum=1)
             if number is not None and cycle_length is not None and number > cycle_length:
-                c.problem((*path, "days", k), f"day {number} is outside the {cycle_length}-day cycle")
+                c.problem(
+                    (*path, "days", k), f"day {number} is outside the {cycle_length}-day cycle"
+                )
             elif number is not None:
                 days.append(number)
         if len(set(days)) != len(days):
             c.problem((*path, "days"), "a day is listed twice")
         standard = loading = maintenance = None
-        has_dose, has_loading, has_maintenance = "dose" in entry, "loading" in entry, "maintenance" in entry
+        has_dose, has_loading, has_maintenance = (
+            "dose" in entry,
+            "loading" in entry,
+            "maintenance" in entry,
+        )
         if has_dose and (has_loading or has_maintenance):
             c.problem(path, "give either 'dose', or 'loading' with 'maintenance', not both")
         elif has_loading and not has_maintenance:
             c.problem((*path, "loading"), "a loading dose needs a 'maintenance' dose to follow it")
         elif has_maintenance and not has_loading:
-            c.problem((*path, "maintenance"), "a maintenance dose needs the 'loading' dose that precedes it")
+            c.problem(
+                (*path, "maintenance"),
+                "a maintenance dose needs the 'loading' dose that precedes it",
+            )
         elif not (has_dose or has_loading):
             c.problem(path, "missing the dose: give 'dose', or 'loading' and 'maintenance'")
         infusion = _parse_infusion(c, entry.get("infusion"), (*path, "infusion"))
         if basis and has_dose:
-            standard = self._step(entry["dose"], (*path, "dose"), basis, infusion, allow_mapping=False)
+            standard = self._step(
+                entry["dose"], (*path, "dose"), basis, infusion, allow_mapping=False
+            )
         if basis and has_loading:
-            loading = self._step(entry["loading"], (*path, "loading"), basis, None, allow_mapping=True)
+            loading = self._step(
+                entry["loading"], (*path, "loading"), basis, None, allow_mapping=True
+            )
         if basis and has_maintenance:
-            maintenance = self._step(entry["maintenance"], (*path, "maintenance"), basis, None, allow_mapping=True)
+            maintenance = self._step(
+                entry["maintenance"], (*path, "maintenance"), basis, None, allow_mapping=True
+            )
         max_dose = None
         if "max_dose" in entry:
             from .units import parse_quantity
@@ -273,13 +326,19 @@ class _RegimenReader:
             try:
                 if not isinstance(entry["max_dose"], str):
                     raise UnitError(f"{entry['max_dose']!r} has no unit (write e.g. '2 mg')")
-                max_dose = parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose").to("mg").magnitude
+                max_dose = (
+                    parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose")
+                    .to("mg")
+                    .magnitude
+                )
             except UnitError as exc:
                 c.problem((*path, "max_dose"), str(exc))
         selected = None
         if "cycles" in entry:
             selected = tuple(
-                n for k, item in enumerate(c.sequence(entry["cycles"], (*path, "cycles"))) if (n := c.integer(item, (*path, "cycles", k), minimum=1))
+                n
+                for k, item in enumerate(c.sequence(entry["cycles"], (*path, "cycles")))
+                if (n := c.integer(item, (*path, "cycles", k), minimum=1))
             )
             if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
                 c.problem((*path, "cycles"), f"the phase has only {cycles.count} cycles")
@@ -304,7 +363,9 @@ class _RegimenReader:
             line=c.line(path),
         )
 
-    def _step(self, value: Any, path: tuple[Any, ...], basis: str, infusion: Any, allow_mapping: bool) -> DoseStep | None:
+    def _step(
+        self, value: Any, path: tuple[Any, ...], basis: str, infusion: Any, allow_mapping: bool
+    ) -> DoseStep | None:
         dose_value, dose_path = value, path
         if allow_mapping and isinstance(value, dict):
             entry = self.c.mapping(value, path, required={"dose"}, optional={"infusion"})
@@ -317,7 +378,11 @@ class _RegimenReader:
         except UnitError as exc:
             message = str(exc)
             if not message.startswith(f"'{dose_value}'"):
-                message = f"'{dose_value}' is not a quantity: {message}" if "unknown unit" in message else message
+                message = (
+                    f"'{dose_value}' is not a quantity: {message}"
+                    if "unknown unit" in message
+                    else message
+                )
             self.c.problem(dose_path, message)
             return None
         if amount.magnitude <= 0:
@@ -330,7 +395,9 @@ class _RegimenReader:
         drugs = {entry.drug for phase in phases for entry in phase.drugs}
         for i, item in enumerate(self.c.sequence(value, ("course_limits",), non_empty=False)):
             path = ("course_limits", i)
-            entry = self.c.mapping(item, path, required={"drug", "duration", "source"}, optional=set())
+            entry = self.c.mapping(
+                item, path, required={"drug", "duration", "source"}, optional=set()
+            )
             if entry is None:
                 continue
             drug = self.c.text(entry.get("drug"), (*path, "drug"))
@@ -346,9 +413,14 @@ class _RegimenReader:
                 limits.append(CourseLimit(drug, days, source[0] if source else None))
         for i, phase in enumerate(phases):
             if phase.cycles.mode == "until_limit":
-                unlimited = [e.drug for e in phase.drugs if not any(limit.drug == e.drug for limit in limits)]
+                unlimited = [
+                    e.drug for e in phase.drugs if not any(limit.drug == e.drug for limit in limits)
+                ]
                 if unlimited:
-                    self.c.problem(("phases", i, "cycles"), f"runs until the course limit, but {', '.join(unlimited)} has none")
+                    self.c.problem(
+                        ("phases", i, "cycles"),
+                        f"runs until the course limit, but {', '.join(unlimited)} has none",
+                    )
         return limits
 
 

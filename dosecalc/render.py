@@ -30,7 +30,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "; ".join(v) if isinstance(v, (list, tuple)) else v for k, v in row.items()})
+        writer.writerow(
+            {k: "; ".join(v) if isinstance(v, (list, tuple)) else v for k, v in row.items()}
+        )
     return out.getvalue().rstrip("\n")
 
 
@@ -82,7 +84,15 @@ def bsa_output(report: Any, fmt: str) -> str:
     head = f"height {format_number(p.height_cm)} cm, weight {format_number(p.weight_kg)} kg, BMI {format_number(report.bmi, 1)} kg/m²"
     lines = [head] + [f"  note: {n}" for n in (*p.notes, *p.overrides)]
     table = _table(
-        [[r.formula, format_amount(r.value_m2, "m2", 2), format_number(r.raw_m2, 4) + (" (capped)" if r.capped else ""), r.expression] for r in report.results],
+        [
+            [
+                r.formula,
+                format_amount(r.value_m2, "m2", 2),
+                format_number(r.raw_m2, 4) + (" (capped)" if r.capped else ""),
+                r.expression,
+            ]
+            for r in report.results
+        ],
         ["formula", "BSA", "unrounded m²", "expression"],
     )
     return "\n".join(lines) + "\n\n" + table
@@ -166,7 +176,10 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
 
 
 def patient_lines(patient: Any, bsa: Any) -> list[str]:
-    parts = [f"height {format_number(patient.height_cm)} cm", f"weight {format_number(patient.weight_kg)} kg"]
+    parts = [
+        f"height {format_number(patient.height_cm)} cm",
+        f"weight {format_number(patient.weight_kg)} kg",
+    ]
     if patient.sex:
         parts.append(patient.sex)
     if patient.age_years is not None:
@@ -182,7 +195,9 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
 
 
 def policy_lines(policy: Any) -> list[str]:
-    return [f"Policy: {policy.id} ({policy.name})"] + [f"  {line}" for line in policy.summary_lines()]
+    return [f"Policy: {policy.id} ({policy.name})"] + [
+        f"  {line}" for line in policy.summary_lines()
+    ]
 
 
 def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
@@ -198,14 +213,23 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
             }
         )
     if fmt == "csv":
-        return _csv([{k: v for k, v in _dose_json(line).items() if k != "derivation"} for line in report.lines])
+        return _csv(
+            [
+                {k: v for k, v in _dose_json(line).items() if k != "derivation"}
+                for line in report.lines
+            ]
+        )
     rows = []
     for line in report.lines:
         note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
         if line.capped:
             note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
         if line.reduction_pct:
-            absorbed = " (absorbed by the cap: check)" if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg else ""
+            absorbed = (
+                " (absorbed by the cap: check)"
+                if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg
+                else ""
+            )
             note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
         if line.basis == "bsa" and report.bsa.capped:
             full = line.per_unit * report.bsa.uncapped_m2
@@ -231,7 +255,24 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
         flag = "RECALCULATE: " if report.weight_change.recalculate else ""
         out.append(f"  {flag}{report.weight_change.describe(report.policy.id)}")
     out.append("")
-    out.append(_table(rows, ["phase", "cycles", "drug", "kind", "dose", "basis", "calculated", "final", "diff", "infusion", "note"]))
+    out.append(
+        _table(
+            rows,
+            [
+                "phase",
+                "cycles",
+                "drug",
+                "kind",
+                "dose",
+                "basis",
+                "calculated",
+                "final",
+                "diff",
+                "infusion",
+                "note",
+            ],
+        )
+    )
     if explain:
         out.append("")
         for line in report.lines:
@@ -249,7 +290,9 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
 
 
 def regimen_list_output(summaries: list[Any], fmt: str) -> str:
-    rows = [{"id": s.id, "name": s.name, "setting": s.setting, "phases": s.phases} for s in summaries]
+    rows = [
+        {"id": s.id, "name": s.name, "setting": s.setting, "phases": s.phases} for s in summaries
+    ]
     if fmt == "json":
         return to_json(rows)
     if fmt == "csv":
@@ -282,33 +325,59 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
             }
             for e in phase.drugs
         ]
-        phases.append({"id": phase.id, "name": phase.name, "cycle_length_days": phase.cycle_length_days, "cycles": phase.cycles.describe(), "drugs": drugs})
+        phases.append(
+            {
+                "id": phase.id,
+                "name": phase.name,
+                "cycle_length_days": phase.cycle_length_days,
+                "cycles": phase.cycles.describe(),
+                "drugs": drugs,
+            }
+        )
     data = _regimen_json(regimen) | {
         "setting": regimen.setting,
         "aliases": list(regimen.aliases),
         "phases": phases,
-        "course_limits": [{"drug": c.drug, "duration_days": c.duration_days, "source": c.source} for c in regimen.course_limits],
+        "course_limits": [
+            {"drug": c.drug, "duration_days": c.duration_days, "source": c.source}
+            for c in regimen.course_limits
+        ],
         "notes": list(regimen.notes),
         "file": regimen.path,
     }
     if fmt == "json":
         return to_json(data)
     if fmt == "csv":
-        return _csv([{"phase": p["id"], **{k: v for k, v in d.items()}} for p in phases for d in p["drugs"]])
+        return _csv(
+            [{"phase": p["id"], **{k: v for k, v in d.items()}} for p in phases for d in p["drugs"]]
+        )
     out = [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}"]
     if regimen.aliases:
         out.append(f"also known as: {', '.join(regimen.aliases)}")
     for p in phases:
         out.append("")
-        out.append(f"Phase {p['id']}: {p['name']}, every {p['cycle_length_days']} days, {p['cycles']}")
+        out.append(
+            f"Phase {p['id']}: {p['name']}, every {p['cycle_length_days']} days, {p['cycles']}"
+        )
         out.append(
             _table(
-                [[d["drug"], d["route"], d["dose"], ", ".join(map(str, d["days"])), ", ".join(d["sources"])] for d in p["drugs"]],
+                [
+                    [
+                        d["drug"],
+                        d["route"],
+                        d["dose"],
+                        ", ".join(map(str, d["days"])),
+                        ", ".join(d["sources"]),
+                    ]
+                    for d in p["drugs"]
+                ],
                 ["drug", "route", "dose", "days", "sources"],
             )
         )
     for limit in regimen.course_limits:
-        out.append(f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]")
+        out.append(
+            f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]"
+        )
     if regimen.notes:
         out.append("\nNotes:")
         out += [f"  - {n}" for n in regimen.notes]
@@ -325,11 +394,23 @@ def check_output(report: Any, fmt: str) -> str:
     if fmt == "json":
         return to_json(
             {
-                "case": {"id": report.case.id, "title": report.case.title, "file": report.case.path},
+                "case": {
+                    "id": report.case.id,
+                    "title": report.case.title,
+                    "file": report.case.path,
+                },
                 "policy": _policy_json(report.policy),
-                "summary": {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")},
+                "summary": {
+                    s: sum(1 for f in report.findings if f.severity == s)
+                    for s in ("error", "warning", "info")
+                },
                 "identified": [
-                    {"treatment": i.treatment.id, "regimen": i.regimen.id if i.regimen else None, "phase": i.phase.id if i.phase else None, "drugs": i.drugs}
+                    {
+                        "treatment": i.treatment.id,
+                        "regimen": i.regimen.id if i.regimen else None,
+                        "phase": i.phase.id if i.phase else None,
+                        "drugs": i.drugs,
+                    }
                     for i in report.identified
                 ],
                 "extracted": [_statement_json(s) for s in report.extracted],
@@ -348,7 +429,9 @@ def check_output(report: Any, fmt: str) -> str:
     out.append("")
     out.append("Treatments as identified:")
     for i in report.identified:
-        where = f"{i.regimen.id} phase {i.phase.id}" if i.regimen and i.phase else "no library regimen"
+        where = (
+            f"{i.regimen.id} phase {i.phase.id}" if i.regimen and i.phase else "no library regimen"
+        )
         names = ", ".join(f"{w} → {d}" if w.lower() != d else d for w, d in i.drugs.items())
         out.append(f"  {i.treatment.id}: {names or 'no drug recognised'} ({where})")
     by_treatment: dict[str, list[Any]] = {}
@@ -359,11 +442,23 @@ def check_output(report: Any, fmt: str) -> str:
         out.append(f"{treatment}:")
         rows = []
         for f in items:
-            rows.append([f.severity.upper(), f.code, f.drug or "", "\n".join(textwrap.wrap(f.message, 72)), "\n".join(textwrap.wrap(_short_source(f.source), 30))])
+            rows.append(
+                [
+                    f.severity.upper(),
+                    f.code,
+                    f.drug or "",
+                    "\n".join(textwrap.wrap(f.message, 72)),
+                    "\n".join(textwrap.wrap(_short_source(f.source), 30)),
+                ]
+            )
         out.append(_table(rows, ["severity", "code", "drug", "finding", "source"]))
-    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
+    counts = {
+        s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")
+    }
     out.append("")
-    out.append(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s); policy {report.policy.id}")
+    out.append(
+        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s); policy {report.policy.id}"
+    )
     return "\n".join(out)
 
 
@@ -407,7 +502,11 @@ def _statement_text(statement: Any) -> str:
     data = _statement_json(statement)
     parts = []
     for d in data["drugs"]:
-        item = d["written"] + (f" (= {d['drug']}, misspelled)" if d["misspelled"] else (f" (= {d['drug']})" if d["written"].lower() != d["drug"] else ""))
+        item = d["written"] + (
+            f" (= {d['drug']}, misspelled)"
+            if d["misspelled"]
+            else (f" (= {d['drug']})" if d["written"].lower() != d["drug"] else "")
+        )
         if d["dose"]:
             item += f" {d['dose']}"
         parts.append(item)
@@ -433,15 +532,34 @@ def demo_output(demo: Any) -> str:
     out = [
         rule,
         "dosecalc demo: the seed case report (HER2-positive breast cancer, AC -> weekly paclitaxel-trastuzumab,",
-        "then docetaxel-trastuzumab-pertuzumab at relapse) for an EXAMPLE patient: " + patient + ".",
+        "then docetaxel-trastuzumab-pertuzumab at relapse) for an EXAMPLE patient: "
+        + patient
+        + ".",
         "The case report gives no height or weight; these are illustrative values, not the patient's.",
         rule,
     ]
     step = 0
     for report in demo.doses:
         step += 1
-        out += ["", rule, f"{step}. Doses: dosecalc dose {report.regimen.id} --height 165 --weight 62", rule, dose_output(report, "table")]
-    out += ["", rule, f"{step + 1}. Calendar: dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62 --prior-anthracycline '240 mg/m2'", rule]
+        out += [
+            "",
+            rule,
+            f"{step}. Doses: dosecalc dose {report.regimen.id} --height 165 --weight 62",
+            rule,
+            dose_output(report, "table"),
+        ]
+    out += [
+        "",
+        rule,
+        f"{step + 1}. Calendar: dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62 --prior-anthracycline '240 mg/m2'",
+        rule,
+    ]
     out.append(render_calendar(demo.calendar, "table"))
-    out += ["", rule, f"{step + 2}. Check of the case report: dosecalc check seeds/case-report.yaml", rule, check_output(demo.check, "table")]
+    out += [
+        "",
+        rule,
+        f"{step + 2}. Check of the case report: dosecalc check seeds/case-report.yaml",
+        rule,
+        check_output(demo.check, "table"),
+    ]
     return "\n".join(out)

@@ -41,7 +41,9 @@ class CycleRef:
         try:
             cycle = int(number)
         except ValueError:
-            raise InputError(f"'{text}' is not a cycle: write a number (3) or PHASE:NUMBER (TH:5)") from None
+            raise InputError(
+                f"'{text}' is not a cycle: write a number (3) or PHASE:NUMBER (TH:5)"
+            ) from None
         if cycle < 1:
             raise InputError(f"'{text}': cycles are numbered from 1")
         return cls(phase or None, cycle)
@@ -76,11 +78,15 @@ def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
     mode, count = phase.cycles.mode, phase.cycles.count
     if override is not None:
         if mode == "fixed" and override != count:
-            raise InputError(f"phase {phase.id} has a fixed {count} cycles; it cannot be set to {override}")
+            raise InputError(
+                f"phase {phase.id} has a fixed {count} cycles; it cannot be set to {override}"
+            )
         if mode == "minimum" and override < (count or 0):
             raise InputError(f"phase {phase.id} needs at least {count} cycles, not {override}")
         if mode == "until_limit":
-            raise InputError(f"phase {phase.id} runs until its course limit; its cycles cannot be set")
+            raise InputError(
+                f"phase {phase.id} runs until its course limit; its cycles cannot be set"
+            )
         return override
     if mode in ("fixed", "minimum"):
         return count
@@ -110,7 +116,9 @@ def expand(
     known_phases = {p.id.lower() for p in regimen.phases}
     for name in phase_cycles:
         if name not in known_phases:
-            raise InputError(f"regimen {regimen.id} has no phase '{name}' (phases: {', '.join(p.id for p in regimen.phases)})")
+            raise InputError(
+                f"regimen {regimen.id} has no phase '{name}' (phases: {', '.join(p.id for p in regimen.phases)})"
+            )
     for ref in delays:
         if ref.phase and ref.phase.lower() not in known_phases:
             raise InputError(f"--delay {ref}: regimen {regimen.id} has no phase '{ref.phase}'")
@@ -136,22 +144,39 @@ def expand(
             if max_cycles is not None and course_cycle >= max_cycles:
                 continues = f"shown to {max_cycles} cycle{'s' if max_cycles != 1 else ''}; the course continues"
                 break
-            if planned is None and phase.cycles.mode == "until_progression" and max_cycles is None and until is None and cycle > DEFAULT_OPEN_CYCLES:
+            if (
+                planned is None
+                and phase.cycles.mode == "until_progression"
+                and max_cycles is None
+                and until is None
+                and cycle > DEFAULT_OPEN_CYCLES
+            ):
                 continues = f"{phase.id} continues {phase.cycles.describe()}; {DEFAULT_OPEN_CYCLES} cycles shown"
                 break
             if course_cycle >= MAX_CYCLES:
-                raise InputError(f"the course is longer than {MAX_CYCLES} cycles; give --cycles or --until")
+                raise InputError(
+                    f"the course is longer than {MAX_CYCLES} cycles; give --cycles or --until"
+                )
             for ref in (CycleRef(None, course_cycle + 1), CycleRef(phase.id, cycle)):
                 for key in delays:
-                    if key.cycle == ref.cycle and (key.phase or "").lower() == (ref.phase or "").lower():
+                    if (
+                        key.cycle == ref.cycle
+                        and (key.phase or "").lower() == (ref.phase or "").lower()
+                    ):
                         shift += delays[key]
                         used_delays.add(key)
             cycle_date = start + dt.timedelta(days=nominal_offset + shift)
             if until is not None and cycle_date > until:
-                if planned is None or cycle <= planned or any(p is not phase for p in regimen.phases):
+                if (
+                    planned is None
+                    or cycle <= planned
+                    or any(p is not phase for p in regimen.phases)
+                ):
                     continues = f"shown until {until.isoformat()}; the course continues"
                 break
-            if phase.cycles.mode == "until_limit" and not _any_within_limit(regimen, phase, history, cycle_date):
+            if phase.cycles.mode == "until_limit" and not _any_within_limit(
+                regimen, phase, history, cycle_date
+            ):
                 break
             course_cycle += 1
             cycles.append((phase.id, cycle, course_cycle, cycle_date))
@@ -165,9 +190,17 @@ def expand(
                         continue
                     record = history.setdefault(entry.drug, _DrugHistory())
                     limit = regimen.limit_for(entry.drug)
-                    if limit and record.first and (actual - record.first).days >= limit.duration_days:
+                    if (
+                        limit
+                        and record.first
+                        and (actual - record.first).days >= limit.duration_days
+                    ):
                         continue
-                    previous = (record.last_actual, record.last_nominal) if record.last_actual and record.last_nominal else None
+                    previous = (
+                        (record.last_actual, record.last_nominal)
+                        if record.last_actual and record.last_nominal
+                        else None
+                    )
                     kind, step, notes = dose_kind(entry, previous, nominal, actual, policy)
                     administrations.append(
                         Administration(
@@ -192,7 +225,9 @@ def expand(
             break
     unused = [str(ref) for ref in delays if ref not in used_delays]
     if unused:
-        raise InputError(f"--delay {', '.join(unused)}: no such cycle in this course (it has {course_cycle} cycles as shown)")
+        raise InputError(
+            f"--delay {', '.join(unused)}: no such cycle in this course (it has {course_cycle} cycles as shown)"
+        )
     administrations.sort(key=lambda a: (a.date, _phase_index(regimen, a.phase)))
     return CourseSchedule(regimen, policy, start, administrations, cycles, continues)
 
@@ -201,7 +236,9 @@ def _phase_index(regimen: Regimen, phase_id: str) -> int:
     return next(i for i, p in enumerate(regimen.phases) if p.id == phase_id)
 
 
-def _any_within_limit(regimen: Regimen, phase: Phase, history: dict[str, _DrugHistory], cycle_date: dt.date) -> bool:
+def _any_within_limit(
+    regimen: Regimen, phase: Phase, history: dict[str, _DrugHistory], cycle_date: dt.date
+) -> bool:
     """Whether any drug of an until-limit phase still has time in its course limit."""
     for entry in phase.drugs:
         limit = regimen.limit_for(entry.drug)
@@ -233,7 +270,9 @@ def dose_kind(
         return "loading", entry.loading, []
     rule = policy.reload_rules.get(entry.reload_rule or entry.drug)
     if entry.reload_rule and rule is None:
-        raise CalculationError(f"policy {policy.id} has no re-load rule for {entry.drug}; add one under 'reload'")
+        raise CalculationError(
+            f"policy {policy.id} has no re-load rule for {entry.drug}; add one under 'reload'"
+        )
     gap = (actual - previous[0]).days
     scheduled = (nominal - previous[1]).days
     if rule and rule.requires_reload(gap, scheduled):

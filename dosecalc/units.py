@@ -63,7 +63,13 @@ def parse_unit(text: str) -> pint.Unit:
 def _parse_unit(text: str) -> pint.Unit:
     try:
         return registry().Unit(_normalise_unit(text))
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, TypeError, AttributeError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        ValueError,
+        TypeError,
+        AttributeError,
+    ) as exc:
         raise UnitError(f"unknown unit '{text}'") from exc
     except Exception as exc:  # Pint's tokenizer raises assorted errors on garbage
         raise UnitError(f"'{text}' is not a unit") from exc

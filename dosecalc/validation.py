@@ -51,7 +51,9 @@ class Checker:
 
     # -- structural checks ---------------------------------------------------
 
-    def mapping(self, value: Any, path: tuple[Any, ...], required: set[str], optional: set[str]) -> dict[str, Any] | None:
+    def mapping(
+        self, value: Any, path: tuple[Any, ...], required: set[str], optional: set[str]
+    ) -> dict[str, Any] | None:
         """Check ``value`` is a mapping with the required keys and no unknown key."""
         if not isinstance(value, dict):
             self.problem(path, f"expected a mapping, got {describe_value(value)}")
@@ -78,7 +80,13 @@ class Checker:
             return None
         return value.strip()
 
-    def integer(self, value: Any, path: tuple[Any, ...], minimum: int | None = None, maximum: int | None = None) -> int | None:
+    def integer(
+        self,
+        value: Any,
+        path: tuple[Any, ...],
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
         # bool is an int in Python; in clinical data "yes" is never a count.
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(path, f"expected a whole number, got {describe_value(value)}")

@@ -24,7 +24,6 @@ class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
     """Safe loader with YAML 1.2-like scalars: only true/false are booleans,
     and no sexagesimal or octal integers."""
 
-
     def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
         # An explicit tag with a bad value ("!!float abc", "!!bool maybe",
         # an empty "!!timestamp") makes PyYAML raise a bare ValueError,
@@ -35,12 +34,19 @@ class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
             raise
         except Exception as exc:
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {node.value!r} as {node.tag.rpartition(':')[2]} ({exc})", node.start_mark
+                None,
+                None,
+                f"cannot read {node.value!r} as {node.tag.rpartition(':')[2]} ({exc})",
+                node.start_mark,
             ) from None
 
 
 _StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _StrictLoader.add_implicit_resolver(
@@ -69,7 +75,9 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines, seen: set
     # any consumer, exponential: refuse them.
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         if id(node) in seen:
-            raise _Refused(node.start_mark.line + 1, "YAML anchors and aliases are not allowed in data files")
+            raise _Refused(
+                node.start_mark.line + 1, "YAML anchors and aliases are not allowed in data files"
+            )
         seen.add(id(node))
         if len(path) >= MAX_DEPTH:
             raise _Refused(node.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
@@ -78,12 +86,18 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines, seen: set
         keys: set[tuple[str, Any]] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused(key_node.start_mark.line + 1, "a key must be a plain value, not a list or mapping", path)
+                raise _Refused(
+                    key_node.start_mark.line + 1,
+                    "a key must be a plain value, not a list or mapping",
+                    path,
+                )
             child = (*path, key_node.value)
             # YAML forbids duplicate keys; PyYAML would keep the last one
             # silently, so a second "dose:" would replace the first.
             if (key_node.tag, key_node.value) in keys:
-                raise _Refused(key_node.start_mark.line + 1, f"duplicate key '{key_node.value}'", child)
+                raise _Refused(
+                    key_node.start_mark.line + 1, f"duplicate key '{key_node.value}'", child
+                )
             keys.add((key_node.tag, key_node.value))
             lines[child] = key_node.start_mark.line + 1
             _index_lines(value_node, child, lines, seen)
@@ -98,7 +112,9 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
     Raises DataFileError (with the line) if the text is not valid YAML.
     """
     if len(text) > MAX_FILE_CHARS:
-        raise DataFileError([Problem(filename, None, "", f"file is larger than {MAX_FILE_CHARS:,} characters")])
+        raise DataFileError(
+            [Problem(filename, None, "", f"file is larger than {MAX_FILE_CHARS:,} characters")]
+        )
     try:
         loader = _StrictLoader(text)
     except ValueError as exc:  # text libyaml cannot encode (lone surrogates)
@@ -114,11 +130,15 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
     except _Refused as refused:
         from .validation import format_path
 
-        raise DataFileError([Problem(filename, refused.line, format_path(refused.path), refused.message)]) from None
+        raise DataFileError(
+            [Problem(filename, refused.line, format_path(refused.path), refused.message)]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise DataFileError([Problem(filename, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
+        raise DataFileError(
+            [Problem(filename, line, "", f"not valid YAML: {exc.problem or exc}")]
+        ) from None
     except yaml.YAMLError as exc:
         raise DataFileError([Problem(filename, None, "", f"not valid YAML: {exc}")]) from None
     finally:

@@ -29,11 +29,19 @@ def main() -> int:
         return 0
     geteuid = getattr(os, "geteuid", None)
     if geteuid is None or geteuid() != 0 or shutil.which("apt-get") is None:
-        print(f"browser_setup: {', '.join(missing)} not installed and cannot install here (needs root and apt-get); the browser test will skip")
+        print(
+            f"browser_setup: {', '.join(missing)} not installed and cannot install here (needs root and apt-get); the browser test will skip"
+        )
         return 0
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     try:
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "update", "-qq"],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         subprocess.run(
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
             check=True,
@@ -42,11 +50,15 @@ def main() -> int:
             stderr=subprocess.DEVNULL,
         )
     except (OSError, subprocess.CalledProcessError) as exc:
-        print(f"browser_setup: could not install {', '.join(missing)} ({exc}); the browser test will skip")
+        print(
+            f"browser_setup: could not install {', '.join(missing)} ({exc}); the browser test will skip"
+        )
         return 0
     still = missing_packages()
     if still:
-        print(f"browser_setup: {', '.join(still)} still missing after apt-get; the browser test will skip")
+        print(
+            f"browser_setup: {', '.join(still)} still missing after apt-get; the browser test will skip"
+        )
     else:
         print(f"browser_setup: installed {', '.join(missing)}")
     return 0

@@ -22,9 +22,15 @@ phases:
 """
 
 
-def write_regimen(folder: Path, regimen_id: str, phases_yaml: str, name: str = "Test regimen", extra: str = "") -> Path:
+def write_regimen(
+    folder: Path, regimen_id: str, phases_yaml: str, name: str = "Test regimen", extra: str = ""
+) -> Path:
     """Write ``<folder>/<regimen_id>.yaml`` with the given ``phases:`` body."""
-    text = HEADER.format(id=regimen_id, name=name) + textwrap.indent(textwrap.dedent(phases_yaml).strip("\n"), "  ") + "\n"
+    text = (
+        HEADER.format(id=regimen_id, name=name)
+        + textwrap.indent(textwrap.dedent(phases_yaml).strip("\n"), "  ")
+        + "\n"
+    )
     if extra:
         text += textwrap.dedent(extra)
     path = folder / f"{regimen_id}.yaml"
@@ -32,7 +38,15 @@ def write_regimen(folder: Path, regimen_id: str, phases_yaml: str, name: str = "
     return path
 
 
-def one_drug_phase(drug: str, basis: str, dose: str, *, max_dose: str | None = None, cycle_length: str = "21 days", cycles: int = 4) -> str:
+def one_drug_phase(
+    drug: str,
+    basis: str,
+    dose: str,
+    *,
+    max_dose: str | None = None,
+    cycle_length: str = "21 days",
+    cycles: int = 4,
+) -> str:
     """A single phase with one drug given on day 1."""
     cap = f"\n          max_dose: {max_dose}" if max_dose else ""
     return f"""\
@@ -51,9 +65,16 @@ def one_drug_phase(drug: str, basis: str, dose: str, *, max_dose: str | None = N
 
 def vincristine_like(folder: Path) -> Path:
     """Vincristine-like 1.4 mg/m² capped at 2 mg per dose (R-CHOP practice)."""
-    return write_regimen(folder, "vcap", one_drug_phase("vincristine", "bsa", "1.4 mg/m2", max_dose="2 mg"), name="Capped vinca test")
+    return write_regimen(
+        folder,
+        "vcap",
+        one_drug_phase("vincristine", "bsa", "1.4 mg/m2", max_dose="2 mg"),
+        name="Capped vinca test",
+    )
 
 
 def carboplatin_auc(folder: Path, auc: str = "AUC 6") -> Path:
     """Carboplatin by Calvert at the given AUC."""
-    return write_regimen(folder, "carbo", one_drug_phase("carboplatin", "auc", auc), name="Carboplatin AUC test")
+    return write_regimen(
+        folder, "carbo", one_drug_phase("carboplatin", "auc", auc), name="Carboplatin AUC test"
+    )

@@ -45,7 +45,11 @@ def cycle_dates(report):
 
 
 def line_for(report, drug, course_cycle):
-    return next(line for line in report.lines if line.administration.drug == drug and line.course_cycle == course_cycle)
+    return next(
+        line
+        for line in report.lines
+        if line.administration.drug == drug and line.course_cycle == course_cycle
+    )
 
 
 # -- the case report's timeline -------------------------------------------------
@@ -101,7 +105,12 @@ def ac_th():
 
 
 def test_ac_th_phases_follow_each_other(ac_th):
-    assert dates(ac_th, "doxorubicin") == [D(2016, 1, 4), D(2016, 1, 25), D(2016, 2, 15), D(2016, 3, 7)]
+    assert dates(ac_th, "doxorubicin") == [
+        D(2016, 1, 4),
+        D(2016, 1, 25),
+        D(2016, 2, 15),
+        D(2016, 3, 7),
+    ]
     assert dates(ac_th, "paclitaxel") == [
         D(2016, 3, 28), D(2016, 4, 4), D(2016, 4, 11), D(2016, 4, 18), D(2016, 4, 25), D(2016, 5, 2),
         D(2016, 5, 9), D(2016, 5, 16), D(2016, 5, 23), D(2016, 5, 30), D(2016, 6, 6), D(2016, 6, 13),
@@ -118,7 +127,11 @@ def test_trastuzumab_weekly_then_every_three_weeks_until_52_weeks(ac_th):
     assert len(trastuzumab) == 12 + 14
     # 4 mg/kg loading once, 2 mg/kg weekly, then 6 mg/kg from the first q3w dose without re-loading.
     first = trastuzumab[0]
-    assert (first.date, first.administration.kind, first.dose.final_mg) == (D(2016, 3, 28), "loading", 248)
+    assert (first.date, first.administration.kind, first.dose.final_mg) == (
+        D(2016, 3, 28),
+        "loading",
+        248,
+    )
     assert {line.dose.final_mg for line in trastuzumab[1:12]} == {124}
     assert trastuzumab[12].administration.kind == "maintenance"
     assert {line.dose.final_mg for line in trastuzumab[12:]} == {372}
@@ -226,7 +239,10 @@ def test_eight_days_late_reloads_trastuzumab_and_says_why():
     assert t3.date == D(2016, 3, 9)
     assert t3.administration.kind == "loading"
     assert t3.dose.final_mg == 496  # 8 mg/kg x 62 kg
-    assert any("29 days since the previous trastuzumab dose (scheduled 21)" in n for n in t3.administration.notes)
+    assert any(
+        "29 days since the previous trastuzumab dose (scheduled 21)" in n
+        for n in t3.administration.notes
+    )
     # Pertuzumab: 29 days < 6 weeks, so 420 mg maintenance (Perjeta PI 2.3).
     p3 = line_for(report, "pertuzumab", 3)
     assert (p3.administration.kind, p3.dose.final_mg) == ("maintenance", 420)
@@ -243,7 +259,9 @@ def test_six_week_gap_reloads_pertuzumab():
 
 def test_reload_threshold_is_a_policy_value():
     # hopa-vial-10 applies the six-week rule to trastuzumab too: 8 days late is no re-load.
-    report = api.calendar_course("thp", "2016-01-19", cycles=3, delays=["3=8"], policy="hopa-vial-10")
+    report = api.calendar_course(
+        "thp", "2016-01-19", cycles=3, delays=["3=8"], policy="hopa-vial-10"
+    )
     assert line_for(report, "trastuzumab", 3).administration.kind == "maintenance"
 
 
@@ -280,7 +298,15 @@ def test_delay_on_a_cycle_that_does_not_exist():
         api.calendar_course("thp", "2016-01-19", cycles=8, delays=["XX:1=7"])
 
 
-@pytest.mark.parametrize(("start", "message"), [("2015-02-29", "not a real date"), ("2016-13-01", "not a real date"), ("19/01/2016", "YYYY-MM-DD"), ("", "YYYY-MM-DD")])
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("2015-02-29", "not a real date"),
+        ("2016-13-01", "not a real date"),
+        ("19/01/2016", "YYYY-MM-DD"),
+        ("", "YYYY-MM-DD"),
+    ],
+)
 def test_impossible_dates(start, message):
     with pytest.raises(InputError, match=message):
         api.calendar_course("thp", start, cycles=2)
@@ -320,7 +346,10 @@ def test_move_moves_only_that_day():
     ]  # fmt: skip
     moved = line_for(report, "trastuzumab", 5)
     assert moved.moved and moved.scheduled_date == D(2016, 3, 28)
-    assert any(n.startswith("moved from Mon 2016-03-28 (public holiday: Easter Monday) to Tue 2016-03-29") for n in moved.administration.notes)
+    assert any(
+        n.startswith("moved from Mon 2016-03-28 (public holiday: Easter Monday) to Tue 2016-03-29")
+        for n in moved.administration.notes
+    )
     assert "--holidays move, overriding policy standard" in report.holidays.mode_source
 
 
@@ -334,7 +363,9 @@ def test_weekend_move_with_a_policy_that_moves():
     assert "moved from Sat 2016-01-23 (weekend) to Mon 2016-01-25" in first.administration.notes
     assert report.holidays.mode == "move" and "policy hopa-vial-10" in report.holidays.mode_source
     # --holidays flag overrides that policy.
-    flagged = api.calendar_course("thp", "2016-01-23", cycles=3, country="FR", policy="hopa-vial-10", holidays="flag")
+    flagged = api.calendar_course(
+        "thp", "2016-01-23", cycles=3, country="FR", policy="hopa-vial-10", holidays="flag"
+    )
     assert cycle_dates(flagged) == [D(2016, 1, 23), D(2016, 2, 13), D(2016, 3, 5)]
 
 
@@ -359,17 +390,24 @@ def test_a_move_that_lengthens_a_gap_triggers_the_reload_rule():
     flagged = api.calendar_course("thp", "2016-10-04", cycles=3, delays=["2=7"], country="FR")
     assert line_for(flagged, "trastuzumab", 2).administration.kind == "maintenance"
     assert line_for(flagged, "trastuzumab", 2).date == D(2016, 11, 1)
-    moved = api.calendar_course("thp", "2016-10-04", cycles=3, delays=["2=7"], country="FR", holidays="move", **PATIENT)
+    moved = api.calendar_course(
+        "thp", "2016-10-04", cycles=3, delays=["2=7"], country="FR", holidays="move", **PATIENT
+    )
     t2 = line_for(moved, "trastuzumab", 2)
     assert t2.date == D(2016, 11, 2)
     assert (t2.administration.kind, t2.dose.final_mg) == ("loading", 496)
-    assert any(n.startswith("re-load: 29 days since the previous trastuzumab dose (scheduled 21)") for n in t2.administration.notes)
+    assert any(
+        n.startswith("re-load: 29 days since the previous trastuzumab dose (scheduled 21)")
+        for n in t2.administration.notes
+    )
     assert line_for(moved, "pertuzumab", 2).administration.kind == "maintenance"  # 29 days < 42
     t3 = line_for(moved, "trastuzumab", 3)
     assert (t3.date, t3.administration.kind) == (D(2016, 11, 22), "maintenance")
 
 
-@pytest.mark.parametrize(("country", "message"), [("XX", "not a country"), ("US-ZZ", "no subdivision 'ZZ'")])
+@pytest.mark.parametrize(
+    ("country", "message"), [("XX", "not a country"), ("US-ZZ", "no subdivision 'ZZ'")]
+)
 def test_unknown_country(country, message):
     with pytest.raises(InputError, match=message):
         api.calendar_course("thp", "2016-01-19", cycles=2, country=country)
@@ -393,7 +431,10 @@ def test_without_a_patient_the_basis_is_shown():
 
 def test_with_a_patient_doses_are_in_mg():
     report = api.calendar_course("thp", "2016-01-19", cycles=2, **PATIENT)
-    shown = [(line.course_cycle, line.administration.drug, line.administration.kind, line.dose_text) for line in report.lines]
+    shown = [
+        (line.course_cycle, line.administration.drug, line.administration.kind, line.dose_text)
+        for line in report.lines
+    ]
     assert shown == [
         (1, "pertuzumab", "loading", "840 mg"),
         (1, "trastuzumab", "loading", "496 mg"),  # 8 mg/kg x 62 kg
@@ -410,7 +451,9 @@ REGIMENS = st.sampled_from(["thp", "ac-th", "ddac-th"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(regimen=REGIMENS, start=st.dates(D(2000, 1, 1), D(2040, 12, 31)), shift=st.integers(-3000, 3000))
+@given(
+    regimen=REGIMENS, start=st.dates(D(2000, 1, 1), D(2040, 12, 31)), shift=st.integers(-3000, 3000)
+)
 def test_shifting_the_start_shifts_every_date_by_the_same_amount(regimen, start, shift):
     moved_start = start + dt.timedelta(days=shift)
     base = api.calendar_course(regimen, start, cycles=10)
@@ -418,11 +461,18 @@ def test_shifting_the_start_shifts_every_date_by_the_same_amount(regimen, start,
     assert [(line.administration.drug, line.administration.kind) for line in base.lines] == [
         (line.administration.drug, line.administration.kind) for line in moved.lines
     ]
-    assert all((b.date - a.date).days == shift for a, b in zip(base.lines, moved.lines, strict=True))
+    assert all(
+        (b.date - a.date).days == shift for a, b in zip(base.lines, moved.lines, strict=True)
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(regimen=REGIMENS, start=st.dates(D(2010, 1, 1), D(2030, 12, 31)), cycle=st.integers(1, 10), days=st.integers(1, 60))
+@given(
+    regimen=REGIMENS,
+    start=st.dates(D(2010, 1, 1), D(2030, 12, 31)),
+    cycle=st.integers(1, 10),
+    days=st.integers(1, 60),
+)
 def test_a_delay_never_moves_an_earlier_administration(regimen, start, cycle, days):
     base = api.calendar_course(regimen, start, cycles=10)
     delayed = api.calendar_course(regimen, start, cycles=10, delays=[f"{cycle}={days}"])
@@ -439,7 +489,10 @@ def test_a_delay_never_moves_an_earlier_administration(regimen, start, cycle, da
 
 
 @settings(max_examples=20, deadline=None)
-@given(start=st.dates(D(2010, 1, 1), D(2030, 12, 31)), country=st.sampled_from(["FR", "GB", "DE", "US"]))
+@given(
+    start=st.dates(D(2010, 1, 1), D(2030, 12, 31)),
+    country=st.sampled_from(["FR", "GB", "DE", "US"]),
+)
 def test_moved_days_land_on_working_days_and_other_days_do_not_move(start, country):
     flagged = api.calendar_course("ac-th", start, country=country, holidays="flag")
     moved = api.calendar_course("ac-th", start, country=country, holidays="move")
@@ -457,9 +510,13 @@ def test_moved_days_land_on_working_days_and_other_days_do_not_move(start, count
 
 def test_a_move_onto_the_next_dose_of_the_same_drug_is_a_warning(tmp_path):
     # Days 1 and 2 of a weekly cycle from Saturday 23 Jan 2016: both move to Monday 25 Jan.
-    phase = one_drug_phase("paclitaxel", "bsa", "80 mg/m2", cycle_length="7 days", cycles=1).replace("days: [1]", "days: [1, 2]")
+    phase = one_drug_phase(
+        "paclitaxel", "bsa", "80 mg/m2", cycle_length="7 days", cycles=1
+    ).replace("days: [1]", "days: [1, 2]")
     write_regimen(tmp_path, "d12", phase)
-    report = api.calendar_course("d12", "2016-01-23", country="FR", holidays="move", regimen_dirs=(str(tmp_path),))
+    report = api.calendar_course(
+        "d12", "2016-01-23", country="FR", holidays="move", regimen_dirs=(str(tmp_path),)
+    )
     assert dates(report) == [D(2016, 1, 25), D(2016, 1, 25)]
     assert report.warnings == [
         "paclitaxel: the dose moved to Mon 2016-01-25 is on or after the next paclitaxel dose (Mon 2016-01-25); review the schedule by hand"

@@ -23,7 +23,9 @@ import pytest
 from dosecalc import api
 from dosecalc.printable import calendar_html
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
+CHROMIUM = next(
+    (shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None
+)
 PDFTOTEXT = shutil.which("pdftotext")
 PDFINFO = shutil.which("pdfinfo")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -66,13 +68,26 @@ def print_to_pdf(tmp_path: Path, html: str, name: str) -> Path:
 
 
 def pdf_info(pdf: Path) -> dict[str, str]:
-    out = subprocess.run([_require(PDFINFO, "pdfinfo (poppler-utils)"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [_require(PDFINFO, "pdfinfo (poppler-utils)"), str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
 
 
 def pdf_pages_text(pdf: Path, pages: int) -> list[str]:
     tool = _require(PDFTOTEXT, "pdftotext (poppler-utils)")
-    return [subprocess.run([tool, "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True, check=True).stdout for n in range(1, pages + 1)]
+    return [
+        subprocess.run(
+            [tool, "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, pages + 1)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -97,21 +112,30 @@ def test_printed_calendar_on_paper(tmp_path, ac_th_report, paper):
     assert 2 <= pages <= 8, pages
     texts = pdf_pages_text(pdf, pages)
     everything = "\n".join(texts)
-    assert "Treatment calendar" in texts[0] and "Name:" in texts[0] and "Hospital number:" in texts[0]
+    assert (
+        "Treatment calendar" in texts[0] and "Name:" in texts[0] and "Hospital number:" in texts[0]
+    )
     for month in ("January 2016", "February 2016", "December 2016", "January 2017", "March 2017"):
         assert everything.count(month) == 1, month
     # Each month grid stays whole on one page: its title and its last row are on the same page.
-    page_with = {month: next(i for i, t in enumerate(texts) if month in t) for month in ("February 2016", "March 2017")}
+    page_with = {
+        month: next(i for i, t in enumerate(texts) if month in t)
+        for month in ("February 2016", "March 2017")
+    }
     assert re.search(r"\b29\b", texts[page_with["February 2016"]])
     # Every administration's row is printed, the last one included, with its dose.
     assert len(re.findall(r"^\s*20\d\d-\d\d-\d\d\s", everything, flags=re.M)) == 46
-    assert re.search(r"2017-03-20\s+Mon\s+H\s+14\s+1\s+trastuzumab\s+372 mg\s+maintenance", everything)
+    assert re.search(
+        r"2017-03-20\s+Mon\s+H\s+14\s+1\s+trastuzumab\s+372 mg\s+maintenance", everything
+    )
     assert re.search(r"2016-03-28\s+Mon\s+TH\s+1\s+1\s+trastuzumab\s+248 mg\s+loading", everything)
     assert "240 mg/m² (404 mg)" in everything
     assert "Policy: standard" in everything and "[herceptin-pi]" in everything
     # The dose table's header repeats on each page it runs over.
     header_pages = [i for i, t in enumerate(texts) if re.search(r"Date\s+Day\s+Phase\s+Cycle", t)]
-    rows_pages = [i for i, t in enumerate(texts) if re.search(r"^\s*20\d\d-\d\d-\d\d\s", t, flags=re.M)]
+    rows_pages = [
+        i for i, t in enumerate(texts) if re.search(r"^\s*20\d\d-\d\d-\d\d\s", t, flags=re.M)
+    ]
     assert header_pages == rows_pages
 
 
@@ -128,7 +152,13 @@ def test_nothing_is_wider_than_the_printable_width(tmp_path, ac_th_report):
     )
     page = tmp_path / "probe.html"
     page.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
-    result = chromium(tmp_path, "--window-size=703,1000", "--virtual-time-budget=2000", "--dump-dom", page.as_uri())
+    result = chromium(
+        tmp_path,
+        "--window-size=703,1000",
+        "--virtual-time-budget=2000",
+        "--dump-dom",
+        page.as_uri(),
+    )
     found = re.search(r'data-probe="(\d+):(\d+):(\d+)"', result.stdout)
     assert found, result.stderr[-2000:]
     client, rightmost, scroll = (int(x) for x in found.groups())

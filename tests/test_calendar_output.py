@@ -14,9 +14,9 @@ import os
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
-from types import SimpleNamespace
 
 from dosecalc import api
 from dosecalc.calendar_render import month_grid, render
@@ -26,7 +26,7 @@ from dosecalc.outfile import write_text_atomic
 
 D = dt.date
 PATIENT = {"height": "165 cm", "weight": "62 kg"}
-STAMP = dt.datetime(2016, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+STAMP = dt.datetime(2016, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,9 @@ def run(argv, capsys):
 
 def test_table_lists_every_administration_per_phase(thp8):
     text = render(thp8, "table")
-    assert "Phase THP: Docetaxel + trastuzumab + pertuzumab (every 21 days, at least 6 cycles)" in text
+    assert (
+        "Phase THP: Docetaxel + trastuzumab + pertuzumab (every 21 days, at least 6 cycles)" in text
+    )
     assert "Phase HP: Trastuzumab + pertuzumab maintenance" in text
     rows = [line.split() for line in text.splitlines() if line[:4] == "2016"]
     assert len(rows) == 6 * 3 + 2 * 2
@@ -68,7 +70,9 @@ def test_table_summary_and_anthracycline_line(thp8):
 def test_ismp_dose_text_has_no_trailing_zero_and_a_space():
     text = render(api.calendar_course("ac-th", "2016-01-04", **PATIENT), "table")
     rows = [line for line in text.splitlines() if line[:2] == "20"]
-    assert rows and not any(".0 mg" in row or "mg/m2" in row or re.search(r"\d(mg|mg/m²|mg/kg)\b", row) for row in rows)
+    assert rows and not any(
+        ".0 mg" in row or "mg/m2" in row or re.search(r"\d(mg|mg/m²|mg/kg)\b", row) for row in rows
+    )
     assert "1,011 mg" in text  # cyclophosphamide 600 x 1.6857 m² = 1011.4 -> 1,011 mg
     assert "240 mg/m² (404 mg), 53.3% of the limit" in text
 
@@ -97,7 +101,10 @@ def test_month_view_marks_each_treatment_day_with_its_drugs():
     assert "                      1    2    3" in text
     assert " 18   19   20   21   22   23   24" in text  # no treatment that week
     assert "[28]!" in text  # Easter Monday 2016, flagged
-    assert "  28 Mon  TH cycle 1 day 1: paclitaxel 80 mg/m², trastuzumab 4 mg/kg (loading) (non-working day: public holiday: Easter Monday)" in text
+    assert (
+        "  28 Mon  TH cycle 1 day 1: paclitaxel 80 mg/m², trastuzumab 4 mg/kg (loading) (non-working day: public holiday: Easter Monday)"
+        in text
+    )
 
 
 # -- JSON and CSV ------------------------------------------------------------------
@@ -133,7 +140,11 @@ def test_json_without_patient_has_no_dose_mg_but_the_basis():
     data = json.loads(render(api.calendar_course("thp", "2016-01-19", cycles=1), "json"))
     docetaxel = next(a for a in data["administrations"] if a["drug"] == "docetaxel")
     assert docetaxel["dose_mg"] is None
-    assert (docetaxel["dose_text"], docetaxel["dose_per_unit"], docetaxel["dose_unit"]) == ("75 mg/m²", 75, "mg/m²")
+    assert (docetaxel["dose_text"], docetaxel["dose_per_unit"], docetaxel["dose_unit"]) == (
+        "75 mg/m²",
+        75,
+        "mg/m²",
+    )
     assert data["patient"] is None
 
 
@@ -141,7 +152,11 @@ def test_json_records_moves_and_settings():
     report = api.calendar_course("thp", "2016-01-23", cycles=2, country="FR", holidays="move")
     data = json.loads(render(report, "json"))
     first = data["administrations"][0]
-    assert (first["date"], first["moved_from"], first["non_working"]) == ("2016-01-25", "2016-01-23", "weekend")
+    assert (first["date"], first["moved_from"], first["non_working"]) == (
+        "2016-01-25",
+        "2016-01-23",
+        "weekend",
+    )
     assert data["settings"]["country"] == "FR"
     assert data["settings"]["non_working_days"] == "move"
     assert data["settings"]["weekend"] == ["Saturday", "Sunday"]
@@ -151,7 +166,12 @@ def test_csv_one_row_per_administration(thp8):
     rows = list(csv.DictReader(io.StringIO(render(thp8, "csv"))))
     assert len(rows) == 22
     assert rows[3]["dose_mg"] == "420"  # never "420.0" (ISMP: no trailing zero)
-    assert (rows[2]["date"], rows[2]["drug"], rows[2]["dose_mg"], rows[2]["kind"]) == ("2016-01-19", "docetaxel", "126", "standard")
+    assert (rows[2]["date"], rows[2]["drug"], rows[2]["dose_mg"], rows[2]["kind"]) == (
+        "2016-01-19",
+        "docetaxel",
+        "126",
+        "standard",
+    )
     assert rows[-1]["date"] == "2016-06-14"
 
 
@@ -175,7 +195,10 @@ def test_ics_one_all_day_event_per_treatment_day(thp8):
     assert all(type(e.decoded("dtstart")) is dt.date for e in events)  # all-day, not datetime
     assert all(e.decoded("dtend") - e.decoded("dtstart") == dt.timedelta(days=1) for e in events)
     assert "DTSTART;VALUE=DATE:20160119\r\n" in text
-    assert str(events[0]["summary"]) == "Treatment: pertuzumab, trastuzumab, docetaxel (THP cycle 1 day 1)"
+    assert (
+        str(events[0]["summary"])
+        == "Treatment: pertuzumab, trastuzumab, docetaxel (THP cycle 1 day 1)"
+    )
     assert "DTSTAMP:20160101T120000Z" in text
     assert "- trastuzumab 496 mg (loading)" in str(events[0]["description"])
 
@@ -183,13 +206,26 @@ def test_ics_one_all_day_event_per_treatment_day(thp8):
 def test_ics_summary_has_no_patient_data(thp8):
     for event in parse_ics(calendar_ics(thp8, stamp=STAMP)):
         summary = str(event["summary"])
-        assert "165" not in summary and "62" not in summary and " kg" not in summary and "mg" not in summary
+        assert (
+            "165" not in summary
+            and "62" not in summary
+            and " kg" not in summary
+            and "mg" not in summary
+        )
 
 
 def test_ics_uids_are_stable_when_a_delay_moves_events():
     plain = parse_ics(calendar_ics(api.calendar_course("thp", "2016-01-19", cycles=4), stamp=STAMP))
-    delayed = parse_ics(calendar_ics(api.calendar_course("thp", "2016-01-19", cycles=4, delays=["3=7"]), stamp=STAMP))
-    assert [str(e["uid"]) for e in plain] == [str(e["uid"]) for e in delayed] == [f"thp-20160119-c{n}d1@dosecalc" for n in (1, 2, 3, 4)]
+    delayed = parse_ics(
+        calendar_ics(
+            api.calendar_course("thp", "2016-01-19", cycles=4, delays=["3=7"]), stamp=STAMP
+        )
+    )
+    assert (
+        [str(e["uid"]) for e in plain]
+        == [str(e["uid"]) for e in delayed]
+        == [f"thp-20160119-c{n}d1@dosecalc" for n in (1, 2, 3, 4)]
+    )
     assert len({str(e["uid"]) for e in plain}) == 4
     assert [e.decoded("dtstart") for e in delayed][2:] == [D(2016, 3, 8), D(2016, 3, 29)]
 
@@ -207,7 +243,10 @@ def test_ics_across_daylight_saving_changes(start, change):
     text = calendar_ics(api.calendar_course("thp", start, cycles=2), stamp=STAMP)
     events = parse_ics(text)
     # The second event is exactly the day of the change and lasts exactly that one day.
-    assert (events[1].decoded("dtstart"), events[1].decoded("dtend")) == (change, change + dt.timedelta(days=1))
+    assert (events[1].decoded("dtstart"), events[1].decoded("dtend")) == (
+        change,
+        change + dt.timedelta(days=1),
+    )
     assert f"DTSTART;VALUE=DATE:{change:%Y%m%d}\r\n" in text
     assert f"DTEND;VALUE=DATE:{change + dt.timedelta(days=1):%Y%m%d}\r\n" in text
     # No time of day, no time zone: nothing a calendar app could shift by an hour.
@@ -228,7 +267,15 @@ def test_html_is_escaped_and_complete(thp8):
     page = render(thp8, "html", paper="letter")
     assert "@page { size: letter portrait" in page
     assert "<script" not in page
-    for text in ("Treatment calendar", "January 2016", "June 2016", "2016-06-14", "3,100 mg", "Policy: standard", "[perjeta-pi]"):
+    for text in (
+        "Treatment calendar",
+        "January 2016",
+        "June 2016",
+        "2016-06-14",
+        "3,100 mg",
+        "Policy: standard",
+        "[perjeta-pi]",
+    ):
         assert text in page
     assert "Docetaxel + trastuzumab + pertuzumab every 3 weeks" in page
 
@@ -255,10 +302,16 @@ def test_cli_table(capsys):
     ("args", "message"),
     [
         (["--start", "2015-02-29"], "Error: --start '2015-02-29' is not a real date"),
-        (["--start", "2016-01-19", "--cycles", "8", "--delay", "12=7"], "Error: --delay 12: no such cycle"),
+        (
+            ["--start", "2016-01-19", "--cycles", "8", "--delay", "12=7"],
+            "Error: --delay 12: no such cycle",
+        ),
         (["--start", "2016-01-19", "--country", "XX"], "Error: --country 'XX': not a country"),
         (["--start", "2016-01-19", "--delay", "three=7"], "Error: 'three' is not a cycle"),
-        (["--start", "2016-01-19", "--until", "2016-02-30"], "Error: --until '2016-02-30' is not a real date"),
+        (
+            ["--start", "2016-01-19", "--until", "2016-02-30"],
+            "Error: --until '2016-02-30' is not a real date",
+        ),
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2(args, message, capsys):
@@ -269,14 +322,36 @@ def test_cli_bad_input_is_one_line_exit_2(args, message, capsys):
 
 
 def test_cli_bad_input_in_a_real_process(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "dosecalc", "calendar", "thp", "--start", "2016-02-30"], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "dosecalc", "calendar", "thp", "--start", "2016-02-30"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
-    assert result.stderr == "Error: --start '2016-02-30' is not a real date (day is out of range for month)\n"
+    assert (
+        result.stderr
+        == "Error: --start '2016-02-30' is not a real date (day is out of range for month)\n"
+    )
 
 
 def test_cli_writes_a_file(tmp_path, capsys):
     target = tmp_path / "course.ics"
-    code, out, err = run(["calendar", "thp", "--start", "2016-01-19", "--cycles", "8", "--format", "ics", "-o", str(target)], capsys)
+    code, out, err = run(
+        [
+            "calendar",
+            "thp",
+            "--start",
+            "2016-01-19",
+            "--cycles",
+            "8",
+            "--format",
+            "ics",
+            "-o",
+            str(target),
+        ],
+        capsys,
+    )
     assert code == 0 and out == ""
     data = target.read_bytes()
     assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.rstrip().endswith(b"END:VCALENDAR")
@@ -299,7 +374,9 @@ def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):
 
 
 def test_failed_write_in_a_missing_folder(tmp_path, capsys):
-    code, out, err = run(["calendar", "thp", "--start", "2016-01-19", "-o", str(tmp_path / "no" / "x.ics")], capsys)
+    code, out, err = run(
+        ["calendar", "thp", "--start", "2016-01-19", "-o", str(tmp_path / "no" / "x.ics")], capsys
+    )
     assert code == 2 and "does not exist" in err
 
 

@@ -38,7 +38,9 @@ def find(report, code: str, *, treatment: str | None = "any", drug: str | None =
     return [
         f
         for f in report.findings
-        if f.code == code and (treatment == "any" or f.treatment == treatment) and (drug == "any" or f.drug == drug)
+        if f.code == code
+        and (treatment == "any" or f.treatment == treatment)
+        and (drug == "any" or f.drug == drug)
     ]
 
 
@@ -171,13 +173,23 @@ def seed_text():
 
 
 def test_seed_text_gives_the_same_errors(seed, seed_text):
-    assert codes(seed_text, "error") == codes(seed, "error") == ["FREQUENCY_IMPLAUSIBLE", "FREQUENCY_IMPLAUSIBLE", "UNIT_IMPLAUSIBLE"]
+    assert (
+        codes(seed_text, "error")
+        == codes(seed, "error")
+        == ["FREQUENCY_IMPLAUSIBLE", "FREQUENCY_IMPLAUSIBLE", "UNIT_IMPLAUSIBLE"]
+    )
 
 
 def test_seed_text_findings(seed_text):
     typo = one(seed_text, "TERM_TYPO", "info")
     assert "Ki57" in typo.message and "Ki-67" in typo.message
-    for code in ("DRUG_NAME_MISSPELLED", "COUNT_AMBIGUOUS", "UNIT_AMBIGUOUS", "COMBINATION_DOSE_EXPRESSION", "PREMEDICATION_MISSING"):
+    for code in (
+        "DRUG_NAME_MISSPELLED",
+        "COUNT_AMBIGUOUS",
+        "UNIT_AMBIGUOUS",
+        "COMBINATION_DOSE_EXPRESSION",
+        "PREMEDICATION_MISSING",
+    ):
         assert find(seed_text, code), code
     assert "496 mg" in one(seed_text, "UNIT_AMBIGUOUS", "warning").message
     assert {f.drug for f in find(seed_text, "LOADING_CONFIRMED")} == {"trastuzumab", "pertuzumab"}
@@ -195,7 +207,9 @@ def corrected():
 
 
 def test_corrected_seed_has_no_error(corrected):
-    assert corrected.error_count == 0, [f.as_dict() for f in corrected.findings if f.severity == "error"]
+    assert corrected.error_count == 0, [
+        f.as_dict() for f in corrected.findings if f.severity == "error"
+    ]
 
 
 def test_corrected_seed_keeps_only_the_furosemide_warning(corrected):
@@ -231,30 +245,114 @@ def test_corrected_seed_lvef_has_one_baseline(corrected):
 PLANTED = [
     ("wrong-basis", "WRONG_BASIS", "error", "thp", "trastuzumab", ["'8 mg/m2'", "per kg"]),
     ("docetaxel-grams", "UNIT_IMPLAUSIBLE", "error", "thp", "docetaxel", ["75 g/m2", "1000 times"]),
-    ("docetaxel-micro", "UNIT_IMPLAUSIBLE", "error", "thp", "docetaxel", ["0.075 mg/m2", "1000 times"]),
-    ("supportive-milligrams", "UNIT_IMPLAUSIBLE", "error", "antibiotics", "piperacillin-tazobactam", ["1000 times", "4 g / 0.5 g every 6 hours"]),
-    ("reload-missing", "LOADING_MISSING", "error", "thp", "trastuzumab", ["8 mg/kg is due", "315 days", "2019-01-21"]),
-    ("unexpected-loading", "UNEXPECTED_LOADING", "warning", "h-adjuvant", "trastuzumab", ["maintenance dose is expected"]),
-    ("administrations-gap", "LOADING_MISSING", "error", "thp", "trastuzumab", ["2020-04-24", "32 days", "8 mg/kg"]),
-    ("administrations-reload", "UNEXPECTED_LOADING", "warning", "thp", "pertuzumab", ["2020-03-23", "21 days"]),
-    ("docetaxel-four-cycles", "CYCLES_BELOW_MINIMUM", "error", "thp", None, ["4 cycles", "minimum of 6"]),
-    ("trastuzumab-two-years", "DURATION_EXCEEDED", "warning", "h-adjuvant", "trastuzumab", ["52 weeks"]),
+    (
+        "docetaxel-micro",
+        "UNIT_IMPLAUSIBLE",
+        "error",
+        "thp",
+        "docetaxel",
+        ["0.075 mg/m2", "1000 times"],
+    ),
+    (
+        "supportive-milligrams",
+        "UNIT_IMPLAUSIBLE",
+        "error",
+        "antibiotics",
+        "piperacillin-tazobactam",
+        ["1000 times", "4 g / 0.5 g every 6 hours"],
+    ),
+    (
+        "reload-missing",
+        "LOADING_MISSING",
+        "error",
+        "thp",
+        "trastuzumab",
+        ["8 mg/kg is due", "315 days", "2019-01-21"],
+    ),
+    (
+        "unexpected-loading",
+        "UNEXPECTED_LOADING",
+        "warning",
+        "h-adjuvant",
+        "trastuzumab",
+        ["maintenance dose is expected"],
+    ),
+    (
+        "administrations-gap",
+        "LOADING_MISSING",
+        "error",
+        "thp",
+        "trastuzumab",
+        ["2020-04-24", "32 days", "8 mg/kg"],
+    ),
+    (
+        "administrations-reload",
+        "UNEXPECTED_LOADING",
+        "warning",
+        "thp",
+        "pertuzumab",
+        ["2020-03-23", "21 days"],
+    ),
+    (
+        "docetaxel-four-cycles",
+        "CYCLES_BELOW_MINIMUM",
+        "error",
+        "thp",
+        None,
+        ["4 cycles", "minimum of 6"],
+    ),
+    (
+        "trastuzumab-two-years",
+        "DURATION_EXCEEDED",
+        "warning",
+        "h-adjuvant",
+        "trastuzumab",
+        ["52 weeks"],
+    ),
     ("misspelled", "DRUG_NAME_MISSPELLED", "warning", "thp", "docetaxel", ["Docetaxell"]),
     ("unknown-drug", "NOT_UNDERSTOOD", "warning", "thp", None, ["zorbitumab", "not checked"]),
     ("dose-not-understood", "NOT_UNDERSTOOD", "warning", "thp", "pertuzumab", ["one vial"]),
     ("frequency-not-understood", "NOT_UNDERSTOOD", "warning", "thp", None, ["as per protocol"]),
-    ("frequency-tiw", "FREQUENCY_IMPLAUSIBLE", "error", "thp", None, ["three times a week", "every 3 weeks"]),
+    (
+        "frequency-tiw",
+        "FREQUENCY_IMPLAUSIBLE",
+        "error",
+        "thp",
+        None,
+        ["three times a week", "every 3 weeks"],
+    ),
     ("dates-do-not-fit", "DATES_INCONSISTENT", "warning", "thp", None, ["8 cycles", "2020-05-15"]),
-    ("anthracycline-over-limit", "ANTHRACYCLINE_CUMULATIVE", "error", None, "doxorubicin", ["480 mg/m²", "450 mg/m²"]),
+    (
+        "anthracycline-over-limit",
+        "ANTHRACYCLINE_CUMULATIVE",
+        "error",
+        None,
+        "doxorubicin",
+        ["480 mg/m²", "450 mg/m²"],
+    ),
     ("lvef-missing", "LVEF_MISSING", "warning", "thp", "trastuzumab", ["baseline LVEF"]),
     ("lvef-low", "LVEF_LOW", "warning", "thp", "trastuzumab", ["45%", "below 50%"]),
     ("lvef-decline", "LVEF_DECLINE", "warning", "thp", "trastuzumab", ["68%", "51%", "17 points"]),
-    ("premedication-missing", "PREMEDICATION_MISSING", "warning", "thp", "docetaxel", ["dexamethasone"]),
+    (
+        "premedication-missing",
+        "PREMEDICATION_MISSING",
+        "warning",
+        "thp",
+        "docetaxel",
+        ["dexamethasone"],
+    ),
     ("unit-ambiguous", "UNIT_AMBIGUOUS", "warning", "thp", "trastuzumab", ["440 mg at 55 kg"]),
     ("dose-differs", "DOSE_DIFFERS", "warning", "thp", "docetaxel", ["50 mg/m2", "75 mg/m²"]),
     ("count-ambiguous", "COUNT_AMBIGUOUS", "warning", "th", None, ["12 doses"]),
     # 70 -> 66 kg is -5.7% (under the 10% threshold); 70 -> 62.5 kg is -10.7%: one warning, against the first weight.
-    ("weight-changed", "WEIGHT_CHANGED", "warning", None, None, ["70 kg on 2020-03-02", "62.5 kg on 2020-05-25", "-10.7%"]),
+    (
+        "weight-changed",
+        "WEIGHT_CHANGED",
+        "warning",
+        None,
+        None,
+        ["70 kg on 2020-03-02", "62.5 kg on 2020-05-25", "-10.7%"],
+    ),
 ]
 
 # Other findings a planted case legitimately carries (no case has an error
@@ -265,7 +363,9 @@ ALSO = {
 }
 
 
-@pytest.mark.parametrize("name, code, severity, treatment, drug, words", PLANTED, ids=[p[0] for p in PLANTED])
+@pytest.mark.parametrize(
+    "name, code, severity, treatment, drug, words", PLANTED, ids=[p[0] for p in PLANTED]
+)
 def test_planted_error(name, code, severity, treatment, drug, words):
     report = check(CASES / f"{name}.yaml")
     f = one(report, code, severity, treatment=treatment, drug=drug)
@@ -286,7 +386,9 @@ def test_every_planted_case_is_used():
 def test_a_correct_thp_line_has_no_warning():
     # docetaxel-four-cycles with 6 cycles: the same course written correctly.
     text = (CASES / "docetaxel-four-cycles.yaml").read_text(encoding="utf-8")
-    text = text.replace("cycles: 4 cycles", "cycles: 6 cycles").replace("end: 2020-05-04", "end: 2020-06-15")
+    text = text.replace("cycles: 4 cycles", "cycles: 6 cycles").replace(
+        "end: 2020-05-04", "end: 2020-06-15"
+    )
     path = CASES.parent / "tmp-correct-thp.yaml"
     try:
         path.write_text(text, encoding="utf-8")
@@ -349,14 +451,24 @@ def test_cli_json_contract():
     assert "496 mg" in ambiguous[0]["message"]
     thp = next(i for i in data["identified"] if i["treatment"] == "thp")
     assert thp["regimen"] == "thp" and thp["phase"] == "THP"
-    assert thp["drugs"] == {"Docetaxel": "docetaxel", "Trastuzumab": "trastuzumab", "Pertuzumab": "pertuzumab"}
+    assert thp["drugs"] == {
+        "Docetaxel": "docetaxel",
+        "Trastuzumab": "trastuzumab",
+        "Pertuzumab": "pertuzumab",
+    }
 
 
 def test_cli_json_for_text_lists_what_was_extracted():
     result = run("check", "--text", str(SEED_TEXT), "--format", "json")
     data = json.loads(result.out)
     drugs = [d["drug"] for s in data["extracted"] for d in s["drugs"]]
-    assert {"doxorubicin", "docetaxel", "trastuzumab", "pertuzumab", "piperacillin-tazobactam"} <= set(drugs)
+    assert {
+        "doxorubicin",
+        "docetaxel",
+        "trastuzumab",
+        "pertuzumab",
+        "piperacillin-tazobactam",
+    } <= set(drugs)
 
 
 def test_cli_csv():
@@ -364,7 +476,9 @@ def test_cli_csv():
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert list(rows[0]) == ["severity", "code", "treatment", "drug", "message", "source"]
     assert sum(1 for r in rows if r["severity"] == "error") == 3
-    assert {"FREQUENCY_IMPLAUSIBLE", "UNIT_IMPLAUSIBLE", "UNIT_AMBIGUOUS"} <= {r["code"] for r in rows}
+    assert {"FREQUENCY_IMPLAUSIBLE", "UNIT_IMPLAUSIBLE", "UNIT_AMBIGUOUS"} <= {
+        r["code"] for r in rows
+    }
 
 
 BAD_CASE = """\
@@ -455,7 +569,11 @@ def test_cli_needs_a_case_or_a_text():
 
 @pytest.mark.parametrize("written", ["TIW", "tiw", "3x/week", "three times weekly"])
 def test_error_prone_frequency_abbreviations_are_reported_not_crashed(tmp_path, written):
-    text = (CASES / "frequency-tiw.yaml").read_text(encoding="utf-8").replace("frequency: three times a week", f"frequency: {written}")
+    text = (
+        (CASES / "frequency-tiw.yaml")
+        .read_text(encoding="utf-8")
+        .replace("frequency: three times a week", f"frequency: {written}")
+    )
     path = tmp_path / "tiw.yaml"
     path.write_text(text, encoding="utf-8")
     result = run("check", str(path), "--format", "json")
@@ -467,7 +585,11 @@ def test_error_prone_frequency_abbreviations_are_reported_not_crashed(tmp_path, 
 
 
 def test_a_frequency_written_with_one_regimen_drug_is_checked(tmp_path):
-    text = (CASES / "misspelled.yaml").read_text(encoding="utf-8").replace("{drug: Docetaxell, dose: 75 mg/m2}", "{drug: docetaxel, dose: 75 mg/m2 weekly}")
+    text = (
+        (CASES / "misspelled.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{drug: Docetaxell, dose: 75 mg/m2}", "{drug: docetaxel, dose: 75 mg/m2 weekly}")
+    )
     path = tmp_path / "weekly-docetaxel.yaml"
     path.write_text(text, encoding="utf-8")
     report = check(path)
@@ -479,10 +601,18 @@ def test_a_frequency_written_with_one_regimen_drug_is_checked(tmp_path):
 def test_every_code_the_checker_emits_is_documented():
     import re
 
-    sources = [ROOT / "dosecalc" / "checker" / "check.py", ROOT / "dosecalc" / "checker" / "fromtext.py"]
+    sources = [
+        ROOT / "dosecalc" / "checker" / "check.py",
+        ROOT / "dosecalc" / "checker" / "fromtext.py",
+    ]
     emitted = set()
     for path in sources:
-        emitted |= set(re.findall(r'(?:"(?:error|warning|info)"|severity),\s*"([A-Z_]+)"', path.read_text(encoding="utf-8")))
+        emitted |= set(
+            re.findall(
+                r'(?:"(?:error|warning|info)"|severity),\s*"([A-Z_]+)"',
+                path.read_text(encoding="utf-8"),
+            )
+        )
     doc = (ROOT / "docs" / "case-format.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", doc, flags=re.M))
     assert emitted and emitted == documented, (emitted - documented, documented - emitted)
@@ -503,4 +633,7 @@ def test_measurement_without_unit_is_a_file_error(tmp_path):
     path.write_text(text)
     with pytest.raises(DataFileError) as caught:
         load_case_file(path)
-    assert any(p.path == "patient.measurements[2].value" and "unit" in p.message for p in caught.value.problems)
+    assert any(
+        p.path == "patient.measurements[2].value" and "unit" in p.message
+        for p in caught.value.problems
+    )

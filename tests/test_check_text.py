@@ -77,7 +77,9 @@ def test_english_weekly_docetaxel_inside_thp(tmp_path):
     text = "On 2020-03-02 she started pertuzumab 840 mg every 3 weeks, trastuzumab 8 mg/kg every 3 weeks and docetaxel 75 mg/m2 weekly.\n"
     report = check_text(tmp_path, text)
     errors = [f for f in report.findings if f.severity == "error"]
-    assert [(f.code, f.drug) for f in errors] == [("FREQUENCY_IMPLAUSIBLE", "docetaxel")], [f.as_dict() for f in report.findings]
+    assert [(f.code, f.drug) for f in errors] == [("FREQUENCY_IMPLAUSIBLE", "docetaxel")], [
+        f.as_dict() for f in report.findings
+    ]
 
 
 def test_a_drug_read_alone_is_checked_against_the_drug_reference(tmp_path):
@@ -104,12 +106,17 @@ def test_french_thp_written_correctly_has_no_error(tmp_path):
     assert report.error_count == 0, [f.as_dict() for f in report.findings]
     assert codes(report, "warning") == []
     assert {f.drug for f in find(report, "LOADING_CONFIRMED")} == {"trastuzumab", "pertuzumab"}
-    assert "6 cycles every 3 weeks from 2020-02-17 end on 2020-06-01" in find(report, "DATES_CONSISTENT")[0].message
+    assert (
+        "6 cycles every 3 weeks from 2020-02-17 end on 2020-06-01"
+        in find(report, "DATES_CONSISTENT")[0].message
+    )
     assert "62%" in find(report, "LVEF_BASELINE")[0].message
 
 
 def test_french_thp_with_the_dates_of_a_weekly_schedule(tmp_path):
-    text = FRENCH_THP_CORRECT.replace("Au 01/06/2020, elle a reçu 6 cycles", "Au 16/03/2020, elle a reçu 6 cycles")
+    text = FRENCH_THP_CORRECT.replace(
+        "Au 01/06/2020, elle a reçu 6 cycles", "Au 16/03/2020, elle a reçu 6 cycles"
+    )
     report = check_text(tmp_path, text)
     assert [f.code for f in report.findings if f.severity != "info"] == ["DATES_INCONSISTENT"]
 
@@ -164,10 +171,22 @@ def test_cli_empty_and_binary_texts(tmp_path):
 @pytest.mark.parametrize(
     "text, error",
     [
-        ("Trastuzumab 6 mg/kg three times weekly from 2019-06-03 to complete one year.\n", "FREQUENCY_IMPLAUSIBLE"),
-        ("Trastuzumab 6 mg/kg trois fois par semaine à partir du 03/06/2019.\n", "FREQUENCY_IMPLAUSIBLE"),
-        ("Docetaxel 75 g/m2, trastuzumab 8 mg/kg, pertuzumab 840 mg every 3 weeks from 2020-03-02.\n", "UNIT_IMPLAUSIBLE"),
-        ("Docétaxel 75 mg/m2, trastuzumab 8 mg/m2, pertuzumab 840 mg toutes les 3 semaines depuis le 02/03/2020.\n", "WRONG_BASIS"),
+        (
+            "Trastuzumab 6 mg/kg three times weekly from 2019-06-03 to complete one year.\n",
+            "FREQUENCY_IMPLAUSIBLE",
+        ),
+        (
+            "Trastuzumab 6 mg/kg trois fois par semaine à partir du 03/06/2019.\n",
+            "FREQUENCY_IMPLAUSIBLE",
+        ),
+        (
+            "Docetaxel 75 g/m2, trastuzumab 8 mg/kg, pertuzumab 840 mg every 3 weeks from 2020-03-02.\n",
+            "UNIT_IMPLAUSIBLE",
+        ),
+        (
+            "Docétaxel 75 mg/m2, trastuzumab 8 mg/m2, pertuzumab 840 mg toutes les 3 semaines depuis le 02/03/2020.\n",
+            "WRONG_BASIS",
+        ),
         ("Paclitaxel 175 g/m2 every 3 weeks from 2021-05-04.\n", "UNIT_IMPLAUSIBLE"),
     ],
 )
@@ -177,6 +196,8 @@ def test_planted_errors_in_notes(tmp_path, text, error):
 
 
 def test_carboplatin_auc_out_of_range_without_a_regimen(tmp_path):
-    report = check_text(tmp_path, "Carboplatine AUC 60 toutes les 3 semaines à partir du 04/05/2021.\n")
+    report = check_text(
+        tmp_path, "Carboplatine AUC 60 toutes les 3 semaines à partir du 04/05/2021.\n"
+    )
     out = find(report, "DOSE_OUT_OF_RANGE")
     assert len(out) == 1 and out[0].drug == "carboplatin" and "AUC 4 to 6" in out[0].message

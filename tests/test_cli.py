@@ -20,9 +20,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from regimen_factory import carboplatin_auc
 
 from dosecalc.cli import cli, main
-from regimen_factory import carboplatin_auc
 
 BIN = Path(sys.executable).parent
 DOSECALC = BIN / "dosecalc"
@@ -72,7 +72,9 @@ def test_bsa_json():
 
 
 def test_bsa_json_all_formulas():
-    data = json.loads(run("bsa", *CASE, "--sex", "female", "--formula", "all", "--format", "json").out)
+    data = json.loads(
+        run("bsa", *CASE, "--sex", "female", "--formula", "all", "--format", "json").out
+    )
     values = {row["formula"]: row["bsa_m2"] for row in data["results"]}
     assert values["dubois"] == 1.6819
     assert values["boyd"] == 1.7015
@@ -100,12 +102,21 @@ def test_dose_json_contract():
     assert docetaxel["kind"] == "standard"
     assert docetaxel["calculated_mg"] == round(75 * math.sqrt(165 * 62 / 3600), 2) == 126.43
     assert docetaxel["dose_mg"] == 126
-    loading = next(d for d in data["doses"] if d["drug"] == "trastuzumab" and d["kind"] == "loading")
-    assert (loading["phase"], loading["cycle"], loading["day"], loading["dose_mg"]) == ("THP", 1, 1, 496)
+    loading = next(
+        d for d in data["doses"] if d["drug"] == "trastuzumab" and d["kind"] == "loading"
+    )
+    assert (loading["phase"], loading["cycle"], loading["day"], loading["dose_mg"]) == (
+        "THP",
+        1,
+        1,
+        496,
+    )
 
 
 def test_dose_json_with_reduction():
-    data = json.loads(run("dose", "thp", *CASE, "--reduce", "docetaxel=20%", "--format", "json").out)
+    data = json.loads(
+        run("dose", "thp", *CASE, "--reduce", "docetaxel=20%", "--format", "json").out
+    )
     docetaxel = next(d for d in data["doses"] if d["drug"] == "docetaxel")
     assert docetaxel["dose_mg"] == 101  # 126.43 × 0.8 = 101.14
 
@@ -115,7 +126,9 @@ def test_dose_csv():
     assert result.code == 0, result.err
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert rows
-    assert {"phase", "cycle", "day", "drug", "kind", "basis", "calculated_mg", "dose_mg"} <= set(rows[0])
+    assert {"phase", "cycle", "day", "drug", "kind", "basis", "calculated_mg", "dose_mg"} <= set(
+        rows[0]
+    )
     docetaxel = next(r for r in rows if r["drug"] == "docetaxel")
     assert float(docetaxel["dose_mg"]) == 126
 
@@ -183,7 +196,9 @@ def test_unknown_policy():
 
 
 def test_bad_reduction():
-    assert "DRUG=PERCENT" in assert_one_line_error(run("dose", "thp", *CASE, "--reduce", "docetaxel=20"))
+    assert "DRUG=PERCENT" in assert_one_line_error(
+        run("dose", "thp", *CASE, "--reduce", "docetaxel=20")
+    )
 
 
 def test_non_finite_height():
@@ -192,7 +207,9 @@ def test_non_finite_height():
 
 def test_auc_dose_without_scr(tmp_path):
     carboplatin_auc(tmp_path)
-    line = assert_one_line_error(run("--regimens", str(tmp_path), "dose", "carbo", *CASE, "--sex", "F", "--age", "40"))
+    line = assert_one_line_error(
+        run("--regimens", str(tmp_path), "dose", "carbo", *CASE, "--sex", "F", "--age", "40")
+    )
     assert "--scr" in line
 
 
@@ -206,7 +223,9 @@ def test_broken_regimen_file_in_user_folder(tmp_path):
 
 
 def test_several_problems_one_per_line(tmp_path):
-    (tmp_path / "broken.yaml").write_text("schema_version: 1\nid: x\ncolour: blue\n", encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text(
+        "schema_version: 1\nid: x\ncolour: blue\n", encoding="utf-8"
+    )
     result = run("regimens", "validate", str(tmp_path / "broken.yaml"))
     assert result.code == 2
     lines = result.err.strip().splitlines()
@@ -303,7 +322,17 @@ def test_ismp_formatting_of_small_doses(tmp_path):
     from regimen_factory import vincristine_like
 
     vincristine_like(tmp_path)
-    text = run("--regimens", str(tmp_path), "dose", "vcap", "--height", "190 cm", "--weight", "68.4 kg", "--explain").out
+    text = run(
+        "--regimens",
+        str(tmp_path),
+        "dose",
+        "vcap",
+        "--height",
+        "190 cm",
+        "--weight",
+        "68.4 kg",
+        "--explain",
+    ).out
     assert "2 mg" in text
     assert not TRAILING_ZERO.findall(text.split("\nPolicy: ")[0])
 
@@ -323,19 +352,31 @@ def test_the_ismp_regexes_catch_what_they_should():
 
 
 def test_python_m_dosecalc_help():
-    result = subprocess.run([sys.executable, "-m", "dosecalc", "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "dosecalc", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
 
 
 def test_console_script_dose_json():
-    result = subprocess.run([str(DOSECALC), "dose", "thp", *CASE, "--format", "json"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(DOSECALC), "dose", "thp", *CASE, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["patient"]["bsa_m2"] == 1.6857
 
 
 def test_console_script_error_is_one_line_exit_2():
-    result = subprocess.run([str(DOSECALC), "dose", "thp", "--height", "62 kg", "--weight", "62"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(DOSECALC), "dose", "thp", "--height", "62 kg", "--weight", "62"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert_one_line_error(Result(result.returncode, result.stdout, result.stderr))
 
 
@@ -353,7 +394,9 @@ print(','.join(heavy))
 
 def _modules_after(setup: str) -> list[str]:
     code = _CHECK.format(setup=setup, heavy=HEAVY)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return [m for m in result.stdout.strip().split(",") if m]
 

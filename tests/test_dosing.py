@@ -7,13 +7,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from regimen_factory import carboplatin_auc, vincristine_like, write_regimen
 
 from dosecalc import api
 from dosecalc.dosing import round_dose
 from dosecalc.errors import CalculationError, InputError
 from dosecalc.model import Rounding
 from dosecalc.paths import shipped_dir
-from regimen_factory import carboplatin_auc, vincristine_like, write_regimen
 
 CASE_BSA = math.sqrt(165 * 62 / 3600)  # Mosteller, 1.6857 m²
 
@@ -22,7 +22,9 @@ def lines_by(report, drug, kind=None, phase=None):
     return [
         line
         for line in report.lines
-        if line.drug == drug and (kind is None or line.kind == kind) and (phase is None or line.phase == phase)
+        if line.drug == drug
+        and (kind is None or line.kind == kind)
+        and (phase is None or line.phase == phase)
     ]
 
 
@@ -96,7 +98,10 @@ def test_ac_and_weekly_paclitaxel():
 
 def test_same_dose_in_inches_and_pounds(thp):
     imperial = api.dose_course("thp", height="64.96 in", weight="136.7 lb")
-    assert one(imperial, "docetaxel", phase="THP").final_mg == one(thp, "docetaxel", phase="THP").final_mg
+    assert (
+        one(imperial, "docetaxel", phase="THP").final_mg
+        == one(thp, "docetaxel", phase="THP").final_mg
+    )
 
 
 # -- BSA cap (clinical-reference 2.1) ------------------------------------------------------
@@ -112,7 +117,9 @@ def test_bsa_cap_example_uncapped_under_standard():
 
 
 def test_bsa_cap_example_under_capped_policy():
-    report = api.dose_course("thp", height="190 cm", weight="110 kg", policy="capped-bsa-no-gfr-cap")
+    report = api.dose_course(
+        "thp", height="190 cm", weight="110 kg", policy="capped-bsa-no-gfr-cap"
+    )
     # This policy uses Du Bois, rounded to 2 decimals, capped at 2 m²:
     dubois = 0.007184 * 110**0.425 * 190**0.725  # 2.3771 m²
     assert round(dubois, 2) == 2.38
@@ -132,7 +139,9 @@ def test_bsa_cap_example_under_capped_policy():
 
 
 def test_bsa_cap_does_not_touch_weight_based_doses():
-    report = api.dose_course("thp", height="190 cm", weight="110 kg", policy="capped-bsa-no-gfr-cap")
+    report = api.dose_course(
+        "thp", height="190 cm", weight="110 kg", policy="capped-bsa-no-gfr-cap"
+    )
     assert one(report, "trastuzumab", "loading", "THP").final_mg == 8 * 110
 
 
@@ -205,7 +214,10 @@ def _drug_reference_available() -> bool:
     return (shipped_dir("drugs") / "drugs.yaml").is_file()
 
 
-@pytest.mark.skipif(not _drug_reference_available(), reason="drugs/drugs.yaml (trastuzumab vials) is not in the tree yet")
+@pytest.mark.skipif(
+    not _drug_reference_available(),
+    reason="drugs/drugs.yaml (trastuzumab vials) is not in the tree yet",
+)
 def test_hopa_vial_rounding_end_to_end():
     report = api.dose_course("thp", height="165 cm", weight="62 kg", policy="hopa-vial-10")
     assert one(report, "trastuzumab", "loading", "THP").final_mg == 450
@@ -229,7 +241,9 @@ def test_vincristine_cap_2_mg(tmp_path):
 
 def test_reduction_then_cap(tmp_path):
     vincristine_like(tmp_path)
-    report = api.dose_course("vcap", **BSA_1_9, reduce=["vincristine=20%"], regimen_dirs=(str(tmp_path),))
+    report = api.dose_course(
+        "vcap", **BSA_1_9, reduce=["vincristine=20%"], regimen_dirs=(str(tmp_path),)
+    )
     line = one(report, "vincristine")
     # 2.66 × 0.8 = 2.128 mg, then the cap: 2 mg (capping first would give 1.6 mg).
     assert line.modified_mg == pytest.approx(2.66 * 0.8)
@@ -239,7 +253,9 @@ def test_reduction_then_cap(tmp_path):
 
 def test_reduction_below_the_cap_then_rounding(tmp_path):
     vincristine_like(tmp_path)
-    report = api.dose_course("vcap", **BSA_1_9, reduce=["vincristine=30%"], regimen_dirs=(str(tmp_path),))
+    report = api.dose_course(
+        "vcap", **BSA_1_9, reduce=["vincristine=30%"], regimen_dirs=(str(tmp_path),)
+    )
     line = one(report, "vincristine")
     # 2.66 × 0.7 = 1.862 mg: under the cap, rounded to 0.1 mg -> 1.9 mg
     # (capping first would give 1.4 mg).
@@ -257,7 +273,10 @@ def test_reduce_docetaxel_20_percent():
     assert one(report, "trastuzumab", "loading", "THP").final_mg == 496
 
 
-@pytest.mark.parametrize("item", ["docetaxel=20", "docetaxel", "docetaxel=0%", "docetaxel=100%", "docetaxel=abc%", "=20%"])
+@pytest.mark.parametrize(
+    "item",
+    ["docetaxel=20", "docetaxel", "docetaxel=0%", "docetaxel=100%", "docetaxel=abc%", "=20%"],
+)
 def test_bad_reductions(item):
     with pytest.raises(InputError):
         api.dose_course("thp", height="165 cm", weight="62 kg", reduce=[item])
@@ -273,7 +292,15 @@ def test_reduction_of_a_drug_not_in_the_regimen():
 
 def test_carboplatin_auc6(tmp_path):
     carboplatin_auc(tmp_path, "AUC 6")
-    report = api.dose_course("carbo", height="165 cm", weight="62 kg", sex="F", age=40, scr="0.8 mg/dL", regimen_dirs=(str(tmp_path),))
+    report = api.dose_course(
+        "carbo",
+        height="165 cm",
+        weight="62 kg",
+        sex="F",
+        age=40,
+        scr="0.8 mg/dL",
+        regimen_dirs=(str(tmp_path),),
+    )
     line = one(report, "carboplatin")
     crcl = (140 - 40) * 62 / (72 * 0.8) * 0.85  # 91.49 mL/min
     assert line.metric_value == pytest.approx(crcl)
@@ -283,14 +310,29 @@ def test_carboplatin_auc6(tmp_path):
 
 def test_carboplatin_auc_in_mg_ml_min_is_the_same(tmp_path):
     carboplatin_auc(tmp_path, "6 mg/mL*min")
-    report = api.dose_course("carbo", height="165 cm", weight="62 kg", sex="F", age=40, scr="71 umol/L", regimen_dirs=(str(tmp_path),))
+    report = api.dose_course(
+        "carbo",
+        height="165 cm",
+        weight="62 kg",
+        sex="F",
+        age=40,
+        scr="71 umol/L",
+        regimen_dirs=(str(tmp_path),),
+    )
     crcl = (140 - 40) * 62 / (72 * (71 / 88.4)) * 0.85
     assert one(report, "carboplatin").calculated_mg == pytest.approx(6 * (crcl + 25))
 
 
 def test_carboplatin_gfr_cap_125(tmp_path):
     carboplatin_auc(tmp_path, "AUC 6")
-    young = {"height": "180 cm", "weight": "90 kg", "sex": "M", "age": 30, "scr": "0.7 mg/dL", "regimen_dirs": (str(tmp_path),)}
+    young = {
+        "height": "180 cm",
+        "weight": "90 kg",
+        "sex": "M",
+        "age": 30,
+        "scr": "0.7 mg/dL",
+        "regimen_dirs": (str(tmp_path),),
+    }
     crcl = (140 - 30) * 90 / (72 * 0.7)  # 196.4 mL/min
     capped = one(api.dose_course("carbo", **young), "carboplatin")
     assert capped.metric_value == 125
@@ -304,19 +346,25 @@ def test_carboplatin_gfr_cap_125(tmp_path):
 def test_carboplatin_without_scr_is_a_clear_error(tmp_path):
     carboplatin_auc(tmp_path)
     with pytest.raises(CalculationError, match="--scr"):
-        api.dose_course("carbo", height="165 cm", weight="62 kg", sex="F", age=40, regimen_dirs=(str(tmp_path),))
+        api.dose_course(
+            "carbo", height="165 cm", weight="62 kg", sex="F", age=40, regimen_dirs=(str(tmp_path),)
+        )
 
 
 def test_carboplatin_without_sex_or_age(tmp_path):
     carboplatin_auc(tmp_path)
     with pytest.raises(CalculationError, match="--sex.*--age"):
-        api.dose_course("carbo", height="165 cm", weight="62 kg", scr="0.8 mg/dL", regimen_dirs=(str(tmp_path),))
+        api.dose_course(
+            "carbo", height="165 cm", weight="62 kg", scr="0.8 mg/dL", regimen_dirs=(str(tmp_path),)
+        )
 
 
 def test_carboplatin_adjusted_weight_policy(tmp_path):
     # A user policy: Cockcroft-Gault on adjusted weight when BMI >= 25.
     text = (shipped_dir("policies") / "standard.yaml").read_text(encoding="utf-8")
-    text = text.replace("id: standard", "id: adjusted-cg").replace("crcl_weight: actual", "crcl_weight: adjusted_if_bmi_25")
+    text = text.replace("id: standard", "id: adjusted-cg").replace(
+        "crcl_weight: actual", "crcl_weight: adjusted_if_bmi_25"
+    )
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "adjusted-cg.yaml").write_text(text, encoding="utf-8")
@@ -324,8 +372,15 @@ def test_carboplatin_adjusted_weight_policy(tmp_path):
     regimens.mkdir()
     carboplatin_auc(regimens, "AUC 5")
     report = api.dose_course(
-        "carbo", height="160 cm", weight="100 kg", sex="F", age=50, scr="1.0 mg/dL",
-        policy="adjusted-cg", regimen_dirs=(str(regimens),), policy_dirs=(str(policies),),
+        "carbo",
+        height="160 cm",
+        weight="100 kg",
+        sex="F",
+        age=50,
+        scr="1.0 mg/dL",
+        policy="adjusted-cg",
+        regimen_dirs=(str(regimens),),
+        policy_dirs=(str(policies),),
     )
     # clinical-reference 3.1: 76 mL/min on adjusted weight (106 on actual).
     line = one(report, "carboplatin")
@@ -360,13 +415,19 @@ def test_flat_dose_regimen_in_a_temp_folder(tmp_path):
 
 def test_weight_change_against_the_policy_threshold():
     # 70 kg -> 62 kg is -11.43%: at or over the standard policy's 10% threshold.
-    report = api.dose_course("thp", height="165 cm", weight="62 kg", previous_weight="70 kg", cycle=4)
+    report = api.dose_course(
+        "thp", height="165 cm", weight="62 kg", previous_weight="70 kg", cycle=4
+    )
     assert report.weight_change is not None
     assert report.weight_change.change_pct == pytest.approx((62 - 70) / 70 * 100)
     assert report.weight_change.recalculate
     # 140 lb = 63.503 kg -> 62 kg is -2.37%: under the threshold.
-    report = api.dose_course("thp", height="165 cm", weight="62 kg", previous_weight="140 lb", cycle=4)
-    assert report.weight_change.change_pct == pytest.approx((62 - 140 * 0.45359237) / (140 * 0.45359237) * 100)
+    report = api.dose_course(
+        "thp", height="165 cm", weight="62 kg", previous_weight="140 lb", cycle=4
+    )
+    assert report.weight_change.change_pct == pytest.approx(
+        (62 - 140 * 0.45359237) / (140 * 0.45359237) * 100
+    )
     assert not report.weight_change.recalculate
 
 
@@ -377,7 +438,27 @@ def test_weight_change_in_the_json_contract():
 
     from dosecalc.cli import cli
 
-    result = CliRunner().invoke(cli, ["dose", "thp", "--height", "165", "--weight", "62", "--previous-weight", "70", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "dose",
+            "thp",
+            "--height",
+            "165",
+            "--weight",
+            "62",
+            "--previous-weight",
+            "70",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     change = json.loads(result.output)["weight_change"]
-    assert change == {"previous_kg": 70, "current_kg": 62, "change_pct": -11.4, "threshold_pct": 10, "recalculate": True}
+    assert change == {
+        "previous_kg": 70,
+        "current_kg": 62,
+        "change_pct": -11.4,
+        "threshold_pct": 10,
+        "recalculate": True,
+    }

@@ -22,10 +22,26 @@ def ref() -> DrugReference:
 # --- the shipped file ------------------------------------------------------------------
 
 REQUIRED = [
-    "doxorubicin", "epirubicin", "daunorubicin", "cyclophosphamide", "paclitaxel", "docetaxel",
-    "carboplatin", "trastuzumab", "pertuzumab", "trastuzumab-emtansine", "piperacillin-tazobactam",
-    "amoxicillin-clavulanic-acid", "furosemide", "methylprednisolone", "dexamethasone", "ondansetron",
-    "granisetron", "aprepitant", "filgrastim", "pegfilgrastim",
+    "doxorubicin",
+    "epirubicin",
+    "daunorubicin",
+    "cyclophosphamide",
+    "paclitaxel",
+    "docetaxel",
+    "carboplatin",
+    "trastuzumab",
+    "pertuzumab",
+    "trastuzumab-emtansine",
+    "piperacillin-tazobactam",
+    "amoxicillin-clavulanic-acid",
+    "furosemide",
+    "methylprednisolone",
+    "dexamethasone",
+    "ondansetron",
+    "granisetron",
+    "aprepitant",
+    "filgrastim",
+    "pegfilgrastim",
 ]
 
 
@@ -77,7 +93,9 @@ def test_trastuzumab_is_never_three_times_weekly(ref):
     trastuzumab = ref.get("trastuzumab")
     assert all(u.allows_frequency("three_times_weekly") is False for u in trastuzumab.usual)
     assert any(u.allows_frequency("every_3_weeks") for u in trastuzumab.usual_for(route="IV"))
-    assert any(u.allows_frequency("weekly") for u in trastuzumab.usual_for(route="IV", basis="weight"))
+    assert any(
+        u.allows_frequency("weekly") for u in trastuzumab.usual_for(route="IV", basis="weight")
+    )
 
 
 def test_range_factor_finds_the_thousandfold_unit_error(ref):
@@ -90,7 +108,11 @@ def test_range_factor_finds_the_thousandfold_unit_error(ref):
 
 
 def test_range_factor_per_kg_and_above_range(ref):
-    q3w = [u for u in ref.get("trastuzumab").usual if u.allows_frequency("every_3_weeks") and u.route == "IV"][0]
+    q3w = [
+        u
+        for u in ref.get("trastuzumab").usual
+        if u.allows_frequency("every_3_weeks") and u.route == "IV"
+    ][0]
     assert q3w.range_factor(Q(8, "mg/kg"), "weight") == 1.0
     assert q3w.range_factor(Q(16, "mg/kg"), "weight") == pytest.approx(2.0)
     # 8 mg flat is not comparable with a per-kg range (the basis differs).
@@ -114,7 +136,9 @@ def test_combination_ratio(ref):
     combination = ref.get("piperacillin-tazobactam").combination
     assert combination.dose_basis == "total"
     assert combination.matches_ratio((Q(4, "g"), Q(0.5, "g")))
-    assert combination.matches_ratio((Q(4, "mg"), Q(0.5, "mg")))  # ratio right, unit wrong: another check's job
+    assert combination.matches_ratio(
+        (Q(4, "mg"), Q(0.5, "mg"))
+    )  # ratio right, unit wrong: another check's job
     assert not combination.matches_ratio((Q(4, "g"), Q(1, "g")))
     assert not combination.matches_ratio((Q(4, "g"),))
 
@@ -170,7 +194,19 @@ def test_match_reports_language(ref):
 
 
 @pytest.mark.parametrize(
-    "word", ["mastite", "scanner", "patiente", "cycles", "traitement", "lymphangite", "Taxal", "", "   ", "12345"]
+    "word",
+    [
+        "mastite",
+        "scanner",
+        "patiente",
+        "cycles",
+        "traitement",
+        "lymphangite",
+        "Taxal",
+        "",
+        "   ",
+        "12345",
+    ],
 )
 def test_ordinary_words_match_nothing(ref, word):
     assert ref.match(word) is None
@@ -193,7 +229,15 @@ def test_daunorubicin_and_doxorubicin_are_never_confused(ref):
 
 
 def test_unlisted_look_alikes_are_not_read_as_listed_drugs(ref):
-    for name in ["prednisolone", "prednisolon", "idarubicine", "idarubicinn", "betamethasone", "cisplatine", "nab-paclitaxel"]:
+    for name in [
+        "prednisolone",
+        "prednisolon",
+        "idarubicine",
+        "idarubicinn",
+        "betamethasone",
+        "cisplatine",
+        "nab-paclitaxel",
+    ]:
         assert ref.match(name) is None, name
     assert ref.is_unlisted_drug("Prednisolone")
     assert not ref.is_unlisted_drug("prednisone")
@@ -204,13 +248,21 @@ def test_trastuzumab_identities_stay_apart(ref):
     assert ref.match("trastuzumab emtansine").drug_id == "trastuzumab-emtansine"
     assert ref.match("trastuzumab déruxtécan").drug_id == "trastuzumab-deruxtecan"
     found = ref.find_names("Relais par trastuzumab emtansine (T-DM1), pas de trastuzumab.")
-    assert [m.drug_id for m, _ in found] == ["trastuzumab-emtansine", "trastuzumab-emtansine", "trastuzumab"]
+    assert [m.drug_id for m, _ in found] == [
+        "trastuzumab-emtansine",
+        "trastuzumab-emtansine",
+        "trastuzumab",
+    ]
 
 
 def test_find_names_splits_hyphenated_regimens_but_keeps_hyphenated_drugs(ref):
     text = "Doxurrobicine-Cyclophosphamide puis pipéracilline-tazobactam et nab-paclitaxel"
     found = ref.find_names(text)
-    assert [m.drug_id for m, _ in found] == ["doxorubicin", "cyclophosphamide", "piperacillin-tazobactam"]
+    assert [m.drug_id for m, _ in found] == [
+        "doxorubicin",
+        "cyclophosphamide",
+        "piperacillin-tazobactam",
+    ]
     (first, span), *_ = found
     assert text[span[0] : span[1]] == "Doxurrobicine" and first.misspelled
     assert text[found[2][1][0] : found[2][1][1]] == "pipéracilline-tazobactam"
@@ -226,7 +278,10 @@ def test_matching_is_fast_enough_on_a_long_text(ref):
     import time
 
     rng = random.Random(7)
-    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 14))) for _ in range(20000)]
+    words = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 14)))
+        for _ in range(20000)
+    ]
     started = time.perf_counter()
     ref.find_names(" ".join(words))
     assert time.perf_counter() - started < 20
@@ -281,19 +336,27 @@ def test_bad_quantity_reports_file_line_and_path(tmp_path):
     assert problem.file == str(path)
     assert problem.line == 14
     assert problem.path == "drugs[0].usual[0].dose.min"
-    assert str(problem).startswith(f"{path}:14: drugs[0].usual[0].dose.min: '6 mg/kg/day' is not a dose quantity")
+    assert str(problem).startswith(
+        f"{path}:14: drugs[0].usual[0].dose.min: '6 mg/kg/day' is not a dose quantity"
+    )
 
 
 def test_every_problem_is_collected(tmp_path):
-    text = GOOD.replace("category: targeted", "category: antibody\n    colour: blue").replace(
-        "sources: [label]\n    sources", "sources: [lable]\n    sources"
-    ).replace("[every_3_weeks]", "[every_21_days]").replace('max: "8 mg/kg"', 'max: "4 mg/kg"')
+    text = (
+        GOOD.replace("category: targeted", "category: antibody\n    colour: blue")
+        .replace("sources: [label]\n    sources", "sources: [lable]\n    sources")
+        .replace("[every_3_weeks]", "[every_21_days]")
+        .replace('max: "8 mg/kg"', 'max: "4 mg/kg"')
+    )
     problems = _problems(tmp_path, text)
     joined = "\n".join(problems)
     assert "drugs[0].colour: unknown field" in joined
     assert "drugs[0].category: 'antibody' is not one of" in joined
     assert "drugs[0].usual[0].sources[0]: unknown source 'lable'" in joined
-    assert "drugs[0].usual[0].frequencies[0]: 'every_21_days' is not a canonical frequency id" in joined
+    assert (
+        "drugs[0].usual[0].frequencies[0]: 'every_21_days' is not a canonical frequency id"
+        in joined
+    )
     assert "drugs[0].usual[0].dose: min (6 mg/kg) is more than max (4 mg/kg)" in joined
     assert all(p.count(":") >= 2 for p in problems)  # file:line: path: message
 
@@ -319,7 +382,8 @@ def test_duplicate_ids_and_names(tmp_path):
 
 def test_wrong_types_are_refused(tmp_path):
     text = GOOD.replace('vials: ["100 mg"]', "vials: [100]").replace(
-        "category: targeted\n", "category: targeted\n    anthracycline_factor: {value: true, table: T, source: label}\n"
+        "category: targeted\n",
+        "category: targeted\n    anthracycline_factor: {value: true, table: T, source: label}\n",
     )
     problems = "\n".join(_problems(tmp_path, text))
     assert "drugs[0].vials[0]: expected a quantity in quotes" in problems
@@ -339,7 +403,9 @@ def test_vial_must_be_a_mass_and_bases_must_agree(tmp_path):
     problems = "\n".join(_problems(tmp_path, text))
     assert "drugs[0].vials[0]: a vial holds a mass" in problems
     assert "drugs[0].vials[2]: duplicate vial size '0.1 g'" in problems
-    assert "drugs[0].usual[0].dose: min and max are in different bases (weight and flat)" in problems
+    assert (
+        "drugs[0].usual[0].dose: min and max are in different bases (weight and flat)" in problems
+    )
 
 
 def test_unlisted_name_may_not_be_a_listed_name(tmp_path):
@@ -362,16 +428,22 @@ def test_combination_is_validated(tmp_path):
     )
     problems = "\n".join(_problems(tmp_path, text))
     assert "drugs[0].combination.ratios[0]: expected 2 positive numbers" in problems
-    assert "drugs[0].combination.dose_basis: 'sum' is not one of: total, first_component" in problems
+    assert (
+        "drugs[0].combination.dose_basis: 'sum' is not one of: total, first_component" in problems
+    )
 
 
 def test_cli_import_does_not_load_the_checker():
     code = "import sys, dosecalc.cli; print(sorted(m for m in sys.modules if m.startswith(('dosecalc.drugs', 'dosecalc.checker'))))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
 def test_frequency_parser_does_not_import_pint():
     code = "import sys, dosecalc.checker.frequency; print('pint' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"

@@ -45,7 +45,9 @@ def test_schlich_male_uses_the_male_coefficients():
     by_hand = 0.000579479 * 62**0.38 * 165**1.24
     assert metrics.bsa_schlich(165, 62, "male") == pytest.approx(by_hand, rel=1e-12)
     # Swapped sexes, or the mistyped male coefficient, are known public bugs.
-    assert metrics.bsa_schlich(165, 62, "male") != pytest.approx(metrics.bsa_schlich(165, 62, "female"), rel=1e-3)
+    assert metrics.bsa_schlich(165, 62, "male") != pytest.approx(
+        metrics.bsa_schlich(165, 62, "female"), rel=1e-3
+    )
     mistyped = 0.000578848 * 62**0.38 * 165**1.24
     assert metrics.bsa_schlich(165, 62, "male") != pytest.approx(mistyped, rel=1e-4)
 
@@ -74,7 +76,9 @@ def test_unknown_formula_is_refused():
 
 def test_obese_woman_spread_schlich_to_boyd():
     # 160 cm, 120 kg woman: 2.12 m² (Schlich) to 2.41 m² (Boyd), a 14% spread.
-    values = {name: f(160, 120) for name, (f, _) in metrics.BSA_FORMULAS.items() if name != "schlich"}
+    values = {
+        name: f(160, 120) for name, (f, _) in metrics.BSA_FORMULAS.items() if name != "schlich"
+    }
     values["schlich"] = metrics.bsa_schlich(160, 120, "female")
     assert round(values["schlich"], 2) == 2.12
     assert round(values["boyd"], 2) == 2.41
@@ -130,12 +134,16 @@ def test_devine_ibw_below_60_inches_extrapolates():
 
 
 def test_devine_ibw_man_written_out():
-    assert metrics.ideal_body_weight(180, "male") == pytest.approx(50 + 2.3 * (180 / 2.54 - 60), rel=1e-12)
+    assert metrics.ideal_body_weight(180, "male") == pytest.approx(
+        50 + 2.3 * (180 / 2.54 - 60), rel=1e-12
+    )
 
 
 def test_adjusted_body_weight_factor_04():
     ibw = 45.5 + 2.3 * (160 / 2.54 - 60)
-    assert metrics.adjusted_body_weight(ibw, 100) == pytest.approx(ibw + 0.4 * (100 - ibw), rel=1e-12)
+    assert metrics.adjusted_body_weight(ibw, 100) == pytest.approx(
+        ibw + 0.4 * (100 - ibw), rel=1e-12
+    )
     assert metrics.adjusted_body_weight(ibw, 100) == pytest.approx(71.43, abs=0.005)
 
 
@@ -168,8 +176,12 @@ def test_cockcroft_gault_weight_choice_obese_woman(weight_kind, expected):
 
 def test_cockcroft_gault_written_out():
     # (140 − age) × W / (72 × SCr), × 0.85 for a woman
-    assert metrics.cockcroft_gault(65, 80, 1.2, "male") == pytest.approx((140 - 65) * 80 / (72 * 1.2), rel=1e-12)
-    assert metrics.cockcroft_gault(65, 80, 1.2, "female") == pytest.approx((140 - 65) * 80 / (72 * 1.2) * 0.85, rel=1e-12)
+    assert metrics.cockcroft_gault(65, 80, 1.2, "male") == pytest.approx(
+        (140 - 65) * 80 / (72 * 1.2), rel=1e-12
+    )
+    assert metrics.cockcroft_gault(65, 80, 1.2, "female") == pytest.approx(
+        (140 - 65) * 80 / (72 * 1.2) * 0.85, rel=1e-12
+    )
 
 
 def test_calvert_auc5_gfr90():

@@ -99,8 +99,12 @@ def test_docetaxel_dose_grows_monotonically(h1, h2, w1, w2):
 
 @given(heights, weights)
 def test_bsa_dose_is_linear_in_bsa(height_cm, weight_kg):
-    line = dose(DOCETAXEL, DOCETAXEL.standard, make_patient(text(height_cm, "cm"), text(weight_kg, "kg")))
-    assert line.calculated_mg == pytest.approx(75 * math.sqrt(height_cm * weight_kg / 3600), rel=1e-12)
+    line = dose(
+        DOCETAXEL, DOCETAXEL.standard, make_patient(text(height_cm, "cm"), text(weight_kg, "kg"))
+    )
+    assert line.calculated_mg == pytest.approx(
+        75 * math.sqrt(height_cm * weight_kg / 3600), rel=1e-12
+    )
 
 
 # -- Rounding stays within tolerance and under the cap ---------------------------------------------
@@ -113,13 +117,17 @@ roundings = st.builds(
     tolerance_pct=st.sampled_from([5.0, 6.0, 10.0]),
 )
 doses_mg = st.floats(min_value=0.05, max_value=5000, allow_nan=False)
-vials = st.lists(st.sampled_from([1.0, 2.0, 20.0, 80.0, 100.0, 150.0, 420.0, 440.0]), max_size=3).map(tuple)
+vials = st.lists(
+    st.sampled_from([1.0, 2.0, 20.0, 80.0, 100.0, 150.0, 420.0, 440.0]), max_size=3
+).map(tuple)
 
 
 @given(doses_mg, roundings, vials, st.one_of(st.none(), st.floats(min_value=0.0, max_value=1.0)))
 @example(496.0, Rounding("vial", 1.0, 0.1, 10.0), (150.0, 420.0), None)
 @example(149.6, Rounding("increment", 1.0, 0.1, 5.0), (), 0.0)
-def test_rounded_dose_within_tolerance_and_never_above_the_cap(mg, rounding, vial_sizes, cap_fraction):
+def test_rounded_dose_within_tolerance_and_never_above_the_cap(
+    mg, rounding, vial_sizes, cap_fraction
+):
     # compute_dose caps before rounding, so the dose reaching round_dose is
     # at most the cap: model the cap as anywhere from the dose to 25% above.
     cap = None if cap_fraction is None else mg * (1 + 0.25 * cap_fraction)
@@ -136,7 +144,12 @@ def test_half_way_doses_round_up(units, step):
     lower = Decimal(units) * Decimal(repr(increment))
     mg = float(lower + Decimal(repr(increment)) / 2)
     assume(mg >= 10 if increment != 0.1 else mg < 10)
-    rounding = Rounding("increment", increment_mg=increment if increment != 0.1 else 1.0, small_increment_mg=0.1, tolerance_pct=100.0)
+    rounding = Rounding(
+        "increment",
+        increment_mg=increment if increment != 0.1 else 1.0,
+        small_increment_mg=0.1,
+        tolerance_pct=100.0,
+    )
     final, _ = round_dose(mg, rounding, None)
     assert final == pytest.approx(float(lower + Decimal(repr(increment))), abs=1e-9)
 
@@ -158,10 +171,15 @@ def test_format_number_has_no_trailing_zero_and_a_leading_zero(value, decimals):
     assert not out.startswith(".") and not out.startswith("-.")
     assert out != "-0"
     # And it is the half-up value, read back without its separators.
-    assert Decimal(out.replace(",", "")) == Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding="ROUND_HALF_UP")
+    assert Decimal(out.replace(",", "")) == Decimal(repr(value)).quantize(
+        Decimal(1).scaleb(-decimals), rounding="ROUND_HALF_UP"
+    )
 
 
-@given(st.floats(min_value=0, max_value=1e6, allow_nan=False), st.sampled_from(["mg", "mg/m2", "mg/kg", "m2", "kg"]))
+@given(
+    st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    st.sampled_from(["mg", "mg/m2", "mg/kg", "m2", "kg"]),
+)
 def test_format_amount_has_a_space_before_the_unit(value, unit):
     out = format_amount(value, unit)
     number, _, label = out.partition(" ")
@@ -178,10 +196,17 @@ def test_reload_follows_the_policy_rules(cycle, delay):
     start = dt.date(2016, 1, 19)
     for name in ("standard", "hopa-vial-10"):
         policy = find_policy(name)
-        schedule = expand(THP, policy, start, delays={CycleRef(None, cycle): delay}, phase_cycles={"THP": 8}, max_cycles=8)
+        schedule = expand(
+            THP,
+            policy,
+            start,
+            delays={CycleRef(None, cycle): delay},
+            phase_cycles={"THP": 8},
+            max_cycles=8,
+        )
         cycles = [date for *_rest, date in schedule.cycles]
         assert len(cycles) == 8
-        assert all(later > earlier for earlier, later in zip(cycles, cycles[1:]))
+        assert all(later > earlier for earlier, later in zip(cycles, cycles[1:], strict=False))
         for drug in ("pertuzumab", "trastuzumab"):
             given_doses = [a for a in schedule.administrations if a.drug == drug]
             gap = (given_doses[cycle - 1].date - given_doses[cycle - 2].date).days
@@ -190,16 +215,57 @@ def test_reload_follows_the_policy_rules(cycle, delay):
             # Herceptin SmPC: more than one week late; Perjeta PI: six weeks or more apart.
             expected = delay > 7 if rule.mode == "late_by" else gap >= 42
             assert (given_doses[cycle - 1].kind == "loading") == expected, (name, drug, delay)
-            assert all(a.kind == "maintenance" for a in given_doses[1:] if a is not given_doses[cycle - 1])
+            assert all(
+                a.kind == "maintenance" for a in given_doses[1:] if a is not given_doses[cycle - 1]
+            )
 
 
 # -- The YAML loader's error contract ---------------------------------------------------------------------
 
 yaml_tokens = st.sampled_from(
     [
-        "a", "id", "dose", ":", ": ", "- ", "\n", "  ", "[", "]", "{", "}", ",", "&x ", "*x", "!!float ", "!!int ",
-        "!!bool ", "!!timestamp ", "!!binary ", "!!python/object ", "!foo ", "? ", "|", ">", "'", '"', "#", "1:30",
-        "75 mg/m2", "yes", "~", "null", "2016-99-99", "abc", "<<: ", "---\n", "...\n", "%YAML 1.1\n", "\t", "\x00", "é",
+        "a",
+        "id",
+        "dose",
+        ":",
+        ": ",
+        "- ",
+        "\n",
+        "  ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "&x ",
+        "*x",
+        "!!float ",
+        "!!int ",
+        "!!bool ",
+        "!!timestamp ",
+        "!!binary ",
+        "!!python/object ",
+        "!foo ",
+        "? ",
+        "|",
+        ">",
+        "'",
+        '"',
+        "#",
+        "1:30",
+        "75 mg/m2",
+        "yes",
+        "~",
+        "null",
+        "2016-99-99",
+        "abc",
+        "<<: ",
+        "---\n",
+        "...\n",
+        "%YAML 1.1\n",
+        "\t",
+        "\x00",
+        "é",
     ]
 )
 

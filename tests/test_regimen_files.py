@@ -133,28 +133,136 @@ def test_unknown_regimen():
 @pytest.mark.parametrize(
     ("old", "new", "path", "needle", "message"),
     [
-        ("setting: metastatic", "setting: metastatic\ncolour: blue", "colour", "colour: blue", "unknown field"),
+        (
+            "setting: metastatic",
+            "setting: metastatic\ncolour: blue",
+            "colour",
+            "colour: blue",
+            "unknown field",
+        ),
         ("dose: 75 mg/m2", "dose: 75", "phases[0].drugs[2].dose", "dose: 75", "no unit"),
-        ("dose: 75 mg/m2", "dose: 75 mg/kg", "phases[0].drugs[2].dose", "dose: 75 mg/kg", "does not fit basis 'bsa'"),
-        ("dose: 75 mg/m2", "dose: 75 mg/m2/day", "phases[0].drugs[2].dose", "dose: 75 mg/m2/day", "bsa"),
-        ("{dose: 840 mg, infusion: 60 min}", "{dose: 840 mgg, infusion: 60 min}", "phases[0].drugs[0].loading.dose", "840 mgg", "mgg"),
-        ("{dose: 8 mg/kg, infusion: 90 min}", "{dose: 8 mg/m2, infusion: 90 min}", "phases[0].drugs[1].loading.dose", "8 mg/m2", "mg/kg"),
-        ("{dose: 840 mg, infusion: 60 min}", "{dose: 0 mg, infusion: 60 min}", "phases[0].drugs[0].loading.dose", "0 mg", "more than zero"),
-        ("        days: [1]\n        sources", "        days: [22]\n        sources", "phases[0].drugs[2].days[0]", "days: [22]", "outside the 21-day cycle"),
-        ("        days: [1]\n        sources", "        days: [1, 1]\n        sources", "phases[0].drugs[2].days", "days: [1, 1]", "twice"),
+        (
+            "dose: 75 mg/m2",
+            "dose: 75 mg/kg",
+            "phases[0].drugs[2].dose",
+            "dose: 75 mg/kg",
+            "does not fit basis 'bsa'",
+        ),
+        (
+            "dose: 75 mg/m2",
+            "dose: 75 mg/m2/day",
+            "phases[0].drugs[2].dose",
+            "dose: 75 mg/m2/day",
+            "bsa",
+        ),
+        (
+            "{dose: 840 mg, infusion: 60 min}",
+            "{dose: 840 mgg, infusion: 60 min}",
+            "phases[0].drugs[0].loading.dose",
+            "840 mgg",
+            "mgg",
+        ),
+        (
+            "{dose: 8 mg/kg, infusion: 90 min}",
+            "{dose: 8 mg/m2, infusion: 90 min}",
+            "phases[0].drugs[1].loading.dose",
+            "8 mg/m2",
+            "mg/kg",
+        ),
+        (
+            "{dose: 840 mg, infusion: 60 min}",
+            "{dose: 0 mg, infusion: 60 min}",
+            "phases[0].drugs[0].loading.dose",
+            "0 mg",
+            "more than zero",
+        ),
+        (
+            "        days: [1]\n        sources",
+            "        days: [22]\n        sources",
+            "phases[0].drugs[2].days[0]",
+            "days: [22]",
+            "outside the 21-day cycle",
+        ),
+        (
+            "        days: [1]\n        sources",
+            "        days: [1, 1]\n        sources",
+            "phases[0].drugs[2].days",
+            "days: [1, 1]",
+            "twice",
+        ),
         ("cycles: 6", "cycles: yes", "phases[0].cycles", "cycles: yes", ""),
         ("cycles: 6", "cycles: true", "phases[0].cycles", "cycles: true", "boolean"),
         ("cycles: 6", "cycles: 0", "phases[0].cycles", "cycles: 0", "less than 1"),
-        ("cycle_length: 21 days", "cycle_length: 21", "phases[0].cycle_length", "cycle_length: 21", "unit"),
-        ("cycle_length: 21 days", "cycle_length: 21 kg", "phases[0].cycle_length", "cycle_length: 21 kg", "duration"),
-        ("cycle_length: 21 days", "cycle_length: 1:30", "phases[0].cycle_length", "cycle_length: 1:30", ""),
-        ("infusion: 60 min\n        days", "infusion: 1:30\n        days", "phases[0].drugs[2].infusion", "infusion: 1:30", ""),
-        ("infusion: 60 min\n        days", "infusion: 45\n        days", "phases[0].drugs[2].infusion", "infusion: 45", "unit"),
-        ("route: IV\n        basis: bsa", "route: IT\n        basis: bsa", "phases[0].drugs[2].route", "route: IT", "not one of"),
-        ("basis: bsa", "basis: surface", "phases[0].drugs[2].basis", "basis: surface", "not one of"),
-        ("drug: docetaxel", "drug: Docetaxel", "phases[0].drugs[2].drug", "drug: Docetaxel", "lower-case"),
-        ("sources: [src]", "sources: [nowhere]", "phases[0].drugs[2].sources[0]", "sources: [nowhere]", "unknown source"),
-        ("schema_version: 1", "schema_version: 2", "schema_version", "schema_version: 2", "unsupported"),
+        (
+            "cycle_length: 21 days",
+            "cycle_length: 21",
+            "phases[0].cycle_length",
+            "cycle_length: 21",
+            "unit",
+        ),
+        (
+            "cycle_length: 21 days",
+            "cycle_length: 21 kg",
+            "phases[0].cycle_length",
+            "cycle_length: 21 kg",
+            "duration",
+        ),
+        (
+            "cycle_length: 21 days",
+            "cycle_length: 1:30",
+            "phases[0].cycle_length",
+            "cycle_length: 1:30",
+            "",
+        ),
+        (
+            "infusion: 60 min\n        days",
+            "infusion: 1:30\n        days",
+            "phases[0].drugs[2].infusion",
+            "infusion: 1:30",
+            "",
+        ),
+        (
+            "infusion: 60 min\n        days",
+            "infusion: 45\n        days",
+            "phases[0].drugs[2].infusion",
+            "infusion: 45",
+            "unit",
+        ),
+        (
+            "route: IV\n        basis: bsa",
+            "route: IT\n        basis: bsa",
+            "phases[0].drugs[2].route",
+            "route: IT",
+            "not one of",
+        ),
+        (
+            "basis: bsa",
+            "basis: surface",
+            "phases[0].drugs[2].basis",
+            "basis: surface",
+            "not one of",
+        ),
+        (
+            "drug: docetaxel",
+            "drug: Docetaxel",
+            "phases[0].drugs[2].drug",
+            "drug: Docetaxel",
+            "lower-case",
+        ),
+        (
+            "sources: [src]",
+            "sources: [nowhere]",
+            "phases[0].drugs[2].sources[0]",
+            "sources: [nowhere]",
+            "unknown source",
+        ),
+        (
+            "schema_version: 1",
+            "schema_version: 2",
+            "schema_version",
+            "schema_version: 2",
+            "unsupported",
+        ),
         ("id: tdp", "id: TDP 1", "id", "id: TDP 1", "lower-case"),
     ],
 )
@@ -177,13 +285,18 @@ def test_loading_without_maintenance(tmp_path):
 
 
 def test_dose_and_loading_together(tmp_path):
-    text = VALID.replace("        days: [1]\n      - drug: docetaxel", "        dose: 6 mg/kg\n        days: [1]\n      - drug: docetaxel")
+    text = VALID.replace(
+        "        days: [1]\n      - drug: docetaxel",
+        "        dose: 6 mg/kg\n        days: [1]\n      - drug: docetaxel",
+    )
     found = by_path(problems_of(write(tmp_path, text)))
     assert "not both" in found["phases[0].drugs[1]"].message
 
 
 def test_missing_required_fields(tmp_path):
-    text = VALID.replace("name: Test docetaxel + trastuzumab + pertuzumab\n", "").replace("        route: IV\n        basis: bsa\n", "        basis: bsa\n")
+    text = VALID.replace("name: Test docetaxel + trastuzumab + pertuzumab\n", "").replace(
+        "        route: IV\n        basis: bsa\n", "        basis: bsa\n"
+    )
     messages = [str(p) for p in problems_of(write(tmp_path, text))]
     assert any(": missing required field 'name'" in m for m in messages)
     assert any("phases[0].drugs[2]: missing required field 'route'" in m for m in messages)
@@ -213,7 +326,11 @@ def test_several_problems_are_all_reported_at_once(tmp_path):
 
 def test_problems_across_files_are_collected(tmp_path):
     write(tmp_path, VALID.replace("dose: 75 mg/m2", "dose: 75"), "one.yaml")
-    write(tmp_path, VALID.replace("id: tdp", "id: tdp2").replace("cycles: 6", "cycles: yes"), "two.yaml")
+    write(
+        tmp_path,
+        VALID.replace("id: tdp", "id: tdp2").replace("cycles: 6", "cycles: yes"),
+        "two.yaml",
+    )
     with pytest.raises(DataFileError) as info:
         api.validate_regimens((str(tmp_path / "one.yaml"), str(tmp_path / "two.yaml")))
     assert {Path(p.file).name for p in info.value.problems} == {"one.yaml", "two.yaml"}
@@ -224,7 +341,10 @@ def test_problems_across_files_are_collected(tmp_path):
 
 def test_anchors_and_aliases_are_refused(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-    bomb += "".join(f"l{i}: &l{i} [" + ", ".join([f"*{'b' if i == 0 else f'l{i - 1}'}"] * 9) + "]\n" for i in range(8))
+    bomb += "".join(
+        f"l{i}: &l{i} [" + ", ".join([f"*{'b' if i == 0 else f'l{i - 1}'}"] * 9) + "]\n"
+        for i in range(8)
+    )
     problems = problems_of(write(tmp_path, bomb))
     assert len(problems) == 1
     assert "aliases" in problems[0].message
@@ -233,7 +353,9 @@ def test_anchors_and_aliases_are_refused(tmp_path):
 
 
 def test_an_alias_inside_a_regimen_is_refused(tmp_path):
-    text = VALID.replace("      - drug: pertuzumab", "      - &p\n        drug: pertuzumab").replace("      - drug: docetaxel", "      - *p\n      - drug: docetaxel")
+    text = VALID.replace(
+        "      - drug: pertuzumab", "      - &p\n        drug: pertuzumab"
+    ).replace("      - drug: docetaxel", "      - *p\n      - drug: docetaxel")
     assert "aliases" in problems_of(write(tmp_path, text))[0].message
 
 
@@ -270,7 +392,9 @@ def test_empty_file(tmp_path, text):
     assert "expected a mapping, got nothing" in problems[0].message
 
 
-@pytest.mark.parametrize(("text", "kind"), [("- 1\n- 2\n", "a list"), ("hello\n", "text"), ("42\n", "a number")])
+@pytest.mark.parametrize(
+    ("text", "kind"), [("- 1\n- 2\n", "a list"), ("hello\n", "text"), ("42\n", "a number")]
+)
 def test_not_a_mapping(tmp_path, text, kind):
     assert kind in problems_of(write(tmp_path, text))[0].message
 
@@ -289,7 +413,9 @@ def test_python_tags_are_refused(tmp_path):
 def test_duplicate_keys_are_refused(tmp_path):
     # YAML forbids duplicate keys; PyYAML silently keeps the last. A second
     # 'dose:' must never quietly replace the first.
-    text = VALID.replace("        dose: 75 mg/m2\n", "        dose: 75 mg/m2\n        dose: 100 mg/m2\n")
+    text = VALID.replace(
+        "        dose: 75 mg/m2\n", "        dose: 75 mg/m2\n        dose: 100 mg/m2\n"
+    )
     problems = problems_of(write(tmp_path, text))
     assert len(problems) == 1
     assert "duplicate" in problems[0].message
@@ -297,13 +423,17 @@ def test_duplicate_keys_are_refused(tmp_path):
     assert problems[0].path == "phases[0].drugs[2].dose"
 
 
-@pytest.mark.parametrize("value", ["!!float abc", "!!int abc", "!!timestamp 2001-99-99", "!!bool maybe"])
+@pytest.mark.parametrize(
+    "value", ["!!float abc", "!!int abc", "!!timestamp 2001-99-99", "!!bool maybe"]
+)
 def test_explicit_tags_with_bad_values(tmp_path, value):
     problems = problems_of(write(tmp_path, VALID.replace("cycles: 6", f"cycles: {value}")))
     assert problems[0].line == line_of(VALID, "cycles: 6")
 
 
-@pytest.mark.parametrize(("text", "line"), [("? [a]: 1\n", 1), ("id: x\nphases:\n  ? {a: 1}\n  : 2\n", 3)])
+@pytest.mark.parametrize(
+    ("text", "line"), [("? [a]: 1\n", 1), ("id: x\nphases:\n  ? {a: 1}\n  : 2\n", 3)]
+)
 def test_a_list_or_mapping_as_a_key(tmp_path, text, line):
     problems = problems_of(write(tmp_path, text))
     assert "key" in problems[0].message
@@ -390,7 +520,9 @@ def test_user_folder_from_environment(tmp_path, monkeypatch):
 
 
 def test_user_file_shadows_a_shipped_one(tmp_path):
-    shadow = VALID.replace("id: tdp", "id: thp").replace("name: Test docetaxel", "name: Local docetaxel")
+    shadow = VALID.replace("id: tdp", "id: thp").replace(
+        "name: Test docetaxel", "name: Local docetaxel"
+    )
     write(tmp_path, shadow, "thp.yaml")
     assert api.show_regimen("thp", (str(tmp_path),)).name.startswith("Local")
     assert not api.show_regimen("thp").name.startswith("Local")

@@ -30,7 +30,9 @@ def test_carboplatin_auc6_by_calvert_with_cockcroft_gault():
 
 def test_carboplatin_gfr_cap_limits_a_young_heavy_patient():
     # CrCl = (140 - 25) x 100 / (72 x 0.6) = 266.2 mL/min, capped at 125: 6 x 150 = 900 mg (FDA maximum for AUC 6)
-    report = api.dose_course("tch", height="180 cm", weight="100 kg", sex="male", age="25", scr="0.6 mg/dL")
+    report = api.dose_course(
+        "tch", height="180 cm", weight="100 kg", sex="male", age="25", scr="0.6 mg/dL"
+    )
     assert _line(report, "carboplatin").final_mg == 900
 
 

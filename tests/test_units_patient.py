@@ -90,7 +90,9 @@ def test_weight_in_cm_is_a_unit_error():
         make_patient("165 cm", "165 cm")
 
 
-@pytest.mark.parametrize("typed", ["165 furlongs", "165 CM", "tall", "", "   ", "165 cm 2 kg", "5 ft 5"])
+@pytest.mark.parametrize(
+    "typed", ["165 furlongs", "165 CM", "tall", "", "   ", "165 cm 2 kg", "5 ft 5"]
+)
 def test_unusable_heights(typed):
     with pytest.raises(InputError):
         make_patient(typed, "62 kg")
@@ -109,7 +111,9 @@ def test_zero_or_negative_height(typed):
         make_patient(typed, "62 kg", accept_implausible=True)
 
 
-@pytest.mark.parametrize("typed", ["1e400", "1e400 cm", "inf cm", "nan", float("nan"), float("inf")])
+@pytest.mark.parametrize(
+    "typed", ["1e400", "1e400 cm", "inf cm", "nan", float("nan"), float("inf")]
+)
 def test_non_finite_heights_are_refused_even_with_override(typed):
     # An infinite or NaN height must never reach a dose, override or not.
     with pytest.raises(InputError):
@@ -196,7 +200,9 @@ def test_scr_without_unit_is_refused():
         make_patient("165 cm", "62 kg", scr="0.8")
 
 
-@pytest.mark.parametrize("typed", ["71 umol/L", "71 µmol/L", "71 μmol/L", "71 micromol/L", "71 umol/l"])
+@pytest.mark.parametrize(
+    "typed", ["71 umol/L", "71 µmol/L", "71 μmol/L", "71 micromol/L", "71 umol/l"]
+)
 def test_scr_in_micromol_per_litre(typed):
     patient = make_patient("165 cm", "62 kg", scr=typed)
     assert patient.scr_mg_dl == pytest.approx(71 / 88.4, rel=1e-12)
@@ -204,7 +210,9 @@ def test_scr_in_micromol_per_litre(typed):
 
 
 def test_scr_88_4_umol_is_1_mg_dl():
-    assert make_patient("165 cm", "62 kg", scr="88.4 umol/L").scr_mg_dl == pytest.approx(1.0, rel=1e-12)
+    assert make_patient("165 cm", "62 kg", scr="88.4 umol/L").scr_mg_dl == pytest.approx(
+        1.0, rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("typed", ["0.8 mg/dL", "0.8 mg/dl"])
@@ -227,7 +235,10 @@ def test_scr_typed_in_umol_but_labelled_mg_dl_is_implausible():
 # -- Sex and age -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "sex"), [("F", "female"), ("female", "female"), ("femme", "female"), ("M", "male"), ("homme", "male")])
+@pytest.mark.parametrize(
+    ("typed", "sex"),
+    [("F", "female"), ("female", "female"), ("femme", "female"), ("M", "male"), ("homme", "male")],
+)
 def test_sex_spellings(typed, sex):
     assert make_patient("165 cm", "62 kg", sex=typed).sex == sex
 

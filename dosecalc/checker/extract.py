@@ -174,12 +174,42 @@ class Statement:
 _UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
 
 _MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "janvier": 1,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
@@ -224,7 +254,9 @@ def _date_from(match: re.Match[str], text: str) -> DateMention | None:
     day = (1 if day_text == "1er" else int(day_text)) if day_text else None
     if month is not None and not 1 <= month <= 12:
         return None
-    if day is not None and not (1 <= day <= (calendar.monthrange(year, month)[1] if year and month else 31)):
+    if day is not None and not (
+        1 <= day <= (calendar.monthrange(year, month)[1] if year and month else 31)
+    ):
         return None
     if year is None and month is None:
         return None
@@ -283,17 +315,37 @@ def _find_cycles(text: str, folded: str) -> list[CycleCount]:
             if not count:
                 continue
             what = match.group("what") or ""
-            unit = "cycles" if what.startswith(("cycle", "cure", "course")) else ("doses" if what else "unspecified")
+            unit = (
+                "cycles"
+                if what.startswith(("cycle", "cure", "course"))
+                else ("doses" if what else "unspecified")
+            )
             found.append(CycleCount(count, unit, text[match.start() : match.end()], match.span()))
     return _non_overlapping(found, key=lambda c: c.span)
 
 
 _DURATION_UNITS = {
-    "an": "year", "ans": "year", "annee": "year", "annees": "year", "year": "year", "years": "year",
-    "mois": "month", "month": "month", "months": "month",
-    "semaine": "week", "semaines": "week", "week": "week", "weeks": "week",
-    "jour": "day", "jours": "day", "day": "day", "days": "day",
-    "heure": "hour", "heures": "hour", "hour": "hour", "hours": "hour",
+    "an": "year",
+    "ans": "year",
+    "annee": "year",
+    "annees": "year",
+    "year": "year",
+    "years": "year",
+    "mois": "month",
+    "month": "month",
+    "months": "month",
+    "semaine": "week",
+    "semaines": "week",
+    "week": "week",
+    "weeks": "week",
+    "jour": "day",
+    "jours": "day",
+    "day": "day",
+    "days": "day",
+    "heure": "hour",
+    "heures": "hour",
+    "hour": "hour",
+    "hours": "hour",
 }
 _DURATION = re.compile(
     rf"(?<![\w])(?:pendant|durant|during|for)\s+(?P<n>{_N}|a|an)\s+"
@@ -309,12 +361,23 @@ def _find_durations(text: str, folded: str, dates: list[DateMention]) -> list[Du
         amount = 1 if word in ("a", "an") else number_value(word)
         if amount is None:
             continue
-        found.append(Duration(text[match.start() : match.end()], match.span(), float(amount), _DURATION_UNITS[match.group("unit")]))
+        found.append(
+            Duration(
+                text[match.start() : match.end()],
+                match.span(),
+                float(amount),
+                _DURATION_UNITS[match.group("unit")],
+            )
+        )
     starts = {d.span[0]: d for d in dates}
     for match in _UNTIL.finditer(folded):
         date = starts.get(match.end())
         if date:
-            found.append(Duration(text[match.start() : date.span[1]], (match.start(), date.span[1]), until=date))
+            found.append(
+                Duration(
+                    text[match.start() : date.span[1]], (match.start(), date.span[1]), until=date
+                )
+            )
     return _non_overlapping(found, key=lambda d: d.span)
 
 
@@ -335,7 +398,12 @@ _LINK = re.compile(
 )
 _CONNECTOR = re.compile(r"^\s*(?:[-–+/&,]|and|et|with|avec|plus|\+)?\s*$")
 _ROUTE_WORDS = [
-    ("IV", re.compile(r"intraveineuse|intraveineux|intravenous|(?<![a-z])i\.?v\.?(?![a-z])|(?<![a-z])iv[dl]?(?![a-z])|perfusion")),
+    (
+        "IV",
+        re.compile(
+            r"intraveineuse|intraveineux|intravenous|(?<![a-z])i\.?v\.?(?![a-z])|(?<![a-z])iv[dl]?(?![a-z])|perfusion"
+        ),
+    ),
     ("PO", re.compile(r"(?<![a-z])(?:po|per\s+os|orale?|orally|by\s+mouth)(?![a-z])")),
     ("SC", re.compile(r"sous[- ]cutanee|subcut|(?<![a-z])s\.?c\.?(?![a-z])")),
 ]
@@ -363,7 +431,14 @@ class _Sentence:
         self.frequencies = {span[0]: (freq, span) for freq, span in find_frequencies(text)}
         self.cycles = {c.span[0]: c for c in _find_cycles(text, self.folded)}
         local_dates = [
-            DateMention(d.text, (d.span[0] - start, d.span[1] - start), d.year, d.month, d.day, d.alternative)
+            DateMention(
+                d.text,
+                (d.span[0] - start, d.span[1] - start),
+                d.year,
+                d.month,
+                d.day,
+                d.alternative,
+            )
             for d in dates
             if d.span[0] >= start and d.span[1] <= start + len(text)
         ]
@@ -431,7 +506,9 @@ def extract_statements(text: str, reference: DrugReference) -> list[Statement]:
     if not isinstance(text, str):
         raise InputError("the text to check must be text")
     if len(text) > MAX_TEXT_CHARS:
-        raise InputError(f"the text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} can be checked")
+        raise InputError(
+            f"the text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} can be checked"
+        )
     dates = find_dates(text)
     statements: list[Statement] = []
     for start, end in _sentences(text):
@@ -441,7 +518,9 @@ def extract_statements(text: str, reference: DrugReference) -> list[Statement]:
     return statements
 
 
-def _statements_in(sentence: _Sentence, offset: int, preceding: DateMention | None) -> list[Statement]:
+def _statements_in(
+    sentence: _Sentence, offset: int, preceding: DateMention | None
+) -> list[Statement]:
     names = sentence.names
     dates = tuple(_shift_date(d, offset) for d in sentence.dates.values())
     sentence_span = (offset, offset + len(sentence.text))
@@ -472,7 +551,10 @@ def _statements_in(sentence: _Sentence, offset: int, preceding: DateMention | No
             groups[-1].append(index)
         else:
             groups.append([index])
-    return [_group_statement(sentence, offset, names, phrases, group, dates, preceding) for group in groups]
+    return [
+        _group_statement(sentence, offset, names, phrases, group, dates, preceding)
+        for group in groups
+    ]
 
 
 def _group_statement(sentence, offset, names, phrases, group, dates, preceding) -> Statement:
@@ -526,17 +608,28 @@ def _group_statement(sentence, offset, names, phrases, group, dates, preceding) 
 def _shift(count: CycleCount | None, offset: int) -> CycleCount | None:
     if count is None:
         return None
-    return CycleCount(count.count, count.unit, count.text, (count.span[0] + offset, count.span[1] + offset))
+    return CycleCount(
+        count.count, count.unit, count.text, (count.span[0] + offset, count.span[1] + offset)
+    )
 
 
 def _shift_date(date: DateMention | None, offset: int) -> DateMention | None:
     if date is None:
         return None
-    return DateMention(date.text, (date.span[0] + offset, date.span[1] + offset), date.year, date.month, date.day, date.alternative)
+    return DateMention(
+        date.text,
+        (date.span[0] + offset, date.span[1] + offset),
+        date.year,
+        date.month,
+        date.day,
+        date.alternative,
+    )
 
 
 def _shift_duration(duration: Duration | None, offset: int) -> Duration | None:
     if duration is None:
         return None
     span = (duration.span[0] + offset, duration.span[1] + offset)
-    return Duration(duration.text, span, duration.amount, duration.unit, _shift_date(duration.until, offset))
+    return Duration(
+        duration.text, span, duration.amount, duration.unit, _shift_date(duration.until, offset)
+    )

@@ -224,30 +224,70 @@ def _fixed(frequency_id: str):
 
 _TIMES_WORD = r"(?:times?|x|fois)"
 _PER = r"(?:a|an|per|par|each|every|/)"
-_ADVERB_PERIOD = r"(?P<unit>daily|weekly|quotidiens?|quotidiennes?|hebdomadaires?|jour|day|week|semaine)"
+_ADVERB_PERIOD = (
+    r"(?P<unit>daily|weekly|quotidiens?|quotidiennes?|hebdomadaires?|jour|day|week|semaine)"
+)
 
 # (pattern, builder, ISMP abbreviation or None). Longest match wins at a
 # given start, so the order here only breaks exact ties.
 _PATTERNS: list[tuple[re.Pattern[str], object, str | None]] = [
     # every 3 weeks / toutes les 3 semaines / tous les 21 jours / chaque 3 semaines
-    (re.compile(rf"{_START}(?:every|each|toutes?\s+les|tous\s+les|chaque)\s+(?P<n>{_N})\s*{_UNIT}{_END}"), _every, None),
+    (
+        re.compile(
+            rf"{_START}(?:every|each|toutes?\s+les|tous\s+les|chaque)\s+(?P<n>{_N})\s*{_UNIT}{_END}"
+        ),
+        _every,
+        None,
+    ),
     # every week / chaque semaine / toutes les semaines / tous les jours
-    (re.compile(rf"{_START}(?:every|each|toutes\s+les|tous\s+les|chaque)\s+(?P<unit>hours?|heures?|days?|jours?|weeks?|semaines?|months?|mois){_END}"), _every, None),
+    (
+        re.compile(
+            rf"{_START}(?:every|each|toutes\s+les|tous\s+les|chaque)\s+(?P<unit>hours?|heures?|days?|jours?|weeks?|semaines?|months?|mois){_END}"
+        ),
+        _every,
+        None,
+    ),
     # every other day / un jour sur deux / une semaine sur deux
     (re.compile(rf"{_START}every\s+other\s+(?P<unit>day|week){_END}"), _every_other, None),
-    (re.compile(rf"{_START}une?\s+(?P<unit>jour|semaine)\s+sur\s+(?:deux|2){_END}"), _every_other, None),
+    (
+        re.compile(rf"{_START}une?\s+(?P<unit>jour|semaine)\s+sur\s+(?:deux|2){_END}"),
+        _every_other,
+        None,
+    ),
     # q6h, q 6 h, q.6h, q21d, q3w, q3wk
-    (re.compile(rf"{_START}q\.?\s?(?P<n>\d{{1,3}})\s?(?P<unit>hours?|hrs?|h|days?|d|weeks?|wks?|wk|w){_END}\.?"), _every, None),
+    (
+        re.compile(
+            rf"{_START}q\.?\s?(?P<n>\d{{1,3}})\s?(?P<unit>hours?|hrs?|h|days?|d|weeks?|wks?|wk|w){_END}\.?"
+        ),
+        _every,
+        None,
+    ),
     # /6h, / 6 heures, /21j, /3 sem
     (re.compile(rf"/\s?(?P<n>\d{{1,3}})\s?(?P<unit>{_HOUR}|{_DAY}|{_WEEK}){_END}"), _every, None),
     # mg/j, mg/day, /semaine (per day, per week), only right after a word or number
-    (re.compile(rf"(?<=[a-z0-9.)])/\s?(?P<unit>jours?|j|days?|d|semaines?|sem|weeks?|wk){_END}"), _every, None),
+    (
+        re.compile(rf"(?<=[a-z0-9.)])/\s?(?P<unit>jours?|j|days?|d|semaines?|sem|weeks?|wk){_END}"),
+        _every,
+        None,
+    ),
     # 3 times a week, three times per day, 3 fois par semaine, 2x/j, once a day, twice weekly
-    (re.compile(rf"{_START}(?P<n>once|twice|thrice|{_N})\s*{_TIMES_WORD}?\s*{_PER}\s*(?:la\s+)?(?P<unit>jours?|j|days?|d|semaines?|sem|weeks?|wk){_END}"), _times, None),
+    (
+        re.compile(
+            rf"{_START}(?P<n>once|twice|thrice|{_N})\s*{_TIMES_WORD}?\s*{_PER}\s*(?:la\s+)?(?P<unit>jours?|j|days?|d|semaines?|sem|weeks?|wk){_END}"
+        ),
+        _times,
+        None,
+    ),
     (re.compile(rf"{_START}(?P<n>once|twice|thrice)\s+{_ADVERB_PERIOD}{_END}"), None, None),
     (re.compile(rf"{_START}(?P<n>{_N})\s*{_TIMES_WORD}\s+{_ADVERB_PERIOD}{_END}"), None, None),
     # single words
-    (re.compile(rf"{_START}(?:daily|quotidien(?:ne)?s?|every\s+day|chaque\s+jour|par\s+jour\s+en\s+une\s+prise){_END}"), _fixed("daily"), None),
+    (
+        re.compile(
+            rf"{_START}(?:daily|quotidien(?:ne)?s?|every\s+day|chaque\s+jour|par\s+jour\s+en\s+une\s+prise){_END}"
+        ),
+        _fixed("daily"),
+        None,
+    ),
     (re.compile(rf"{_START}(?:weekly|hebdomadaires?|hebdo){_END}"), _fixed("weekly"), None),
     (re.compile(rf"{_START}(?:fortnightly){_END}"), _fixed("every_2_weeks"), None),
     (re.compile(rf"{_START}(?:monthly|mensuel(?:le)?s?){_END}"), _fixed("monthly"), None),
@@ -301,7 +341,13 @@ def find_frequencies(text: str) -> list[tuple[Frequency, tuple[int, int]]]:
             frequency_id, interval, times, period = built
             start, end = match.span()
             written = text[start:end].strip()
-            candidates.append((start, end, Frequency(frequency_id, interval, times, period, written, abbreviation)))
+            candidates.append(
+                (
+                    start,
+                    end,
+                    Frequency(frequency_id, interval, times, period, written, abbreviation),
+                )
+            )
     candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
     found: list[tuple[Frequency, tuple[int, int]]] = []
     last_end = -1

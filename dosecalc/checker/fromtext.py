@@ -23,8 +23,12 @@ _SETTINGS = [
     ("adjuvant", r"(?<!neo)(?<!neo-)adjuvant|poursuivi|continued|to complete"),
     ("metastatic", r"recidive|relapse|metasta|recurren|progression"),
 ]
-_PATIENT = re.compile(r"\b(?P<sex>femme|woman|female|homme|man|male)\b[^.\d]{0,25}?(?P<age>\d{2})\s*(?:ans|-?\s*years?|-?\s*year-old|yo)\b")
-_LVEF = re.compile(r"\b(?:fevg|fe|lvef|ef|fraction d.ejection|ejection fraction)\b\D{0,20}?(?P<value>\d{2})\s*%")
+_PATIENT = re.compile(
+    r"\b(?P<sex>femme|woman|female|homme|man|male)\b[^.\d]{0,25}?(?P<age>\d{2})\s*(?:ans|-?\s*years?|-?\s*year-old|yo)\b"
+)
+_LVEF = re.compile(
+    r"\b(?:fevg|fe|lvef|ef|fraction d.ejection|ejection fraction)\b\D{0,20}?(?P<value>\d{2})\s*%"
+)
 _KI67 = re.compile(r"\bki\s*-?\s*(?P<number>\d{1,3})\b")
 
 #: Markers written with the wrong number are typos worth a note (Ki-67 is the
@@ -68,7 +72,9 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
     treatments: list[Treatment] = []
     last_year: int | None = None
     for index, statement in enumerate(statements):
-        dated = [d for d in (statement.preceding_date, *statement.dates) if d is not None and d.year]
+        dated = [
+            d for d in (statement.preceding_date, *statement.dates) if d is not None and d.year
+        ]
         if dated:
             last_year = dated[0].year
         if not statement.drugs:
@@ -76,12 +82,25 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
                 _complete(treatments, statement, last_year)
             continue
         supportive = all(reference.get(m.drug_id).category == "supportive" for m in statement.drugs)
-        frequency = statement.frequency.text if statement.frequency else _last_drug_frequency(statement)
-        start = _case_date(statement.dates[0], last_year) if statement.dates and statement.dates[0] is not statement.until else None
-        if start is None and statement.duration is None and statement.until is None and statement.preceding_date and not supportive:
+        frequency = (
+            statement.frequency.text if statement.frequency else _last_drug_frequency(statement)
+        )
+        start = (
+            _case_date(statement.dates[0], last_year)
+            if statement.dates and statement.dates[0] is not statement.until
+            else None
+        )
+        if (
+            start is None
+            and statement.duration is None
+            and statement.until is None
+            and statement.preceding_date
+            and not supportive
+        ):
             start = None
         drugs = tuple(
-            WrittenDrug(m.written, m.dose.text if m.dose else None, m.route, None) for m in statement.drugs
+            WrittenDrug(m.written, m.dose.text if m.dose else None, m.route, None)
+            for m in statement.drugs
         )
         treatments.append(
             Treatment(
@@ -109,14 +128,41 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
         line_start = folded.rfind("\n", 0, match.start()) + 1
         line_end = folded.find("\n", match.end())
         dates = find_dates(text[line_start : line_end if line_end != -1 else len(text)])
-        lvef.append(Measurement(_case_date(dates[0], last_year) if dates else None, float(match.group("value")), f"{match.group('value')}%"))
-    patient = CasePatient(sex=sex, age_years=float(person.group("age")) if person else None, height=None, weight=None, lvef=tuple(lvef))
+        lvef.append(
+            Measurement(
+                _case_date(dates[0], last_year) if dates else None,
+                float(match.group("value")),
+                f"{match.group('value')}%",
+            )
+        )
+    patient = CasePatient(
+        sex=sex,
+        age_years=float(person.group("age")) if person else None,
+        height=None,
+        weight=None,
+        lvef=tuple(lvef),
+    )
     findings = [
-        Finding("info", "TERM_TYPO", None, None, f"'{text[m.start():m.end()]}' is probably a typo for Ki-67 (proliferation marker); it does not change dosing", SRC_KI67)
+        Finding(
+            "info",
+            "TERM_TYPO",
+            None,
+            None,
+            f"'{text[m.start() : m.end()]}' is probably a typo for Ki-67 (proliferation marker); it does not change dosing",
+            SRC_KI67,
+        )
         for m in _KI67.finditer(folded)
         if m.group("number") != "67"
     ]
-    case = Case(id=filename, title=f"Text {filename}", source=filename, language=None, patient=patient, treatments=tuple(treatments), path=filename)
+    case = Case(
+        id=filename,
+        title=f"Text {filename}",
+        source=filename,
+        language=None,
+        patient=patient,
+        treatments=tuple(treatments),
+        path=filename,
+    )
     return case, statements, findings
 
 
@@ -134,7 +180,7 @@ def _complete(treatments: list[Treatment], statement: Any, year: int | None) -> 
 
 
 def _last_drug_frequency(statement: Any) -> str | None:
-    """"A, B and C 840 mg every 3 weeks": a frequency written only after the
+    """ "A, B and C 840 mg every 3 weeks": a frequency written only after the
     last drug's dose is the group's frequency (as the reader takes it)."""
     own = [m for m in statement.drugs if m.frequency is not None and not m.frequency_inherited]
     if len(own) == 1 and own[0] is statement.drugs[-1]:

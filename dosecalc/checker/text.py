@@ -35,18 +35,49 @@ def fold(text: str) -> str:
 
 #: Number words met in dosing notes, English and French (folded spelling).
 NUMBER_WORDS: dict[str, int] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14,
-    "eighteen": 18, "twenty-one": 21, "twenty one": 21, "twenty-eight": 28, "twenty eight": 28,
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7,
-    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quatorze": 14, "dix-huit": 18,
-    "vingt et un": 21, "vingt-et-un": 21, "vingt-huit": 28,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "eighteen": 18,
+    "twenty-one": 21,
+    "twenty one": 21,
+    "twenty-eight": 28,
+    "twenty eight": 28,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "quatorze": 14,
+    "dix-huit": 18,
+    "vingt et un": 21,
+    "vingt-et-un": 21,
+    "vingt-huit": 28,
 }
 
 #: A small whole number, as digits or as a word (longest words first).
-NUMBER_PATTERN = r"(?:\d{1,3}|" + "|".join(
-    sorted((w.replace(" ", r"\s+") for w in NUMBER_WORDS), key=len, reverse=True)
-) + r")"
+NUMBER_PATTERN = (
+    r"(?:\d{1,3}|"
+    + "|".join(sorted((w.replace(" ", r"\s+") for w in NUMBER_WORDS), key=len, reverse=True))
+    + r")"
+)
 
 
 def number_value(text: str) -> int | None:

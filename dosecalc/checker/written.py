@@ -118,7 +118,9 @@ class WrittenDose:
 # --- patterns (on fold(text)) -----------------------------------------------
 
 _NUM = r"(?<![\d.,])(?:\d+(?:[.,]\d+)?|[.,]\d+)(?![\d])"
-_MASS = r"(?:milligrammes?|milligrams?|microgrammes?|micrograms?|grammes?|grams?|mcg|µg|μg|ug|mg|gm|g)"
+_MASS = (
+    r"(?:milligrammes?|milligrams?|microgrammes?|micrograms?|grammes?|grams?|mcg|µg|μg|ug|mg|gm|g)"
+)
 _NOT_CONCENTRATION = r"(?!\s*/\s*(?:d?l|ml|dl|litre|liter)(?![a-z]))"
 _PER = r"(?:\s*/\s*|\s+(?:per|par)\s+)(?P<per>m2|m\*\*2|m\^2|kg)(?![a-z0-9])"
 _ALT = r"\s*\(\s*(?P<alt_unit>" + _MASS + r")(?:\s*/\s*(?P<alt_per>m2|m\*\*2|kg))?\s*\)"
@@ -126,7 +128,9 @@ _ALT = r"\s*\(\s*(?P<alt_unit>" + _MASS + r")(?:\s*/\s*(?P<alt_per>m2|m\*\*2|kg)
 _SIMPLE = re.compile(
     rf"(?P<num>{_NUM})(?P<gap>\s*)(?P<unit>{_MASS})(?![a-z]){_NOT_CONCENTRATION}(?:{_PER})?(?:{_ALT})?"
 )
-_PAREN_ONLY = re.compile(rf"(?P<num>{_NUM})\s*\(\s*(?P<unit>{_MASS})(?:\s*/\s*(?P<per>m2|m\*\*2|kg))?\s*\)")
+_PAREN_ONLY = re.compile(
+    rf"(?P<num>{_NUM})\s*\(\s*(?P<unit>{_MASS})(?:\s*/\s*(?P<per>m2|m\*\*2|kg))?\s*\)"
+)
 _COMBINATION = re.compile(
     rf"(?P<num1>{_NUM})\s*(?P<unit1>{_MASS})?(?![a-z])\s*/\s*(?P<num2>{_NUM})(?P<gap>\s*)(?P<unit>{_MASS})(?![a-z])"
     rf"{_NOT_CONCENTRATION}(?:{_PER})?"
@@ -143,7 +147,9 @@ _ROUTES = [
     ("IM", r"intramusculaire|intramuscular(?:ly)?|i\.?m\.?"),
 ]
 _ROUTE = re.compile(
-    r"\s*(?:en\s+|par\s+voie\s+|voie\s+|by\s+)?(?:" + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _ROUTES) + r")(?![a-z])"
+    r"\s*(?:en\s+|par\s+voie\s+|voie\s+|by\s+)?(?:"
+    + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _ROUTES)
+    + r")(?![a-z])"
 )
 
 _MASS_UNITS = {"mg": "mg", "g": "g", "gm": "g", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg"}
@@ -190,7 +196,9 @@ def _unit_label(mass: str, basis: str) -> str:
     return {"bsa": f"{mass}/m2", "weight": f"{mass}/kg"}.get(basis, mass)
 
 
-def _core_at(folded: str, start: int) -> tuple[int, list[DoseReading], list[str], str | None] | None:
+def _core_at(
+    folded: str, start: int
+) -> tuple[int, list[DoseReading], list[str], str | None] | None:
     """Parse the dose core that starts exactly at ``start``: end, readings,
     ISMP flags, ambiguity reason."""
     best: tuple[int, list[DoseReading], list[str], str | None] | None = None
@@ -207,7 +215,12 @@ def _core_at(folded: str, start: int) -> tuple[int, list[DoseReading], list[str]
         first_values, why1 = _numbers(match.group("num1"))
         second_values, why2 = _numbers(match.group("num2"))
         readings = [
-            DoseReading((_quantity(a, first_mass, basis), _quantity(b, mass, basis)), basis, _unit_label(mass, basis), bool(match.group("unit1")))
+            DoseReading(
+                (_quantity(a, first_mass, basis), _quantity(b, mass, basis)),
+                basis,
+                _unit_label(mass, basis),
+                bool(match.group("unit1")),
+            )
             for a in first_values
             for b in second_values
         ]
@@ -225,7 +238,10 @@ def _core_at(folded: str, start: int) -> tuple[int, list[DoseReading], list[str]
         mass = _mass_unit(match.group("unit"))
         basis = _PER_UNITS.get(match.group("per") or "", "flat")
         values, why = _numbers(match.group("num"))
-        readings = [DoseReading((_quantity(v, mass, basis),), basis, _unit_label(mass, basis)) for v in values]
+        readings = [
+            DoseReading((_quantity(v, mass, basis),), basis, _unit_label(mass, basis))
+            for v in values
+        ]
         best = (match.end(), readings, _number_flags(match.group("num")), why)
     return best
 
@@ -234,7 +250,9 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
     mass = _mass_unit(match.group("unit"))
     basis = _PER_UNITS.get(match.group("per") or "", "flat")
     values, why = _numbers(match.group("num"))
-    readings = [DoseReading((_quantity(v, mass, basis),), basis, _unit_label(mass, basis)) for v in values]
+    readings = [
+        DoseReading((_quantity(v, mass, basis),), basis, _unit_label(mass, basis)) for v in values
+    ]
     flags = _number_flags(match.group("num"))
     if not match.group("gap"):
         flags.append("run_together")
@@ -246,7 +264,14 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
         if (alt_mass, alt_basis) != (mass, basis):
             # "8mg(mg/kg)": the writer gave two units. Both readings are kept,
             # in the order written; the checker asks which one was meant.
-            readings += [DoseReading((_quantity(v, alt_mass, alt_basis),), alt_basis, _unit_label(alt_mass, alt_basis)) for v in values]
+            readings += [
+                DoseReading(
+                    (_quantity(v, alt_mass, alt_basis),),
+                    alt_basis,
+                    _unit_label(alt_mass, alt_basis),
+                )
+                for v in values
+            ]
             why = why or (
                 f"two units written: {_unit_label(mass, basis)} and {_unit_label(alt_mass, alt_basis)}"
             )
@@ -319,13 +344,21 @@ def parse_written_dose(text: str) -> WrittenDose:
     if not isinstance(text, str):
         return WrittenDose(text=str(text), understood=False, problem="not text")
     if len(text) > 1000:
-        return WrittenDose(text=text[:1000], understood=False, problem="too long to be a single dose")
+        return WrittenDose(
+            text=text[:1000], understood=False, problem="too long to be a single dose"
+        )
     found = find_doses(text)
     if not found:
-        return WrittenDose(text=text, understood=False, problem="no dose (a number with a unit such as mg, g, mg/m², mg/kg or AUC) found")
+        return WrittenDose(
+            text=text,
+            understood=False,
+            problem="no dose (a number with a unit such as mg, g, mg/m², mg/kg or AUC) found",
+        )
     if len(found) > 1:
         doses = ", ".join(f"'{d.text}'" for d, _ in found)
-        return WrittenDose(text=text, understood=False, problem=f"more than one dose written: {doses}")
+        return WrittenDose(
+            text=text, understood=False, problem=f"more than one dose written: {doses}"
+        )
     dose, (start, end) = found[0]
     rest = (text[:start] + " " + text[end:]).strip()
     leftover = "" if _DOSE_FILLER.fullmatch(fold(rest)) else rest

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from . import __version__
 from .errors import DosecalcError, FindingsFound
 
 FORMATS = ("table", "json", "csv")
@@ -76,7 +77,7 @@ def patient_options(function=None, *, required: bool = True):  # type: ignore[no
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="dosecalc")
+@click.version_option(version=__version__, prog_name="dosecalc")
 @click.option(
     "--regimens",
     "regimen_dirs",

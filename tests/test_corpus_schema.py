@@ -160,3 +160,22 @@ def test_every_expected_file_has_its_input() -> None:
     inputs = {_expected_path(path) for path in ALL_INPUTS}
     orphans = [path.name for path in ALL_EXPECTED if path not in inputs]
     assert not orphans, f"expected files without input: {orphans}"
+
+
+def test_corpus_sizes_and_language_balance() -> None:
+    """Issue 9 asks for 60 texts (half French, half English), 30 cases, 20 passages."""
+    assert len(TEXTS) >= 60
+    assert len(CASES) >= 30
+    assert len(PUBLISHED) >= 20
+    languages = [_load(_expected_path(path))["language"] for path in TEXTS]
+    assert languages.count("fr") == languages.count("en")
+    published_languages = {_load(_expected_path(path))["language"] for path in PUBLISHED}
+    assert published_languages == {"fr", "en"}
+
+
+def test_about_half_of_the_written_inputs_carry_a_planted_error() -> None:
+    written = [_load(_expected_path(path)) for path in TEXTS + CASES]
+    readable = [data for data in written if not data["refused"]]
+    with_errors = sum(1 for data in readable if data["errors"])
+    assert 0.35 <= with_errors / len(readable) <= 0.65
+    assert any(data["refused"] for data in written), "a couple of inputs cannot be read"

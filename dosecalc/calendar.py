@@ -652,6 +652,7 @@ def calendar_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     prior_anthracycline: Any = None,
+    gfr: Any = None,
 ) -> CalendarReport:
     """Every administration of ``regimen`` from ``start``, dated.
 
@@ -663,7 +664,8 @@ def calendar_course(
     weekends and public holidays; ``holidays`` (``flag`` or ``move``)
     overrides the policy's ``non_working_days``. ``prior_anthracycline``
     (``"240 mg/m2"`` doxorubicin equivalents given before this course) starts
-    the cumulative anthracycline ledger.
+    the cumulative anthracycline ledger. ``gfr`` is a measured GFR
+    ("95 mL/min") for a policy that takes one.
     """
     from .api import resolve_patient
     from .policy import find_policy
@@ -689,7 +691,7 @@ def calendar_course(
     delay_map = parse_delays(delays)
     settings, lookup = holiday_settings(country, holidays, pol)
     patient = (
-        resolve_patient(height, weight, sex, age, scr, accept_implausible)
+        resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
         if height is not None
         else None
     )

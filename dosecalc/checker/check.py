@@ -18,6 +18,7 @@ from typing import Any
 from ..case import Case, Treatment
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DrugEntry, Patient, Phase, Policy, Regimen
+from ..schedule import reload_due, reload_rule_for
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -595,16 +596,16 @@ class _Run:
             return
         t = found.treatment
         previous = self._previous_end(drug, t)
-        rule = self.policy.reload_rules.get(entry.reload_rule or drug)
+        rule = reload_rule_for(entry, self.policy)
         due, why = True, f"first {drug} dose of this treatment line"
         if previous is not None and t.start is not None:
             gap_low = (t.start.value - previous.latest).days
             gap_high = (t.start.latest - previous.value).days
-            scheduled = found.phase.cycle_length_days if found.phase else 21
+            scheduled = entry.interval_days or 21
             gap = f"{gap_low} days" if gap_low == gap_high else f"about {gap_low}-{gap_high} days"
-            if rule and rule.requires_reload(gap_low, scheduled):
-                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}: {rule.describe()}"
-            elif rule and not rule.requires_reload(gap_high, scheduled):
+            if rule and reload_due(entry, self.policy, gap_low, scheduled)[0]:
+                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}, {rule.scope()}: {rule.describe()}"
+            elif rule and not reload_due(entry, self.policy, gap_high, scheduled)[0]:
                 due, why = False, f"{gap_high} days or less since the last {drug}"
             else:
                 self.add(
@@ -675,11 +676,7 @@ class _Run:
             by_drug.setdefault(match.drug_id, []).append(given)
         for drug, doses in by_drug.items():
             entry = _entry_for(found.phase, drug)
-            rule = (
-                self.policy.reload_rules.get(entry.reload_rule or drug)
-                if entry and entry.loading
-                else None
-            )
+            rule = reload_rule_for(entry, self.policy) if entry and entry.loading else None
             if entry is None or rule is None:
                 continue
             source = SRC_PERJETA if drug == "pertuzumab" else f"{SRC_HERCEPTIN}; {rule.source}"
@@ -703,12 +700,8 @@ class _Run:
                         self._sources(found),
                     )
                     continue
-                due = (
-                    rule.requires_reload(gap, int(found.phase.cycle_length_days))
-                    if found.phase
-                    else False
-                )
-                after = f"{gap} days after the dose of {previous.date}; policy {self.policy.id}: {rule.describe()}"
+                due = reload_due(entry, self.policy, gap, entry.interval_days or gap)[0]
+                after = f"{gap} days after the dose of {previous.date}; policy {self.policy.id}, {rule.scope()}: {rule.describe()}"
                 if due and kind == "maintenance":
                     self.add(
                         "error",

@@ -236,7 +236,7 @@ def dose_course(
                 cycle=a.cycle,
                 day=a.day,
                 cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})",
-                reason="; ".join(a.notes) or None,
+                reason="; ".join(n for n in a.notes if not n.startswith("caution:")) or None,
                 vials_mg=drug_vials(a.drug, pol),
             )
             for a in schedule.administrations

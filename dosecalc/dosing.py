@@ -271,4 +271,5 @@ def compute_dose(
         infusion=f"{format_number(infusion.magnitude)} min" if infusion is not None else None,
         derivation=tuple(lines),
         reason=reason,
+        caution=entry.caution,
     )

@@ -59,6 +59,9 @@ class DrugEntry:
     #: Days between two doses of this drug within its phase (7 for trastuzumab
     #: on days 1, 8 and 15 of a 21-day cycle): the "schedule" re-load rules key on.
     interval_days: int | None = None
+    #: A caution printed with every dose of this line (off-label timing, for
+    #: example), with its evidence; None when there is none.
+    caution: str | None = None
     #: The other drugs of the same phase: re-load rules may depend on them
     #: (trastuzumab every 3 weeks with pertuzumab follows the Perjeta rule).
     companions: tuple[str, ...] = ()
@@ -258,6 +261,10 @@ class Policy:
     non_working_days: Literal["flag", "next_working_day"]
     sources: tuple[Source, ...] = ()
     path: str | None = None
+    #: A lower cumulative dose to warn at (doxorubicin label: consider
+    #: cardioprotection with dexrazoxane at 300 mg/m²), with its citation.
+    anthracycline_warning_mg_m2: float | None = None
+    anthracycline_warning_source: str = ""
 
     def kidney_function_text(self) -> str:
         """The kidney-function methods in words, in order of preference."""
@@ -303,6 +310,10 @@ class Policy:
         lines.append(
             f"anthracycline lifetime limit: {format_number(self.anthracycline_limit_mg_m2)} mg/m² doxorubicin equivalents ({self.anthracycline_source})"
         )
+        if self.anthracycline_warning_mg_m2:
+            lines.append(
+                f"anthracycline warning from {format_number(self.anthracycline_warning_mg_m2)} mg/m² doxorubicin equivalents ({self.anthracycline_warning_source})"
+            )
         return lines
 
 
@@ -355,6 +366,7 @@ class DoseLine:
     infusion: str | None
     derivation: tuple[str, ...] = field(default_factory=tuple)
     reason: str | None = None  # why a dose is a loading dose, when not the first
+    caution: str | None = None  # the regimen line's caution (off-label use), printed
 
     @property
     def difference_pct(self) -> float:

@@ -195,7 +195,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
             "non_working_days",
             "sources",
         },
-        optional={"description", "adjusted_weight_factor"},
+        optional={"description", "adjusted_weight_factor", "anthracycline_warning"},
     )
     if top is None:
         return None
@@ -304,6 +304,34 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     limit_source = (
         source_ref(anthra.get("source"), ("anthracycline_limit", "source")) if anthra else ""
     )
+    warning_mg_m2, warning_source = None, ""
+    if "anthracycline_warning" in top:
+        warning = (
+            c.mapping(
+                top["anthracycline_warning"],
+                ("anthracycline_warning",),
+                required={"dose", "source"},
+                optional=set(),
+            )
+            or {}
+        )
+        warning_mg_m2 = _quantity(
+            c,
+            warning.get("dose"),
+            ("anthracycline_warning", "dose"),
+            "[mass] / [length] ** 2",
+            "mg/m**2",
+        )
+        warning_source = (
+            source_ref(warning.get("source"), ("anthracycline_warning", "source"))
+            if warning
+            else ""
+        )
+        if warning_mg_m2 is not None and limit is not None and warning_mg_m2 >= limit:
+            c.problem(
+                ("anthracycline_warning", "dose"),
+                "the warning dose must be below the anthracycline_limit",
+            )
     non_working = c.choice(
         top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day")
     )
@@ -329,6 +357,8 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         reload_rules=reload_rules,
         anthracycline_limit_mg_m2=limit or 0.0,
         anthracycline_source=limit_source,
+        anthracycline_warning_mg_m2=warning_mg_m2,
+        anthracycline_warning_source=warning_source,
         non_working_days=non_working,  # type: ignore[arg-type]
         sources=tuple(sources.values()),
         path=c.filename,

@@ -268,6 +268,7 @@ class _RegimenReader:
                 "max_dose",
                 "cycles",
                 "reload",
+                "caution",
                 "sources",
             },
         )
@@ -346,6 +347,7 @@ class _RegimenReader:
         reload_rule = c.text(entry["reload"], (*path, "reload")) if "reload" in entry else None
         if reload_rule and not has_loading:
             c.problem((*path, "reload"), "a re-load rule needs a 'loading' dose to re-load with")
+        caution = c.text(entry["caution"], (*path, "caution")) if "caution" in entry else None
         sources = self._source_refs(entry.get("sources", []), (*path, "sources"))
         if len(c.problems) > problems_before:
             return None
@@ -360,6 +362,7 @@ class _RegimenReader:
             max_dose_mg=max_dose,
             cycles=selected,
             reload_rule=reload_rule,
+            caution=caution,
             sources=sources,
             line=c.line(path),
         )

@@ -124,6 +124,7 @@ def _dose_json(line: Any) -> dict[str, Any]:
         "rounding": line.rounding_note,
         "infusion": line.infusion,
         "reason": line.reason,
+        "caution": line.caution,
         "derivation": list(line.derivation),
     }
 
@@ -246,7 +247,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 format_amount(line.final_mg, "mg"),
                 format_percent(line.difference_pct),
                 line.infusion or "",
-                note.strip("; "),
+                (("CAUTION (below); " if line.caution else "") + note).strip("; "),
             ]
         )
     out = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Scope: {report.scope}"]
@@ -273,6 +274,10 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
             ],
         )
     )
+    cautions = dict.fromkeys((line.drug, line.caution) for line in report.lines if line.caution)
+    if cautions:
+        out.append("")
+        out += [f"CAUTION, {drug}: {text}" for drug, text in cautions]
     if explain:
         out.append("")
         for line in report.lines:
@@ -321,6 +326,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "cycles": list(e.cycles) if e.cycles else None,
                 "max_dose_mg": _r(e.max_dose_mg, 2),
                 "reload_rule": e.reload_rule,
+                "caution": e.caution,
                 "sources": list(e.sources),
             }
             for e in phase.drugs

@@ -211,6 +211,8 @@ def expand(
                         else None
                     )
                     kind, step, notes = dose_kind(entry, previous, nominal, actual, policy)
+                    if entry.caution:
+                        notes.append(f"caution: {entry.caution}")
                     administrations.append(
                         Administration(
                             date=actual,

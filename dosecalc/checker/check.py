@@ -883,13 +883,26 @@ class _Run:
         from .written import parse_written_dose
 
         total, parts = 0.0, []
+        caveats: dict[str, str] = {}
         for found in self.identified:
             t = found.treatment
             for written in t.drugs:
                 drug = found.drugs.get(written.drug)
-                factor = self.reference.get(drug).anthracycline_factor if drug else None
-                if not factor:
+                detail = self.reference.get(drug).anthracycline if drug else None
+                if detail is None:
                     continue
+                if detail.value is None:
+                    # Never a silent zero: an anthracycline without a ratio is named.
+                    self.add(
+                        "warning",
+                        "ANTHRACYCLINE_NOT_COUNTED",
+                        t,
+                        drug,
+                        f"{drug} is an anthracycline the cumulative total does not count: {detail.caveat}",
+                        f"{detail.table}",
+                    )
+                    continue
+                factor = detail.value
                 count = _count(t.cycles) or len([g for g in t.given if g.drug == written.drug])
                 entry = _entry_for(found.phase, drug)
                 per_cycle = None
@@ -919,22 +932,40 @@ class _Run:
                     continue
                 amount = per_cycle * count * factor
                 total += amount
+                if detail.caveat:
+                    caveats[drug] = detail.caveat
                 parts.append(
                     f"{drug} {format_number(per_cycle)} mg/m² × {count}{' × ' + format_number(factor) if factor != 1 else ''} = {format_number(amount)} mg/m²{assumed}"
                 )
         if not parts:
             return
         limit = self.policy.anthracycline_limit_mg_m2
+        warn_at = self.policy.anthracycline_warning_mg_m2
         share = total / limit * 100 if limit else 0
-        severity = "error" if total >= limit else ("warning" if share >= 80 else "info")
+        severity = (
+            "error"
+            if total >= limit
+            else ("warning" if share >= 80 or (warn_at and total >= warn_at) else "info")
+        )
+        message = (
+            f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
+            f" {format_number(limit)} mg/m² lifetime limit of policy {self.policy.id}; count it before any further anthracycline"
+        )
+        sources = [self.policy.anthracycline_source]
+        if warn_at and total >= warn_at and total < limit:
+            message += (
+                f"; at {format_number(warn_at)} mg/m² or more consider cardioprotection (dexrazoxane)"
+                " and closer LVEF monitoring"
+            )
+            sources.append(self.policy.anthracycline_warning_source)
+        message += "".join(f"; {drug} factor caveat: {text}" for drug, text in caveats.items())
         self.add(
             severity,
             "ANTHRACYCLINE_CUMULATIVE",
             None,
             "doxorubicin",
-            f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
-            f" {format_number(limit)} mg/m² lifetime limit of policy {self.policy.id}; count it before any further anthracycline",
-            self.policy.anthracycline_source,
+            message,
+            "; ".join(sources),
         )
 
     def lvef(self) -> None:

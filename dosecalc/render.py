@@ -170,6 +170,7 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
         "sex": patient.sex,
         "age_years": patient.age_years,
         "scr_mg_dl": _r(patient.scr_mg_dl, 2),
+        "measured_gfr_ml_min": _r(patient.measured_gfr_ml_min, 1),
         "bsa_m2": _r(bsa.value_m2, 4),
         "bsa_formula": bsa.formula,
         "notes": list(patient.notes) + list(patient.overrides),
@@ -187,6 +188,8 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
         parts.append(f"{format_number(patient.age_years)} years")
     if patient.scr_mg_dl is not None:
         parts.append(f"SCr {format_number(patient.scr_mg_dl, 2)} mg/dL")
+    if patient.measured_gfr_ml_min is not None:
+        parts.append(f"measured GFR {format_number(patient.measured_gfr_ml_min, 1)} mL/min")
     bsa_text = f"BSA {format_number(bsa.value_m2, 4)} m² ({bsa.formula}"
     bsa_text += ", capped)" if bsa.capped else ")"
     lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]

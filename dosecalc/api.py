@@ -211,6 +211,11 @@ def dose_course(
     pol = find_policy(policy, policy_dirs)
     patient = resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
     delay_map = parse_delays(delays)
+    late = [str(ref) for ref in delay_map if cycle and ref.phase is None and ref.cycle > cycle]
+    if phase is None and late:
+        raise InputError(
+            f"--delay {', '.join(late)}: after cycle {cycle}, so it cannot change the doses of cycle {cycle}"
+        )
     reductions = parse_reductions(reduce)
     unknown = [drug for drug in reductions if drug not in reg.drugs()]
     if unknown:

@@ -78,8 +78,8 @@ def _kidney_method(patient: Patient, policy: Policy) -> str:
     methods = policy.kidney_function
     if patient.measured_gfr_ml_min is not None and "measured" not in methods:
         raise CalculationError(
-            f"--gfr: policy {policy.id} estimates kidney function by {policy.kidney_function_text()} "
-            "and does not take a measured GFR; use a policy whose kidney_function lists 'measured'"
+            f"--gfr: policy {policy.id} does not take a measured GFR (its kidney function: "
+            f"{policy.kidney_function_text()}); use a policy whose kidney_function lists 'measured'"
         )
     for method in methods:
         if method == "measured" and patient.measured_gfr_ml_min is None:

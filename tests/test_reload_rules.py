@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from dosecalc import api
-from dosecalc.errors import CalculationError, DataFileError
+from dosecalc.errors import CalculationError, DataFileError, InputError
 from dosecalc.policy import find_policy, load_policy_file
 from dosecalc.regimen import find_regimen
 from dosecalc.schedule import reload_rule_for
@@ -307,3 +307,8 @@ def test_a_line_without_a_matching_rule_is_an_error_not_a_silent_maintenance_dos
         CalculationError, match="no re-load rule for trastuzumab every 21 days with"
     ):
         api.dose_course("thp", policy=str(path), **PATIENT)
+
+
+def test_a_delay_after_the_cycle_asked_for_is_refused_with_a_reason():
+    with pytest.raises(InputError, match="after cycle 3, so it cannot change the doses of cycle 3"):
+        api.dose_course("ac-th", cycle=3, delays=["5=7"], **PATIENT)

@@ -34,6 +34,11 @@ class PlausibilityError(InputError):
     and the user has not overridden the check."""
 
 
+class PhysicalLimitError(PlausibilityError):
+    """Raised when a value lies outside what a human body can be (a height of
+    1e308, a creatinine of 0): a typing or unit error that no override passes."""
+
+
 class NotFoundError(InputError):
     """Raised when a named regimen, policy, drug, phase or cycle does not exist."""
 

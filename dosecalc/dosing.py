@@ -12,7 +12,7 @@ from . import metrics
 from .errors import CalculationError
 from .formatting import format_amount, format_number, format_percent, round_half_up
 from .model import BASIS_UNITS, DoseKind, DoseLine, DoseStep, DrugEntry, Patient, Policy, Rounding
-from .patient import BsaResult, dosing_weight, policy_bsa
+from .patient import GFR_PHYSICAL_ML_MIN, BsaResult, dosing_weight, policy_bsa, require_physical
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,10 @@ def _carboplatin(
         scr = policy.minimum_scr_mg_dl
     weight, how = dosing_weight(patient, policy.crcl_weight, policy.adjusted_weight_factor)
     crcl = metrics.cockcroft_gault(patient.age_years or 0, weight, scr, patient.sex or "")
+    if not (math.isfinite(crcl) and crcl > 0):
+        raise CalculationError(
+            f"creatinine clearance {format_number(crcl, 1)} mL/min is not a positive number: check --age, --weight and --scr"
+        )
     lines.append(
         f"CrCl (Cockcroft-Gault) = (140 − {format_number(patient.age_years or 0)}) × {format_number(weight, 1)} kg / (72 × {format_number(scr, 2)})"
         f"{' × 0.85' if patient.sex == 'female' else ''} = {format_number(crcl, 1)} mL/min; {how}"
@@ -109,11 +113,28 @@ def _carboplatin(
     if policy.gfr_cap_ml_min is not None and crcl > policy.gfr_cap_ml_min:
         gfr = policy.gfr_cap_ml_min
         lines.append(f"GFR capped at {format_number(gfr)} mL/min by policy (FDA/NCCN)")
+    require_physical(
+        gfr,
+        GFR_PHYSICAL_ML_MIN,
+        "GFR (Cockcroft-Gault)",
+        "mL/min",
+        "check --age, --weight and --scr, or use a policy that caps the GFR",
+        above_zero=True,
+    )
     mg = (step.amount * (Q(gfr, "mL/min") + Q(25, "mL/min"))).to("mg").magnitude
     lines.append(
         f"Calvert: AUC {format_number(step.per_unit)} × ({format_number(gfr, 1)} + 25) = {format_number(mg, 2)} mg"
     )
     return mg, "GFR", gfr, "mL/min", lines
+
+
+def require_dose(mg: float, what: str) -> None:
+    """The engine's last guard: a dose (or a total) that is zero, negative
+    or not a finite number is an error, never a printed result."""
+    if not (math.isfinite(mg) and mg > 0):
+        raise CalculationError(
+            f"{what} would be {format_number(mg, 2)} mg, which is not a dose: check the patient's values and the regimen"
+        )
 
 
 def _nearest_multiple(value: float, step: float) -> int:
@@ -198,6 +219,8 @@ def compute_dose(
             )
     final, rounding_note = round_dose(after_cap, ctx.policy.rounding, cap, vials_mg)
     lines.append(f"{rounding_note}: {format_amount(final, 'mg')}")
+    require_dose(calculated, f"{entry.drug} calculated dose")
+    require_dose(final, f"{entry.drug} dose")
     infusion = step.infusion
     return DoseLine(
         phase=phase,

@@ -355,6 +355,16 @@ def body_surface_area(
         raise InputError(
             f"unknown BSA formula '{formula}' (known: {', '.join(metrics.BSA_FORMULAS)})"
         ) from None
+    if cap_m2 is not None and not (
+        isinstance(cap_m2, (int, float))
+        and not isinstance(cap_m2, bool)
+        and math.isfinite(cap_m2)
+        and BSA_RANGE_M2[0] <= cap_m2 <= BSA_RANGE_M2[1]
+    ):
+        raise InputError(
+            f"BSA cap {cap_m2 if isinstance(cap_m2, str) else format(cap_m2, 'g')} m²: a cap is a BSA from {format_number(BSA_RANGE_M2[0])} "
+            f"to {format_number(BSA_RANGE_M2[1])} m² (the adult range)"
+        )
     if formula == "schlich":
         if patient.sex is None:
             raise InputError("the Schlich BSA formula is sex-specific: give --sex female or male")
@@ -365,6 +375,9 @@ def body_surface_area(
     capped = cap_m2 is not None and value > cap_m2
     if capped:
         value = cap_m2  # type: ignore[assignment]
+    # The last guard: no dose is ever computed on a BSA that no body has.
+    require_physical(raw, BSA_PHYSICAL_M2, f"BSA ({formula})", "m²", "check height and weight")
+    require_physical(value, BSA_PHYSICAL_M2, f"BSA ({formula})", "m²", "check height and weight")
     return BsaResult(value, raw, formula, expression, capped, cap_m2, decimals)
 
 

@@ -439,7 +439,12 @@ def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
             # would silently leave the shipped regimens in place of the
             # user's own versions: refuse it.
             if folder != shipped or folder.exists():
-                raise NotFoundError(f"regimen folder '{folder}' does not exist")
+                why = (
+                    "is a symbolic link that leads nowhere (broken, or a loop)"
+                    if folder.is_symlink()
+                    else ("is not a folder" if folder.exists() else "does not exist")
+                )
+                raise NotFoundError(f"regimen folder '{folder}' {why}")
             continue
         for path in sorted(folder.glob("*.yaml")):
             found.setdefault(path.name, path)

@@ -13,8 +13,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import DosecalcError, FindingsFound
-from .outfile import Terminated
+from .errors import DosecalcError, FindingsFound, Terminated
 
 FORMATS = ("table", "json", "csv")
 
@@ -531,6 +530,14 @@ def demo() -> None:
     _out(render.demo_output(api.demo_reports()))
 
 
+def printable(text: str) -> str:
+    """``text`` as one printable line: a control character typed into a value
+    (a tab, a line or record separator, an escape sequence) is shown escaped
+    (\\x1e), so an echoed value can neither split the message nor drive the
+    terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the one place errors become messages and exit codes."""
     try:
@@ -545,18 +552,18 @@ def main(argv: list[str] | None = None) -> int:
         # One line, like every other error: what is wrong, and where help is.
         message = " ".join(exc.format_message().split()).rstrip(".")
         where = exc.ctx.command_path if exc.ctx is not None else "dosecalc"
-        click.echo(f"Error: {message} (see '{where} --help')", err=True)
+        click.echo(f"Error: {printable(message)} (see '{where} --help')", err=True)
         return exc.exit_code
     except click.ClickException as exc:
-        click.echo(f"Error: {' '.join(exc.format_message().split())}", err=True)
+        click.echo(f"Error: {printable(' '.join(exc.format_message().split()))}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except DosecalcError as exc:
         from .errors import DataFileError
 
-        text = exc.details() if isinstance(exc, DataFileError) else str(exc)
-        click.echo(f"Error: {text}", err=True)
+        lines = exc.details().split("\n") if isinstance(exc, DataFileError) else [str(exc)]
+        click.echo("Error: " + "\n".join(printable(line) for line in lines), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -571,13 +578,14 @@ def main(argv: list[str] | None = None) -> int:
         # A file dosecalc was asked to read or write, refused by the system
         # (a symbolic link loop, a full disk): an input problem, not a bug.
         where = f"'{exc.filename}': " if exc.filename else ""
-        click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+        click.echo(printable(f"Error: {where}{exc.strerror or exc}"), err=True)
         return 2
     except Exception as exc:  # the last line of defence: never a traceback
         if os.environ.get("DOSECALC_DEBUG"):
             raise
         click.echo(
-            f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True
+            printable(f"Error: internal error ({type(exc).__name__}: {exc}); please report it"),
+            err=True,
         )
         return 1
     return 0

@@ -21,12 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from .errors import InputError
-
-
-class Terminated(BaseException):
-    """Raised when SIGTERM arrives during a write, so that the temporary file
-    is removed like on Ctrl-C (the default SIGTERM action would leave it)."""
+from .errors import InputError, Terminated
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import metrics
 from .errors import (
+    AmbiguousNumberError,
     CalculationError,
     InputError,
     PhysicalLimitError,
@@ -259,9 +260,9 @@ def _parse_age(age: Any) -> float:
         raise InputError(f"age {age!r} is not a number of years")
     try:
         number, unit = split_number(str(age))
-    except UnitError as exc:
-        if "ambiguous" in str(exc):
-            raise UnitError(f"age {exc}") from None
+    except AmbiguousNumberError as exc:
+        raise AmbiguousNumberError(f"age {exc}") from None
+    except UnitError:
         raise InputError(f"age '{age}' is not a number of years") from None
     if unit.lower() not in ("", "y", "yr", "yrs", "year", "years", "ans", "an"):
         raise InputError(f"age '{age}': give the age in years")
@@ -286,9 +287,9 @@ def parse_creatinine(scr: Any) -> tuple[float, str | None]:
         raise UnitError(f"serum creatinine {scr!r} is not a number with a unit")
     try:
         number, unit = split_number(str(scr))
-    except UnitError as exc:
-        if "ambiguous" in str(exc):
-            raise UnitError(f"serum creatinine {exc}") from None
+    except AmbiguousNumberError as exc:
+        raise AmbiguousNumberError(f"serum creatinine {exc}") from None
+    except UnitError:
         raise UnitError(f"serum creatinine '{scr}' is not a number with a unit") from None
     unit_key = unit.replace("µ", "u").lower()  # split_number spelled the micro sign one way
     if unit_key in ("umol/l", "micromol/l"):

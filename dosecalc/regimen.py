@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError, NotFoundError, UnitError
+from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
 from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
 from .paths import search_dirs, shipped_dir
 from .validation import Checker, describe_value, load_data_file
@@ -70,6 +70,8 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
     dimension, canonical = _BASIS_DIMENSIONS[basis]
     try:
         quantity = parse_quantity(raw, dimension=dimension, what="dose")
+    except AmbiguousNumberError:
+        raise
     except UnitError as exc:
         raise UnitError(f"'{raw}' does not fit basis '{basis}' ({exc})") from None
     return quantity.to(canonical)

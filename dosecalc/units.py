@@ -17,7 +17,7 @@ from typing import Any
 
 import pint
 
-from .errors import UnitError
+from .errors import AmbiguousNumberError, UnitError
 
 _DEFINITIONS = Path(__file__).with_name("units.txt")
 
@@ -119,7 +119,7 @@ def split_number(text: str) -> tuple[float, str]:
     if ambiguous:
         whole, part = ambiguous.groups()
         decimal = f"{whole}.{part}".rstrip("0").rstrip(".")
-        raise UnitError(
+        raise AmbiguousNumberError(
             f"'{text}' is ambiguous: '{whole},{part}' is {whole}{part} with a thousands comma "
             f"or {decimal} with a decimal comma; write {whole}{part} or {decimal}"
         )
@@ -156,7 +156,7 @@ def parse_quantity(
         try:
             number, tail = split_number(raw)
         except UnitError as exc:
-            raise UnitError(f"{what} {exc}") from None
+            raise type(exc)(f"{what} {exc}") from None
         # A compound such as "5 ft 5 in": a unit followed by another number.
         compound = re.match(rf"^([^0-9\s]+)\s+({_NUMBER}\s*.+)$", tail)
         if compound:

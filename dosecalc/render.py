@@ -75,7 +75,6 @@ def bsa_output(report: Any, fmt: str) -> str:
             "raw_bsa_m2": _r(r.raw_m2, 4),
             "capped": r.capped,
             "expression": r.expression,
-            "override": override_text(p),
         }
         for r in report.results
     ]
@@ -93,7 +92,7 @@ def bsa_output(report: Any, fmt: str) -> str:
             data["results"] = rows
         return to_json(data)
     if fmt == "csv":
-        return _csv(rows)
+        return _csv([row | {"override": override_text(p)} for row in rows])
     head = f"height {format_number(p.height_cm)} cm, weight {format_number(p.weight_kg)} kg, BMI {format_number(report.bmi, 1)} kg/m²"
     lines = [head] + [f"  note: {n}" for n in p.notes] + [f"  {o}" for o in override_notes(p)]
     table = _table(

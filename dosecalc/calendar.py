@@ -318,6 +318,10 @@ def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> d
         phase, sep, count = str(item).partition("=")
         if not sep or not phase.strip() or not count.strip().isdigit() or int(count) < 1:
             raise InputError(f"--phase-cycles '{item}': write PHASE=N, e.g. THP=8")
+        if phase.strip().lower() in (name.lower() for name in out):
+            raise InputError(
+                f"--phase-cycles: phase {phase.strip()} is given twice; give its cycles once"
+            )
         out[phase.strip()] = int(count)
     return out
 

@@ -187,13 +187,19 @@ def _add_compound(
     """``5 ft`` + ``5 in``: only the documented pairs (COMPOUND_UNITS), the
     smaller part a whole-unit remainder; "165 cm 5 in" or "62 kg 5 lb" is
     refused, never summed."""
-    small = parse_quantity(rest, dimension=dimension, what=what)
+    one_quantity = UnitError(
+        f"{what} '{text}': write one quantity ('165 cm'); only forms such as '5 ft 5 in' are added up"
+    )
+    if re.match(rf"^{_NUMBER}\s*[^0-9\s]+\s+[-+.,0-9]", normalise_digits(rest)):
+        raise one_quantity  # a third part: "5 ft 5 in 3 cm"
+    try:
+        small = parse_quantity(rest, dimension=dimension, what=what)
+    except UnitError as exc:  # name the whole value, not only its second part
+        raise type(exc)(str(exc).replace(f"{what} '{rest}'", f"{what} '{text}'", 1)) from None
     pair = (str(quantity.units), str(small.units))
     per = COMPOUND_UNITS.get(pair)
     if per is None:
-        raise UnitError(
-            f"{what} '{text}': write one quantity ('165 cm'); only forms such as '5 ft 5 in' are added up"
-        )
+        raise one_quantity
     if quantity.magnitude < 0 or small.magnitude < 0 or small.magnitude >= per:
         raise UnitError(
             f"{what} '{text}': the {pair[1]}es of a {pair[0]}-and-{pair[1]} value run from 0 to under {per}"

@@ -100,7 +100,12 @@ HOSTILE = [
         ["calendar", "ac-th", "--start", "2016-01-04", "--prior-anthracycline", "75 mg/m2!!"],
         ["prior anthracycline", "mg/m2!!"],
     ),
+    (["bsa", "--height", "5 ft 5 in 3 cm", "--weight", "62 kg"], ["'5 ft 5 in 3 cm'"]),
+    (["bsa", "--height", "5 ft 5 xx", "--weight", "62 kg"], ["'5 ft 5 xx'", "'xx'"]),
+    (["bsa", "--height", "165\x1b[31m cm", "--weight", "62 kg"], ["height", "\\x1b"]),
+    (["bsa", "--height", "165\x1e0 cm", "--weight", "62 kg"], ["height", "\\x1e"]),
     # Repeated options.
+    ([*THP, "--phase-cycles", "THP=8", "--phase-cycles", "thp=9"], ["--phase-cycles", "twice"]),
     ([*THP, "--delay", "3=7", "--delay", "THP:3=7"], ["--delay", "same cycle", "THP:3=7"]),
     (
         ["dose", "thp", *PATIENT, "--reduce", "docetaxel=20%", "--reduce", "docetaxel=50%"],

@@ -254,6 +254,12 @@ def dose_course(
 def _schedule_for_cycle(
     reg: Regimen, pol: Policy, cycle: int, phase: str | None
 ) -> tuple[CourseSchedule, tuple[str, int]]:
+    from .schedule import MAX_CYCLES
+
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or not 1 <= cycle <= MAX_CYCLES:
+        raise InputError(
+            f"--cycle {cycle!r}: give a cycle from 1 to {MAX_CYCLES} (dosecalc plans at most {MAX_CYCLES} cycles)"
+        )
     if phase is None:
         schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle)
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]

@@ -446,3 +446,48 @@ def test_any_plausible_course_is_dated_and_dosed(regimen, start, cycles, height,
         assert_positive(item["dose_mg"], item["drug"])
     for total in data["summary"]["drugs"]:
         assert_positive(total["total_mg"], total["drug"])
+
+
+@FUZZ
+@given(
+    regimen=REGIMENS,
+    fmt=st.sampled_from(["table", "json", "csv", "ics", "html"]),
+    view=st.sampled_from(["list", "month"]),
+    country=optional(st.sampled_from(["FR", "GB", "US-NY", "XX", "US-ZZ", "fr"])),
+    holidays=optional(st.sampled_from(["flag", "move"])),
+    phase_cycles=st.lists(st.sampled_from(["THP=8", "HP=3", "TH=4", "X=1", "THP=0"]), max_size=2),
+    height=st.sampled_from(["165 cm", "100 cm", "250 cm"]),
+    accept=st.booleans(),
+    to_file=st.booleans(),
+)
+def test_calendar_formats_and_settings_contract(
+    tmp_path_factory, regimen, fmt, view, country, holidays, phase_cycles, height, accept, to_file
+):
+    target = tmp_path_factory.mktemp("out") / f"course.{fmt}"
+    args = ["calendar", regimen, "--start", "2016-01-19"] + options(
+        cycles="6",
+        format=fmt,
+        view=view,
+        country=country,
+        holidays=holidays,
+        phase_cycles=phase_cycles,
+        height=height,
+        weight="62 kg",
+        sex="female",
+        age="50",
+        scr="0.9 mg/dL",
+        accept_implausible=accept,
+        output=str(target) if to_file else None,
+    )
+    code, out, err = run(args)
+    event(f"exit {code}")
+    assert code in (0, 2) and "Traceback" not in out + err and "internal error" not in err
+    if code == 2:
+        assert len(err.strip("\n").splitlines()) == 1 and err.startswith("Error: "), err
+        assert not target.exists() and not list(target.parent.iterdir())  # nothing half-written
+        return
+    text = target.read_text(encoding="utf-8") if to_file else out
+    overridden = height != "165 cm"
+    assert ("OVERRIDE" in text) == overridden
+    if to_file:
+        assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary left

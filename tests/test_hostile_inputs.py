@@ -122,6 +122,8 @@ HOSTILE = [
     # Messages that misled.
     ([*THP[:-1], "1041"], ["--cycles 1041", "1040"]),
     ([*THP, "--delay", "3=-7"], ["--delay '3=-7'", "negative"]),
+    (["dose", "thp", *PATIENT, "--cycle", "5000"], ["--cycle 5000", "1040"]),
+    (["dose", "thp", *PATIENT, "--cycle", "5000", "--phase", "HP"], ["--cycle 5000"]),
     (["bsa", "--height", "165 cm"], ["--weight", "--help"]),
 ]
 

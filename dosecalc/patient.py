@@ -49,9 +49,9 @@ AGE_PHYSICAL_YEARS = (0.0, 125.0)
 #: 100 mg/dL: above the highest serum creatinine reported (73.8 mg/dL,
 #: Case Rep Nephrol 2021;2021:6048919).
 SCR_PHYSICAL_MG_DL = (0.05, 100.0)
-#: Every BSA formula for heights and weights within their physical limits,
-#: with a margin (the smallest is Boyd's about 0.03 m², the largest Mosteller's
-#: about 7.4 m²).
+#: What a BSA formula gives for a real body: at the corners of the height and
+#: weight limits the formulas give 0.03-7.7 m² (Schlich's power law 0.01-8.7 m²,
+#: at pairs such as 280 cm with 700 kg that no body has).
 BSA_PHYSICAL_M2 = (0.02, 8.0)
 #: The GFR a carboplatin dose may use: glomerular hyperfiltration is defined
 #: above 130-140 mL/min and a Cockcroft-Gault estimate beyond 250 mL/min comes

@@ -24,8 +24,15 @@ from dosecalc.cli import main
 from dosecalc.dosing import require_dose
 from dosecalc.errors import CalculationError, InputError, PhysicalLimitError, UnitError
 from dosecalc.formatting import format_number
+from dosecalc.metrics import BSA_FORMULAS
 from dosecalc.outfile import write_text_atomic
-from dosecalc.patient import make_patient, parse_creatinine
+from dosecalc.patient import (
+    BSA_PHYSICAL_M2,
+    HEIGHT_PHYSICAL_CM,
+    WEIGHT_PHYSICAL_KG,
+    make_patient,
+    parse_creatinine,
+)
 from dosecalc.units import parse_quantity
 
 PATIENT = ["--height", "165 cm", "--weight", "62 kg"]
@@ -250,6 +257,16 @@ def test_physical_limits_are_not_overridable(field, value):
 def test_implausible_but_physical_values_pass_with_the_override_and_are_marked():
     patient = make_patient("100 cm", "62 kg", accept_implausible=True)
     assert patient.height_cm == 100 and len(patient.overrides) == 1
+
+
+@pytest.mark.parametrize("height", HEIGHT_PHYSICAL_CM)
+@pytest.mark.parametrize("weight", WEIGHT_PHYSICAL_KG)
+@pytest.mark.parametrize("formula", [f for f in BSA_FORMULAS if f != "schlich"])
+def test_the_bsa_limits_hold_every_formula_at_the_corners_of_the_body_limits(
+    formula, height, weight
+):
+    value = BSA_FORMULAS[formula][0](height, weight)
+    assert BSA_PHYSICAL_M2[0] <= value <= BSA_PHYSICAL_M2[1]
 
 
 @pytest.mark.parametrize("mg", [0.0, -399.0, float("nan"), float("inf")])

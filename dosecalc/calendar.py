@@ -292,6 +292,9 @@ def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[Cy
 
 
 def _delay_days(item: str, amount: str) -> int | float:
+    from .units import normalise_digits
+
+    amount = normalise_digits(amount)
     if amount.lstrip("+").isascii() and amount.lstrip("+").isdigit():
         return int(amount.lstrip("+"))
     if amount.startswith("-"):

@@ -219,6 +219,12 @@ def test_dates_in_other_digit_scripts_read_as_the_same_date(start):
     assert json.loads(out)["start"] == "2016-01-19"
 
 
+def test_a_delay_in_other_digit_scripts_reads_as_the_same_delay():
+    code, out, err = run(*THP[:-1], "4", "--delay", "3=７", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["settings"]["delays"] == [{"cycle": "3", "days": 7}]
+
+
 def test_quantities_in_other_digit_scripts_read_as_the_same_value():
     assert parse_quantity("١٦٥ cm", dimension="[length]").magnitude == 165
     assert parse_quantity("１６５ cm", dimension="[length]").magnitude == 165

@@ -8,7 +8,9 @@ calendar apps import, built with the ``icalendar`` library.
   course cycle and the day in the cycle, never the date: re-importing after
   a delay updates the events instead of duplicating them.
 - No patient identifiers anywhere (the calendar takes none); the SUMMARY
-  names only the drugs and the cycle.
+  names only the drugs and the cycle, after "OVERRIDE - " when doses were
+  computed on values passed with --accept-implausible (the description then
+  lists each override).
 - ``DTSTAMP`` is the time of export (UTC); ``SOURCE_DATE_EPOCH`` or the
   ``stamp`` argument fix it for reproducible files.
 """

@@ -113,13 +113,18 @@ def weight_change(previous_weight: Any, patient: Patient, policy: Policy) -> Wei
         .to("kg")
         .magnitude
     )
-    if previous <= 0:
-        raise InputError(f"previous weight '{previous_weight}' must be more than zero")
+    from .patient import WEIGHT_PHYSICAL_KG, require_physical
+
+    require_physical(previous, WEIGHT_PHYSICAL_KG, "previous weight", "kg", "check the unit")
     return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
 
 
 def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
-    """``["docetaxel=20%"]`` -> ``{"docetaxel": 20.0}``; raises InputError."""
+    """``["docetaxel=20%"]`` -> ``{"docetaxel": 20.0}``; raises InputError,
+    also when a drug is named twice (reductions are never combined or
+    silently replaced)."""
+    from .formatting import format_number
+
     reductions: dict[str, float] = {}
     for item in items:
         drug, sep, amount = item.partition("=")
@@ -132,7 +137,12 @@ def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
             raise InputError(f"--reduce '{item}': write DRUG=PERCENT, e.g. docetaxel=20%") from None
         if not 0 < value < 100:
             raise InputError(f"--reduce '{item}': a reduction is between 0% and 100%")
-        reductions[drug.strip().lower()] = value
+        name = drug.strip().lower()
+        if name in reductions:
+            raise InputError(
+                f"--reduce: {name} is reduced twice ({format_number(reductions[name])}% and {format_number(value)}%); give one reduction per drug"
+            )
+        reductions[name] = value
     return reductions
 
 
@@ -262,6 +272,12 @@ def _schedule_for_cycle(
     phase: str | None,
     delays: dict[CycleRef, int] | None = None,
 ) -> tuple[CourseSchedule, tuple[str, int]]:
+    from .schedule import MAX_CYCLES
+
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or not 1 <= cycle <= MAX_CYCLES:
+        raise InputError(
+            f"--cycle {cycle!r}: give a cycle from 1 to {MAX_CYCLES} (dosecalc plans at most {MAX_CYCLES} cycles)"
+        )
     if phase is None:
         schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle, delays=delays)
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]

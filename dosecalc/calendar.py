@@ -41,6 +41,11 @@ _POLICY_MODES: dict[str, HolidayMode] = {"flag": "flag", "next_working_day": "mo
 #: input problem to resolve by hand, not something to guess at.
 MAX_MOVE_DAYS = 14
 
+#: The most doxorubicin equivalents ``--prior-anthracycline`` accepts: four
+#: times the highest lifetime limit in use (550 mg/m², doxorubicin US PI), past
+#: which the figure is a typing or unit error, not a history.
+MAX_PRIOR_ANTHRACYCLINE_MG_M2 = 2200.0
+
 #: The longest delay ``--delay`` accepts for one cycle.
 MAX_DELAY_DAYS = 365
 
@@ -231,22 +236,41 @@ class CalendarReport:
 # -- parsing options -----------------------------------------------------------
 
 
+#: The dates a calendar may start or end on. A course planned outside them is
+#: a typing error (9999-12-31 would also overflow the date arithmetic).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+
+
 def parse_start(text: Any, option: str = "--start") -> dt.date:
     """An ISO date (``2016-01-19``); raises InputError for anything else,
-    including a well-formed date that does not exist (2015-02-29)."""
+    including a well-formed date that does not exist (2015-02-29) and a date
+    outside FIRST_DATE..LAST_DATE. Digits from any script (full-width
+    "２０１６", Arabic-Indic "٢٠١٦") read as the same digits."""
     import re
+
+    from .units import normalise_digits
 
     if isinstance(text, dt.datetime):
         raise InputError(f"{option}: give a date, not a date and time")
     if isinstance(text, dt.date):
-        return text
-    raw = str(text).strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise InputError(f"{option} '{raw}' is not a date: write YYYY-MM-DD, e.g. 2016-01-19")
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InputError(f"{option} '{raw}' is not a real date ({exc})") from None
+        day = text
+        raw = day.isoformat()
+    else:
+        raw = str(text).strip()
+        normal = normalise_digits(raw).replace("－", "-")  # full-width hyphen-minus
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", normal):
+            raise InputError(f"{option} '{raw}' is not a date: write YYYY-MM-DD, e.g. 2016-01-19")
+        try:
+            day = dt.date.fromisoformat(normal)
+        except ValueError as exc:
+            raise InputError(f"{option} '{raw}' is not a real date ({exc})") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(
+            f"{option} '{raw}' is outside the dates dosecalc plans for "
+            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})"
+        )
+    return day
 
 
 def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[CycleRef, int]:
@@ -284,8 +308,15 @@ def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[Cy
 
 
 def _delay_days(item: str, amount: str) -> int | float:
-    if amount.lstrip("+").isdigit():
+    from .units import normalise_digits
+
+    amount = normalise_digits(amount)
+    if amount.lstrip("+").isascii() and amount.lstrip("+").isdigit():
         return int(amount.lstrip("+"))
+    if amount.startswith("-"):
+        raise InputError(
+            f"--delay '{item}': a delay cannot be negative (a cycle cannot be brought forward); give 1 to {MAX_DELAY_DAYS} days"
+        )
     from .errors import UnitError
     from .regimen import parse_duration_days
 
@@ -306,6 +337,10 @@ def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> d
         phase, sep, count = str(item).partition("=")
         if not sep or not phase.strip() or not count.strip().isdigit() or int(count) < 1:
             raise InputError(f"--phase-cycles '{item}': write PHASE=N, e.g. THP=8")
+        if phase.strip().lower() in (name.lower() for name in out):
+            raise InputError(
+                f"--phase-cycles: phase {phase.strip()} is given twice; give its cycles once"
+            )
         out[phase.strip()] = int(count)
     return out
 
@@ -520,6 +555,10 @@ def _drug_totals(
             continue
         kinds = [line.administration.kind for line in items]
         total = sum(line.dose.final_mg for line in items if line.dose) if with_patient else None
+        if total is not None:
+            from .dosing import require_dose
+
+            require_dose(total, f"{drug} total")
         totals.append(
             DrugTotal(
                 drug,
@@ -554,6 +593,10 @@ def parse_prior_anthracycline(value: Any) -> float:
     )
     if amount < 0:
         raise InputError(f"--prior-anthracycline '{value}' cannot be negative")
+    if amount > MAX_PRIOR_ANTHRACYCLINE_MG_M2:
+        raise InputError(
+            f"--prior-anthracycline '{value}' is more than {format_number(MAX_PRIOR_ANTHRACYCLINE_MG_M2)} mg/m²: check the unit and the figure"
+        )
     return amount
 
 
@@ -705,10 +748,14 @@ def calendar_course(
         raise InputError(
             f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}"
         )
+    from .schedule import MAX_CYCLES
+
     if cycles is not None and (
-        isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1
+        isinstance(cycles, bool) or not isinstance(cycles, int) or not 1 <= cycles <= MAX_CYCLES
     ):
-        raise InputError("--cycles must be a whole number of at least 1")
+        raise InputError(
+            f"--cycles {cycles!r}: give a whole number from 1 to {MAX_CYCLES} (about 20 years of weekly cycles)"
+        )
     if (height is None) != (weight is None):
         raise InputError(
             "give both --height and --weight for doses in mg, or neither for the per-unit doses"
@@ -761,7 +808,7 @@ def calendar_course(
         ctx = DosingContext.build(patient, pol)
         bsa = ctx.bsa
         lines = _doses(lines, ctx, pol)
-        notes = list(patient.notes) + list(patient.overrides)
+        notes = list(patient.notes) + [f"OVERRIDE: {o}" for o in patient.overrides]
     anthracycline = anthracycline_total(
         reg,
         lines,

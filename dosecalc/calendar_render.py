@@ -19,6 +19,7 @@ from .render import (
     _r,
     _regimen_json,
     _table,
+    override_text,
     patient_json,
     patient_lines,
     policy_lines,
@@ -441,5 +442,6 @@ def csv_rows(report: Any) -> list[dict[str, Any]]:
     for line in report.lines:
         data = administration_json(line, with_patient)
         data["notes"] = "; ".join(data["notes"])
+        data["override"] = override_text(report.patient)
         rows.append(data)
     return rows

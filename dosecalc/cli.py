@@ -13,7 +13,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import DosecalcError, FindingsFound
+from .errors import DosecalcError, FindingsFound, Terminated
 
 FORMATS = ("table", "json", "csv")
 
@@ -29,8 +29,65 @@ class Settings:
         self.policy_dirs = policy_dirs
 
 
+class StdoutError(DosecalcError):
+    """Raised when the output cannot be written to standard output (a full
+    device such as /dev/full, a closed terminal)."""
+
+    exit_code = 2
+
+
 def _out(text: str) -> None:
-    click.echo(text)
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_stdout()
+        raise StdoutError(f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so that Python's own flush
+    at exit does not fail a second time with a traceback-like message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+class OnceCommand(click.Command):
+    """A command whose single-valued options may be given only once: a second
+    ``--height`` or ``--policy`` would otherwise silently replace the first."""
+
+    def make_parser(self, ctx: click.Context) -> click.parser._OptionParser:  # type: ignore[name-defined]
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_once(args: list[str]) -> tuple[dict[str, object], list[str], list[object]]:
+            opts, rest, order = parse(args=args)
+            seen: set[str | None] = set()
+            for param in order:
+                if (
+                    isinstance(param, click.Option)
+                    and not (param.multiple or param.count or param.is_flag)
+                    and param.name in seen
+                ):
+                    name = max(param.opts, key=len)
+                    raise click.UsageError(f"{name} is given twice; give it once", ctx)
+                seen.add(getattr(param, "name", None))
+            return opts, rest, order
+
+        parser.parse_args = parse_once  # type: ignore[method-assign]
+        return parser
+
+
+class OnceGroup(click.Group):
+    """The command group: its commands and sub-groups are OnceCommands."""
+
+    command_class = OnceCommand
+    group_class = type
 
 
 def format_option(*extra: str):  # type: ignore[no-untyped-def]
@@ -82,7 +139,10 @@ gfr_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=OnceGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(version=__version__, prog_name="dosecalc")
 @click.option(
     "--regimens",
@@ -493,6 +553,14 @@ def demo() -> None:
     _out(render.demo_output(api.demo_reports()))
 
 
+def printable(text: str) -> str:
+    """``text`` as one printable line: a control character typed into a value
+    (a tab, a line or record separator, an escape sequence) is shown escaped
+    (\\x1e), so an echoed value can neither split the message nor drive the
+    terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the one place errors become messages and exit codes."""
     try:
@@ -500,27 +568,47 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # the help text, asked for by giving no arguments
+        return exc.exit_code
+    except click.UsageError as exc:
+        # One line, like every other error: what is wrong, and where help is.
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        where = exc.ctx.command_path if exc.ctx is not None else "dosecalc"
+        click.echo(f"Error: {printable(message)} (see '{where} --help')", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"Error: {printable(' '.join(exc.format_message().split()))}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except DosecalcError as exc:
         from .errors import DataFileError
 
-        text = exc.details() if isinstance(exc, DataFileError) else str(exc)
-        click.echo(f"Error: {text}", err=True)
+        lines = exc.details().split("\n") if isinstance(exc, DataFileError) else [str(exc)]
+        click.echo("Error: " + "\n".join(printable(line) for line in lines), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        return 143
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as exc:
+        # A file dosecalc was asked to read or write, refused by the system
+        # (a symbolic link loop, a full disk): an input problem, not a bug.
+        where = f"'{exc.filename}': " if exc.filename else ""
+        click.echo(printable(f"Error: {where}{exc.strerror or exc}"), err=True)
+        return 2
     except Exception as exc:  # the last line of defence: never a traceback
         if os.environ.get("DOSECALC_DEBUG"):
             raise
         click.echo(
-            f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True
+            printable(f"Error: internal error ({type(exc).__name__}: {exc}); please report it"),
+            err=True,
         )
         return 1
     return 0

@@ -12,7 +12,7 @@ from . import metrics
 from .errors import CalculationError
 from .formatting import format_amount, format_number, format_percent, round_half_up
 from .model import BASIS_UNITS, DoseKind, DoseLine, DoseStep, DrugEntry, Patient, Policy, Rounding
-from .patient import BsaResult, dosing_weight, policy_bsa
+from .patient import GFR_PHYSICAL_ML_MIN, BsaResult, dosing_weight, policy_bsa, require_physical
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,18 @@ def _carboplatin(
         lines.append(f"GFR capped at {format_number(gfr)} mL/min by policy (FDA/NCCN)")
     elif policy.gfr_cap_ml_min is None:
         lines.append(f"GFR not capped (policy {policy.id}; ADDIKD, for {method} kidney function)")
+    if not (math.isfinite(gfr) and gfr > 0):
+        raise CalculationError(
+            f"kidney function {format_number(gfr, 1)} mL/min is not a positive number: check --age, --weight and --scr"
+        )
+    require_physical(
+        gfr,
+        GFR_PHYSICAL_ML_MIN,
+        "GFR",
+        "mL/min",
+        "check --age, --weight and --scr, or use a policy that caps the GFR",
+        above_zero=True,
+    )
     mg = (step.amount * (Q(gfr, "mL/min") + Q(25, "mL/min"))).to("mg").magnitude
     lines.append(
         f"Calvert: AUC {format_number(step.per_unit)} × ({format_number(gfr, 1)} + 25) = {format_number(mg, 2)} mg"
@@ -162,6 +174,15 @@ def _ckd_epi_lines(age: float, sex: str, scr: float, ctx: DosingContext, lines: 
         f" = {format_number(absolute, 1)} mL/min"
     )
     return absolute
+
+
+def require_dose(mg: float, what: str) -> None:
+    """The engine's last guard: a dose (or a total) that is zero, negative
+    or not a finite number is an error, never a printed result."""
+    if not (math.isfinite(mg) and mg > 0):
+        raise CalculationError(
+            f"{what} would be {format_number(mg, 2)} mg, which is not a dose: check the patient's values and the regimen"
+        )
 
 
 def _nearest_multiple(value: float, step: float) -> int:
@@ -246,6 +267,8 @@ def compute_dose(
             )
     final, rounding_note = round_dose(after_cap, ctx.policy.rounding, cap, vials_mg)
     lines.append(f"{rounding_note}: {format_amount(final, 'mg')}")
+    require_dose(calculated, f"{entry.drug} calculated dose")
+    require_dose(final, f"{entry.drug} dose")
     infusion = step.infusion
     return DoseLine(
         phase=phase,

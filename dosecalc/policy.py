@@ -383,7 +383,12 @@ def policy_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
             for path in sorted(folder.glob("*.yaml")):
                 found.setdefault(path.stem, path)
         elif folder != shipped:  # a user folder (option or DOSECALC_POLICIES)
-            raise NotFoundError(f"policy folder '{folder}' does not exist")
+            why = (
+                "is a symbolic link that leads nowhere (broken, or a loop)"
+                if folder.is_symlink()
+                else ("is not a folder" if folder.exists() else "does not exist")
+            )
+            raise NotFoundError(f"policy folder '{folder}' {why}")
     return list(found.values())
 
 

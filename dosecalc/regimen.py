@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError, NotFoundError, UnitError
+from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
 from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
 from .paths import search_dirs, shipped_dir
 from .validation import Checker, describe_value, load_data_file
@@ -71,6 +71,8 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
     dimension, canonical = _BASIS_DIMENSIONS[basis]
     try:
         quantity = parse_quantity(raw, dimension=dimension, what="dose")
+    except AmbiguousNumberError:
+        raise
     except UnitError as exc:
         raise UnitError(f"'{raw}' does not fit basis '{basis}' ({exc})") from None
     return quantity.to(canonical)
@@ -443,7 +445,12 @@ def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
             # would silently leave the shipped regimens in place of the
             # user's own versions: refuse it.
             if folder != shipped or folder.exists():
-                raise NotFoundError(f"regimen folder '{folder}' does not exist")
+                why = (
+                    "is a symbolic link that leads nowhere (broken, or a loop)"
+                    if folder.is_symlink()
+                    else ("is not a folder" if folder.exists() else "does not exist")
+                )
+                raise NotFoundError(f"regimen folder '{folder}' {why}")
             continue
         for path in sorted(folder.glob("*.yaml")):
             found.setdefault(path.name, path)

@@ -55,6 +55,17 @@ def _r(value: float | None, decimals: int = 2) -> float | int | None:
 # -- bsa -----------------------------------------------------------------------
 
 
+def override_notes(patient: Any) -> list[str]:
+    """The patient's overridden plausibility checks, each marked OVERRIDE so
+    that no format (table, JSON, CSV, iCalendar, HTML) loses the mark."""
+    return [f"OVERRIDE: {o}" for o in patient.overrides] if patient is not None else []
+
+
+def override_text(patient: Any) -> str:
+    """The override marks as one CSV field ("" when none)."""
+    return "; ".join(override_notes(patient))
+
+
 def bsa_output(report: Any, fmt: str) -> str:
     p = report.patient
     rows = [
@@ -72,7 +83,8 @@ def bsa_output(report: Any, fmt: str) -> str:
             "height_cm": _r(p.height_cm, 2),
             "weight_kg": _r(p.weight_kg, 2),
             "bmi_kg_m2": _r(report.bmi, 1),
-            "notes": list(p.notes) + list(p.overrides),
+            "notes": list(p.notes) + override_notes(p),
+            "overrides": list(p.overrides),
         }
         if len(rows) == 1:
             data.update(rows[0])
@@ -80,9 +92,9 @@ def bsa_output(report: Any, fmt: str) -> str:
             data["results"] = rows
         return to_json(data)
     if fmt == "csv":
-        return _csv(rows)
+        return _csv([row | {"override": override_text(p)} for row in rows])
     head = f"height {format_number(p.height_cm)} cm, weight {format_number(p.weight_kg)} kg, BMI {format_number(report.bmi, 1)} kg/m²"
-    lines = [head] + [f"  note: {n}" for n in (*p.notes, *p.overrides)]
+    lines = [head] + [f"  note: {n}" for n in p.notes] + [f"  {o}" for o in override_notes(p)]
     table = _table(
         [
             [
@@ -173,7 +185,8 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
         "measured_gfr_ml_min": _r(patient.measured_gfr_ml_min, 1),
         "bsa_m2": _r(bsa.value_m2, 4),
         "bsa_formula": bsa.formula,
-        "notes": list(patient.notes) + list(patient.overrides),
+        "notes": list(patient.notes) + override_notes(patient),
+        "overrides": list(patient.overrides),
     }
 
 
@@ -194,7 +207,7 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
     bsa_text += ", capped)" if bsa.capped else ")"
     lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]
     lines += [f"  note: {n}" for n in patient.notes]
-    lines += [f"  OVERRIDE: {n}" for n in patient.overrides]
+    lines += [f"  {o}" for o in override_notes(patient)]
     return lines
 
 
@@ -220,6 +233,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
         return _csv(
             [
                 {k: v for k, v in _dose_json(line).items() if k != "derivation"}
+                | {"override": override_text(report.patient)}
                 for line in report.lines
             ]
         )

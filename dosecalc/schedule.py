@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import CalculationError, InputError
 from .model import (
@@ -102,7 +103,19 @@ def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
     return None
 
 
-def expand(
+def expand(regimen: Regimen, policy: Policy, start: dt.date, **options: Any) -> CourseSchedule:
+    """Every administration of ``regimen`` from ``start`` (see :func:`_expand`
+    for the options). A course whose dates would leave the calendar (year
+    9999) is an input error, not an internal one."""
+    try:
+        return _expand(regimen, policy, start, **options)
+    except OverflowError:
+        raise InputError(
+            f"the course of {regimen.id} from {start.isoformat()} runs past the last date a calendar can hold"
+        ) from None
+
+
+def _expand(
     regimen: Regimen,
     policy: Policy,
     start: dt.date,
@@ -163,17 +176,26 @@ def expand(
                 continues = f"{phase.id} continues {phase.cycles.describe()}; {DEFAULT_OPEN_CYCLES} cycles shown"
                 break
             if course_cycle >= MAX_CYCLES:
-                raise InputError(
-                    f"the course is longer than {MAX_CYCLES} cycles; give --cycles or --until"
+                asked = (
+                    f"--until {until.isoformat()} is too far: give an earlier date or --cycles"
+                    if until is not None
+                    else "give --cycles or --until"
                 )
-            for ref in (CycleRef(None, course_cycle + 1), CycleRef(phase.id, cycle)):
-                for key in delays:
-                    if (
-                        key.cycle == ref.cycle
-                        and (key.phase or "").lower() == (ref.phase or "").lower()
-                    ):
-                        shift += delays[key]
-                        used_delays.add(key)
+                raise InputError(f"the course would run past {MAX_CYCLES} cycles; {asked}")
+            matching = [
+                key
+                for ref in (CycleRef(None, course_cycle + 1), CycleRef(phase.id, cycle))
+                for key in delays
+                if key.cycle == ref.cycle and (key.phase or "").lower() == (ref.phase or "").lower()
+            ]
+            if len(matching) > 1:
+                raise InputError(
+                    f"--delay {' and --delay '.join(f'{k}={delays[k]}' for k in matching)} name the same cycle "
+                    f"({phase.id} cycle {cycle}, cycle {course_cycle + 1} of the course); give one total delay per cycle"
+                )
+            for key in matching:
+                shift += delays[key]
+                used_delays.add(key)
             cycle_date = start + dt.timedelta(days=nominal_offset + shift)
             if until is not None and cycle_date > until:
                 if (

@@ -277,7 +277,7 @@ def test_delay_parsing():
     [
         (["3"], "write CYCLE=DAYS"),
         (["3=0"], "from 1 to 365"),
-        (["3=-2"], "not a number of days"),
+        (["3=-2"], "cannot be negative"),
         (["0=7"], "numbered from 1"),
         (["3=7", "3=1"], "delayed twice"),
     ],

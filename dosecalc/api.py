@@ -375,6 +375,74 @@ def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
     ]
 
 
+@dataclass(frozen=True)
+class DoseLevelMatch:
+    """A dose found among a drug's documented reductions in a regimen."""
+
+    regimen: str
+    phase: str
+    drug: str
+    level: int  # 1 = the first documented reduction
+    dose: str  # "4.4 mg/kg"
+    starting_dose: str  # "5.4 mg/kg"
+    source: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.dose} is documented dose reduction {self.level} of {self.drug} in "
+            f"{self.regimen} phase {self.phase} (from {self.starting_dose}) [{self.source}]"
+        )
+
+
+def documented_reduction(
+    regimen: str,
+    drug: str,
+    dose: str,
+    *,
+    phase: str | None = None,
+    regimen_dirs: tuple[str, ...] = (),
+) -> DoseLevelMatch | None:
+    """Whether ``dose`` (a per-unit dose such as "4.4 mg/kg" or "60 mg/m2",
+    or a percentage of the starting dose such as "75%") is a documented
+    reduction level of ``drug`` in ``regimen`` (in ``phase``, else in any
+    phase). Returns the match, or None when it is not a documented level.
+    Raises InputError for a drug or phase not in the regimen, or a dose that
+    does not fit the drug's basis."""
+    from .formatting import format_amount
+    from .model import BASIS_UNITS
+    from .regimen import parse_per_unit_dose
+
+    reg = find_regimen(regimen, regimen_dirs)
+    phases = [reg.phase(phase)] if phase is not None else list(reg.phases)
+    entries = [(p, e) for p in phases for e in p.drugs if e.drug == drug.strip().lower()]
+    if not entries:
+        where = f"phase {phases[0].id} of {reg.id}" if phase is not None else reg.id
+        raise InputError(f"'{drug}' is not a drug of {where} ({', '.join(reg.drugs())})")
+    text = dose.strip()
+    for found_phase, entry in entries:
+        start = entry.starting_step.per_unit
+        if text.endswith("%"):
+            try:
+                per_unit = start * float(text[:-1]) / 100
+            except ValueError:
+                raise InputError(f"'{dose}' is not a percentage (write e.g. '75%')") from None
+        else:
+            per_unit = float(parse_per_unit_dose(text, entry.basis).magnitude)
+        level = entry.reduction_level(per_unit)
+        if level is not None and entry.dose_levels is not None:
+            unit = BASIS_UNITS[entry.basis]
+            return DoseLevelMatch(
+                reg.id,
+                found_phase.id,
+                entry.drug,
+                level,
+                format_amount(per_unit, unit, 4),
+                format_amount(start, unit, 4),
+                entry.dose_levels.source,
+            )
+    return None
+
+
 def show_regimen(name: str, regimen_dirs: tuple[str, ...] = ()) -> Regimen:
     """One regimen, validated."""
     return find_regimen(name, regimen_dirs)
@@ -406,10 +474,12 @@ __all__ = [
     "BsaReport",
     "CalendarReport",  # noqa: F822 (module __getattr__ provides it lazily)
     "CycleRef",
+    "DoseLevelMatch",
     "DoseReport",
     "RegimenSummary",
     "calendar_course",
     "compute_bsa",
+    "documented_reduction",
     "dose_course",
     "list_regimens",
     "parse_reductions",

@@ -565,6 +565,21 @@ class _Run:
         self._loading(found, drug, entry, matches, value)
         if matches:
             return
+        level = entry.reduction_level(value)
+        if level is not None and entry.dose_levels is not None:
+            # A reduction the label or trial documents is a decision to
+            # record, not a discrepancy: say which level it is.
+            start = entry.starting_step.per_unit
+            self.add(
+                "info",
+                "DOSE_REDUCTION_DOCUMENTED",
+                t,
+                drug,
+                f"'{dose.text}' is documented dose reduction {level} of {drug} "
+                f"(from {format_amount(start, expected_unit, 4)}); confirm the reason is recorded",
+                self._level_source(found, entry.dose_levels.source),
+            )
+            return
         reference = [s.per_unit for s in steps.values() if s is not None]
         ratio = max(value / r for r in reference) if value else 0
         low = min(value / r for r in reference) if value else 0
@@ -1108,6 +1123,13 @@ class _Run:
                         f"relapse about {months} months after adjuvant trastuzumab ended ({previous}): shorter than the 12-month disease-free interval of the pivotal trial; for the prescriber to weigh",
                         SRC_CLEOPATRA,
                     )
+
+    def _level_source(self, found: Identified, source_id: str) -> str:
+        """The citation of a regimen source id (dose levels cite one)."""
+        if found.regimen is None:
+            return "dosecalc regimen library"
+        by_id = {s.id: s.citation for s in found.regimen.sources}
+        return f"regimen {found.regimen.id}: {by_id.get(source_id, source_id)}"
 
     def _sources(self, found: Identified) -> str:
         """The citations behind the treatment's phase: its drug lines' sources."""

@@ -333,7 +333,8 @@ def _cycles_text(days_by_cycle: dict[int, list[int]], mode: str) -> str:
         elif index == len(runs) - 1 and mode == "minimum":
             text += " or more"
         if not single_day:
-            text += f" (day{'s' if len(days) > 1 else ''} {', '.join(map(str, days))})"
+            # Consecutive days as a range: capecitabine "days 1-14", not 14 numbers.
+            text += f" (day{'s' if len(days) > 1 else ''} {_compress(list(days))})"
         parts.append(text)
     return "; ".join(parts)
 

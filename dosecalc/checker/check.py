@@ -177,10 +177,30 @@ class _Run:
         frequency = parse_frequency(t.frequency) if t.frequency else None
         setting = t.setting or ""
 
-        # Prefer the phase whose cycle matches a plausible written frequency,
-        # then the regimen of the same setting, then the library's order.
-        def score(item: tuple[Regimen, Phase]) -> tuple[int, int]:
+        # Prefer the regimen the treatment names (its id or an alias: several
+        # regimens share a phase's drugs, e.g. THP in thp and ac-thp), then
+        # the phase whose cycle matches a plausible written frequency, then
+        # the regimen of the same setting, then the phase whose number of
+        # cycles fits the documented count, then the library's order.
+        written_name = _name_key(t.regimen or "")
+        written_count = _count(t.cycles) if t.cycles else None
+
+        def count_fits(phase: Phase) -> int:
+            mode, count = phase.cycles.mode, phase.cycles.count or 0
+            if written_count is None:
+                return 0
+            return int(
+                (mode == "fixed" and written_count == count)
+                or (mode == "minimum" and written_count >= count)
+                or mode == "until_progression"
+            )
+
+        def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int, int]:
             regimen, phase = item
+            name_match = int(
+                bool(written_name)
+                and written_name in {_name_key(n) for n in (regimen.id, *regimen.aliases)}
+            )
             freq_match = int(
                 frequency is not None
                 and abs(frequency.interval_days - phase.cycle_length_days) < 0.5
@@ -192,7 +212,7 @@ class _Run:
                     and regimen.setting in ("neoadjuvant", "adjuvant")
                 )
             )
-            return (freq_match, setting_match)
+            return (name_match, freq_match, setting_match, count_fits(phase))
 
         best = max(candidates, key=score)
         return best
@@ -1178,6 +1198,12 @@ def check_case(
 # -- small helpers ---------------------------------------------------------------
 
 _COUNT = re.compile(r"(\d+)")
+
+
+def _name_key(name: str) -> str:
+    """A regimen name compared without case, spaces or punctuation: "AC->THP",
+    "ac thp" and "AC-THP" are one name."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _count(text: str | None) -> int | None:

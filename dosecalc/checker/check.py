@@ -143,7 +143,7 @@ class _Run:
             d for d in found.drugs.values() if self.reference.get(d).category != "supportive"
         }
         if treated:
-            found.regimen, found.phase = self._phase_for(t, treated)
+            found.regimen, found.phase = self._phase_for(t, treated, found.drugs)
             if found.phase is None:
                 names = ", ".join(sorted(treated))
                 which = f"gives {names} together" if len(treated) > 1 else f"gives {names} alone"
@@ -158,7 +158,9 @@ class _Run:
         self.identified.append(found)
         return found
 
-    def _phase_for(self, t: Treatment, drugs: set[str]) -> tuple[Regimen | None, Phase | None]:
+    def _phase_for(
+        self, t: Treatment, drugs: set[str], names: dict[str, str]
+    ) -> tuple[Regimen | None, Phase | None]:
         from .frequency import parse_frequency
 
         # Supportive drugs of a phase (G-CSF) are not part of its identity:
@@ -180,8 +182,9 @@ class _Run:
         # Prefer the regimen the treatment names (its id or an alias: several
         # regimens share a phase's drugs, e.g. THP in thp and ac-thp), then
         # the phase whose cycle matches a plausible written frequency, then
-        # the regimen of the same setting, then the phase whose number of
-        # cycles fits the documented count, then the library's order.
+        # the regimen of the same setting, then the phase whose doses are the
+        # written ones, then the phase whose number of cycles fits the
+        # documented count, then the library's order.
         written_name = _name_key(t.regimen or "")
         written_count = _count(t.cycles) if t.cycles else None
 
@@ -195,7 +198,23 @@ class _Run:
                 or mode == "until_progression"
             )
 
-        def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int, int]:
+        def doses_fit(phase: Phase) -> int:
+            """How many written doses are one of the phase's doses (capecitabine
+            1250 mg/m2 is the label regimen, 1000 mg/m2 the reduced one)."""
+            return sum(
+                1
+                for written in t.drugs
+                if written.dose
+                and (entry := _entry_for(phase, names.get(written.drug, ""))) is not None
+                and _written_per_unit(written.dose, entry)
+                in {
+                    round(s.per_unit, 6)
+                    for s in (entry.standard, entry.loading, entry.maintenance)
+                    if s
+                }
+            )
+
+        def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int, int, int]:
             regimen, phase = item
             name_match = int(
                 bool(written_name)
@@ -212,7 +231,7 @@ class _Run:
                     and regimen.setting in ("neoadjuvant", "adjuvant")
                 )
             )
-            return (name_match, freq_match, setting_match, count_fits(phase))
+            return (name_match, freq_match, setting_match, doses_fit(phase), count_fits(phase))
 
         best = max(candidates, key=score)
         return best
@@ -1198,6 +1217,28 @@ def check_case(
 # -- small helpers ---------------------------------------------------------------
 
 _COUNT = re.compile(r"(\d+)")
+
+
+def _written_per_unit(text: str, entry: DrugEntry) -> float | None:
+    """A written dose as a per-unit number in the entry's basis (75 for
+    '75 mg/m2' against a bsa entry), or None when it does not read as one."""
+    from ..errors import DosecalcError
+    from ..regimen import parse_per_unit_dose
+    from .written import parse_written_dose
+
+    dose = parse_written_dose(text)
+    reading = dose.reading if dose.understood and not dose.ambiguous else None
+    if reading is None or reading.basis != entry.basis:
+        return None
+    if reading.unit == "AUC":
+        return round(float(reading.amounts[0].magnitude), 6)
+    try:
+        amount = parse_per_unit_dose(
+            f"{float(reading.amounts[0].magnitude)} {reading.unit}", entry.basis
+        )
+    except DosecalcError:
+        return None
+    return round(float(amount.magnitude), 6)
 
 
 def _name_key(name: str) -> str:

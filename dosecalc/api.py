@@ -217,28 +217,49 @@ def dose_course(
         scope = "whole course" if phase is None else f"phase {reg.phase(phase).id}"
     else:
         schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase)
-        lines = [
-            compute_dose(
-                a.entry,
-                a.step,
-                a.kind,
-                ctx,
-                phase=a.phase,
-                cycle=a.cycle,
-                day=a.day,
-                cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})",
-                reason="; ".join(a.notes) or None,
-                vials_mg=drug_vials(a.drug, pol),
-            )
-            for a in schedule.administrations
-            if (a.phase, a.cycle) == wanted
-        ]
+        lines = _cycle_lines(
+            [a for a in schedule.administrations if (a.phase, a.cycle) == wanted], ctx
+        )
         scope = f"cycle {cycle}" if phase is None else f"phase {wanted[0]} cycle {cycle}"
         if phase is None and len(reg.phases) > 1:
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
     notes = list(patient.notes) + list(patient.overrides)
     change = weight_change(previous_weight, patient, pol) if previous_weight is not None else None
     return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
+
+
+def _cycle_lines(administrations: list[Any], ctx: DosingContext) -> list[DoseLine]:
+    """The dose lines of one cycle: a drug given the same dose on several
+    days is one line naming its days (capecitabine "1 (days 1-14)"); a dose
+    that differs, or carries a note (a re-load), stays on its own line."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for a in administrations:
+        key = (a.entry.drug, a.entry.line, a.kind, id(a.step), a.notes)
+        groups.setdefault(key, []).append(a)
+    lines = []
+    for items in groups.values():
+        first = items[0]
+        days = [a.day for a in items]
+        where = (
+            str(first.cycle)
+            if first.entry.days == (1,)
+            else f"{first.cycle} (day{'s' if len(days) > 1 else ''} {_compress(days)})"
+        )
+        lines.append(
+            compute_dose(
+                first.entry,
+                first.step,
+                first.kind,
+                ctx,
+                phase=first.phase,
+                cycle=first.cycle,
+                day=first.day,
+                cycles_text=where,
+                reason="; ".join(first.notes) or None,
+                vials_mg=drug_vials(first.drug, ctx.policy),
+            )
+        )
+    return lines
 
 
 def _schedule_for_cycle(

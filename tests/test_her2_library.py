@@ -239,3 +239,21 @@ def test_her2climb_one_cycle_totals():
 def test_her2climb_reduction_levels(drug, dose, level):
     match = api.documented_reduction("tucatinib-trastuzumab-capecitabine", drug, dose)
     assert match is not None and match.level == level
+
+
+def test_one_cycle_lists_an_oral_drug_once_with_its_days():
+    report = api.dose_course("tucatinib-trastuzumab-capecitabine", cycle=1, **WOMAN)
+    assert [(item.drug, item.cycles_text) for item in report.lines] == [
+        ("tucatinib", "1 (days 1-21)"),
+        ("capecitabine", "1 (days 1-14)"),
+        ("trastuzumab", "1"),
+    ]
+
+
+def test_one_tch_cycle_keeps_loading_and_maintenance_days_apart():
+    report = api.dose_course("tch", cycle=1, **WOMAN)
+    trastuzumab = [
+        (i.kind, i.cycles_text, i.final_mg) for i in report.lines if i.drug == "trastuzumab"
+    ]
+    # 4 x 62 = 248 mg on day 1; 2 x 62 = 124 mg on days 8 and 15
+    assert trastuzumab == [("loading", "1 (day 1)", 248), ("maintenance", "1 (days 8, 15)", 124)]

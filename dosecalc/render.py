@@ -126,6 +126,7 @@ def _dose_json(line: Any) -> dict[str, Any]:
         "infusion": line.infusion,
         "times_per_day": line.times_per_day,
         "reason": line.reason,
+        "caution": line.caution,
         "derivation": list(line.derivation),
     }
 
@@ -171,6 +172,7 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
         "sex": patient.sex,
         "age_years": patient.age_years,
         "scr_mg_dl": _r(patient.scr_mg_dl, 2),
+        "measured_gfr_ml_min": _r(patient.measured_gfr_ml_min, 1),
         "bsa_m2": _r(bsa.value_m2, 4),
         "bsa_formula": bsa.formula,
         "notes": list(patient.notes) + list(patient.overrides),
@@ -188,6 +190,8 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
         parts.append(f"{format_number(patient.age_years)} years")
     if patient.scr_mg_dl is not None:
         parts.append(f"SCr {format_number(patient.scr_mg_dl, 2)} mg/dL")
+    if patient.measured_gfr_ml_min is not None:
+        parts.append(f"measured GFR {format_number(patient.measured_gfr_ml_min, 1)} mL/min")
     bsa_text = f"BSA {format_number(bsa.value_m2, 4)} m² ({bsa.formula}"
     bsa_text += ", capped)" if bsa.capped else ")"
     lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]
@@ -256,7 +260,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 format_amount(line.final_mg, "mg"),
                 format_percent(line.difference_pct),
                 line.infusion or "",
-                note.strip("; "),
+                (("CAUTION (below); " if line.caution else "") + note).strip("; "),
             ]
         )
     out = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Scope: {report.scope}"]
@@ -283,6 +287,10 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
             ],
         )
     )
+    cautions = dict.fromkeys((line.drug, line.caution) for line in report.lines if line.caution)
+    if cautions:
+        out.append("")
+        out += [f"CAUTION, {drug}: {text}" for drug, text in cautions]
     if explain:
         out.append("")
         for line in report.lines:
@@ -353,6 +361,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "reload_rule": e.reload_rule,
                 "times_per_day": e.times_per_day,
                 "dose_levels": levels_json(e),
+                "caution": e.caution,
                 "sources": list(e.sources),
             }
             for e in phase.drugs

@@ -241,28 +241,49 @@ def dose_course(
         scope = "whole course" if phase is None else f"phase {reg.phase(phase).id}"
     else:
         schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase, delay_map)
-        lines = [
-            compute_dose(
-                a.entry,
-                a.step,
-                a.kind,
-                ctx,
-                phase=a.phase,
-                cycle=a.cycle,
-                day=a.day,
-                cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})",
-                reason="; ".join(n for n in a.notes if not n.startswith("caution:")) or None,
-                vials_mg=drug_vials(a.drug, pol),
-            )
-            for a in schedule.administrations
-            if (a.phase, a.cycle) == wanted
-        ]
+        lines = _cycle_lines(
+            [a for a in schedule.administrations if (a.phase, a.cycle) == wanted], ctx
+        )
         scope = f"cycle {cycle}" if phase is None else f"phase {wanted[0]} cycle {cycle}"
         if phase is None and len(reg.phases) > 1:
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
     notes = list(patient.notes) + list(patient.overrides)
     change = weight_change(previous_weight, patient, pol) if previous_weight is not None else None
     return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
+
+
+def _cycle_lines(administrations: list[Any], ctx: DosingContext) -> list[DoseLine]:
+    """The dose lines of one cycle: a drug given the same dose on several
+    days is one line naming its days (capecitabine "1 (days 1-14)"); a dose
+    that differs, or carries a note (a re-load), stays on its own line."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for a in administrations:
+        key = (a.entry.drug, a.entry.line, a.kind, id(a.step), a.notes)
+        groups.setdefault(key, []).append(a)
+    lines = []
+    for items in groups.values():
+        first = items[0]
+        days = [a.day for a in items]
+        where = (
+            str(first.cycle)
+            if first.entry.days == (1,)
+            else f"{first.cycle} (day{'s' if len(days) > 1 else ''} {_compress(days)})"
+        )
+        lines.append(
+            compute_dose(
+                first.entry,
+                first.step,
+                first.kind,
+                ctx,
+                phase=first.phase,
+                cycle=first.cycle,
+                day=first.day,
+                cycles_text=where,
+                reason="; ".join(n for n in first.notes if not n.startswith("caution:")) or None,
+                vials_mg=drug_vials(first.drug, ctx.policy),
+            )
+        )
+    return lines
 
 
 def _schedule_for_cycle(
@@ -367,7 +388,8 @@ def _cycles_text(days_by_cycle: dict[int, list[int]], mode: str) -> str:
         elif index == len(runs) - 1 and mode == "minimum":
             text += " or more"
         if not single_day:
-            text += f" (day{'s' if len(days) > 1 else ''} {', '.join(map(str, days))})"
+            # Consecutive days as a range: capecitabine "days 1-14", not 14 numbers.
+            text += f" (day{'s' if len(days) > 1 else ''} {_compress(list(days))})"
         parts.append(text)
     return "; ".join(parts)
 
@@ -409,6 +431,74 @@ def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
     ]
 
 
+@dataclass(frozen=True)
+class DoseLevelMatch:
+    """A dose found among a drug's documented reductions in a regimen."""
+
+    regimen: str
+    phase: str
+    drug: str
+    level: int  # 1 = the first documented reduction
+    dose: str  # "4.4 mg/kg"
+    starting_dose: str  # "5.4 mg/kg"
+    source: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.dose} is documented dose reduction {self.level} of {self.drug} in "
+            f"{self.regimen} phase {self.phase} (from {self.starting_dose}) [{self.source}]"
+        )
+
+
+def documented_reduction(
+    regimen: str,
+    drug: str,
+    dose: str,
+    *,
+    phase: str | None = None,
+    regimen_dirs: tuple[str, ...] = (),
+) -> DoseLevelMatch | None:
+    """Whether ``dose`` (a per-unit dose such as "4.4 mg/kg" or "60 mg/m2",
+    or a percentage of the starting dose such as "75%") is a documented
+    reduction level of ``drug`` in ``regimen`` (in ``phase``, else in any
+    phase). Returns the match, or None when it is not a documented level.
+    Raises InputError for a drug or phase not in the regimen, or a dose that
+    does not fit the drug's basis."""
+    from .formatting import format_amount
+    from .model import BASIS_UNITS
+    from .regimen import parse_per_unit_dose
+
+    reg = find_regimen(regimen, regimen_dirs)
+    phases = [reg.phase(phase)] if phase is not None else list(reg.phases)
+    entries = [(p, e) for p in phases for e in p.drugs if e.drug == drug.strip().lower()]
+    if not entries:
+        where = f"phase {phases[0].id} of {reg.id}" if phase is not None else reg.id
+        raise InputError(f"'{drug}' is not a drug of {where} ({', '.join(reg.drugs())})")
+    text = dose.strip()
+    for found_phase, entry in entries:
+        start = entry.starting_step.per_unit
+        if text.endswith("%"):
+            try:
+                per_unit = start * float(text[:-1]) / 100
+            except ValueError:
+                raise InputError(f"'{dose}' is not a percentage (write e.g. '75%')") from None
+        else:
+            per_unit = float(parse_per_unit_dose(text, entry.basis).magnitude)
+        level = entry.reduction_level(per_unit)
+        if level is not None and entry.dose_levels is not None:
+            unit = BASIS_UNITS[entry.basis]
+            return DoseLevelMatch(
+                reg.id,
+                found_phase.id,
+                entry.drug,
+                level,
+                format_amount(per_unit, unit, 4),
+                format_amount(start, unit, 4),
+                entry.dose_levels.source,
+            )
+    return None
+
+
 def show_regimen(name: str, regimen_dirs: tuple[str, ...] = ()) -> Regimen:
     """One regimen, validated."""
     return find_regimen(name, regimen_dirs)
@@ -440,10 +530,12 @@ __all__ = [
     "BsaReport",
     "CalendarReport",  # noqa: F822 (module __getattr__ provides it lazily)
     "CycleRef",
+    "DoseLevelMatch",
     "DoseReport",
     "RegimenSummary",
     "calendar_course",
     "compute_bsa",
+    "documented_reduction",
     "dose_course",
     "list_regimens",
     "parse_reductions",

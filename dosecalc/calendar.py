@@ -28,7 +28,15 @@ from typing import Any, Literal
 
 from .errors import InputError
 from .formatting import format_amount, format_number
-from .model import BASIS_UNITS, Administration, DoseLine, Patient, Policy, Regimen
+from .model import (
+    BASIS_UNITS,
+    Administration,
+    DoseLine,
+    Patient,
+    Policy,
+    Regimen,
+    times_per_day_text,
+)
 from .schedule import CycleRef, dose_kind
 
 HolidayMode = Literal["flag", "move"]
@@ -115,14 +123,27 @@ class CalendarLine:
     def basis_text(self) -> str:
         """The per-unit dose as the regimen states it: "75 mg/m²", "8 mg/kg"."""
         a = self.administration
-        return format_amount(a.step.per_unit, BASIS_UNITS[a.basis], 4)
+        return _with_times(format_amount(a.step.per_unit, BASIS_UNITS[a.basis], 4), a)
 
     @property
     def dose_text(self) -> str:
-        """The dose to print: final mg when a patient was given, else the basis."""
+        """The dose to print: final mg when a patient was given, else the basis;
+        "twice daily" after a dose given twice on its day (capecitabine)."""
         if self.dose is None:
             return self.basis_text
-        return format_amount(self.dose.final_mg, "mg")
+        return _with_times(format_amount(self.dose.final_mg, "mg"), self.administration)
+
+    @property
+    def daily_mg(self) -> float | None:
+        """The mg given on this line's day: the dose times the doses a day."""
+        if self.dose is None:
+            return None
+        return self.dose.final_mg * self.administration.entry.times_per_day
+
+
+def _with_times(text: str, administration: Administration) -> str:
+    often = times_per_day_text(administration.entry.times_per_day)
+    return f"{text} {often}" if often else text
 
 
 @dataclass(frozen=True)
@@ -554,7 +575,7 @@ def _drug_totals(
         if not items:
             continue
         kinds = [line.administration.kind for line in items]
-        total = sum(line.dose.final_mg for line in items if line.dose) if with_patient else None
+        total = sum(line.daily_mg or 0.0 for line in items) if with_patient else None
         if total is not None:
             from .dosing import require_dose
 

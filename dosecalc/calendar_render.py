@@ -358,6 +358,7 @@ def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
         "dose_unit": UNIT_LABELS[_unit(a.basis)],
         "dose_text": line.dose_text,
         "dose_mg": _n(line.dose.final_mg, 2) if with_patient and line.dose else None,
+        "times_per_day": a.entry.times_per_day,
         "nominal_date": a.nominal_date.isoformat(),
         "scheduled_date": line.scheduled_date.isoformat(),
         "non_working": line.non_working,

@@ -11,7 +11,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from . import metrics
 from .errors import CalculationError
 from .formatting import format_amount, format_number, format_percent, round_half_up
-from .model import BASIS_UNITS, DoseKind, DoseLine, DoseStep, DrugEntry, Patient, Policy, Rounding
+from .model import (
+    BASIS_UNITS,
+    DoseKind,
+    DoseLine,
+    DoseStep,
+    DrugEntry,
+    Patient,
+    Policy,
+    Rounding,
+    times_per_day_text,
+)
 from .patient import GFR_PHYSICAL_ML_MIN, BsaResult, dosing_weight, policy_bsa, require_physical
 
 
@@ -269,6 +279,13 @@ def compute_dose(
     lines.append(f"{rounding_note}: {format_amount(final, 'mg')}")
     require_dose(calculated, f"{entry.drug} calculated dose")
     require_dose(final, f"{entry.drug} dose")
+    if entry.times_per_day > 1:
+        # The regimen's per-unit dose is per administration (capecitabine
+        # 1000 mg/m2 twice daily): say so, and give the daily total.
+        lines.append(
+            f"given {times_per_day_text(entry.times_per_day)}: {format_amount(final, 'mg')} per dose, "
+            f"{format_amount(final * entry.times_per_day, 'mg')} a day"
+        )
     infusion = step.infusion
     return DoseLine(
         phase=phase,
@@ -294,5 +311,6 @@ def compute_dose(
         infusion=f"{format_number(infusion.magnitude)} min" if infusion is not None else None,
         derivation=tuple(lines),
         reason=reason,
+        times_per_day=entry.times_per_day,
         caution=entry.caution,
     )

@@ -8,6 +8,7 @@ unchecked value. Quantities are Pint quantities from ``dosecalc.units``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,6 +42,38 @@ class DoseStep:
 
 
 @dataclass(frozen=True)
+class DoseLevel:
+    """One documented dose level below the starting dose: a per-unit amount
+    in the drug's basis (T-DXd 4.4 mg/kg) or a percentage of the starting
+    dose (capecitabine 75%)."""
+
+    amount: Any | None = None  # pint.Quantity in the basis's unit, or None
+    percent: float | None = None
+
+    def per_unit(self, start: float) -> float:
+        """The level as a per-unit number, given the starting per-unit dose."""
+        if self.amount is not None:
+            return float(self.amount.magnitude)
+        return start * (self.percent or 0.0) / 100
+
+    def describe(self, basis: str) -> str:
+        from .formatting import format_amount, format_number
+
+        if self.amount is not None:
+            return format_amount(float(self.amount.magnitude), BASIS_UNITS[basis], 4)
+        return f"{format_number(self.percent or 0.0)}% of the starting dose"
+
+
+@dataclass(frozen=True)
+class DoseLevels:
+    """A drug's documented dose reductions, in order (first reduction first),
+    with the label or trial that documents them."""
+
+    levels: tuple[DoseLevel, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class DrugEntry:
     """A drug as given within a phase: basis, days and dose(s)."""
 
@@ -56,6 +89,8 @@ class DrugEntry:
     reload_rule: str | None = None  # name of the policy's re-load rule for this drug
     sources: tuple[str, ...] = ()
     line: int | None = None
+    times_per_day: int = 1  # doses on each listed day (capecitabine: 2, twice daily)
+    dose_levels: DoseLevels | None = None  # documented reductions, if any
     #: Days between two doses of this drug within its phase (7 for trastuzumab
     #: on days 1, 8 and 15 of a 21-day cycle): the "schedule" re-load rules key on.
     interval_days: int | None = None
@@ -69,6 +104,38 @@ class DrugEntry:
     @property
     def has_loading(self) -> bool:
         return self.loading is not None
+
+    @property
+    def starting_step(self) -> DoseStep:
+        """The dose that documented reductions are counted from: the standard
+        dose, or the maintenance dose of a drug with a loading dose."""
+        step = self.standard or self.maintenance
+        assert step is not None  # validation guarantees one of them
+        return step
+
+    def reduction_level(self, per_unit: float) -> int | None:
+        """Which documented reduction ``per_unit`` is (1 = the first), or None.
+
+        Doses are compared to 1 part in a million: a documented level is an
+        exact figure of the label or trial, not a range.
+        """
+        if self.dose_levels is None:
+            return None
+        start = self.starting_step.per_unit
+        for number, level in enumerate(self.dose_levels.levels, 1):
+            if math.isclose(level.per_unit(start), per_unit, rel_tol=1e-6):
+                return number
+        return None
+
+
+def times_per_day_text(times: int) -> str:
+    """How often a dose is given on each day it is given: "" for once,
+    "twice daily", "3 times daily"."""
+    if times == 1:
+        return ""
+    if times == 2:
+        return "twice daily"
+    return f"{times} times daily"
 
 
 @dataclass(frozen=True)
@@ -366,6 +433,7 @@ class DoseLine:
     infusion: str | None
     derivation: tuple[str, ...] = field(default_factory=tuple)
     reason: str | None = None  # why a dose is a loading dose, when not the first
+    times_per_day: int = 1  # the final dose is given this many times on each day
     caution: str | None = None  # the regimen line's caution (off-label use), printed
 
     @property

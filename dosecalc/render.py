@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .formatting import UNIT_LABELS, format_amount, format_number, format_percent
+from .model import times_per_day_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -135,6 +136,7 @@ def _dose_json(line: Any) -> dict[str, Any]:
         "difference_pct": _r(line.difference_pct, 1),
         "rounding": line.rounding_note,
         "infusion": line.infusion,
+        "times_per_day": line.times_per_day,
         "reason": line.reason,
         "caution": line.caution,
         "derivation": list(line.derivation),
@@ -258,7 +260,15 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 line.cycles_text,
                 line.drug,
                 line.kind,
-                format_amount(line.per_unit, line.per_unit_unit, 4),
+                " ".join(
+                    filter(
+                        None,
+                        (
+                            format_amount(line.per_unit, line.per_unit_unit, 4),
+                            times_per_day_text(line.times_per_day),
+                        ),
+                    )
+                ),
                 _metric_text(line),
                 format_amount(line.calculated_mg, "mg"),
                 format_amount(line.final_mg, "mg"),
@@ -328,8 +338,28 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
     def dose_text(entry: Any) -> str:
         unit = BASIS_UNITS[entry.basis]
         if entry.standard:
-            return format_amount(entry.standard.per_unit, unit, 4)
-        return f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"
+            text = format_amount(entry.standard.per_unit, unit, 4)
+        else:
+            text = f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"
+        often = times_per_day_text(entry.times_per_day)
+        return f"{text} {often}" if often else text
+
+    def levels_json(entry: Any) -> dict[str, Any] | None:
+        if entry.dose_levels is None:
+            return None
+        start = entry.starting_step.per_unit
+        return {
+            "levels": [
+                {
+                    "level": -(i + 1),
+                    "dose": format_amount(level.per_unit(start), BASIS_UNITS[entry.basis], 4),
+                    "dose_per_unit": _r(level.per_unit(start), 4),
+                    "percent": _r(level.percent, 2),
+                }
+                for i, level in enumerate(entry.dose_levels.levels)
+            ],
+            "source": entry.dose_levels.source,
+        }
 
     phases = []
     for phase in regimen.phases:
@@ -343,6 +373,8 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "cycles": list(e.cycles) if e.cycles else None,
                 "max_dose_mg": _r(e.max_dose_mg, 2),
                 "reload_rule": e.reload_rule,
+                "times_per_day": e.times_per_day,
+                "dose_levels": levels_json(e),
                 "caution": e.caution,
                 "sources": list(e.sources),
             }
@@ -372,7 +404,17 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
         return to_json(data)
     if fmt == "csv":
         return _csv(
-            [{"phase": p["id"], **{k: v for k, v in d.items()}} for p in phases for d in p["drugs"]]
+            [
+                {
+                    "phase": p["id"],
+                    **{k: v for k, v in d.items() if k != "dose_levels"},
+                    "dose_levels": "; ".join(
+                        level["dose"] for level in (d["dose_levels"] or {}).get("levels", [])
+                    ),
+                }
+                for p in phases
+                for d in p["drugs"]
+            ]
         )
     out = [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}"]
     if regimen.aliases:
@@ -397,6 +439,12 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 ["drug", "route", "dose", "days", "sources"],
             )
         )
+        for d in p["drugs"]:
+            if d["dose_levels"]:
+                steps = ", then ".join(level["dose"] for level in d["dose_levels"]["levels"])
+                out.append(
+                    f"  {d['drug']} documented dose reductions: {steps} [{d['dose_levels']['source']}]"
+                )
     for limit in regimen.course_limits:
         out.append(
             f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]"

@@ -144,7 +144,7 @@ class _Run:
             d for d in found.drugs.values() if self.reference.get(d).category != "supportive"
         }
         if treated:
-            found.regimen, found.phase = self._phase_for(t, treated)
+            found.regimen, found.phase = self._phase_for(t, treated, found.drugs)
             if found.phase is None:
                 names = ", ".join(sorted(treated))
                 which = f"gives {names} together" if len(treated) > 1 else f"gives {names} alone"
@@ -159,7 +159,9 @@ class _Run:
         self.identified.append(found)
         return found
 
-    def _phase_for(self, t: Treatment, drugs: set[str]) -> tuple[Regimen | None, Phase | None]:
+    def _phase_for(
+        self, t: Treatment, drugs: set[str], names: dict[str, str]
+    ) -> tuple[Regimen | None, Phase | None]:
         from .frequency import parse_frequency
 
         # Supportive drugs of a phase (G-CSF) are not part of its identity:
@@ -178,10 +180,47 @@ class _Run:
         frequency = parse_frequency(t.frequency) if t.frequency else None
         setting = t.setting or ""
 
-        # Prefer the phase whose cycle matches a plausible written frequency,
-        # then the regimen of the same setting, then the library's order.
-        def score(item: tuple[Regimen, Phase]) -> tuple[int, int]:
+        # Prefer the regimen the treatment names (its id or an alias: several
+        # regimens share a phase's drugs, e.g. THP in thp and ac-thp), then
+        # the phase whose cycle matches a plausible written frequency, then
+        # the regimen of the same setting, then the phase whose doses are the
+        # written ones, then the phase whose number of cycles fits the
+        # documented count, then the library's order.
+        written_name = _name_key(t.regimen or "")
+        written_count = _count(t.cycles) if t.cycles else None
+
+        def count_fits(phase: Phase) -> int:
+            mode, count = phase.cycles.mode, phase.cycles.count or 0
+            if written_count is None:
+                return 0
+            return int(
+                (mode == "fixed" and written_count == count)
+                or (mode == "minimum" and written_count >= count)
+                or mode == "until_progression"
+            )
+
+        def doses_fit(phase: Phase) -> int:
+            """How many written doses are one of the phase's doses (capecitabine
+            1250 mg/m2 is the label regimen, 1000 mg/m2 the reduced one)."""
+            return sum(
+                1
+                for written in t.drugs
+                if written.dose
+                and (entry := _entry_for(phase, names.get(written.drug, ""))) is not None
+                and _written_per_unit(written.dose, entry)
+                in {
+                    round(s.per_unit, 6)
+                    for s in (entry.standard, entry.loading, entry.maintenance)
+                    if s
+                }
+            )
+
+        def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int, int, int]:
             regimen, phase = item
+            name_match = int(
+                bool(written_name)
+                and written_name in {_name_key(n) for n in (regimen.id, *regimen.aliases)}
+            )
             freq_match = int(
                 frequency is not None
                 and abs(frequency.interval_days - phase.cycle_length_days) < 0.5
@@ -193,7 +232,7 @@ class _Run:
                     and regimen.setting in ("neoadjuvant", "adjuvant")
                 )
             )
-            return (freq_match, setting_match)
+            return (name_match, freq_match, setting_match, doses_fit(phase), count_fits(phase))
 
         best = max(candidates, key=score)
         return best
@@ -565,6 +604,21 @@ class _Run:
         ]
         self._loading(found, drug, entry, matches, value)
         if matches:
+            return
+        level = entry.reduction_level(value)
+        if level is not None and entry.dose_levels is not None:
+            # A reduction the label or trial documents is a decision to
+            # record, not a discrepancy: say which level it is.
+            start = entry.starting_step.per_unit
+            self.add(
+                "info",
+                "DOSE_REDUCTION_DOCUMENTED",
+                t,
+                drug,
+                f"'{dose.text}' is documented dose reduction {level} of {drug} "
+                f"(from {format_amount(start, expected_unit, 4)}); confirm the reason is recorded",
+                self._level_source(found, entry.dose_levels.source),
+            )
             return
         reference = [s.per_unit for s in steps.values() if s is not None]
         ratio = max(value / r for r in reference) if value else 0
@@ -1133,6 +1187,13 @@ class _Run:
                         SRC_CLEOPATRA,
                     )
 
+    def _level_source(self, found: Identified, source_id: str) -> str:
+        """The citation of a regimen source id (dose levels cite one)."""
+        if found.regimen is None:
+            return "dosecalc regimen library"
+        by_id = {s.id: s.citation for s in found.regimen.sources}
+        return f"regimen {found.regimen.id}: {by_id.get(source_id, source_id)}"
+
     def _sources(self, found: Identified) -> str:
         """The citations behind the treatment's phase: its drug lines' sources."""
         if found.regimen is None or found.phase is None:
@@ -1180,6 +1241,34 @@ def check_case(
 # -- small helpers ---------------------------------------------------------------
 
 _COUNT = re.compile(r"(\d+)")
+
+
+def _written_per_unit(text: str, entry: DrugEntry) -> float | None:
+    """A written dose as a per-unit number in the entry's basis (75 for
+    '75 mg/m2' against a bsa entry), or None when it does not read as one."""
+    from ..errors import DosecalcError
+    from ..regimen import parse_per_unit_dose
+    from .written import parse_written_dose
+
+    dose = parse_written_dose(text)
+    reading = dose.reading if dose.understood and not dose.ambiguous else None
+    if reading is None or reading.basis != entry.basis:
+        return None
+    if reading.unit == "AUC":
+        return round(float(reading.amounts[0].magnitude), 6)
+    try:
+        amount = parse_per_unit_dose(
+            f"{float(reading.amounts[0].magnitude)} {reading.unit}", entry.basis
+        )
+    except DosecalcError:
+        return None
+    return round(float(amount.magnitude), 6)
+
+
+def _name_key(name: str) -> str:
+    """A regimen name compared without case, spaces or punctuation: "AC->THP",
+    "ac thp" and "AC-THP" are one name."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _count(text: str | None) -> int | None:

@@ -16,7 +16,10 @@ from typing import Any
 
 from .errors import DataFileError, NotFoundError, UnitError
 from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
+from .governance import FIELDS as GOVERNANCE_FIELDS
+from .governance import read_governance
 from .paths import search_dirs, shipped_dir
+from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .validation import Checker, describe_value, load_data_file
 
 SCHEMA_VERSION = 1
@@ -117,8 +120,17 @@ class _RegimenReader:
         top = c.mapping(
             data,
             (),
-            required={"schema_version", "id", "name", "setting", "sources", "phases"},
-            optional={"aliases", "course_limits", "notes"},
+            required={
+                "schema_version",
+                "id",
+                "name",
+                "setting",
+                "sources",
+                "phases",
+                "version",
+                "status",
+            },
+            optional={"aliases", "course_limits", "notes", "monitoring"} | GOVERNANCE_FIELDS,
         )
         if top is None:
             return None
@@ -140,6 +152,17 @@ class _RegimenReader:
         notes = tuple(self._texts(top.get("notes", []), ("notes",)))
         phases = self._phases(top.get("phases"))
         limits = self._limits(top.get("course_limits", []), phases)
+        governance = read_governance(c, top)
+        monitoring = (
+            read_monitoring(
+                c,
+                top["monitoring"],
+                {e.drug for p in phases for e in p.drugs},
+                self.source_ids,
+            )
+            if "monitoring" in top
+            else ()
+        )
         if c.problems:
             return None
         return Regimen(
@@ -152,6 +175,8 @@ class _RegimenReader:
             aliases=aliases,
             notes=notes,
             path=c.filename,
+            monitoring=monitoring,
+            **governance,
         )
 
     def _texts(self, value: Any, path: tuple[Any, ...]) -> list[str]:
@@ -194,7 +219,7 @@ class _RegimenReader:
                 item,
                 path,
                 required={"id", "name", "cycle_length", "cycles", "drugs"},
-                optional=set(),
+                optional={"supportive", "emetogenic_risk"},
             )
             if entry is None:
                 continue
@@ -221,8 +246,28 @@ class _RegimenReader:
                 for j, drug in enumerate(self.c.sequence(entry.get("drugs"), (*path, "drugs")))
                 if (d := self._drug(drug, (*path, "drugs", j), length, cycles))
             ]
+            supportive = (
+                read_supportive(
+                    self.c,
+                    entry["supportive"],
+                    (*path, "supportive"),
+                    {d.drug for d in drugs},
+                    self.source_ids,
+                )
+                if "supportive" in entry
+                else ()
+            )
+            risk = (
+                read_emetogenic_risk(
+                    self.c, entry["emetogenic_risk"], (*path, "emetogenic_risk"), self.source_ids
+                )
+                if "emetogenic_risk" in entry
+                else None
+            )
             if phase_id and name and length and cycles:
-                phases.append(Phase(phase_id, name, length, cycles, tuple(drugs)))
+                phases.append(
+                    Phase(phase_id, name, length, cycles, tuple(drugs), tuple(supportive), risk)
+                )
         return phases
 
     def _cycle_count(self, value: Any, path: tuple[Any, ...]) -> CycleCount | None:
@@ -396,7 +441,7 @@ class _RegimenReader:
         for i, item in enumerate(self.c.sequence(value, ("course_limits",), non_empty=False)):
             path = ("course_limits", i)
             entry = self.c.mapping(
-                item, path, required={"drug", "duration", "source"}, optional=set()
+                item, path, required={"drug", "duration", "source"}, optional={"count"}
             )
             if entry is None:
                 continue
@@ -409,8 +454,11 @@ class _RegimenReader:
                 self.c.problem((*path, "duration"), str(exc))
                 continue
             source = self._source_refs([entry.get("source")], (*path, "source"))
+            count, interval = self._limit_count(entry.get("count"), (*path, "count"))
             if drug:
-                limits.append(CourseLimit(drug, days, source[0] if source else None))
+                limits.append(
+                    CourseLimit(drug, days, source[0] if source else None, count, interval)
+                )
         for i, phase in enumerate(phases):
             if phase.cycles.mode == "until_limit":
                 unlimited = [
@@ -423,10 +471,31 @@ class _RegimenReader:
                     )
         return limits
 
+    def _limit_count(self, value: Any, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        """``count: {doses: 18, every: 21 days}``: the limit as a number of doses."""
+        if value is None:
+            return None, None
+        entry = self.c.mapping(value, path, required={"doses", "every"}, optional=set())
+        if entry is None:
+            return None, None
+        doses = self.c.integer(entry.get("doses"), (*path, "doses"), minimum=1, maximum=1000)
+        try:
+            every = parse_duration_days(entry.get("every"))
+        except UnitError as exc:
+            self.c.problem((*path, "every"), str(exc))
+            return None, None
+        return doses, every
+
 
 def load_regimen_file(path: Path) -> Regimen:
-    """Load and validate one regimen file; raises DataFileError listing every problem."""
-    return load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
+    """Load and validate one regimen file; raises DataFileError listing every
+    problem. The regimen carries the SHA-256 of the file's bytes (provenance)."""
+    import dataclasses
+    import hashlib
+
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    regimen = load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
+    return dataclasses.replace(regimen, sha256=digest)
 
 
 def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataFileError, NotFoundError, UnitError
-from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
 from .governance import FIELDS as GOVERNANCE_FIELDS
 from .governance import read_governance
+from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
 from .paths import search_dirs, shipped_dir
 from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .validation import Checker, describe_value, load_data_file

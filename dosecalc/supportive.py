@@ -92,7 +92,7 @@ class SupportiveEntry:
 
     def describe(self) -> str:
         """One line: "dexamethasone 8 mg PO twice daily, days -1, 0, +1 (day 0 = docetaxel)"."""
-        from .formatting import format_amount, format_number
+        from .formatting import format_amount
 
         if self.drug is None:
             text = f"observe {_minutes_text(self.observe_min or 0)} {self.timing_text()}"

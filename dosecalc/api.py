@@ -67,6 +67,7 @@ class DoseReport:
     scope: str  # "whole course" or "cycle 3 (THP 3)"
     notes: list[str] = field(default_factory=list)
     weight_change: WeightChange | None = None
+    provenance: dict[str, Any] | None = None  # dosecalc.provenance.record
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ def dose_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     previous_weight: Any = None,
+    allow_draft: bool = False,
 ) -> DoseReport:
     """Every distinct dose of ``regimen`` for a patient, or the doses of one cycle.
 
@@ -197,9 +199,13 @@ def dose_course(
     maintenance, standard) with the cycles it applies to. With ``cycle``
     (and ``phase``, else the course's Nth cycle overall): that cycle's doses.
     ``previous_weight`` (the weight the last doses were calculated on) adds
-    the weight change against the policy's recalculation threshold.
+    the weight change against the policy's recalculation threshold. A draft
+    regimen is refused unless ``allow_draft``; a retired one always.
     """
+    from .governance import require_usable
+
     reg = find_regimen(regimen, regimen_dirs)
+    require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
     patient = resolve_patient(height, weight, sex, age, scr, accept_implausible)
     reductions = parse_reductions(reduce)
@@ -238,7 +244,67 @@ def dose_course(
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
     notes = list(patient.notes) + list(patient.overrides)
     change = weight_change(previous_weight, patient, pol) if previous_weight is not None else None
-    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
+    given = {
+        "regimen": regimen,
+        "height": _given(height),
+        "weight": _given(weight),
+        "sex": _given(sex),
+        "age": _given(age),
+        "scr": _given(scr),
+        "policy": policy,
+        "cycle": cycle,
+        "phase": phase,
+        "reduce": list(reduce),
+        "previous_weight": _given(previous_weight),
+        "accept_implausible": accept_implausible,
+        "allow_draft": allow_draft,
+    }
+    interpreted = {
+        "regimen": reg.id,
+        "policy": pol.id,
+        **patient_inputs(patient),
+        "cycle": cycle,
+        "phase": reg.phase(phase).id if phase else None,
+        "reductions_pct": {drug: exact(pct) for drug, pct in reductions.items()},
+        "previous_weight_kg": exact(change.previous_kg) if change else None,
+    }
+    prov = provenance_record("dose", reg, pol, given, interpreted)
+    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change, prov)
+
+
+def _given(value: Any) -> Any:
+    """An input as typed, for the provenance record (text, or a plain number)."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return str(value)
+
+
+def exact(value: float | None) -> float | int | None:
+    """A number as interpreted, unrounded, and whole numbers without ".0"
+    (ISMP: "62", never "62.0")."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def patient_inputs(patient: Patient) -> dict[str, Any]:
+    """A patient's measurements as interpreted, unrounded (provenance)."""
+    return {
+        "height_cm": exact(patient.height_cm),
+        "weight_kg": exact(patient.weight_kg),
+        "sex": patient.sex,
+        "age_years": exact(patient.age_years),
+        "scr_mg_dl": exact(patient.scr_mg_dl),
+        "overrides": list(patient.overrides),
+    }
+
+
+def provenance_record(
+    command: str, reg: Regimen, pol: Policy, given: dict[str, Any], interpreted: dict[str, Any]
+) -> dict[str, Any]:
+    from .provenance import record
+
+    return record(command, reg, pol, given, interpreted)
 
 
 def _schedule_for_cycle(
@@ -356,6 +422,9 @@ class RegimenSummary:
     setting: str
     phases: str
     path: str
+    version: str = ""
+    status: str = ""
+    last_reviewed: str | None = None
 
 
 def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
@@ -370,6 +439,9 @@ def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
                 for p in r.phases
             ),
             r.path or "",
+            r.version,
+            r.status,
+            r.last_reviewed.isoformat() if r.last_reviewed else None,
         )
         for r in load_all(regimen_dirs)
     ]

@@ -121,6 +121,47 @@ class CalendarLine:
 
 
 @dataclass(frozen=True)
+class SupportiveLine:
+    """One supportive administration (premedication, observation) on its
+    date: ``day`` is relative to the treatment administration it goes with
+    (day -1 falls the day before the treatment is actually given)."""
+
+    date: dt.date
+    entry: Any  # dosecalc.supportive.SupportiveEntry
+    phase: str
+    cycle: int
+    course_cycle: int
+    day: int
+    treatment_date: dt.date
+
+    @property
+    def text(self) -> str:
+        from .supportive import day_text
+
+        if not self.day:
+            return self.entry.describe_dose()
+        where = (
+            f"day {day_text(self.day)} of {self.entry.for_drug} ({short_date(self.treatment_date)})"
+        )
+        return f"{self.entry.describe_dose()}; {where}"
+
+
+@dataclass(frozen=True)
+class MonitoringDue:
+    """A monitoring test due on a date (LVEF before trastuzumab, every 3 months...)."""
+
+    date: dt.date
+    test: str
+    drug: str
+    reason: str
+    source: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.test} due ({self.reason})"
+
+
+@dataclass(frozen=True)
 class DrugTotal:
     """One drug over the course as shown."""
 
@@ -181,6 +222,9 @@ class CalendarReport:
     anthracycline: AnthracyclineTotal
     notes: list[str] = field(default_factory=list)  # patient interpretations, overrides
     warnings: list[str] = field(default_factory=list)
+    supportive: list[SupportiveLine] = field(default_factory=list)
+    monitoring: list[MonitoringDue] = field(default_factory=list)
+    provenance: dict[str, Any] | None = None  # dosecalc.provenance.record
 
     @property
     def end(self) -> dt.date | None:
@@ -519,6 +563,52 @@ def _drug_totals(
     return totals
 
 
+def supportive_lines(regimen: Regimen, lines: list[CalendarLine]) -> list[SupportiveLine]:
+    """Every supportive administration of the course on its date, from the
+    regimen data, relative to the date each treatment dose is actually given
+    (after delays and holiday moves)."""
+    from .supportive import supportive_for
+
+    out = []
+    for line in lines:
+        a = line.administration
+        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind):
+            for day in entry.days:
+                out.append(
+                    SupportiveLine(
+                        a.date + dt.timedelta(days=day),
+                        entry,
+                        a.phase,
+                        a.cycle,
+                        line.course_cycle,
+                        day,
+                        a.date,
+                    )
+                )
+    out.sort(key=lambda s: (s.date, s.treatment_date, s.entry.purpose != "premedication"))
+    return out
+
+
+def monitoring_due(
+    regimen: Regimen, lines: list[CalendarLine], complete: bool = True
+) -> list[MonitoringDue]:
+    """The dates each monitoring rule of the regimen falls due over the course
+    shown; the end-of-treatment test only when the course shown is complete."""
+    sources = {s.id: s.citation for s in regimen.sources}
+    due = []
+    for rule in regimen.monitoring:
+        dates = [line.date for line in lines if line.administration.drug == rule.drug]
+        if not dates:
+            continue
+        for date, reason in rule.due_dates(min(dates), max(dates)):
+            if not complete and reason.startswith("at the end"):
+                continue
+            due.append(
+                MonitoringDue(date, rule.test, rule.drug, reason, sources.get(rule.source, ""))
+            )
+    return sorted(due, key=lambda m: m.date)
+
+
 def parse_prior_anthracycline(value: Any) -> float:
     """Doxorubicin equivalents given before the course, in mg/m² (a bare
     number is mg/m²); 0 when not given."""
@@ -652,6 +742,7 @@ def calendar_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     prior_anthracycline: Any = None,
+    allow_draft: bool = False,
 ) -> CalendarReport:
     """Every administration of ``regimen`` from ``start``, dated.
 
@@ -684,7 +775,10 @@ def calendar_course(
         raise InputError(
             "give both --height and --weight for doses in mg, or neither for the per-unit doses"
         )
+    from .governance import require_usable
+
     reg = find_regimen(regimen, regimen_dirs)
+    require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
     delay_map = parse_delays(delays)
     settings, lookup = holiday_settings(country, holidays, pol)
@@ -744,6 +838,46 @@ def calendar_course(
         warnings.append(
             f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
         )
+    from .api import _given, exact, patient_inputs, provenance_record
+
+    prior = parse_prior_anthracycline(prior_anthracycline)
+    given = {
+        "regimen": regimen,
+        "start": _given(start),
+        "height": _given(height),
+        "weight": _given(weight),
+        "sex": _given(sex),
+        "age": _given(age),
+        "scr": _given(scr),
+        "policy": policy,
+        "cycles": cycles,
+        "until": _given(until),
+        "delays": list(delays) if not isinstance(delays, dict) else delays,
+        "phase_cycles": (
+            list(phase_cycles) if not isinstance(phase_cycles, dict) else phase_cycles
+        ),
+        "country": country,
+        "holidays": holidays,
+        "prior_anthracycline": _given(prior_anthracycline),
+        "accept_implausible": accept_implausible,
+        "allow_draft": allow_draft,
+    }
+    interpreted: dict[str, Any] = {
+        "regimen": reg.id,
+        "policy": pol.id,
+        "start": start_date.isoformat(),
+        "until": until_date.isoformat() if until_date else None,
+        "cycles": cycles,
+        "delays": {str(ref): days for ref, days in delay_map.items()},
+        "phase_cycles": parse_phase_cycles(phase_cycles),
+        "non_working_days": settings.describe() if settings else None,
+        "prior_anthracycline_mg_m2": exact(prior),
+        "patient": patient_inputs(patient) if patient else None,
+    }
+    if settings is not None:
+        from importlib.metadata import version
+
+        interpreted["holidays_library"] = version("holidays")
     return CalendarReport(
         regimen=reg,
         policy=pol,
@@ -759,4 +893,7 @@ def calendar_course(
         anthracycline=anthracycline,
         notes=notes,
         warnings=warnings,
+        supportive=supportive_lines(reg, lines),
+        monitoring=monitoring_due(reg, lines, complete=schedule.continues is None),
+        provenance=provenance_record("calendar", reg, pol, given, interpreted),
     )

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .errors import DosecalcError, FindingsFound
+from .errors import DosecalcError, FindingsFound, ResultDiffers
 
 FORMATS = ("table", "json", "csv")
 
@@ -166,6 +166,11 @@ def bsa(
     help="Weight the last doses were calculated on: compares the change with the policy's recalculation threshold.",
 )
 @click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
+@click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Use a regimen whose status is draft (not reviewed); the output says so.",
+)
 @format_option()
 @click.pass_obj
 def dose(
@@ -183,6 +188,7 @@ def dose(
     reduce: tuple[str, ...],
     previous_weight: str | None,
     explain: bool,
+    allow_draft: bool,
     fmt: str,
 ) -> None:
     """Every dose of a regimen for a patient.
@@ -211,6 +217,7 @@ def dose(
         policy_dirs=settings.policy_dirs,
         accept_implausible=accept_implausible,
         previous_weight=previous_weight,
+        allow_draft=allow_draft,
     )
     _out(render.dose_output(report, fmt, explain))
 
@@ -255,6 +262,11 @@ def dose(
     metavar="DOSE",
     help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.",
 )
+@click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Use a regimen whose status is draft (not reviewed); the output says so.",
+)
 @format_option("ics", "html")
 @click.option(
     "--view",
@@ -295,6 +307,7 @@ def calendar(
     country: str | None,
     holiday_mode: str | None,
     prior_anthracycline: str | None,
+    allow_draft: bool,
     fmt: str,
     view: str,
     paper: str,
@@ -332,8 +345,28 @@ def calendar(
         policy_dirs=settings.policy_dirs,
         accept_implausible=accept_implausible,
         prior_anthracycline=prior_anthracycline,
+        allow_draft=allow_draft,
     )
     _emit(calendar_render.render(report, fmt, view, paper), output)
+
+
+@cli.command()
+@click.argument("json_file", type=click.Path())
+def reproduce(json_file: str) -> None:
+    """Re-run a JSON output of dose or calendar from its recorded inputs and
+    say whether the result is identical (exit 0) or what differs (exit 1).
+
+    \b
+    Example:
+      dosecalc dose thp --height 165 --weight 62 --format json > thp.json
+      dosecalc reproduce thp.json
+    """
+    from .provenance import reproduce as run
+
+    result = run(json_file)
+    _out(result.text())
+    if not result.identical:
+        raise ResultDiffers("the recorded output is not reproduced")
 
 
 def _emit(text: str, output: str | None) -> None:

@@ -87,3 +87,8 @@ class CalculationError(DosecalcError):
 class FindingsFound(DosecalcError):
     """Raised after a check has printed its findings and found errors, so the
     exit code (1) can gate a pipeline."""
+
+
+class ResultDiffers(DosecalcError):
+    """Raised after ``reproduce`` has printed what differs from the recorded
+    output, so the exit code (1) says the result was not reproduced."""

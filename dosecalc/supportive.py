@@ -19,6 +19,7 @@ monitoring is due.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -109,6 +110,26 @@ class SupportiveEntry:
         if self.option:
             text += f" [option: {self.option}]"
         if self.note:
+            text += f" ({self.note})"
+        return text
+
+    def describe_dose(self) -> str:
+        """The entry without its days (for one dated administration):
+        "dexamethasone 8 mg PO, twice daily"."""
+        from .formatting import format_amount
+
+        if self.drug is None:
+            text = f"observe {_minutes_text(self.observe_min or 0)} after {self.for_drug}"
+        else:
+            text = f"{self.drug} {format_amount(self.dose_mg or 0, 'mg')} {self.route}"
+            text += "".join(
+                f" (or {drug} {format_amount(dose, 'mg')})" for drug, dose in self.alternatives
+            )
+            timing = dataclasses.replace(self, days=(0,)).timing_text()
+            text += f", {timing}" if timing else ""
+        if self.option:
+            text += f" [option: {self.option}]"
+        if self.note and self.purpose == "observation":
             text += f" ({self.note})"
         return text
 
@@ -210,7 +231,7 @@ def day_text(day: int) -> str:
 def _minutes_text(minutes: float) -> str:
     from .formatting import format_number
 
-    if minutes >= 60 and minutes % 60 == 0:
+    if minutes >= 120 and minutes % 60 == 0:
         return f"{format_number(minutes / 60)} h"
     return f"{format_number(minutes)} min"
 

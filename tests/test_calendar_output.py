@@ -49,7 +49,12 @@ def test_table_lists_every_administration_per_phase(thp8):
         "Phase THP: Docetaxel + trastuzumab + pertuzumab (every 21 days, at least 6 cycles)" in text
     )
     assert "Phase HP: Trastuzumab + pertuzumab maintenance" in text
-    rows = [line.split() for line in text.splitlines() if line[:4] == "2016"]
+    # Administration rows (cycle and day columns are numbers); the supportive-care rows follow apart.
+    rows = [
+        r
+        for r in (line.split() for line in text.splitlines() if line[:4] == "2016")
+        if r[2].isdigit()
+    ]
     assert len(rows) == 6 * 3 + 2 * 2
     assert rows[0][:8] == ["2016-01-19", "Tue", "1", "1", "1", "pertuzumab", "840", "mg"]
     assert rows[-1][:8] == ["2016-06-14", "Tue", "2", "8", "1", "trastuzumab", "372", "mg"]
@@ -162,8 +167,20 @@ def test_json_records_moves_and_settings():
     assert data["settings"]["weekend"] == ["Saturday", "Sunday"]
 
 
+def csv_records(text: str) -> list[dict[str, str]]:
+    """The CSV rows after the '#' provenance comment lines."""
+    return list(
+        csv.DictReader(
+            io.StringIO("\n".join(row for row in text.splitlines() if not row.startswith("#")))
+        )
+    )
+
+
 def test_csv_one_row_per_administration(thp8):
-    rows = list(csv.DictReader(io.StringIO(render(thp8, "csv"))))
+    text = render(thp8, "csv")
+    assert text.startswith("# Provenance: dosecalc")
+    everything = csv_records(text)
+    rows = [r for r in everything if r["category"] == "treatment"]
     assert len(rows) == 22
     assert rows[3]["dose_mg"] == "420"  # never "420.0" (ISMP: no trailing zero)
     assert (rows[2]["date"], rows[2]["drug"], rows[2]["dose_mg"], rows[2]["kind"]) == (
@@ -178,10 +195,14 @@ def test_csv_one_row_per_administration(thp8):
 # -- iCalendar --------------------------------------------------------------------
 
 
-def parse_ics(text):
+def parse_ics(text, every_event=False):
+    """The treatment-day events (or every event: supportive care and monitoring days too)."""
     from icalendar import Calendar
 
-    return [c for c in Calendar.from_ical(text).walk("VEVENT")]
+    events = list(Calendar.from_ical(text).walk("VEVENT"))
+    return (
+        events if every_event else [e for e in events if str(e["summary"]).startswith("Treatment")]
+    )
 
 
 def test_ics_one_all_day_event_per_treatment_day(thp8):
@@ -355,7 +376,10 @@ def test_cli_writes_a_file(tmp_path, capsys):
     assert code == 0 and out == ""
     data = target.read_bytes()
     assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.rstrip().endswith(b"END:VCALENDAR")
-    assert data.count(b"BEGIN:VEVENT") == 8
+    assert data.count(b"SUMMARY:Treatment:") == 8
+    # Plus the days with only supportive care: dexamethasone the day before and the day
+    # after each of the 6 docetaxel doses (docetaxel label), 12 days in all.
+    assert data.count(b"SUMMARY:Supportive care: dexamethasone") == 12
     assert list(tmp_path.iterdir()) == [target]
 
 

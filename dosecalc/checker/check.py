@@ -18,6 +18,7 @@ from typing import Any
 from ..case import Case, Treatment
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DrugEntry, Patient, Phase, Policy, Regimen
+from ..supportive import premedication_for
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -28,9 +29,6 @@ SRC_PERJETA = (
     "Perjeta US PI 2.2-2.3 (840 mg then 420 mg every 3 weeks; re-load after 6 weeks or more)"
 )
 SRC_ISMP = "ISMP List of Error-Prone Abbreviations, Symbols, and Dose Designations (2021)"
-SRC_DOCETAXEL_PREMED = (
-    "Docetaxel PI (dexamethasone 8 mg twice daily for 3 days starting the day before)"
-)
 SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
 SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
 SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
@@ -1056,16 +1054,26 @@ class _Run:
             baseline = current
 
     def premedication(self) -> None:
+        """A treatment drug whose regimen prescribes premedication, with none of
+        those premedication drugs documented anywhere in the course. What is
+        required comes from the regimen data (``premedication_for``)."""
         given = {d for i in self.identified for d in i.drugs.values()}
         for found in self.identified:
-            if "docetaxel" in found.drugs.values() and "dexamethasone" not in given:
+            for drug in dict.fromkeys(found.drugs.values()):
+                regimen = found.regimen or next(
+                    (r for r in self.regimens if premedication_for(drug, r)), None
+                )
+                needed = premedication_for(drug, regimen) if regimen else []
+                if not needed or any(e.drugs() & given for e in needed):
+                    continue
+                sources = {s.id: s.citation for s in regimen.sources}  # type: ignore[union-attr]
                 self.add(
                     "warning",
                     "PREMEDICATION_MISSING",
                     found.treatment,
-                    "docetaxel",
-                    "docetaxel needs dexamethasone premedication (e.g. 8 mg twice daily for 3 days starting the day before); none is documented",
-                    SRC_DOCETAXEL_PREMED,
+                    drug,
+                    f"{drug} needs premedication ({'; '.join(e.describe() for e in needed)}); none is documented",
+                    "; ".join(dict.fromkeys(sources.get(e.source, e.source) for e in needed)),
                 )
 
     def missing_data(self) -> None:

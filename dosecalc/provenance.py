@@ -29,7 +29,8 @@ def file_sha256(path: str | Path) -> str:
 
 
 def display_path(path: str | Path | None) -> str | None:
-    """A shipped data file as ``regimens/ac-th.yaml``; a user's file as given."""
+    """A shipped data file as ``regimens/ac-th.yaml``; a user's file by its
+    full path, so ``reproduce`` finds it from any folder."""
     if path is None:
         return None
     resolved = Path(path).resolve()
@@ -37,7 +38,7 @@ def display_path(path: str | Path | None) -> str | None:
         folder = shipped_dir(name).resolve()
         if resolved.parent == folder:
             return f"{name}/{resolved.name}"
-    return str(path)
+    return str(resolved)
 
 
 def _drug_reference_record() -> dict[str, Any]:

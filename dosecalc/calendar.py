@@ -852,7 +852,11 @@ def calendar_course(
         "policy": policy,
         "cycles": cycles,
         "until": _given(until),
-        "delays": list(delays) if not isinstance(delays, dict) else delays,
+        "delays": (
+            list(delays)
+            if not isinstance(delays, dict)
+            else {str(ref): days for ref, days in delays.items()}
+        ),
         "phase_cycles": (
             list(phase_cycles) if not isinstance(phase_cycles, dict) else phase_cycles
         ),

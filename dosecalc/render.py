@@ -428,24 +428,33 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "drugs": drugs,
             }
         )
-    data = _regimen_json(regimen) | {
-        "setting": regimen.setting,
-        "aliases": list(regimen.aliases),
-        "phases": phases,
-        "course_limits": [
-            {"drug": c.drug, "duration_days": c.duration_days, "source": c.source}
-            for c in regimen.course_limits
-        ],
-        "notes": list(regimen.notes),
-        "file": regimen.path,
-    }
+    data = (
+        _regimen_json(regimen)
+        | {
+            "setting": regimen.setting,
+            "aliases": list(regimen.aliases),
+            "phases": phases,
+            "course_limits": [
+                {"drug": c.drug, "duration_days": c.duration_days, "source": c.source}
+                for c in regimen.course_limits
+            ],
+            "notes": list(regimen.notes),
+            "file": regimen.path,
+            "supportive": supportive_json(regimen),
+            "monitoring": monitoring_json(regimen),
+        }
+        | governance_json(regimen)
+    )
     if fmt == "json":
         return to_json(data)
     if fmt == "csv":
         return _csv(
             [{"phase": p["id"], **{k: v for k, v in d.items()}} for p in phases for d in p["drugs"]]
         )
-    out = [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}"]
+    from .governance import banner, review_text
+
+    out = [banner(regimen)] if banner(regimen) else []
+    out += [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}", review_text(regimen)]
     if regimen.aliases:
         out.append(f"also known as: {', '.join(regimen.aliases)}")
     for p in phases:
@@ -472,6 +481,10 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
         out.append(
             f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]"
         )
+    supportive = supportive_lines_text(regimen)
+    if supportive:
+        out.append("\nPremedication, supportive care and monitoring:")
+        out += [f"  {line}" for line in supportive]
     if regimen.notes:
         out.append("\nNotes:")
         out += [f"  - {n}" for n in regimen.notes]

@@ -99,10 +99,7 @@ class SupportiveEntry:
             text = f"observe {_minutes_text(self.observe_min or 0)} {self.timing_text()}"
         else:
             text = f"{self.drug} {format_amount(self.dose_mg or 0, 'mg')} {self.route}"
-            if self.alternatives:
-                text += "".join(
-                    f" (or {drug} {format_amount(dose, 'mg')})" for drug, dose in self.alternatives
-                )
+            text += self.alternatives_text()
             timing = self.timing_text()
             text += f", {timing}" if timing else ""
         if self.when != "every":
@@ -122,9 +119,7 @@ class SupportiveEntry:
             text = f"observe {_minutes_text(self.observe_min or 0)} after {self.for_drug}"
         else:
             text = f"{self.drug} {format_amount(self.dose_mg or 0, 'mg')} {self.route}"
-            text += "".join(
-                f" (or {drug} {format_amount(dose, 'mg')})" for drug, dose in self.alternatives
-            )
+            text += self.alternatives_text()
             timing = dataclasses.replace(self, days=(0,)).timing_text()
             text += f", {timing}" if timing else ""
         if self.option:
@@ -132,6 +127,20 @@ class SupportiveEntry:
         if self.note and self.purpose == "observation":
             text += f" ({self.note})"
         return text
+
+    def alternatives_text(self) -> str:
+        """ " (or ranitidine 50 mg, or famotidine 20 mg)", or ""."""
+        from .formatting import format_amount
+
+        if not self.alternatives:
+            return ""
+        return (
+            " ("
+            + ", ".join(
+                f"or {drug} {format_amount(dose, 'mg')}" for drug, dose in self.alternatives
+            )
+            + ")"
+        )
 
     def drugs(self) -> set[str]:
         """This drug and the drugs that may replace it."""

@@ -217,7 +217,9 @@ def _counting_policy(tmp_path: Path) -> str:
     text = (shipped_dir("policies") / "standard.yaml").read_text(encoding="utf-8")
     path = tmp_path / "counting.yaml"
     path.write_text(
-        text.replace("id: standard", "id: counting") + "course_limit: by_count\n",
+        text.replace("id: standard", "id: counting").replace(
+            "course_limit: by_date", "course_limit: by_count"
+        ),
         encoding="utf-8",
     )
     return str(path)

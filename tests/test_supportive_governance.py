@@ -13,6 +13,7 @@ trastuzumab minimal; carboplatin moderate).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -21,13 +22,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dosecalc import api
 from dosecalc.calendar_render import render
 from dosecalc.cli import main
 from dosecalc.errors import DataFileError
 from dosecalc.paths import shipped_dir
+from dosecalc.policy import find_policy
 from dosecalc.regimen import find_regimen, load_regimen_file
+from dosecalc.schedule import CycleRef, expand
 from dosecalc.supportive import premedication_for
 
 D = dt.date
@@ -455,3 +460,47 @@ def test_reproduce_refuses_a_file_without_provenance(tmp_path):
     path.write_text('{"doses": []}', encoding="utf-8")
     code, _, err = run("reproduce", str(path))
     assert code == 2 and "has no provenance record" in err and len(err.strip().splitlines()) == 1
+
+
+# -- invariants -------------------------------------------------------------------------------
+
+delays = st.dictionaries(st.integers(min_value=2, max_value=8), st.integers(1, 28), max_size=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(delays)
+def test_premedication_follows_each_dose_actually_given(cycle_delays):
+    report = api.calendar_course(
+        "thp", "2016-01-19", cycles=8, delays=[f"{c}={d}" for c, d in cycle_delays.items()]
+    )
+    docetaxel = {line.date for line in report.lines if line.administration.drug == "docetaxel"}
+    dex = [s for s in report.supportive if s.entry.drug == "dexamethasone"]
+    assert {s.treatment_date for s in dex} == docetaxel
+    for s in dex:
+        assert s.date - s.treatment_date == dt.timedelta(days=s.day)
+    # Docetaxel label: three days of dexamethasone for each docetaxel dose.
+    assert len(dex) == 3 * len(docetaxel)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(min_value=1, max_value=17), st.integers(min_value=1, max_value=60))
+def test_course_limit_invariants(cycle, days):
+    standard = find_policy("standard")
+    by_count = dataclasses.replace(standard, course_limit="by_count")
+    regimen = find_regimen("ac-th")
+    for policy in (standard, by_count):
+        schedule = expand(
+            regimen,
+            policy,
+            D(2016, 1, 4),
+            delays={CycleRef("H", cycle): days} if cycle <= 14 else {},
+        )
+        doses = [a for a in schedule.administrations if a.drug == "trastuzumab"]
+        first = doses[0].date
+        if policy.course_limit == "by_date":
+            # Herceptin: 52 weeks in total; no dose on or after day 364.
+            assert all((a.date - first).days < 364 for a in doses)
+        else:
+            # 18 three-weekly equivalents: a weekly dose counts 7/21.
+            equivalents = sum(7 / 21 if a.phase == "TH" else 1 for a in doses)
+            assert equivalents == pytest.approx(18)

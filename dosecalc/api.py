@@ -202,6 +202,7 @@ def dose_course(
     the weight change against the policy's recalculation threshold. A draft
     regimen is refused unless ``allow_draft``; a retired one always.
     """
+    arguments = dict(locals())  # every input as given, for the provenance record
     from .governance import require_usable
 
     reg = find_regimen(regimen, regimen_dirs)
@@ -244,21 +245,7 @@ def dose_course(
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
     notes = list(patient.notes) + list(patient.overrides)
     change = weight_change(previous_weight, patient, pol) if previous_weight is not None else None
-    given = {
-        "regimen": regimen,
-        "height": _given(height),
-        "weight": _given(weight),
-        "sex": _given(sex),
-        "age": _given(age),
-        "scr": _given(scr),
-        "policy": policy,
-        "cycle": cycle,
-        "phase": phase,
-        "reduce": list(reduce),
-        "previous_weight": _given(previous_weight),
-        "accept_implausible": accept_implausible,
-        "allow_draft": allow_draft,
-    }
+    given = given_inputs(arguments)
     interpreted = {
         "regimen": reg.id,
         "policy": pol.id,
@@ -273,10 +260,26 @@ def dose_course(
 
 
 def _given(value: Any) -> Any:
-    """An input as typed, for the provenance record (text, or a plain number)."""
-    if value is None or isinstance(value, (str, int, float)):
+    """An input as typed, for the provenance record (JSON-safe: text, numbers,
+    lists and mappings as they are; anything else as text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, (list, tuple)):
+        return [_given(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _given(item) for key, item in value.items()}
     return str(value)
+
+
+def given_inputs(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Every argument of a dose or calendar call, as given: ``reproduce``
+    calls it again with them (an option added later is recorded too). The
+    regimen and policy folders are not: the files' own paths are recorded."""
+    return {
+        name: _given(value)
+        for name, value in arguments.items()
+        if name not in ("regimen_dirs", "policy_dirs")
+    }
 
 
 def exact(value: float | None) -> float | int | None:

@@ -756,6 +756,7 @@ def calendar_course(
     (``"240 mg/m2"`` doxorubicin equivalents given before this course) starts
     the cumulative anthracycline ledger.
     """
+    arguments = dict(locals())  # every input as given, for the provenance record
     from .api import resolve_patient
     from .policy import find_policy
     from .regimen import find_regimen
@@ -838,34 +839,10 @@ def calendar_course(
         warnings.append(
             f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
         )
-    from .api import _given, exact, patient_inputs, provenance_record
+    from .api import exact, given_inputs, patient_inputs, provenance_record
 
     prior = parse_prior_anthracycline(prior_anthracycline)
-    given = {
-        "regimen": regimen,
-        "start": _given(start),
-        "height": _given(height),
-        "weight": _given(weight),
-        "sex": _given(sex),
-        "age": _given(age),
-        "scr": _given(scr),
-        "policy": policy,
-        "cycles": cycles,
-        "until": _given(until),
-        "delays": (
-            list(delays)
-            if not isinstance(delays, dict)
-            else {str(ref): days for ref, days in delays.items()}
-        ),
-        "phase_cycles": (
-            list(phase_cycles) if not isinstance(phase_cycles, dict) else phase_cycles
-        ),
-        "country": country,
-        "holidays": holidays,
-        "prior_anthracycline": _given(prior_anthracycline),
-        "accept_implausible": accept_implausible,
-        "allow_draft": allow_draft,
-    }
+    given = given_inputs(arguments)
     interpreted: dict[str, Any] = {
         "regimen": reg.id,
         "policy": pol.id,

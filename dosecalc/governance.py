@@ -35,8 +35,6 @@ def read_governance(c: Checker, top: dict[str, Any]) -> dict[str, Any]:
         if isinstance(last_reviewed, dt.datetime) or not isinstance(last_reviewed, dt.date):
             c.problem(("last_reviewed",), f"expected a date (YYYY-MM-DD), got {last_reviewed!r}")
             last_reviewed = None
-        elif last_reviewed > dt.date.today():
-            c.problem(("last_reviewed",), f"{last_reviewed} is in the future")
     reviewed_by = c.text(top["reviewed_by"], ("reviewed_by",)) if "reviewed_by" in top else None
     if status == "reviewed":
         for key in ("last_reviewed", "reviewed_by"):

@@ -58,8 +58,12 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
     for item in report.supportive:
         supportive.setdefault(item.date, []).append(item)
     monitoring: dict[dt.date, list[Any]] = {}
+    due_number: dict[int, int] = {}  # the n-th time a test is due: a UID that survives delays
     for item in report.monitoring:
         monitoring.setdefault(item.date, []).append(item)
+        due_number[id(item)] = sum(
+            1 for m in report.monitoring[: report.monitoring.index(item) + 1] if m.test == item.test
+        )
     treatment_dates = set()
     for day, lines in treatment_days(report):
         treatment_dates.add(day)
@@ -102,7 +106,7 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
         uid = (
             f"{report.regimen.id}-{report.start:%Y%m%d}-c{key.course_cycle}s{key.day:+d}-{key.entry.for_drug}@dosecalc"
             if key
-            else f"{report.regimen.id}-{report.start:%Y%m%d}-m{day:%Y%m%d}@dosecalc"
+            else f"{report.regimen.id}-{report.start:%Y%m%d}-{tests[0].test.lower()}{due_number[id(tests[0])]}@dosecalc"
         )
         event.add("uid", uid)
         event.add("dtstamp", dtstamp)

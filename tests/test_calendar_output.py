@@ -251,6 +251,24 @@ def test_ics_uids_are_stable_when_a_delay_moves_events():
     assert [e.decoded("dtstart") for e in delayed][2:] == [D(2016, 3, 8), D(2016, 3, 29)]
 
 
+def test_ics_supportive_and_monitoring_uids_are_stable_when_a_delay_moves_events():
+    def events(delays):
+        report = api.calendar_course("thp", "2016-01-19", cycles=8, delays=delays)
+        return {
+            str(e["uid"]): e.decoded("dtstart")
+            for e in parse_ics(calendar_ics(report, stamp=STAMP), every_event=True)
+            if not str(e["summary"]).startswith("Treatment")
+        }
+
+    plain, delayed = events([]), events(["3=2"])
+    assert set(plain) == set(delayed)
+    # Dexamethasone the day before docetaxel cycle 3: Mon 29 Feb 2016, or 2 Mar after the delay.
+    assert plain["thp-20160119-c3s-1-docetaxel@dosecalc"] == D(2016, 2, 29)
+    assert delayed["thp-20160119-c3s-1-docetaxel@dosecalc"] == D(2016, 3, 2)
+    # LVEF 3 months after the first trastuzumab dose (19 Jan 2016): 19 Apr 2016.
+    assert plain["thp-20160119-lvef2@dosecalc"] == D(2016, 4, 19)
+
+
 @pytest.mark.parametrize(
     ("start", "change"),
     [

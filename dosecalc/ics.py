@@ -59,11 +59,11 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
         supportive.setdefault(item.date, []).append(item)
     monitoring: dict[dt.date, list[Any]] = {}
     due_number: dict[int, int] = {}  # the n-th time a test is due: a UID that survives delays
+    seen: dict[str, int] = {}
     for item in report.monitoring:
         monitoring.setdefault(item.date, []).append(item)
-        due_number[id(item)] = sum(
-            1 for m in report.monitoring[: report.monitoring.index(item) + 1] if m.test == item.test
-        )
+        seen[item.test] = seen.get(item.test, 0) + 1
+        due_number[id(item)] = seen[item.test]
     treatment_dates = set()
     for day, lines in treatment_days(report):
         treatment_dates.add(day)

@@ -248,8 +248,8 @@ def load_policy_file(path: Path) -> Policy:
     import dataclasses
     import hashlib
 
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return dataclasses.replace(load_data_file(path, _read_policy), sha256=digest)
+    policy = load_data_file(path, _read_policy)
+    return dataclasses.replace(policy, sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest())
 
 
 @lru_cache(maxsize=32)

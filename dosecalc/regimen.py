@@ -493,9 +493,10 @@ def load_regimen_file(path: Path) -> Regimen:
     import dataclasses
     import hashlib
 
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     regimen = load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
-    return dataclasses.replace(regimen, sha256=digest)
+    # Hashed once the file has been read and validated (so an unreadable file
+    # is reported as such by the loader).
+    return dataclasses.replace(regimen, sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest())
 
 
 def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:

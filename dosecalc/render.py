@@ -234,11 +234,13 @@ def supportive_lines_text(regimen: Any, phase_ids: list[str] | None = None) -> l
     out = []
     for item in supportive_json(regimen, phase_ids):
         risk = item["emetogenic_risk"]
-        head = f"Phase {item['phase']}: emetogenic risk " + (
-            f"{risk['level']} ({risk['note']})"
-            if risk and risk["note"]
-            else (risk or {}).get("level", "not stated")
-        )
+        if risk is None:
+            level = "not stated"
+        elif risk["note"]:
+            level = f"{risk['level']} ({risk['note']})"
+        else:
+            level = risk["level"]
+        head = f"Phase {item['phase']}: emetogenic risk {level}"
         out.append(head)
         for entry in item["supportive"]:
             out.append(f"  {entry['purpose']}: {entry['text']}")

@@ -144,10 +144,11 @@ def resolve_patient(
     age: Any = None,
     scr: Any = None,
     accept_implausible: bool = False,
+    gfr: Any = None,
 ) -> Patient:
     """A Patient from typed values (see :func:`dosecalc.patient.make_patient`)."""
     return make_patient(
-        height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible
+        height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible, gfr=gfr
     )
 
 
@@ -191,6 +192,8 @@ def dose_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     previous_weight: Any = None,
+    delays: list[str] | tuple[str, ...] = (),
+    gfr: Any = None,
     allow_draft: bool = False,
 ) -> DoseReport:
     """Every distinct dose of ``regimen`` for a patient, or the doses of one cycle.
@@ -199,16 +202,26 @@ def dose_course(
     maintenance, standard) with the cycles it applies to. With ``cycle``
     (and ``phase``, else the course's Nth cycle overall): that cycle's doses.
     ``previous_weight`` (the weight the last doses were calculated on) adds
-    the weight change against the policy's recalculation threshold. A draft
-    regimen is refused unless ``allow_draft``; a retired one always.
+    the weight change against the policy's recalculation threshold.
+    ``delays`` ("3=7", "TH:5=14") shift cycles as in the calendar, so that a
+    dose after a delay is a re-load when the policy's rule says so. ``gfr`` is
+    a measured GFR ("95 mL/min") for policies that take one. A draft regimen
+    is refused unless ``allow_draft``; a retired one always.
     """
     arguments = dict(locals())  # every input as given, for the provenance record
+    from .calendar import parse_delays
     from .governance import require_usable
 
     reg = find_regimen(regimen, regimen_dirs)
     require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
-    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible)
+    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
+    delay_map = parse_delays(delays)
+    late = [str(ref) for ref in delay_map if cycle and ref.phase is None and ref.cycle > cycle]
+    if phase is None and late:
+        raise InputError(
+            f"--delay {', '.join(late)}: after cycle {cycle}, so it cannot change the doses of cycle {cycle}"
+        )
     reductions = parse_reductions(reduce)
     unknown = [drug for drug in reductions if drug not in reg.drugs()]
     if unknown:
@@ -219,11 +232,11 @@ def dose_course(
     if cycle is None:
         if phase is not None:
             reg.phase(phase)
-        schedule = expand(reg, pol, _NOMINAL_START)
+        schedule = expand(reg, pol, _NOMINAL_START, delays=delay_map)
         lines = _course_lines(schedule, ctx, phase)
         scope = "whole course" if phase is None else f"phase {reg.phase(phase).id}"
     else:
-        schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase)
+        schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase, delay_map)
         lines = [
             compute_dose(
                 a.entry,
@@ -234,7 +247,7 @@ def dose_course(
                 cycle=a.cycle,
                 day=a.day,
                 cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})",
-                reason="; ".join(a.notes) or None,
+                reason="; ".join(n for n in a.notes if not n.startswith("caution:")) or None,
                 vials_mg=drug_vials(a.drug, pol),
             )
             for a in schedule.administrations
@@ -298,6 +311,7 @@ def patient_inputs(patient: Patient) -> dict[str, Any]:
         "sex": patient.sex,
         "age_years": exact(patient.age_years),
         "scr_mg_dl": exact(patient.scr_mg_dl),
+        "measured_gfr_ml_min": exact(patient.measured_gfr_ml_min),
         "overrides": list(patient.overrides),
     }
 
@@ -311,10 +325,14 @@ def provenance_record(
 
 
 def _schedule_for_cycle(
-    reg: Regimen, pol: Policy, cycle: int, phase: str | None
+    reg: Regimen,
+    pol: Policy,
+    cycle: int,
+    phase: str | None,
+    delays: dict[CycleRef, int] | None = None,
 ) -> tuple[CourseSchedule, tuple[str, int]]:
     if phase is None:
-        schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle)
+        schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle, delays=delays)
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
         if not found:
             raise NotFoundError(
@@ -327,7 +345,7 @@ def _schedule_for_cycle(
         target.cycles.mode == "minimum" and cycle > (target.cycles.count or 0)
     ):
         overrides[target.id] = cycle
-    schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides)
+    schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides, delays=delays)
     if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
         count = sum(1 for p, *_ in schedule.cycles if p == target.id)
         raise NotFoundError(

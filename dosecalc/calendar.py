@@ -192,6 +192,13 @@ class AnthracyclineTotal:
     factor_source: str | None = None
     problem: str | None = None
     prior_mg_m2: float = 0.0  # doxorubicin equivalents given before this course, included in mg_m2
+    #: Anthracyclines given in the course that the table has no ratio for:
+    #: (drug, why), reported as not counted, never as zero.
+    not_counted: tuple[tuple[str, str], ...] = ()
+    #: What the factors used rest on, one line per drug: (drug, caveat).
+    caveats: tuple[tuple[str, str], ...] = ()
+    warning_mg_m2: float | None = None  # the policy's lower warning threshold (300 mg/m²)
+    warning_source: str = ""
 
     @property
     def percent_of_limit(self) -> float | None:
@@ -202,6 +209,15 @@ class AnthracyclineTotal:
     @property
     def exceeds_limit(self) -> bool:
         return self.mg_m2 is not None and self.mg_m2 > self.limit_mg_m2
+
+    @property
+    def reaches_warning(self) -> bool:
+        """At or above the policy's warning dose (label: consider cardioprotection)."""
+        return (
+            self.mg_m2 is not None
+            and self.warning_mg_m2 is not None
+            and self.mg_m2 >= self.warning_mg_m2
+        )
 
 
 @dataclass
@@ -468,7 +484,7 @@ def _apply_holidays(
 def _reapply_reload_rules(lines: list[CalendarLine], policy: Policy) -> list[CalendarLine]:
     """After a holiday move, decide loading or maintenance again from the
     dates actually given, with the same policy rules the engine uses
-    (:meth:`dosecalc.model.ReloadRule.requires_reload`).
+    (:func:`dosecalc.schedule.reload_due`, through ``dose_kind``).
 
     The engine decided on the dates before the move; a move lengthens the
     gap before the moved dose (which may now need a re-load) and shortens
@@ -651,6 +667,8 @@ def anthracycline_total(
         limit_mg_m2=policy.anthracycline_limit_mg_m2,
         limit_source=_source_text(policy, policy.anthracycline_source),
         prior_mg_m2=prior_mg_m2,
+        warning_mg_m2=policy.anthracycline_warning_mg_m2,
+        warning_source=policy.anthracycline_warning_source,
     )
     try:
         from .drugs import load_drug_reference
@@ -665,6 +683,8 @@ def anthracycline_total(
         )  # type: ignore[arg-type]
 
     factors: dict[str, float] = {}
+    uncounted: dict[str, str] = {}
+    caveats: dict[str, str] = {}
     factor_sources: set[str] = set()
     for drug in regimen.drugs():
         try:
@@ -676,12 +696,16 @@ def anthracycline_total(
                 problem=f"not computed: {drug} is not in the drug reference, so it cannot be ruled out as an anthracycline",
                 **base,
             )  # type: ignore[arg-type]
-        factor = info.anthracycline_factor
-        if factor:
-            factors[drug] = float(factor)
-            detail = getattr(info, "anthracycline", None)
-            if detail is not None:
-                factor_sources.add(f"{detail.table} [{detail.source}]")
+        detail = info.anthracycline
+        if detail is None:
+            continue
+        if detail.value is None:
+            uncounted[drug] = detail.caveat or "no equivalence ratio"
+            continue
+        factors[drug] = float(detail.value)
+        factor_sources.add(f"{detail.table} [{detail.source}]")
+        if detail.caveat:
+            caveats[drug] = detail.caveat
     mg_m2 = prior_mg_m2  # the ledger starts from what was given before this course
     mg: float | None = 0.0
     contributions: dict[str, float] = {}
@@ -706,11 +730,14 @@ def anthracycline_total(
         mg = None if mg is None or line.dose is None else mg + line.dose.final_mg * factor
     if not any(line.dose for line in lines):
         mg = None
+    given = {line.administration.drug for line in lines}
     return AnthracyclineTotal(
         mg_m2,
         mg,
         contributions=tuple((drug, factors[drug], value) for drug, value in contributions.items()),
         factor_source="; ".join(sorted(factor_sources)) or None,
+        not_counted=tuple((drug, why) for drug, why in uncounted.items() if drug in given),
+        caveats=tuple((drug, text) for drug, text in caveats.items() if drug in contributions),
         **base,  # type: ignore[arg-type]
     )
 
@@ -742,6 +769,7 @@ def calendar_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     prior_anthracycline: Any = None,
+    gfr: Any = None,
     allow_draft: bool = False,
 ) -> CalendarReport:
     """Every administration of ``regimen`` from ``start``, dated.
@@ -754,7 +782,8 @@ def calendar_course(
     weekends and public holidays; ``holidays`` (``flag`` or ``move``)
     overrides the policy's ``non_working_days``. ``prior_anthracycline``
     (``"240 mg/m2"`` doxorubicin equivalents given before this course) starts
-    the cumulative anthracycline ledger.
+    the cumulative anthracycline ledger. ``gfr`` is a measured GFR
+    ("95 mL/min") for a policy that takes one.
     """
     arguments = dict(locals())  # every input as given, for the provenance record
     from .api import resolve_patient
@@ -784,7 +813,7 @@ def calendar_course(
     delay_map = parse_delays(delays)
     settings, lookup = holiday_settings(country, holidays, pol)
     patient = (
-        resolve_patient(height, weight, sex, age, scr, accept_implausible)
+        resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
         if height is not None
         else None
     )
@@ -839,6 +868,13 @@ def calendar_course(
         warnings.append(
             f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
         )
+    elif anthracycline.reaches_warning:
+        warnings.append(
+            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² reaches {format_number(anthracycline.warning_mg_m2 or 0)} mg/m²: "
+            f"consider cardioprotection (dexrazoxane) and closer LVEF monitoring before more anthracycline ({anthracycline.warning_source})"
+        )
+    for drug, why in anthracycline.not_counted:
+        warnings.append(f"{drug} is an anthracycline not counted in the cumulative total: {why}")
     from .api import exact, given_inputs, patient_inputs, provenance_record
 
     prior = parse_prior_anthracycline(prior_anthracycline)

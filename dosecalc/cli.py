@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from . import __version__
 from .errors import DosecalcError, FindingsFound, ResultDiffers
 
 FORMATS = ("table", "json", "csv")
@@ -75,8 +76,14 @@ def patient_options(function=None, *, required: bool = True):  # type: ignore[no
     return function
 
 
+gfr_option = click.option(
+    "--gfr",
+    help="Measured GFR, absolute, with unit: '95 mL/min' (carboplatin, for a policy whose kidney_function takes it).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="dosecalc")
+@click.version_option(version=__version__, prog_name="dosecalc")
 @click.option(
     "--regimens",
     "regimen_dirs",
@@ -165,6 +172,14 @@ def bsa(
     "--previous-weight",
     help="Weight the last doses were calculated on: compares the change with the policy's recalculation threshold.",
 )
+@click.option(
+    "--delay",
+    "delays",
+    multiple=True,
+    metavar="CYCLE=DAYS",
+    help="Delay a cycle and everything after it (3=7 or TH:5=14): a dose after a long gap may re-load.",
+)
+@gfr_option
 @click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
 @click.option(
     "--allow-draft",
@@ -187,6 +202,8 @@ def dose(
     phase: str | None,
     reduce: tuple[str, ...],
     previous_weight: str | None,
+    delays: tuple[str, ...],
+    gfr: str | None,
     explain: bool,
     allow_draft: bool,
     fmt: str,
@@ -199,6 +216,8 @@ def dose(
       dosecalc dose ac-th --height 165 --weight 62 --phase TH --cycle 1 --explain
       dosecalc dose thp --height 165 --weight 62 --reduce docetaxel=20% --format json
       dosecalc dose thp --height 165 --weight 62 --previous-weight 70 --cycle 4
+      dosecalc dose ac-th --height 165 --weight 62 --cycle 6 --delay 6=21
+      dosecalc dose tch --height 165 --weight 70 --sex F --age 25 --scr '0.5 mg/dL' --policy capped-bsa-no-gfr-cap --gfr '95 mL/min'
     """
     from . import api, render
 
@@ -217,6 +236,8 @@ def dose(
         policy_dirs=settings.policy_dirs,
         accept_implausible=accept_implausible,
         previous_weight=previous_weight,
+        delays=delays,
+        gfr=gfr,
         allow_draft=allow_draft,
     )
     _out(render.dose_output(report, fmt, explain))
@@ -262,6 +283,7 @@ def dose(
     metavar="DOSE",
     help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.",
 )
+@gfr_option
 @click.option(
     "--allow-draft",
     is_flag=True,
@@ -307,6 +329,7 @@ def calendar(
     country: str | None,
     holiday_mode: str | None,
     prior_anthracycline: str | None,
+    gfr: str | None,
     allow_draft: bool,
     fmt: str,
     view: str,
@@ -345,6 +368,7 @@ def calendar(
         policy_dirs=settings.policy_dirs,
         accept_implausible=accept_implausible,
         prior_anthracycline=prior_anthracycline,
+        gfr=gfr,
         allow_draft=allow_draft,
     )
     _emit(calendar_render.render(report, fmt, view, paper), output)

@@ -23,6 +23,7 @@ HEIGHT_RANGE_CM = (120.0, 230.0)
 WEIGHT_RANGE_KG = (30.0, 300.0)
 AGE_RANGE_YEARS = (18.0, 110.0)
 SCR_RANGE_MG_DL = (0.2, 20.0)
+GFR_RANGE_ML_MIN = (5.0, 250.0)
 BSA_RANGE_M2 = (1.0, 3.2)
 
 
@@ -68,6 +69,7 @@ def make_patient(
     age: Any = None,
     scr: Any = None,
     accept_implausible: bool = False,
+    gfr: Any = None,
 ) -> Patient:
     """Build a Patient from typed values (``"165 cm"``, ``"136.7 lb"``, ``62``).
 
@@ -144,6 +146,18 @@ def make_patient(
             accept_implausible,
             overrides,
         )
+    gfr_ml_min = None
+    if gfr is not None and str(gfr).strip() != "":
+        gfr_ml_min = _parse_gfr(gfr)
+        _check_range(
+            gfr_ml_min,
+            GFR_RANGE_ML_MIN,
+            "measured GFR",
+            "mL/min",
+            "check the unit (mL/min, not indexed to 1.73 m²)",
+            accept_implausible,
+            overrides,
+        )
     # The BSA check uses Mosteller whatever the policy: it guards the inputs,
     # not the dose.
     bsa = metrics.bsa_mosteller(height_cm, weight_kg)
@@ -151,7 +165,14 @@ def make_patient(
         bsa, BSA_RANGE_M2, "BSA", "m²", "check height and weight", accept_implausible, overrides
     )
     return Patient(
-        height_cm, weight_kg, sex_value, age_years, scr_mg_dl, tuple(notes), tuple(overrides)
+        height_cm,
+        weight_kg,
+        sex_value,
+        age_years,
+        scr_mg_dl,
+        tuple(notes),
+        tuple(overrides),
+        measured_gfr_ml_min=gfr_ml_min,
     )
 
 
@@ -188,6 +209,26 @@ def _parse_age(age: Any) -> float:
     if unit.lower() not in ("", "y", "yr", "yrs", "year", "years", "ans", "an"):
         raise InputError(f"age '{age}': give the age in years")
     return number
+
+
+def _parse_gfr(gfr: Any) -> float:
+    """A measured GFR in absolute mL/min ('95 mL/min'). The unit is required:
+    an indexed value (mL/min/1.73 m²) is not what Calvert takes, and a bare
+    number could be either."""
+    from .units import parse_quantity
+
+    text = str(gfr)
+    if "1.73" in text:
+        raise InputError(
+            f"measured GFR '{gfr}' is indexed to 1.73 m²: give the absolute clearance in mL/min"
+        )
+    if _is_bare(gfr):
+        raise UnitError(f"measured GFR '{gfr}' needs a unit: write e.g. '95 mL/min'")
+    quantity = parse_quantity(text, dimension="[length] ** 3 / [time]", what="measured GFR")
+    value = float(quantity.to("mL/min").magnitude)
+    if value <= 0:
+        raise InputError(f"measured GFR '{gfr}' must be more than zero")
+    return value
 
 
 def _parse_scr(scr: Any, notes: list[str]) -> float:

@@ -10,6 +10,7 @@ reported at once with file, line and field path.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -266,7 +267,15 @@ class _RegimenReader:
             )
             if phase_id and name and length and cycles:
                 phases.append(
-                    Phase(phase_id, name, length, cycles, tuple(drugs), tuple(supportive), risk)
+                    Phase(
+                        phase_id,
+                        name,
+                        length,
+                        cycles,
+                        _with_schedule(drugs, length),
+                        tuple(supportive),
+                        risk,
+                    )
                 )
         return phases
 
@@ -312,6 +321,7 @@ class _RegimenReader:
                 "max_dose",
                 "cycles",
                 "reload",
+                "caution",
                 "sources",
             },
         )
@@ -390,6 +400,7 @@ class _RegimenReader:
         reload_rule = c.text(entry["reload"], (*path, "reload")) if "reload" in entry else None
         if reload_rule and not has_loading:
             c.problem((*path, "reload"), "a re-load rule needs a 'loading' dose to re-load with")
+        caution = c.text(entry["caution"], (*path, "caution")) if "caution" in entry else None
         sources = self._source_refs(entry.get("sources", []), (*path, "sources"))
         if len(c.problems) > problems_before:
             return None
@@ -404,6 +415,7 @@ class _RegimenReader:
             max_dose_mg=max_dose,
             cycles=selected,
             reload_rule=reload_rule,
+            caution=caution,
             sources=sources,
             line=c.line(path),
         )
@@ -550,3 +562,27 @@ def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
             return regimen
     known = ", ".join(p.stem for p in files)
     raise NotFoundError(f"no regimen '{name}' (known: {known})")
+
+
+def dose_interval_days(days: tuple[int, ...], cycle_length: int) -> int:
+    """Days between two doses of a drug given on ``days`` of each cycle: the
+    cycle length for one day a cycle, the spacing for evenly spaced days (7 for
+    days 1, 8 and 15 of 21), else the shortest gap (the stricter for re-load
+    rules keyed on the schedule)."""
+    ordered = sorted(days)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    gaps.append(cycle_length - ordered[-1] + ordered[0])
+    return min(gaps)
+
+
+def _with_schedule(drugs: list[DrugEntry], cycle_length: int) -> tuple[DrugEntry, ...]:
+    """Each entry with its dosing interval and the phase's other drugs, which
+    the policy's re-load rules key on."""
+    return tuple(
+        replace(
+            entry,
+            interval_days=dose_interval_days(entry.days, cycle_length) if entry.days else None,
+            companions=tuple(sorted({e.drug for e in drugs} - {entry.drug})),
+        )
+        for entry in drugs
+    )

@@ -124,6 +124,7 @@ def _dose_json(line: Any) -> dict[str, Any]:
         "rounding": line.rounding_note,
         "infusion": line.infusion,
         "reason": line.reason,
+        "caution": line.caution,
         "derivation": list(line.derivation),
     }
 
@@ -169,6 +170,7 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
         "sex": patient.sex,
         "age_years": patient.age_years,
         "scr_mg_dl": _r(patient.scr_mg_dl, 2),
+        "measured_gfr_ml_min": _r(patient.measured_gfr_ml_min, 1),
         "bsa_m2": _r(bsa.value_m2, 4),
         "bsa_formula": bsa.formula,
         "notes": list(patient.notes) + list(patient.overrides),
@@ -186,6 +188,8 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
         parts.append(f"{format_number(patient.age_years)} years")
     if patient.scr_mg_dl is not None:
         parts.append(f"SCr {format_number(patient.scr_mg_dl, 2)} mg/dL")
+    if patient.measured_gfr_ml_min is not None:
+        parts.append(f"measured GFR {format_number(patient.measured_gfr_ml_min, 1)} mL/min")
     bsa_text = f"BSA {format_number(bsa.value_m2, 4)} m² ({bsa.formula}"
     bsa_text += ", capped)" if bsa.capped else ")"
     lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]
@@ -314,7 +318,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 format_amount(line.final_mg, "mg"),
                 format_percent(line.difference_pct),
                 line.infusion or "",
-                note.strip("; "),
+                (("CAUTION (below); " if line.caution else "") + note).strip("; "),
             ]
         )
     from .governance import review_text
@@ -347,6 +351,10 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
             ],
         )
     )
+    cautions = dict.fromkeys((line.drug, line.caution) for line in report.lines if line.caution)
+    if cautions:
+        out.append("")
+        out += [f"CAUTION, {drug}: {text}" for drug, text in cautions]
     if explain:
         out.append("")
         for line in report.lines:
@@ -417,6 +425,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "cycles": list(e.cycles) if e.cycles else None,
                 "max_dose_mg": _r(e.max_dose_mg, 2),
                 "reload_rule": e.reload_rule,
+                "caution": e.caution,
                 "sources": list(e.sources),
             }
             for e in phase.drugs

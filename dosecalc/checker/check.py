@@ -18,6 +18,7 @@ from typing import Any
 from ..case import Case, Treatment
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DrugEntry, Patient, Phase, Policy, Regimen
+from ..schedule import reload_due, reload_rule_for
 from ..supportive import premedication_for
 
 SEVERITIES = ("error", "warning", "info")
@@ -593,16 +594,16 @@ class _Run:
             return
         t = found.treatment
         previous = self._previous_end(drug, t)
-        rule = self.policy.reload_rules.get(entry.reload_rule or drug)
+        rule = reload_rule_for(entry, self.policy)
         due, why = True, f"first {drug} dose of this treatment line"
         if previous is not None and t.start is not None:
             gap_low = (t.start.value - previous.latest).days
             gap_high = (t.start.latest - previous.value).days
-            scheduled = found.phase.cycle_length_days if found.phase else 21
+            scheduled = entry.interval_days or 21
             gap = f"{gap_low} days" if gap_low == gap_high else f"about {gap_low}-{gap_high} days"
-            if rule and rule.requires_reload(gap_low, scheduled):
-                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}: {rule.describe()}"
-            elif rule and not rule.requires_reload(gap_high, scheduled):
+            if rule and reload_due(entry, self.policy, gap_low, scheduled)[0]:
+                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}, {rule.scope()}: {rule.describe()}"
+            elif rule and not reload_due(entry, self.policy, gap_high, scheduled)[0]:
                 due, why = False, f"{gap_high} days or less since the last {drug}"
             else:
                 self.add(
@@ -673,11 +674,7 @@ class _Run:
             by_drug.setdefault(match.drug_id, []).append(given)
         for drug, doses in by_drug.items():
             entry = _entry_for(found.phase, drug)
-            rule = (
-                self.policy.reload_rules.get(entry.reload_rule or drug)
-                if entry and entry.loading
-                else None
-            )
+            rule = reload_rule_for(entry, self.policy) if entry and entry.loading else None
             if entry is None or rule is None:
                 continue
             source = SRC_PERJETA if drug == "pertuzumab" else f"{SRC_HERCEPTIN}; {rule.source}"
@@ -701,12 +698,8 @@ class _Run:
                         self._sources(found),
                     )
                     continue
-                due = (
-                    rule.requires_reload(gap, int(found.phase.cycle_length_days))
-                    if found.phase
-                    else False
-                )
-                after = f"{gap} days after the dose of {previous.date}; policy {self.policy.id}: {rule.describe()}"
+                due = reload_due(entry, self.policy, gap, entry.interval_days or gap)[0]
+                after = f"{gap} days after the dose of {previous.date}; policy {self.policy.id}, {rule.scope()}: {rule.describe()}"
                 if due and kind == "maintenance":
                     self.add(
                         "error",
@@ -888,13 +881,26 @@ class _Run:
         from .written import parse_written_dose
 
         total, parts = 0.0, []
+        caveats: dict[str, str] = {}
         for found in self.identified:
             t = found.treatment
             for written in t.drugs:
                 drug = found.drugs.get(written.drug)
-                factor = self.reference.get(drug).anthracycline_factor if drug else None
-                if not factor:
+                detail = self.reference.get(drug).anthracycline if drug else None
+                if detail is None:
                     continue
+                if detail.value is None:
+                    # Never a silent zero: an anthracycline without a ratio is named.
+                    self.add(
+                        "warning",
+                        "ANTHRACYCLINE_NOT_COUNTED",
+                        t,
+                        drug,
+                        f"{drug} is an anthracycline the cumulative total does not count: {detail.caveat}",
+                        f"{detail.table}",
+                    )
+                    continue
+                factor = detail.value
                 count = _count(t.cycles) or len([g for g in t.given if g.drug == written.drug])
                 entry = _entry_for(found.phase, drug)
                 per_cycle = None
@@ -924,22 +930,40 @@ class _Run:
                     continue
                 amount = per_cycle * count * factor
                 total += amount
+                if detail.caveat:
+                    caveats[drug] = detail.caveat
                 parts.append(
                     f"{drug} {format_number(per_cycle)} mg/m² × {count}{' × ' + format_number(factor) if factor != 1 else ''} = {format_number(amount)} mg/m²{assumed}"
                 )
         if not parts:
             return
         limit = self.policy.anthracycline_limit_mg_m2
+        warn_at = self.policy.anthracycline_warning_mg_m2
         share = total / limit * 100 if limit else 0
-        severity = "error" if total >= limit else ("warning" if share >= 80 else "info")
+        severity = (
+            "error"
+            if total >= limit
+            else ("warning" if share >= 80 or (warn_at and total >= warn_at) else "info")
+        )
+        message = (
+            f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
+            f" {format_number(limit)} mg/m² lifetime limit of policy {self.policy.id}; count it before any further anthracycline"
+        )
+        sources = [self.policy.anthracycline_source]
+        if warn_at and total >= warn_at and total < limit:
+            message += (
+                f"; at {format_number(warn_at)} mg/m² or more consider cardioprotection (dexrazoxane)"
+                " and closer LVEF monitoring"
+            )
+            sources.append(self.policy.anthracycline_warning_source)
+        message += "".join(f"; {drug} factor caveat: {text}" for drug, text in caveats.items())
         self.add(
             severity,
             "ANTHRACYCLINE_CUMULATIVE",
             None,
             "doxorubicin",
-            f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
-            f" {format_number(limit)} mg/m² lifetime limit of policy {self.policy.id}; count it before any further anthracycline",
-            self.policy.anthracycline_source,
+            message,
+            "; ".join(sources),
         )
 
     def lvef(self) -> None:

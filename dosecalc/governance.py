@@ -1,6 +1,6 @@
 """Regimen governance: version, review status, last review and reviewer.
 
-Every regimen file states its ``version``, its ``status`` (``draft``,
+Every regimen file states its ``version`` (a whole number), its ``status`` (``draft``,
 ``reviewed`` or ``retired``), and for a reviewed regimen when it was last
 reviewed (``last_reviewed``, a date) and by whom (``reviewed_by``). A draft
 regimen prints a banner and is refused by ``dose`` and ``calendar`` unless
@@ -10,31 +10,26 @@ regimen prints a banner and is refused by ``dose`` and ``calendar`` unless
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from .errors import InputError
-from .validation import Checker
+from .validation import Checker, describe_value
 
 STATUSES = ("draft", "reviewed", "retired")
 FIELDS = {"version", "status", "last_reviewed", "reviewed_by"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def read_governance(c: Checker, top: dict[str, Any]) -> dict[str, Any]:
     """The governance fields of a regimen file, validated strictly: a
     reviewed regimen needs ``last_reviewed`` and ``reviewed_by``."""
-    version = top.get("version")
+    version = None
     if "version" in top:
-        if isinstance(version, bool) or not isinstance(version, (str, int)) or not str(version):
-            c.problem(("version",), f"expected a version such as 1 or '2026.1', got {version!r}")
-            version = None
-        else:
-            version = str(version).strip()
+        number = c.integer(top["version"], ("version",), minimum=1)
+        version = str(number) if number is not None else None
     status = c.choice(top.get("status"), ("status",), STATUSES) if "status" in top else None
-    last_reviewed = top.get("last_reviewed")
-    if "last_reviewed" in top:
-        if isinstance(last_reviewed, dt.datetime) or not isinstance(last_reviewed, dt.date):
-            c.problem(("last_reviewed",), f"expected a date (YYYY-MM-DD), got {last_reviewed!r}")
-            last_reviewed = None
+    last_reviewed = _review_date(c, top["last_reviewed"]) if "last_reviewed" in top else None
     reviewed_by = c.text(top["reviewed_by"], ("reviewed_by",)) if "reviewed_by" in top else None
     if status == "reviewed":
         for key in ("last_reviewed", "reviewed_by"):
@@ -46,6 +41,22 @@ def read_governance(c: Checker, top: dict[str, Any]) -> dict[str, Any]:
         "last_reviewed": last_reviewed,
         "reviewed_by": reviewed_by,
     }
+
+
+def _review_date(c: Checker, value: Any) -> dt.date | None:
+    """``last_reviewed``: a date, unquoted (YAML reads it as a date) or quoted."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        c.problem(
+            ("last_reviewed",), f"expected a date written YYYY-MM-DD, got {describe_value(value)}"
+        )
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        c.problem(("last_reviewed",), f"'{value}' is not a real date")
+        return None
 
 
 def require_usable(regimen: Any, allow_draft: bool) -> None:

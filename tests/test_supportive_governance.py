@@ -215,6 +215,25 @@ def test_check_reads_premedication_from_the_regimen_data(tmp_path):
     assert not [f for f in report.findings if f.code == "PREMEDICATION_MISSING"]
 
 
+def test_a_regimen_without_supportive_data_falls_back_on_the_library(tmp_path):
+    # THP without its supportive block: docetaxel's premedication still comes
+    # from the data (TCH gives it), never from a name written in the checker.
+    folder = tmp_path / "regimens"
+    folder.mkdir()
+    text = (shipped_dir("regimens") / "thp.yaml").read_text(encoding="utf-8")
+    start = text.index("      - purpose: premedication\n        for: docetaxel")
+    end = text.index("      - purpose: observation", start)
+    (folder / "thp.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    case = str(CASES / "premedication-missing.yaml")
+    found = [
+        f
+        for f in api.check_course(case, regimen_dirs=(str(folder),)).findings
+        if f.code == "PREMEDICATION_MISSING"
+    ]
+    assert [f.drug for f in found] == ["docetaxel"]
+    assert "dexamethasone 8 mg PO, twice daily, days -1, 0, +1" in found[0].message
+
+
 # -- the 52-week trastuzumab limit as a policy choice -----------------------------------------
 
 
@@ -347,7 +366,7 @@ def test_reviewed_needs_a_date_and_a_reviewer(tmp_path):
     folder = _with_status(tmp_path, "status: approved\nlast_reviewed: 1 Dec 2026\n")
     messages = pytest.raises(DataFileError, load_regimen_file, folder / "thp.yaml").value.details()
     assert "'approved' is not one of: draft, reviewed, retired" in messages
-    assert "last_reviewed: expected a date (YYYY-MM-DD)" in messages
+    assert "last_reviewed: expected a date written YYYY-MM-DD" in messages
 
 
 # -- provenance ---------------------------------------------------------------------------------
@@ -444,15 +463,15 @@ def test_reproduce_a_tampered_regimen(tmp_path):
     before = sha256(folder / "thp.yaml")
     text = (folder / "thp.yaml").read_text(encoding="utf-8")
     (folder / "thp.yaml").write_text(
-        text.replace("dose: 75 mg/m2", "dose: 60 mg/m2"), encoding="utf-8"
+        text.replace("dose: 75 mg/m2", "dose: 70 mg/m2"), encoding="utf-8"
     )
     code, out, err = run("reproduce", str(recorded))
     assert code == 1, (out, err)
     assert "DIFFERS" in out
     assert f"sha256 {before} recorded, {sha256(folder / 'thp.yaml')} now" in out
-    # Mosteller BSA sqrt(165 x 62 / 3600) = 1.6863 m2: docetaxel 75 mg/m2 = 126.47 mg
-    # (126 mg as rounded), 60 mg/m2 = 101.18 mg (101 mg).
-    assert "doses[2].dose_mg: 126 -> 101" in out
+    # Mosteller BSA sqrt(165 x 62 / 3600) = 1.6857 m2: docetaxel 75 mg/m2 = 126.43 mg
+    # (126 mg as rounded), 70 mg/m2 = 118.00 mg (118 mg).
+    assert "doses[2].dose_mg: 126 -> 118" in out
 
 
 def test_reproduce_refuses_a_file_without_provenance(tmp_path):

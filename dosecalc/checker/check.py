@@ -1084,8 +1084,16 @@ class _Run:
         given = {d for i in self.identified for d in i.drugs.values()}
         for found in self.identified:
             for drug in dict.fromkeys(found.drugs.values()):
-                regimen = found.regimen or next(
-                    (r for r in self.regimens if premedication_for(drug, r)), None
+                # The identified regimen's data first; a regimen without
+                # supportive data for the drug falls back on another regimen
+                # of the library that has it.
+                regimen = next(
+                    (
+                        r
+                        for r in (found.regimen, *self.regimens)
+                        if r is not None and premedication_for(drug, r)
+                    ),
+                    None,
                 )
                 needed = premedication_for(drug, regimen) if regimen else []
                 if not needed or any(e.drugs() & given for e in needed):

@@ -1095,10 +1095,12 @@ class _Run:
                     ),
                     None,
                 )
-                needed = premedication_for(drug, regimen) if regimen else []
-                if not needed or any(e.drugs() & given for e in needed):
+                if regimen is None:
                     continue
-                sources = {s.id: s.citation for s in regimen.sources}  # type: ignore[union-attr]
+                needed = premedication_for(drug, regimen)
+                if any(e.drugs() & given for e in needed):
+                    continue
+                sources = {s.id: s.citation for s in regimen.sources}
                 self.add(
                     "warning",
                     "PREMEDICATION_MISSING",

@@ -570,12 +570,10 @@ def check_course(
     extracted: list[Any] = []
     if text_file is not None:
         from .checker.fromtext import case_from_text
+        from .inputfile import read_text_file
 
         path = Path(text_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read '{text_file}': {exc}") from None
+        text = read_text_file(path)
         case, extracted, text_findings = case_from_text(text, str(path))
     elif case_file is not None:
         case, text_findings = load_case_file(Path(case_file)), []

@@ -181,10 +181,11 @@ REGIMEN = {
 #: Fixed cycle counts, and cycle numbers a drug is limited to.
 MAX_CYCLES = 100  # the longest fixed course is weekly for a year (52 cycles)
 
-#: A regimen dose this many times above the drug reference's usual maximum,
-#: or below its usual minimum, is a unit or typing slip (75 g/m2 for 75 mg/m2,
-#: 7.5 for 75): refused. Intended changes (dose-dense, high-dose) stay well
-#: within a factor of 2.
+#: A regimen dose more than this many times above the drug reference's usual
+#: maximum, or below its usual minimum, is a unit or typing slip (75 g/m2 for
+#: 75 mg/m2, 750 for 75): refused. Escalations and reductions in protocols stay
+#: within a factor of 2. A slip that lands closer (7.5 mg/m2 docetaxel is 1/8 of
+#: the usual 60 mg/m2 minimum) is left to the per-field range and to review.
 USUAL_DOSE_FACTOR = 10.0
 
 

@@ -515,7 +515,7 @@ def validate_regimens(paths: tuple[str, ...] = (), regimen_dirs: tuple[str, ...]
     files = [Path(p) for p in paths] if paths else regimen_files(regimen_dirs)
     problems = []
     for path in files:
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             raise NotFoundError(f"no file '{path}'")
         try:
             load_regimen_file(path)

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import NotFoundError, UnitError
 from .limits import POLICY
 from .model import Policy, ReloadRule, Rounding, Source
-from .paths import search_dirs, shipped_dir
+from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .validation import Checker, load_data_file
 
 SCHEMA_VERSION = 1
@@ -416,8 +416,9 @@ def policy_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
     found: dict[str, Path] = {}
     shipped = shipped_dir("policies")
     for folder in search_dirs("policies", extra_dirs, ENV_VAR):
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.yaml")):
+        paths = yaml_files(folder, "policy")
+        if paths is not None:
+            for path in paths:
                 found.setdefault(path.stem, path)
         elif folder != shipped:  # a user folder (option or DOSECALC_POLICIES)
             why = (
@@ -434,9 +435,9 @@ def find_policy(name: str | None = None, extra_dirs: tuple[str, ...] = ()) -> Po
     name = name or DEFAULT_POLICY
     candidate = Path(name)
     if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
-        return _cached(candidate, candidate.stat().st_mtime_ns)
+        return _cached(candidate, modified_ns(candidate))
     files = policy_files(extra_dirs)
     for path in files:
         if path.stem == name:
-            return _cached(path, path.stat().st_mtime_ns)
+            return _cached(path, modified_ns(path))
     raise NotFoundError(f"no policy '{name}' (known: {', '.join(p.stem for p in files)})")

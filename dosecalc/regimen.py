@@ -31,7 +31,7 @@ from .model import (
     Regimen,
     Source,
 )
-from .paths import search_dirs, shipped_dir
+from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .validation import Checker, describe_value, load_data_file
 
 SCHEMA_VERSION = 1
@@ -662,19 +662,15 @@ def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
     found: dict[str, Path] = {}
     shipped = shipped_dir("regimens")
     for folder in search_dirs("regimens", extra_dirs, ENV_VAR):
-        if not folder.is_dir():
+        paths = yaml_files(folder, "regimen")
+        if paths is None:
             # A user folder (option or DOSECALC_REGIMENS) that is not there
             # would silently leave the shipped regimens in place of the
             # user's own versions: refuse it.
-            if folder != shipped or folder.exists():
-                why = (
-                    "is a symbolic link that leads nowhere (broken, or a loop)"
-                    if folder.is_symlink()
-                    else ("is not a folder" if folder.exists() else "does not exist")
-                )
-                raise NotFoundError(f"regimen folder '{folder}' {why}")
+            if folder != shipped:
+                raise NotFoundError(f"regimen folder '{folder}' does not exist")
             continue
-        for path in sorted(folder.glob("*.yaml")):
+        for path in paths:
             found.setdefault(path.name, path)
     return sorted(found.values(), key=lambda p: p.name)
 
@@ -689,7 +685,7 @@ def load_all(extra_dirs: tuple[str, ...] = ()) -> list[Regimen]:
     regimens, problems = [], []
     for path in regimen_files(extra_dirs):
         try:
-            regimens.append(_cached_load(path, path.stat().st_mtime_ns))
+            regimens.append(_cached_load(path, modified_ns(path)))
         except DataFileError as exc:
             problems += exc.problems
     if problems:
@@ -707,7 +703,7 @@ def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
     files = regimen_files(extra_dirs)
     for path in files:
         if path.stem.lower() == wanted:
-            return _cached_load(path, path.stat().st_mtime_ns)
+            return _cached_load(path, modified_ns(path))
     for regimen in load_all(extra_dirs):
         if wanted == regimen.id or wanted in (a.lower() for a in regimen.aliases):
             return regimen

@@ -33,4 +33,6 @@ HOSTILE_TEXTS: dict[str, Callable[[int], str]] = {
     "drug names repeated": lambda n: "docetaxel " * (n // 10),
     "dates repeated": lambda n: "12/01/2020 " * (n // 11),
     "open brackets": lambda n: "docetaxel 75 mg" + "(" * n,
+    "'x 3' repeated": lambda n: "docetaxel 75 mg/m2 " + "x 3 " * (n // 4),
+    "'FE 65%' repeated": lambda n: "Le 12/01/2020 " + "FE 65% " * (n // 7),
 }

@@ -306,8 +306,12 @@ def _find_cycles(text: str, folded: str) -> list[CycleCount]:
     for pattern in (_COUNT_X, _COUNT_WORD):
         for match in pattern.finditer(folded):
             if pattern is _COUNT_X:
-                before = folded[: match.start()].rstrip()
-                if before and before[-1].isdigit():
+                # The last character before the match and its spaces, found
+                # in place (slicing the text before every match was quadratic).
+                before = match.start()
+                while before > 0 and folded[before - 1].isspace():
+                    before -= 1
+                if before > 0 and folded[before - 1].isdigit():
                     continue  # "20 x 16 mm" is a size, not a count
                 if _NOT_A_COUNT_AFTER.match(folded, match.end()):
                     continue

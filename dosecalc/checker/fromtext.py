@@ -124,10 +124,15 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
     if person:
         sex = "female" if person.group("sex") in ("femme", "woman", "female") else "male"
     lvef = []
+    dates_by_line: dict[int, list[Any]] = {}  # each line read once, however many LVEFs
     for match in _LVEF.finditer(folded):
         line_start = folded.rfind("\n", 0, match.start()) + 1
-        line_end = folded.find("\n", match.end())
-        dates = find_dates(text[line_start : line_end if line_end != -1 else len(text)])
+        if line_start not in dates_by_line:
+            line_end = folded.find("\n", match.end())
+            dates_by_line[line_start] = find_dates(
+                text[line_start : line_end if line_end != -1 else len(text)]
+            )
+        dates = dates_by_line[line_start]
         lvef.append(
             Measurement(
                 _case_date(dates[0], last_year) if dates else None,

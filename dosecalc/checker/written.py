@@ -280,6 +280,7 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
 
 _NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])auc")
 _MAX_TEXT = 200_000
+_BLANKS = re.compile(r"[ \t]*+")
 
 
 def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
@@ -311,9 +312,11 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
             route = next(name for name, _ in _ROUTES if route_match.group(name))
             end = route_match.end()
         frequency = None
-        after = len(folded[end:]) - len(folded[end:].lstrip(" \t"))
-        if end + after in frequencies:
-            frequency, freq_end = frequencies[end + after]
+        # Matched in place: slicing the rest of the text for every dose
+        # made a text of many doses quadratic.
+        after = _BLANKS.match(folded, end).end()
+        if after in frequencies:
+            frequency, freq_end = frequencies[after]
             end = freq_end
         dose = WrittenDose(
             text=text[start:end],

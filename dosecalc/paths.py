@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, NotFoundError
 from .limits import MAX_FOLDER_FILES
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -57,10 +57,17 @@ def yaml_files(folder: Path, kind: str) -> list[Path] | None:
                 if entry.name.endswith(".yaml"):
                     names.append(entry.name)
     except FileNotFoundError:
+        if folder.is_symlink():
+            raise NotFoundError(
+                f"{kind} folder '{folder}' is a symbolic link that leads nowhere"
+            ) from None
         return None
     except NotADirectoryError:
-        raise InputError(f"{kind} folder '{folder}' is not a folder") from None
+        raise NotFoundError(f"{kind} folder '{folder}' is not a folder") from None
     except OSError as exc:
+        if folder.is_symlink():
+            why = "is a symbolic link that leads nowhere (broken, or a loop)"
+            raise NotFoundError(f"{kind} folder '{folder}' {why}") from None
         raise InputError(f"cannot open {kind} folder '{folder}': {exc.strerror or exc}") from None
     return [folder / name for name in sorted(names)]
 

@@ -33,6 +33,8 @@ class Bound(NamedTuple):
     def show(self, value: float) -> str:
         """``value`` with the unit ("1.5 m²", "25%"), without a thousands
         comma so the text can be copied back into a file."""
+        if self.unit == "AUC":  # carboplatin targets are written "AUC 6" (mg/mL·min)
+            return f"AUC {_number(value)}"
         if not self.unit or self.unit == "%":
             return f"{_number(value)}{self.unit}"
         return f"{_number(value)} {self.unit}"
@@ -157,7 +159,7 @@ DOSE_BY_BASIS = {
     "auc": Bound(
         1.0,
         10.0,
-        "mg/mL·min",
+        "AUC",
         "carboplatin targets run from AUC 2 weekly to AUC 7",
     ),
 }

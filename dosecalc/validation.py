@@ -18,7 +18,7 @@ from .yamlio import Lines, load_yaml_file
 
 T = TypeVar("T")
 
-_LEADING_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_FIRST_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _float(text: str) -> float | None:
@@ -121,7 +121,7 @@ class Checker:
             return value
         shown = bound.show(value)
         if isinstance(written, str):
-            number = _LEADING_NUMBER.match(written.strip())
+            number = _FIRST_NUMBER.search(written)
             same = number is not None and _float(number.group()) == value
             shown = f"'{written.strip()}'" if same else f"'{written.strip()}' ({shown})"
         self.problem(path, f"{shown} is not {bound.describe()}: {bound.why}")

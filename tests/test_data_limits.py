@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dosecalc import api
 from dosecalc.errors import DataFileError
@@ -448,3 +450,27 @@ def test_drug_reference_ranges(tmp_path):
     assert len(messages) == 2
     assert any(k.endswith("dose.max") and "'100 g/m2'" in m for k, m in messages.items())
     assert any(k.endswith("anthracycline_factor.value") for k in messages)
+
+
+# --- invariant: a dose loads exactly when it lies in its basis's range ------------------------
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=0.001, max_value=20000),
+    )
+)
+def test_a_dose_per_m2_loads_exactly_when_it_is_between_0_01_and_15000(tmp_path, value):
+    path = tmp_path / "one.yaml"
+    path.write_text(one_drug("bsa", f"{value!r} mg/m2"), encoding="utf-8")
+    if 0.01 <= value <= 15000:
+        step = load_regimen_file(path).phases[0].drugs[0].standard
+        assert step.amount.to("mg/m**2").magnitude == value
+    else:
+        with pytest.raises(DataFileError) as info:
+            load_regimen_file(path)
+        assert [p.path for p in info.value.problems] == ["phases[0].drugs[0].dose"]

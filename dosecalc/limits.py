@@ -51,7 +51,7 @@ def _number(value: float) -> str:
 # --- work ------------------------------------------------------------------------
 
 #: Bytes read from any input file before it is refused. The largest shipped
-#: file (drugs/drugs.yaml) is under 30 kB and a long clinical letter is tens of
+#: file (drugs/drugs.yaml) is about 35 kB and a long clinical letter is tens of
 #: kB; 1 MB is far above both, and small enough to read and parse in well
 #: under a second. The free-text checker also stops at 200,000 characters.
 MAX_FILE_BYTES = 1_000_000

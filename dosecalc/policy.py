@@ -160,7 +160,10 @@ def _reload_rules(
         if set(with_drugs) & set(without_drugs):
             c.problem(path, "a drug cannot be both in 'with' and in 'without'")
         citation = source_ref(entry.get("source"), (*path, "source"))
-        if drug and mode and days is not None:
+        # A rule whose threshold or interval was refused is not built: read
+        # without its interval it would clash with the drug's other rules.
+        refused_every = entry.get("every") is not None and every is None
+        if drug and mode and days is not None and not refused_every:
             rule = ReloadRule(
                 drug,
                 mode,  # type: ignore[arg-type]

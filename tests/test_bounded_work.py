@@ -164,7 +164,14 @@ def test_checking_ten_times_the_text_costs_about_ten_times_the_time(tmp_path, na
     build = HOSTILE_TEXTS[name]
     path = tmp_path / "note.txt"
     _seconds(path, build(1_000), 1)  # warm the caches (policy, regimens, drug reference)
-    small = _seconds(path, build(10_000), 3)
-    large = _seconds(path, build(100_000), 2)
-    # Linear: about 10. Quadratic: about 100. Generous for a shared machine.
-    assert large / small < 25, f"{name}: 10x the text took {large / small:.0f}x the time"
+    # Linear: about 10. Quadratic: about 100. A busy shared machine can slow
+    # one large run, so a ratio over the bound is measured again (twice at
+    # most); a quadratic path fails every time.
+    ratios = []
+    for _ in range(3):
+        small = _seconds(path, build(10_000), 3)
+        large = _seconds(path, build(100_000), 2)
+        ratios.append(large / small)
+        if ratios[-1] < 25:
+            break
+    assert min(ratios) < 25, f"{name}: 10x the text took {min(ratios):.0f}x the time"

@@ -7,6 +7,7 @@ so a changed bound fails a test and is documented on purpose
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,10 @@ from dosecalc.paths import shipped_dir
 from dosecalc.policy import load_policy_file
 from dosecalc.regimen import load_regimen_file
 
-STANDARD = (shipped_dir("policies") / "standard.yaml").read_text(encoding="utf-8")
+SHIPPED_STANDARD = (shipped_dir("policies") / "standard.yaml").read_text(encoding="utf-8")
+# Without its optional anthracycline_warning (300 mg/m2), which must stay
+# below the limit, so the limit's lower bound (100 mg/m2) can be tried.
+STANDARD = re.sub(r"anthracycline_warning:.*\n(?:  .*\n)+", "", SHIPPED_STANDARD)
 THP = (shipped_dir("regimens") / "thp.yaml").read_text(encoding="utf-8")
 
 
@@ -97,28 +101,30 @@ POLICY_CASES = [
     ("weight_change: 10%", "weight_change", "weight_change: 50%", "weight_change: 51%"),
     (
         "threshold: 7 days",
-        "reload.trastuzumab.threshold",
+        "reload[0].threshold",
         "threshold: 1 day",
         "threshold: 0 days",
     ),
     (
         "threshold: 7 days",
-        "reload.trastuzumab.threshold",
+        "reload[0].threshold",
         "threshold: 90 days",
         "threshold: 91 days",
     ),
     (
         "threshold: 7 days",
-        "reload.trastuzumab.threshold",
+        "reload[0].threshold",
         "threshold: 1 week",
         "threshold: -7 days",
     ),
     (
         "threshold: 6 weeks",
-        "reload.pertuzumab.threshold",
+        "reload[2].threshold",
         "threshold: 12 weeks",
         "threshold: 13 weeks",
     ),
+    ("every: 7 days", "reload[0].every", "every: 1 day", "every: 0 days"),
+    ("every: 7 days", "reload[0].every", "every: 366 days", "every: 367 days"),
     (
         "dose: 450 mg/m2",
         "anthracycline_limit.dose",
@@ -154,6 +160,23 @@ def test_policy_field_bounds(tmp_path, old, field, inside, outside):
     assert outside.split(": ", 1)[1] in problem.message  # the value as written
 
 
+@pytest.mark.parametrize(
+    ("inside", "outside"), [("100 mg/m2", "99 mg/m2"), ("440 mg/m2", "1001 mg/m2")]
+)
+def test_anthracycline_warning_bounds(tmp_path, inside, outside):
+    """The shipped standard policy warns at 300 mg/m2; the warning must also
+    stay below the 450 mg/m2 limit."""
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        edited(SHIPPED_STANDARD, "dose: 300 mg/m2", f"dose: {inside}"), encoding="utf-8"
+    )
+    load_policy_file(path)
+    path.write_text(
+        edited(SHIPPED_STANDARD, "dose: 300 mg/m2", f"dose: {outside}"), encoding="utf-8"
+    )
+    assert "anthracycline_warning.dose" in problems(path, load_policy_file)
+
+
 def test_an_increment_of_zero_is_refused_not_read_as_one_mg(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(edited(STANDARD, "  increment: 1 mg", "  increment: 0 mg"), encoding="utf-8")
@@ -169,7 +192,7 @@ def test_a_null_reload_threshold_or_anthracycline_limit_is_refused(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(text, encoding="utf-8")
     found = problems(path, load_policy_file)
-    assert "reload.trastuzumab.threshold" in found
+    assert "reload[0].threshold" in found
     assert "anthracycline_limit.dose" in found
 
 
@@ -190,7 +213,7 @@ def test_every_policy_problem_is_reported_at_once(tmp_path):
         "bsa.cap",
         "carboplatin.gfr_cap",
         "carboplatin.minimum_scr",
-        "reload.trastuzumab.threshold",
+        "reload[0].threshold",
         "rounding.increment",
         "anthracycline_limit.dose",
     }
@@ -441,7 +464,7 @@ def test_drug_reference_ranges(tmp_path):
 
     text = default_path().read_text(encoding="utf-8")
     text = edited(text, 'max: "100 mg/m2"', 'max: "100 g/m2"')
-    text = edited(text, "value: 10.5,", "value: 105,")
+    text = edited(text, "      value: 10.5\n", "      value: 105\n")
     path = tmp_path / "drugs.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataFileError) as info:

@@ -513,6 +513,10 @@ class _RegimenReader:
                     continue
                 level = DoseLevel(amount=amount)
             per_unit = level.per_unit(start.per_unit)
+            # A level is a dose given to a patient: the basis's range applies
+            # ("1e-300 mg/m2" or "0.0001%" is refused like a starting dose).
+            if c.within(per_unit, item_path, DOSE_BY_BASIS[basis], item) is None:
+                continue
             if per_unit >= previous:
                 c.problem(
                     item_path,

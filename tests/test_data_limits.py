@@ -26,7 +26,11 @@ SHIPPED_STANDARD = (shipped_dir("policies") / "standard.yaml").read_text(encodin
 # Without its optional anthracycline_warning (300 mg/m2), which must stay
 # below the limit, so the limit's lower bound (100 mg/m2) can be tried.
 STANDARD = re.sub(r"anthracycline_warning:.*\n(?:  .*\n)+", "", SHIPPED_STANDARD)
-THP = (shipped_dir("regimens") / "thp.yaml").read_text(encoding="utf-8")
+SHIPPED_THP = (shipped_dir("regimens") / "thp.yaml").read_text(encoding="utf-8")
+# Without docetaxel's dose levels (60 mg/m2), which must stay below the dose,
+# so the dose itself can be moved anywhere.
+DOCETAXEL_LEVELS = "        dose_levels: {levels: [60 mg/m2], source: docetaxel-pi}\n"
+THP = SHIPPED_THP.replace(DOCETAXEL_LEVELS, "")
 
 
 def line_of(text: str, needle: str) -> int:
@@ -249,6 +253,17 @@ def regimen_with(tmp_path: Path, old: str, new: str) -> tuple[Path, str]:
     path = tmp_path / "r.yaml"
     path.write_text(text, encoding="utf-8")
     return path, text
+
+
+@pytest.mark.parametrize(("inside", "outside"), [("0.01 mg/m2", "0.0099 mg/m2"), ("1%", "0.01%")])
+def test_a_dose_level_is_a_dose_and_has_the_same_range(tmp_path, inside, outside):
+    """Docetaxel 75 mg/m2: a level of 1% is 0.75 mg/m2, 0.01% is 0.0075 mg/m2."""
+    assert SHIPPED_THP.count(DOCETAXEL_LEVELS) == 1
+    path = tmp_path / "r.yaml"
+    path.write_text(SHIPPED_THP.replace("[60 mg/m2]", f"[{inside}]"), encoding="utf-8")
+    load_regimen_file(path)
+    path.write_text(SHIPPED_THP.replace("[60 mg/m2]", f"[{outside}]"), encoding="utf-8")
+    assert "phases[0].drugs[2].dose_levels.levels[0]" in problems(path, load_regimen_file)
 
 
 def test_docetaxel_75_g_per_m2_is_refused_with_file_line_and_field(tmp_path):

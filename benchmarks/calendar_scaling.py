@@ -52,7 +52,7 @@ def median_seconds(function, runs: int) -> float:
 
 def in_process(runs: int) -> None:
     from dosecalc import api
-    from dosecalc.calendar_render import render
+    from dosecalc.output.calendar import render
 
     dose = median_seconds(lambda: api.dose_course("thp", **PATIENT), runs)
     print(f"baseline: api.dose_course('thp') median {dose * 1e3:.2f} ms over {runs} runs\n")

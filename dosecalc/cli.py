@@ -1,22 +1,36 @@
-"""The ``dosecalc`` command: a thin adapter over :mod:`dosecalc.api`.
+"""The ``dosecalc`` command: options in, one error path out.
 
-Only Click is imported at module load, so ``--help`` and shell completion
-stay fast; each command imports the engine when it runs. Errors are turned
-into one-line messages in one place, :func:`main`.
+Each command turns its options into the typed request of its module in
+:mod:`dosecalc.commands`, runs it, and prints the report with
+:mod:`dosecalc.output`. Only Click is imported at module load, so ``--help``
+and shell completion stay fast; a command imports its module when it runs.
+Errors are turned into one-line messages in one place, :func:`main`.
+
+Adding a command: a module in ``dosecalc/commands/`` (request, report,
+``run``), a renderer in ``dosecalc/output/``, and here a function whose body
+builds the request and prints the report.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .errors import DosecalcError, FindingsFound, ResultDiffers, Terminated
+from .errors import DataFileError, DosecalcError, FindingsFound, ResultDiffers, Terminated
+
+if TYPE_CHECKING:
+    from .commands.inputs import Library, PatientInput
 
 FORMATS = ("table", "json", "csv")
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Settings:
@@ -28,6 +42,13 @@ class Settings:
     def __init__(self, regimen_dirs: tuple[str, ...], policy_dirs: tuple[str, ...]):
         self.regimen_dirs = regimen_dirs
         self.policy_dirs = policy_dirs
+
+    @property
+    def library(self) -> Library:
+        """The regimen and policy folders as the commands take them."""
+        from .commands.inputs import Library
+
+        return Library(self.regimen_dirs, self.policy_dirs)
 
 
 class StdoutError(DosecalcError):
@@ -91,7 +112,7 @@ class OnceGroup(click.Group):
     group_class = type
 
 
-def format_option(*extra: str):  # type: ignore[no-untyped-def]
+def format_option(*extra: str) -> Callable[[F], F]:
     return click.option(
         "--format",
         "fmt",
@@ -102,11 +123,28 @@ def format_option(*extra: str):  # type: ignore[no-untyped-def]
     )
 
 
-def patient_options(function=None, *, required: bool = True):  # type: ignore[no-untyped-def]
-    """--height, --weight, --sex, --age, --scr and --accept-implausible
-    (``@patient_options(required=False)`` when a patient is optional)."""
-    if function is None:
-        return lambda f: patient_options(f, required=required)
+#: The options :func:`patient_options` gathers into one PatientInput.
+PATIENT_FIELDS = ("height", "weight", "sex", "age", "scr", "gfr", "accept_implausible")
+
+
+def gathered_patient(function: F) -> F:
+    """Pass the patient options (those given to the command) to ``function``
+    as one ``patient`` argument, a PatientInput."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **options: Any) -> Any:
+        from .commands.inputs import PatientInput
+
+        values = {name: options.pop(name) for name in PATIENT_FIELDS if name in options}
+        return function(*args, patient=PatientInput(**values), **options)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def patient_options(required: bool = True) -> Callable[[F], F]:
+    """--height, --weight, --sex, --age, --scr and --accept-implausible,
+    passed to the command as one ``patient`` (a PatientInput, with --gfr
+    when the command has that option too)."""
     optional = "" if required else " Optional: give height and weight for doses in mg."
     options = [
         click.option(
@@ -129,9 +167,14 @@ def patient_options(function=None, *, required: bool = True):  # type: ignore[no
             help="Accept values outside the adult ranges; the output says so.",
         ),
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+
+    def decorate(function: F) -> F:
+        function = gathered_patient(function)
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
 
 
 gfr_option = click.option(
@@ -170,7 +213,7 @@ def cli(ctx: click.Context, regimen_dirs: tuple[str, ...], policy_dirs: tuple[st
 
 
 @cli.command()
-@patient_options
+@patient_options()
 @click.option(
     "--formula",
     default="mosteller",
@@ -181,12 +224,7 @@ def cli(ctx: click.Context, regimen_dirs: tuple[str, ...], policy_dirs: tuple[st
 @click.option("--decimals", type=click.IntRange(0, 4), help="Round the BSA to this many decimals.")
 @format_option()
 def bsa(
-    height: str,
-    weight: str,
-    sex: str | None,
-    age: str | None,
-    scr: str | None,
-    accept_implausible: bool,
+    patient: PatientInput,
     formula: str,
     cap: float | None,
     decimals: int | None,
@@ -199,23 +237,16 @@ def bsa(
       dosecalc bsa --height '165 cm' --weight '62 kg'
       dosecalc bsa --height '5 ft 5 in' --weight '136.7 lb' --sex female --formula all
     """
-    from . import api, render
+    from .commands import bsa as command
+    from .output import text
 
-    report = api.compute_bsa(
-        height,
-        weight,
-        sex=sex,
-        formula=None if formula == "all" else formula,
-        cap_m2=cap,
-        decimals=decimals,
-        accept_implausible=accept_implausible,
-    )
-    _out(render.bsa_output(report, fmt))
+    request = command.BsaRequest(patient, None if formula == "all" else formula, cap, decimals)
+    _out(text.bsa_output(command.run(request), fmt))
 
 
 @cli.command()
 @click.argument("regimen")
-@patient_options
+@patient_options()
 @click.option("--policy", help="Policy name (default: standard) or a policy file.")
 @click.option(
     "--cycle",
@@ -252,19 +283,13 @@ def bsa(
 def dose(
     settings: Settings,
     regimen: str,
-    height: str,
-    weight: str,
-    sex: str | None,
-    age: str | None,
-    scr: str | None,
-    accept_implausible: bool,
+    patient: PatientInput,
     policy: str | None,
     cycle: int | None,
     phase: str | None,
     reduce: tuple[str, ...],
     previous_weight: str | None,
     delays: tuple[str, ...],
-    gfr: str | None,
     explain: bool,
     allow_draft: bool,
     fmt: str,
@@ -280,28 +305,22 @@ def dose(
       dosecalc dose ac-th --height 165 --weight 62 --cycle 6 --delay 6=21
       dosecalc dose tch --height 165 --weight 70 --sex F --age 25 --scr '0.5 mg/dL' --policy capped-bsa-no-gfr-cap --gfr '95 mL/min'
     """
-    from . import api, render
+    from .commands import dose as command
+    from .output import text
 
-    report = api.dose_course(
+    request = command.DoseRequest(
         regimen,
-        height=height,
-        weight=weight,
-        sex=sex,
-        age=age,
-        scr=scr,
-        policy=policy,
-        cycle=cycle,
-        phase=phase,
-        reduce=reduce,
-        regimen_dirs=settings.regimen_dirs,
-        policy_dirs=settings.policy_dirs,
-        accept_implausible=accept_implausible,
-        previous_weight=previous_weight,
-        delays=delays,
-        gfr=gfr,
-        allow_draft=allow_draft,
+        patient,
+        policy,
+        cycle,
+        phase,
+        reduce,
+        previous_weight,
+        delays,
+        allow_draft,
+        settings.library,
     )
-    _out(render.dose_output(report, fmt, explain))
+    _out(text.dose_output(command.run(request), fmt, explain))
 
 
 @cli.command()
@@ -376,12 +395,7 @@ def calendar(
     settings: Settings,
     regimen: str,
     start: str,
-    height: str | None,
-    weight: str | None,
-    sex: str | None,
-    age: str | None,
-    scr: str | None,
-    accept_implausible: bool,
+    patient: PatientInput,
     policy: str | None,
     cycles: int | None,
     until: str | None,
@@ -390,7 +404,6 @@ def calendar(
     country: str | None,
     holiday_mode: str | None,
     prior_anthracycline: str | None,
-    gfr: str | None,
     allow_draft: bool,
     fmt: str,
     view: str,
@@ -408,31 +421,25 @@ def calendar(
       dosecalc calendar thp --start 2016-01-19 --cycles 8 --height 165 --weight 62 --format html -o course.html
       dosecalc calendar ac-th --start 2016-01-04 --prior-anthracycline '150 mg/m2'
     """
-    from . import api, calendar_render
+    from .commands import calendar as command
+    from .output import calendar as render
 
-    report = api.calendar_course(
+    request = command.CalendarRequest(
         regimen,
         start,
-        height=height,
-        weight=weight,
-        sex=sex,
-        age=age,
-        scr=scr,
-        policy=policy,
-        cycles=cycles,
-        until=until,
-        delays=delays,
-        phase_cycles=phase_cycles,
-        country=country,
-        holidays=holiday_mode,
-        regimen_dirs=settings.regimen_dirs,
-        policy_dirs=settings.policy_dirs,
-        accept_implausible=accept_implausible,
-        prior_anthracycline=prior_anthracycline,
-        gfr=gfr,
-        allow_draft=allow_draft,
+        patient,
+        policy,
+        cycles,
+        until,
+        delays,
+        phase_cycles,
+        country,
+        holiday_mode,
+        prior_anthracycline,
+        allow_draft,
+        settings.library,
     )
-    _emit(calendar_render.render(report, fmt, view, paper), output)
+    _emit(render.render(command.run(request), fmt, view, paper), output)
 
 
 @cli.command()
@@ -446,9 +453,9 @@ def reproduce(json_file: str) -> None:
       dosecalc dose thp --height 165 --weight 62 --format json > thp.json
       dosecalc reproduce thp.json
     """
-    from .provenance import reproduce as run
+    from .commands import reproduce as command
 
-    result = run(json_file)
+    result = command.run(json_file)
     _out(result.text())
     if not result.identical:
         raise ResultDiffers("the recorded output is not reproduced")
@@ -459,7 +466,7 @@ def _emit(text: str, output: str | None) -> None:
     if output is None:
         _out(text)
         return
-    from .outfile import write_text_atomic
+    from .output.files import write_text_atomic
 
     write_text_atomic(output, text if text.endswith("\n") else text + "\n", newline="")
     click.echo(f"wrote {output}", err=True)
@@ -480,9 +487,10 @@ def regimens_list(settings: Settings, fmt: str) -> None:
     Example:
       dosecalc regimens list --format json
     """
-    from . import api, render
+    from .commands import regimens as command
+    from .output import text
 
-    _out(render.regimen_list_output(api.list_regimens(settings.regimen_dirs), fmt))
+    _out(text.regimen_list_output(command.list_regimens(settings.regimen_dirs), fmt))
 
 
 @regimens.command("show")
@@ -496,9 +504,10 @@ def regimens_show(settings: Settings, regimen: str, fmt: str) -> None:
     Example:
       dosecalc regimens show thp
     """
-    from . import api, render
+    from .commands import regimens as command
+    from .output import text
 
-    _out(render.regimen_show_output(api.show_regimen(regimen, settings.regimen_dirs), fmt))
+    _out(text.regimen_show_output(command.show_regimen(regimen, settings.regimen_dirs), fmt))
 
 
 @regimens.command("validate")
@@ -512,9 +521,9 @@ def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
       dosecalc regimens validate
       dosecalc regimens validate my-regimens/folfox.yaml
     """
-    from . import api
+    from .commands import regimens as command
 
-    checked = api.validate_regimens(files, settings.regimen_dirs)
+    checked = command.validate(command.ValidateRequest(files, settings.library))
     _out(f"{len(checked)} regimen file{'s' if len(checked) != 1 else ''} valid")
 
 
@@ -536,14 +545,13 @@ def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
 )
 @format_option()
 @click.pass_obj
+@gathered_patient
 def check(
     settings: Settings,
     case_file: str | None,
     text_file: str | None,
-    height: str | None,
-    weight: str | None,
+    patient: PatientInput,
     policy: str | None,
-    accept_implausible: bool,
     fmt: str,
 ) -> None:
     """Check a documented course against the regimen library; exit 1 if any error is found.
@@ -554,21 +562,15 @@ def check(
       dosecalc check --text seeds/case-report.fr.txt
       dosecalc check seeds/case-report.yaml --height 165 --weight 62 --format json
     """
-    from . import api, render
+    from .commands import check as command
+    from .output import text
 
     if text_file is None and case_file is not None and case_file.endswith(".txt"):
         case_file, text_file = None, case_file
-    report = api.check_course(
-        case_file,
-        text_file=text_file,
-        height=height,
-        weight=weight,
-        policy=policy,
-        regimen_dirs=settings.regimen_dirs,
-        policy_dirs=settings.policy_dirs,
-        accept_implausible=accept_implausible,
+    report = command.run(
+        command.CheckRequest(case_file, text_file, patient, policy, settings.library)
     )
-    _out(render.check_output(report, fmt))
+    _out(text.check_output(report, fmt))
     if report.error_count:
         raise FindingsFound(f"the check found {report.error_count} error(s)")
 
@@ -582,9 +584,10 @@ def demo() -> None:
     Example:
       dosecalc demo
     """
-    from . import api, render
+    from .commands import demo as command
+    from .output import text
 
-    _out(render.demo_output(api.demo_reports()))
+    _out(text.demo_output(command.run()))
 
 
 def printable(text: str) -> str:
@@ -629,8 +632,6 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except DosecalcError as exc:
-        from .errors import DataFileError
-
         lines = exc.details().split("\n") if isinstance(exc, DataFileError) else [str(exc)]
         click.echo("Error: " + "\n".join(printable(line) for line in lines), err=True)
         return exc.exit_code

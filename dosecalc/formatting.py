@@ -58,6 +58,16 @@ def format_number(value: float, decimals: int = 2) -> str:
     return text
 
 
+def json_number(value: float | None, decimals: int = 2) -> float | int | None:
+    """A number for JSON and CSV as printed: rounded half-up, never a float
+    artefact, and a whole number without a trailing ".0" (ISMP: "840",
+    never "840.0")."""
+    if value is None:
+        return None
+    rounded = float(format_number(value, decimals).replace(",", ""))
+    return int(rounded) if rounded.is_integer() else rounded
+
+
 def dose_decimals(value: float) -> int:
     """Decimals worth printing for a dose in mg: 0.1 mg above 1 mg, 0.01 mg below."""
     return 1 if abs(value) >= 1 else 2

@@ -69,20 +69,3 @@ def require_usable(regimen: Any, allow_draft: bool) -> None:
         raise InputError(
             f"regimen {regimen.id} (version {regimen.version}) is a draft, not reviewed: give --allow-draft to use it anyway"
         )
-
-
-def banner(regimen: Any) -> str | None:
-    """The line printed above every output of a draft regimen."""
-    if regimen.status != "draft":
-        return None
-    return f"DRAFT REGIMEN: {regimen.id} version {regimen.version} has not been reviewed; check every dose against the source before use"
-
-
-def review_text(regimen: Any) -> str:
-    """``version 1, reviewed 2026-12-01 by ...`` for headers and lists."""
-    text = f"version {regimen.version}, {regimen.status}"
-    if regimen.last_reviewed:
-        text += f" {regimen.last_reviewed.isoformat()}"
-    if regimen.reviewed_by:
-        text += f" by {regimen.reviewed_by}"
-    return text

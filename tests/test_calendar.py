@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from regimen_factory import one_drug_phase, write_regimen
 
 from dosecalc import api
-from dosecalc.calendar import parse_delays
+from dosecalc.commands.calendar import parse_delays
 from dosecalc.errors import InputError, NotFoundError
 from dosecalc.schedule import CycleRef
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from dosecalc import api
-from dosecalc.printable import calendar_html
+from dosecalc.output.html import calendar_html
 
 CHROMIUM = next(
     (shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None

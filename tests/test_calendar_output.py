@@ -19,10 +19,10 @@ from types import SimpleNamespace
 import pytest
 
 from dosecalc import api
-from dosecalc.calendar_render import month_grid, render
 from dosecalc.cli import main
-from dosecalc.ics import calendar_ics
-from dosecalc.outfile import write_text_atomic
+from dosecalc.output.calendar import month_grid, render
+from dosecalc.output.files import write_text_atomic
+from dosecalc.output.ics import calendar_ics
 
 D = dt.date
 PATIENT = {"height": "165 cm", "weight": "62 kg"}
@@ -321,7 +321,7 @@ def test_html_is_escaped_and_complete(thp8):
 
 def test_html_bad_paper():
     from dosecalc.errors import InputError
-    from dosecalc.printable import calendar_html
+    from dosecalc.output.html import calendar_html
 
     with pytest.raises(InputError, match="a4 or letter"):
         calendar_html(api.calendar_course("thp", "2016-01-19", cycles=1), paper="a3")

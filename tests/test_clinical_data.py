@@ -21,8 +21,9 @@ import json
 import pytest
 from regimen_factory import one_drug_phase, write_regimen
 
-from dosecalc import api, render
+from dosecalc import api
 from dosecalc.drugs import load_drug_reference
+from dosecalc.output import text as render
 from dosecalc.units import Q
 
 D = dt.date
@@ -145,7 +146,7 @@ def test_exactly_300_warns_and_299_does_not():
 
 
 def render_calendar(report):
-    from dosecalc import calendar_render
+    from dosecalc.output import calendar as calendar_render
 
     return calendar_render.render(report, "table", "list", "a4")
 

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dosecalc import api
-from dosecalc.calendar import FIRST_DATE, LAST_DATE
 from dosecalc.cli import main, printable
+from dosecalc.commands.calendar import FIRST_DATE, LAST_DATE
 from dosecalc.errors import DosecalcError
 from dosecalc.patient import (
     BSA_PHYSICAL_M2,

@@ -25,7 +25,7 @@ from dosecalc.dosing import require_dose
 from dosecalc.errors import CalculationError, InputError, PhysicalLimitError, UnitError
 from dosecalc.formatting import format_number
 from dosecalc.metrics import BSA_FORMULAS
-from dosecalc.outfile import write_text_atomic
+from dosecalc.output.files import write_text_atomic
 from dosecalc.patient import (
     BSA_PHYSICAL_M2,
     HEIGHT_PHYSICAL_CM,

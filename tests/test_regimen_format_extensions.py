@@ -191,7 +191,7 @@ def test_documented_reduction_refuses_a_drug_outside_the_regimen_and_a_wrong_uni
 
 
 def test_regimens_show_lists_the_levels(tmp_path):
-    from dosecalc import render
+    from dosecalc.output import text as render
 
     regimen = load_regimen_file(write(tmp_path, BASE))
     text = render.regimen_show_output(regimen, "table")

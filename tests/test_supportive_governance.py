@@ -26,9 +26,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dosecalc import api
-from dosecalc.calendar_render import render
 from dosecalc.cli import main
 from dosecalc.errors import DataFileError
+from dosecalc.output.calendar import render
 from dosecalc.paths import shipped_dir
 from dosecalc.policy import find_policy
 from dosecalc.regimen import find_regimen, load_regimen_file

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from .errors import InputError, Terminated
+from ..errors import InputError, Terminated
 
 
 @contextmanager

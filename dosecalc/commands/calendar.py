@@ -16,19 +16,25 @@ re-load rules, course limits, delays), then
    cumulative anthracycline dose in doxorubicin equivalents, against the
    policy's lifetime threshold.
 
-The renderers live in :mod:`dosecalc.calendar_render` (table, month grids,
-JSON, CSV), :mod:`dosecalc.ics` and :mod:`dosecalc.printable`.
+The renderers live in :mod:`dosecalc.output.calendar` (table, month grids,
+JSON, CSV), :mod:`dosecalc.output.ics` and :mod:`dosecalc.output.html`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from importlib.metadata import version
 from typing import Any, Literal
 
-from .errors import InputError
-from .formatting import format_amount, format_number
-from .model import (
+from ..dosing import DosingContext, compute_dose, require_dose
+from ..drugs import load_drug_reference
+from ..errors import DosecalcError, InputError, UnitError
+from ..formatting import format_amount, format_number
+from ..governance import require_usable
+from ..model import (
     BASIS_UNITS,
     Administration,
     DoseLine,
@@ -37,7 +43,22 @@ from .model import (
     Regimen,
     times_per_day_text,
 )
-from .schedule import CycleRef, dose_kind
+from ..patient import BsaResult
+from ..policy import find_policy
+from ..regimen import find_regimen, parse_duration_days
+from ..schedule import MAX_CYCLES, CourseSchedule, CycleRef, dose_kind, expand
+from ..supportive import SupportiveEntry, day_text, supportive_for
+from ..units import normalise_digits, parse_quantity
+from .common import (
+    Json,
+    drug_vials,
+    exact,
+    given_inputs,
+    patient_inputs,
+    provenance_record,
+    resolve_patient,
+)
+from .inputs import Library, PatientInput, Typed
 
 HolidayMode = Literal["flag", "move"]
 
@@ -153,7 +174,7 @@ class SupportiveLine:
     (day -1 falls the day before the treatment is actually given)."""
 
     date: dt.date
-    entry: Any  # dosecalc.supportive.SupportiveEntry
+    entry: SupportiveEntry
     phase: str
     cycle: int
     course_cycle: int
@@ -162,8 +183,6 @@ class SupportiveLine:
 
     @property
     def text(self) -> str:
-        from .supportive import day_text
-
         if not self.day:
             return self.entry.describe_dose()
         where = (
@@ -254,7 +273,7 @@ class CalendarReport:
     policy: Policy
     start: dt.date
     patient: Patient | None
-    bsa: Any | None  # dosecalc.patient.BsaResult
+    bsa: BsaResult | None
     lines: list[CalendarLine]
     cycles: list[tuple[str, int, int, dt.date]]  # phase, cycle, course cycle, start date
     continues: str | None
@@ -266,7 +285,7 @@ class CalendarReport:
     warnings: list[str] = field(default_factory=list)
     supportive: list[SupportiveLine] = field(default_factory=list)
     monitoring: list[MonitoringDue] = field(default_factory=list)
-    provenance: dict[str, Any] | None = None  # dosecalc.provenance.record
+    provenance: dict[str, Json] | None = None  # dosecalc.provenance.record
 
     @property
     def end(self) -> dt.date | None:
@@ -312,10 +331,6 @@ def parse_start(text: Any, option: str = "--start") -> dt.date:
     including a well-formed date that does not exist (2015-02-29) and a date
     outside FIRST_DATE..LAST_DATE. Digits from any script (full-width
     "２０１６", Arabic-Indic "٢٠١٦") read as the same digits."""
-    import re
-
-    from .units import normalise_digits
-
     if isinstance(text, dt.datetime):
         raise InputError(f"{option}: give a date, not a date and time")
     if isinstance(text, dt.date):
@@ -338,14 +353,14 @@ def parse_start(text: Any, option: str = "--start") -> dt.date:
     return day
 
 
-def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[CycleRef, int]:
+def parse_delays(items: Sequence[str] | Mapping[Any, int]) -> dict[CycleRef, int]:
     """``["3=7", "TH:5=14"]`` -> ``{CycleRef(None, 3): 7, CycleRef("TH", 5): 14}``.
 
     DAYS is a whole number of days or a duration with its unit ("1 week").
     A delay is at least one day and at most a year; the same cycle may not
     be named twice.
     """
-    if isinstance(items, dict):
+    if isinstance(items, Mapping):
         pairs = [
             (k if isinstance(k, CycleRef) else CycleRef.parse(str(k)), v) for k, v in items.items()
         ]
@@ -373,8 +388,6 @@ def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[Cy
 
 
 def _delay_days(item: str, amount: str) -> int | float:
-    from .units import normalise_digits
-
     amount = normalise_digits(amount)
     if amount.lstrip("+").isascii() and amount.lstrip("+").isdigit():
         return int(amount.lstrip("+"))
@@ -382,9 +395,6 @@ def _delay_days(item: str, amount: str) -> int | float:
         raise InputError(
             f"--delay '{item}': a delay cannot be negative (a cycle cannot be brought forward); give 1 to {MAX_DELAY_DAYS} days"
         )
-    from .errors import UnitError
-    from .regimen import parse_duration_days
-
     try:
         return parse_duration_days(amount)
     except UnitError:
@@ -393,9 +403,9 @@ def _delay_days(item: str, amount: str) -> int | float:
         ) from None
 
 
-def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> dict[str, int]:
+def parse_phase_cycles(items: Sequence[str] | Mapping[str, int]) -> dict[str, int]:
     """``["THP=8"]`` -> ``{"THP": 8}``."""
-    if isinstance(items, dict):
+    if isinstance(items, Mapping):
         return dict(items)
     out: dict[str, int] = {}
     for item in items:
@@ -579,12 +589,11 @@ def _check_order(lines: list[CalendarLine]) -> list[str]:
     return warnings
 
 
-def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[CalendarLine]:
+def _doses(
+    lines: list[CalendarLine], ctx: DosingContext, policy: Policy, library: Library
+) -> list[CalendarLine]:
     """Every line with its computed dose. A dose depends only on the entry,
     the step and the kind, so each distinct one is computed once."""
-    from .api import drug_vials
-    from .dosing import compute_dose
-
     cache: dict[tuple[int, str, int], DoseLine] = {}
     out = []
     for line in lines:
@@ -600,7 +609,7 @@ def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[Calendar
                 cycle=a.cycle,
                 day=a.day,
                 cycles_text=str(a.cycle),
-                vials_mg=drug_vials(a.drug, policy),
+                vials_mg=drug_vials(a.drug, policy, library),
             )
         reason = "; ".join(n for n in a.notes if n.startswith("re-load:")) or None
         dose = replace(
@@ -621,8 +630,6 @@ def _drug_totals(
         kinds = [line.administration.kind for line in items]
         total = sum(line.daily_mg or 0.0 for line in items) if with_patient else None
         if total is not None:
-            from .dosing import require_dose
-
             require_dose(total, f"{drug} total")
         totals.append(
             DrugTotal(
@@ -643,8 +650,6 @@ def supportive_lines(regimen: Regimen, lines: list[CalendarLine]) -> list[Suppor
     """Every supportive administration of the course on its date, from the
     regimen data, relative to the date each treatment dose is actually given
     (after delays and holiday moves)."""
-    from .supportive import supportive_for
-
     out = []
     for line in lines:
         a = line.administration
@@ -688,8 +693,6 @@ def monitoring_due(
 def parse_prior_anthracycline(value: Any) -> float:
     """Doxorubicin equivalents given before the course, in mg/m² (a bare
     number is mg/m²); 0 when not given."""
-    from .units import parse_quantity
-
     if value is None or str(value).strip() == "":
         return 0.0
     amount = float(
@@ -717,6 +720,7 @@ def anthracycline_total(
     policy: Policy,
     bsa_m2: float | None,
     prior_mg_m2: float = 0.0,
+    drug_reference: str | None = None,
 ) -> AnthracyclineTotal:
     """The course's cumulative anthracycline dose in doxorubicin equivalents.
 
@@ -725,8 +729,6 @@ def anthracycline_total(
     equivalence tables disagree, so the table used is printed). A drug the
     reference does not list makes the total unknown rather than zero.
     """
-    from .errors import DosecalcError
-
     base = dict(
         limit_mg_m2=policy.anthracycline_limit_mg_m2,
         limit_source=_source_text(policy, policy.anthracycline_source),
@@ -735,10 +737,8 @@ def anthracycline_total(
         warning_source=policy.anthracycline_warning_source,
     )
     try:
-        from .drugs import load_drug_reference
-
-        reference = load_drug_reference()
-    except (ImportError, OSError, DosecalcError) as exc:
+        reference = load_drug_reference(drug_reference)
+    except (OSError, DosecalcError) as exc:
         return AnthracyclineTotal(
             None,
             None,
@@ -813,155 +813,108 @@ def _source_text(policy: Policy, source_id: str) -> str:
     return source_id
 
 
-def calendar_course(
-    regimen: str,
-    start: Any,
-    *,
-    height: Any = None,
-    weight: Any = None,
-    sex: Any = None,
-    age: Any = None,
-    scr: Any = None,
-    policy: str | None = None,
-    cycles: int | None = None,
-    until: Any = None,
-    delays: list[str] | tuple[str, ...] | dict[Any, int] = (),
-    phase_cycles: list[str] | tuple[str, ...] | dict[str, int] = (),
-    country: str | None = None,
-    holidays: str | None = None,
-    regimen_dirs: tuple[str, ...] = (),
-    policy_dirs: tuple[str, ...] = (),
-    accept_implausible: bool = False,
-    prior_anthracycline: Any = None,
-    gfr: Any = None,
-    allow_draft: bool = False,
-) -> CalendarReport:
-    """Every administration of ``regimen`` from ``start``, dated.
+@dataclass(frozen=True)
+class CalendarRequest:
+    """What ``dosecalc calendar`` is asked: a regimen from a start date, a
+    patient (optional: without height and weight the per-unit doses are
+    shown), and the choices."""
+
+    regimen: str
+    start: Typed | dt.date
+    patient: PatientInput = PatientInput()
+    policy: str | None = None
+    cycles: int | None = None  # counted over the whole course
+    until: Typed | dt.date | None = None
+    delays: Sequence[str] | Mapping[Any, int] = ()  # "3=7", "TH:5=14"
+    phase_cycles: Sequence[str] | Mapping[str, int] = ()  # "THP=8"
+    country: str | None = None  # "FR", "US-NY"
+    holidays: str | None = None  # "flag" or "move", over the policy's choice
+    prior_anthracycline: Typed | None = None  # "240 mg/m2" doxorubicin equivalents
+    allow_draft: bool = False
+    library: Library = Library()
+
+    def given(self) -> dict[str, Json]:
+        """The inputs as given, in the keyword API's order (provenance)."""
+        p = self.patient
+        return given_inputs(
+            {
+                "regimen": self.regimen,
+                "start": self.start,
+                "height": p.height,
+                "weight": p.weight,
+                "sex": p.sex,
+                "age": p.age,
+                "scr": p.scr,
+                "policy": self.policy,
+                "cycles": self.cycles,
+                "until": self.until,
+                "delays": self.delays,
+                "phase_cycles": self.phase_cycles,
+                "country": self.country,
+                "holidays": self.holidays,
+                "accept_implausible": p.accept_implausible,
+                "prior_anthracycline": self.prior_anthracycline,
+                "gfr": p.gfr,
+                "allow_draft": self.allow_draft,
+            }
+        )
+
+
+def run(request: CalendarRequest) -> CalendarReport:
+    """Every administration of the regimen from the start date, dated.
 
     ``height`` and ``weight`` (both or neither) add each dose in mg.
     ``cycles`` (counted over the whole course) or ``until`` bound an
-    open-ended course; ``delays`` (``"3=7"``, ``"TH:5=14"``) shift a cycle
-    and everything after it; ``phase_cycles`` (``"THP=8"``) sets the cycles
-    of a phase that allows it. ``country`` (``FR``, ``US-NY``) flags
-    weekends and public holidays; ``holidays`` (``flag`` or ``move``)
-    overrides the policy's ``non_working_days``. ``prior_anthracycline``
-    (``"240 mg/m2"`` doxorubicin equivalents given before this course) starts
-    the cumulative anthracycline ledger. ``gfr`` is a measured GFR
-    ("95 mL/min") for a policy that takes one.
+    open-ended course; ``delays`` shift a cycle and everything after it;
+    ``phase_cycles`` sets the cycles of a phase that allows it. ``country``
+    flags weekends and public holidays; ``holidays`` overrides the policy's
+    ``non_working_days``. ``prior_anthracycline`` starts the cumulative
+    anthracycline ledger.
     """
-    arguments = dict(locals())  # every input as given, for the provenance record
-    from .api import resolve_patient
-    from .policy import find_policy
-    from .regimen import find_regimen
-    from .schedule import expand
-
-    start_date = parse_start(start)
-    until_date = parse_start(until, "--until") if until is not None else None
-    if until_date is not None and until_date < start_date:
-        raise InputError(
-            f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}"
-        )
-    from .schedule import MAX_CYCLES
-
-    if cycles is not None and (
-        isinstance(cycles, bool) or not isinstance(cycles, int) or not 1 <= cycles <= MAX_CYCLES
-    ):
-        raise InputError(
-            f"--cycles {cycles!r}: give a whole number from 1 to {MAX_CYCLES} (about 20 years of weekly cycles)"
-        )
-    if (height is None) != (weight is None):
-        raise InputError(
-            "give both --height and --weight for doses in mg, or neither for the per-unit doses"
-        )
-    from .governance import require_usable
-
-    reg = find_regimen(regimen, regimen_dirs)
-    require_usable(reg, allow_draft)
-    pol = find_policy(policy, policy_dirs)
-    delay_map = parse_delays(delays)
-    settings, lookup = holiday_settings(country, holidays, pol)
-    patient = (
-        resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
-        if height is not None
-        else None
-    )
-
+    start_date, until_date = _dates(request)
+    _check_bounds(request)
+    library = request.library
+    reg = find_regimen(request.regimen, library.regimen_dirs)
+    require_usable(reg, request.allow_draft)
+    pol = find_policy(request.policy, library.policy_dirs)
+    delay_map = parse_delays(request.delays)
+    settings, lookup = holiday_settings(request.country, request.holidays, pol)
+    patient = resolve_patient(request.patient) if request.patient.height is not None else None
     schedule = expand(
         reg,
         pol,
         start_date,
         delays=delay_map,
-        phase_cycles=parse_phase_cycles(phase_cycles),
-        max_cycles=cycles,
+        phase_cycles=parse_phase_cycles(request.phase_cycles),
+        max_cycles=request.cycles,
         until=until_date,
     )
-    course_cycle = {(p, c): n for p, c, n, _ in schedule.cycles}
-    lines = [
-        CalendarLine(a, course_cycle[(a.phase, a.cycle)], a.date) for a in schedule.administrations
-    ]
-    warnings: list[str] = []
-    if settings is not None:
-        lines = _apply_holidays(lines, settings, lookup)
-        if any(line.moved for line in lines):
-            lines = _reapply_reload_rules(lines, pol)
-            warnings += _check_order(lines)
-    phase_order = {p.id: i for i, p in enumerate(reg.phases)}
-    drug_order = {d: i for i, d in enumerate(reg.drugs())}
-    lines.sort(
-        key=lambda line: (
-            line.date,
-            phase_order[line.administration.phase],
-            line.administration.day,
-            drug_order[line.administration.drug],
-        )
-    )
-
+    lines, warnings = _dated_lines(schedule, pol, settings, lookup)
     bsa = None
     notes: list[str] = []
     if patient is not None:
-        from .dosing import DosingContext
-
         ctx = DosingContext.build(patient, pol)
         bsa = ctx.bsa
-        lines = _doses(lines, ctx, pol)
+        lines = _doses(lines, ctx, pol, library)
         notes = list(patient.notes) + [f"OVERRIDE: {o}" for o in patient.overrides]
+    prior = parse_prior_anthracycline(request.prior_anthracycline)
     anthracycline = anthracycline_total(
-        reg,
-        lines,
-        pol,
-        bsa.value_m2 if bsa else None,
-        parse_prior_anthracycline(prior_anthracycline),
+        reg, lines, pol, bsa.value_m2 if bsa else None, prior, library.drug_reference
     )
-    if anthracycline.exceeds_limit:
-        warnings.append(
-            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
-        )
-    elif anthracycline.reaches_warning:
-        warnings.append(
-            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² reaches {format_number(anthracycline.warning_mg_m2 or 0)} mg/m²: "
-            f"consider cardioprotection (dexrazoxane) and closer LVEF monitoring before more anthracycline ({anthracycline.warning_source})"
-        )
-    for drug, why in anthracycline.not_counted:
-        warnings.append(f"{drug} is an anthracycline not counted in the cumulative total: {why}")
-    from .api import exact, given_inputs, patient_inputs, provenance_record
-
-    prior = parse_prior_anthracycline(prior_anthracycline)
-    given = given_inputs(arguments)
-    interpreted: dict[str, Any] = {
+    warnings += anthracycline_warnings(anthracycline)
+    interpreted: dict[str, Json] = {
         "regimen": reg.id,
         "policy": pol.id,
         "start": start_date.isoformat(),
         "until": until_date.isoformat() if until_date else None,
-        "cycles": cycles,
+        "cycles": request.cycles,
         "delays": {str(ref): days for ref, days in delay_map.items()},
-        "phase_cycles": parse_phase_cycles(phase_cycles),
+        "phase_cycles": parse_phase_cycles(request.phase_cycles),
         "non_working_days": settings.describe() if settings else None,
         "prior_anthracycline_mg_m2": exact(prior),
         "patient": patient_inputs(patient) if patient else None,
     }
     if settings is not None:
-        from importlib.metadata import version
-
         interpreted["holidays_library"] = version("holidays")
     return CalendarReport(
         regimen=reg,
@@ -980,5 +933,126 @@ def calendar_course(
         warnings=warnings,
         supportive=supportive_lines(reg, lines),
         monitoring=monitoring_due(reg, lines, complete=schedule.continues is None),
-        provenance=provenance_record("calendar", reg, pol, given, interpreted),
+        provenance=provenance_record("calendar", reg, pol, request.given(), interpreted, library),
     )
+
+
+def calendar_course(
+    regimen: str,
+    start: Typed | dt.date,
+    *,
+    height: Typed | None = None,
+    weight: Typed | None = None,
+    sex: str | None = None,
+    age: Typed | None = None,
+    scr: Typed | None = None,
+    policy: str | None = None,
+    cycles: int | None = None,
+    until: Typed | dt.date | None = None,
+    delays: Sequence[str] | Mapping[Any, int] = (),
+    phase_cycles: Sequence[str] | Mapping[str, int] = (),
+    country: str | None = None,
+    holidays: str | None = None,
+    regimen_dirs: tuple[str, ...] = (),
+    policy_dirs: tuple[str, ...] = (),
+    accept_implausible: bool = False,
+    prior_anthracycline: Typed | None = None,
+    gfr: Typed | None = None,
+    allow_draft: bool = False,
+) -> CalendarReport:
+    """:func:`run` with keyword arguments (the Python API; ``reproduce``
+    calls it with the inputs a provenance record gives)."""
+    return run(
+        CalendarRequest(
+            regimen,
+            start,
+            PatientInput(height, weight, sex, age, scr, gfr, accept_implausible),
+            policy,
+            cycles,
+            until,
+            delays,
+            phase_cycles,
+            country,
+            holidays,
+            prior_anthracycline,
+            allow_draft,
+            Library(regimen_dirs, policy_dirs),
+        )
+    )
+
+
+def _dates(request: CalendarRequest) -> tuple[dt.date, dt.date | None]:
+    """The start date and the last date asked for (``--until``), checked."""
+    start_date = parse_start(request.start)
+    until_date = parse_start(request.until, "--until") if request.until is not None else None
+    if until_date is not None and until_date < start_date:
+        raise InputError(
+            f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}"
+        )
+    return start_date, until_date
+
+
+def _check_bounds(request: CalendarRequest) -> None:
+    """The number of cycles in range, and height and weight both or neither."""
+    cycles = request.cycles
+    if cycles is not None and (
+        isinstance(cycles, bool) or not isinstance(cycles, int) or not 1 <= cycles <= MAX_CYCLES
+    ):
+        raise InputError(
+            f"--cycles {cycles!r}: give a whole number from 1 to {MAX_CYCLES} (about 20 years of weekly cycles)"
+        )
+    if (request.patient.height is None) != (request.patient.weight is None):
+        raise InputError(
+            "give both --height and --weight for doses in mg, or neither for the per-unit doses"
+        )
+
+
+def _dated_lines(
+    schedule: CourseSchedule,
+    policy: Policy,
+    settings: HolidaySettings | None,
+    lookup: Any,
+) -> tuple[list[CalendarLine], list[str]]:
+    """The schedule's administrations as calendar lines, flagged or moved off
+    non-working days (re-load rules applied again after a move), in the order
+    printed: date, phase, day, drug. Returns the lines and the warnings."""
+    reg = schedule.regimen
+    course_cycle = {(p, c): n for p, c, n, _ in schedule.cycles}
+    lines = [
+        CalendarLine(a, course_cycle[(a.phase, a.cycle)], a.date) for a in schedule.administrations
+    ]
+    warnings: list[str] = []
+    if settings is not None:
+        lines = _apply_holidays(lines, settings, lookup)
+        if any(line.moved for line in lines):
+            lines = _reapply_reload_rules(lines, policy)
+            warnings += _check_order(lines)
+    phase_order = {p.id: i for i, p in enumerate(reg.phases)}
+    drug_order = {d: i for i, d in enumerate(reg.drugs())}
+    lines.sort(
+        key=lambda line: (
+            line.date,
+            phase_order[line.administration.phase],
+            line.administration.day,
+            drug_order[line.administration.drug],
+        )
+    )
+    return lines, warnings
+
+
+def anthracycline_warnings(anthracycline: AnthracyclineTotal) -> list[str]:
+    """The warnings of the cumulative anthracycline ledger: over the limit,
+    at the warning dose, or an anthracycline the total cannot count."""
+    warnings = []
+    if anthracycline.exceeds_limit:
+        warnings.append(
+            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
+        )
+    elif anthracycline.reaches_warning:
+        warnings.append(
+            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² reaches {format_number(anthracycline.warning_mg_m2 or 0)} mg/m²: "
+            f"consider cardioprotection (dexrazoxane) and closer LVEF monitoring before more anthracycline ({anthracycline.warning_source})"
+        )
+    for drug, why in anthracycline.not_counted:
+        warnings.append(f"{drug} is an anthracycline not counted in the cumulative total: {why}")
+    return warnings

@@ -21,8 +21,15 @@ import datetime as dt
 import os
 from typing import Any
 
-from .calendar_render import cycle_text, drug_text, treatment_days
-from .render import override_notes
+from icalendar import Calendar, Event, vText
+
+from .common import (
+    cycle_text,
+    drug_text,
+    override_notes,
+    text_lines,
+    treatment_days,
+)
 
 PRODID = "-//dosecalc//cycle calendar//EN"
 
@@ -43,16 +50,12 @@ def event_uid(report: Any, course_cycle: int, day: int) -> str:
 
 def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
     """The report as iCalendar text (CRLF line endings)."""
-    from icalendar import Calendar, Event, vText
-
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"{report.regimen.id} from {report.start.isoformat()}")
-    from .provenance import text_lines
-
     provenance = text_lines(report.provenance)
     if provenance:
         cal.add("x-wr-caldesc", vText("\n".join(provenance)))

@@ -1,6 +1,6 @@
-"""Printing a :class:`dosecalc.calendar.CalendarReport`: a table per phase,
-month grids like ``cal``, JSON and CSV. (iCalendar: :mod:`dosecalc.ics`;
-printable HTML: :mod:`dosecalc.printable`.)
+"""Printing a :class:`dosecalc.commands.calendar.CalendarReport`: a table per phase,
+month grids like ``cal``, JSON and CSV. (iCalendar: :mod:`dosecalc.output.ics`;
+printable HTML: :mod:`dosecalc.output.html`.)
 
 Every dose goes through :mod:`dosecalc.formatting` (ISMP). The JSON field
 names are a contract (docs/calendar.md): change them only with care.
@@ -12,24 +12,36 @@ import calendar as stdcal
 import datetime as dt
 from typing import Any
 
-from .formatting import UNIT_LABELS, format_amount, format_number
-from .render import (
-    _csv,
-    _policy_json,
-    _r,
-    _regimen_json,
-    _table,
+from ..formatting import UNIT_LABELS, json_number
+from ..model import BASIS_UNITS
+from .common import (
+    WEEKDAY_SHORT,
+    anthracycline_text,
+    banner,
+    csv_comment,
+    csv_text,
+    cycle_text,
+    drug_text,
+    governance_json,
+    monitoring_json,
     override_text,
     patient_json,
     patient_lines,
+    policy_json,
     policy_lines,
+    regimen_json,
+    review_text,
+    short_day,
+    summary_rows,
+    supportive_json,
+    text_lines,
+    text_table,
     to_json,
+    treatment_days,
 )
 
 FORMATS = ("table", "json", "csv", "ics", "html")
 VIEWS = ("list", "month")
-
-_WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4") -> str:
@@ -38,15 +50,13 @@ def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4
     if fmt == "json":
         return to_json(calendar_json(report))
     if fmt == "csv":
-        from .provenance import csv_comment
-
-        return csv_comment(report.provenance) + "\n" + _csv(csv_rows(report))
+        return csv_comment(report.provenance) + "\n" + csv_text(csv_rows(report))
     if fmt == "ics":
         from .ics import calendar_ics
 
         return calendar_ics(report)
     if fmt == "html":
-        from .printable import calendar_html
+        from .html import calendar_html
 
         return calendar_html(report, paper=paper)
     if view == "month":
@@ -57,101 +67,13 @@ def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4
 # -- shared helpers ------------------------------------------------------------
 
 
-def treatment_days(report: Any) -> list[tuple[dt.date, list[Any]]]:
-    """The report's lines grouped by date, in date order."""
-    days: dict[dt.date, list[Any]] = {}
-    for line in report.lines:
-        days.setdefault(line.date, []).append(line)
-    return sorted(days.items())
-
-
-def drug_text(line: Any) -> str:
-    """``pertuzumab 840 mg (loading)``; without a patient ``docetaxel 75 mg/m²``."""
-    kind = line.administration.kind
-    return f"{line.administration.drug} {line.dose_text}" + (
-        f" ({kind})" if kind != "standard" else ""
-    )
-
-
-def cycle_text(lines: list[Any]) -> str:
-    """``THP cycle 1 day 1`` for the lines of one treatment day."""
-    seen: list[str] = []
-    for line in lines:
-        a = line.administration
-        text = f"{a.phase} cycle {a.cycle} day {a.day}"
-        if text not in seen:
-            seen.append(text)
-    return ", ".join(seen)
-
-
-def anthracycline_text(report: Any) -> str:
-    """One line: the cumulative anthracycline dose against the policy limit."""
-    total = report.anthracycline
-    limit = f"the policy's lifetime limit is {format_number(total.limit_mg_m2)} mg/m² ({total.limit_source})"
-    if total.mg_m2 is None:
-        return f"Cumulative anthracycline (doxorubicin equivalents): {total.problem}; {limit}"
-    before = (
-        f"It includes {format_amount(total.prior_mg_m2, 'mg/m2', 1)} given before this course."
-        if total.prior_mg_m2
-        else "Anthracyclines given before this course are not included (give --prior-anthracycline)."
-    )
-    if not total.contributions:
-        none = "none counted in this course" if total.not_counted else "none in this course"
-        if total.prior_mg_m2:
-            text = (
-                f"Cumulative anthracycline (doxorubicin equivalents): {none}; {format_amount(total.mg_m2, 'mg/m2', 1)} in all, "
-                f"{format_number(total.percent_of_limit or 0, 1)}% of the limit; {limit}. {before}"
-            )
-        else:
-            zero = "0 mg/m² counted" if total.not_counted else "0 mg/m²"
-            text = f"Cumulative anthracycline (doxorubicin equivalents): {none} ({zero}); {limit}. {before}"
-        if total.exceeds_limit or total.reaches_warning or total.not_counted:
-            text = "WARNING: " + text
-        return text + _not_counted_text(total)
-    text = f"Cumulative anthracycline (doxorubicin equivalents) at the end of this course: {format_amount(total.mg_m2, 'mg/m2', 1)}"
-    if total.mg is not None:
-        text += f" ({format_amount(total.mg, 'mg')})"
-    text += f", {format_number(total.percent_of_limit or 0, 1)}% of the limit; {limit}"
-    parts = [
-        f"{drug} {format_amount(value, 'mg/m2', 1)}"
-        + (
-            f" ({format_amount(value / factor, 'mg/m2', 1)} × {format_number(factor, 3)})"
-            if factor != 1
-            else ""
-        )
-        for drug, factor, value in total.contributions
-    ]
-    text += "; from " + ", ".join(parts)
-    if total.factor_source:
-        text += f"; equivalence factors: {total.factor_source}"
-    text += "".join(f"; {drug} factor caveat: {caveat}" for drug, caveat in total.caveats)
-    text += f". {before}"
-    if total.warning_mg_m2:
-        text += (
-            f" At {format_number(total.warning_mg_m2)} mg/m² or more: consider cardioprotection (dexrazoxane)"
-            f" and closer LVEF monitoring ({total.warning_source})."
-        )
-    if total.exceeds_limit or total.reaches_warning:
-        text = "WARNING: " + text
-    return text + _not_counted_text(total)
-
-
-def _not_counted_text(total: Any) -> str:
-    return "".join(
-        f" NOT COUNTED: {drug} is an anthracycline given in this course ({why})."
-        for drug, why in total.not_counted
-    )
-
-
 def header_lines(report: Any) -> list[str]:
-    from .governance import banner, review_text
-
     last = report.end
     lines = [banner(report.regimen)] if banner(report.regimen) else []
     lines += [
         f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
-        f"Start: {_short(report.start)}"
-        + (f"; last administration shown: {_short(last)}" if last else ""),
+        f"Start: {short_day(report.start)}"
+        + (f"; last administration shown: {short_day(last)}" if last else ""),
     ]
     if report.patient is not None:
         lines += patient_lines(report.patient, report.bsa)
@@ -172,11 +94,11 @@ def supportive_text(report: Any) -> list[str]:
             "Premedication and supportive care (regimen data; day -1 falls the day before the dose)",
         ]
         out.append(
-            _table(
+            text_table(
                 [
                     [
                         s.date.isoformat(),
-                        _WEEKDAY_SHORT[s.date.weekday()],
+                        WEEKDAY_SHORT[s.date.weekday()],
                         f"{s.phase} {s.cycle}",
                         s.entry.purpose,
                         s.text,
@@ -189,9 +111,9 @@ def supportive_text(report: Any) -> list[str]:
     if report.monitoring:
         out += ["", "Monitoring due"]
         out.append(
-            _table(
+            text_table(
                 [
-                    [m.date.isoformat(), _WEEKDAY_SHORT[m.date.weekday()], m.test, m.reason]
+                    [m.date.isoformat(), WEEKDAY_SHORT[m.date.weekday()], m.test, m.reason]
                     for m in report.monitoring
                 ],
                 ["date", "day of week", "test", "why"],
@@ -201,8 +123,6 @@ def supportive_text(report: Any) -> list[str]:
 
 
 def footer_lines(report: Any) -> list[str]:
-    from .provenance import text_lines
-
     out = []
     if report.warnings:
         out.append("")
@@ -212,26 +132,6 @@ def footer_lines(report: Any) -> list[str]:
     out.append("Sources: " + "; ".join(f"[{s.id}] {s.citation}" for s in report.regimen.sources))
     out += [""] + text_lines(report.provenance)
     return out
-
-
-def summary_rows(report: Any) -> tuple[list[list[str]], list[str]]:
-    rows = []
-    for t in report.drug_totals:
-        kinds = ", ".join(
-            f"{n} {k}" for n, k in ((t.loading, "loading"), (t.maintenance, "maintenance")) if n
-        )
-        row = [t.drug, str(t.count), kinds, _short(t.first), _short(t.last)]
-        if report.patient is not None:
-            row.append(format_amount(t.total_mg or 0, "mg"))
-        rows.append(row)
-    headers = ["drug", "administrations", "of which", "first", "last"] + (
-        ["total planned"] if report.patient is not None else []
-    )
-    return rows, headers
-
-
-def _short(day: dt.date) -> str:
-    return f"{_WEEKDAY_SHORT[day.weekday()]} {day.isoformat()}"
 
 
 # -- table ---------------------------------------------------------------------
@@ -263,7 +163,7 @@ def table_text(report: Any) -> str:
             for line in lines
         ]
         out.append(
-            _table(
+            text_table(
                 rows,
                 [
                     "date",
@@ -293,7 +193,7 @@ def _course_end(report: Any) -> list[str]:
         out.append("No administrations in the requested range.")
     rows, headers = summary_rows(report)
     if rows:
-        out += ["", "Summary", _table(rows, headers)]
+        out += ["", "Summary", text_table(rows, headers)]
     out += ["", anthracycline_text(report)]
     return out
 
@@ -321,7 +221,7 @@ def month_text(report: Any) -> str:
                 else ""
             )
             out.append(
-                f"  {day.day:>2} {_WEEKDAY_SHORT[day.weekday()]}  {cycle_text(lines)}: {', '.join(drug_text(line) for line in lines)}{flag}"
+                f"  {day.day:>2} {WEEKDAY_SHORT[day.weekday()]}  {cycle_text(lines)}: {', '.join(drug_text(line) for line in lines)}{flag}"
             )
             for note in _day_notes(lines):
                 out.append(f"         {note}")
@@ -361,7 +261,7 @@ def month_grid(year: int, month: int, days: dict[dt.date, list[Any]]) -> list[st
     width = 7 * 5
     lines = [
         title.center(width).rstrip(),
-        "".join(f" {name[:2]}  " for name in _WEEKDAY_SHORT).rstrip(),
+        "".join(f" {name[:2]}  " for name in WEEKDAY_SHORT).rstrip(),
     ]
     for week in stdcal.Calendar(firstweekday=0).monthdatescalendar(year, month):
         cells = []
@@ -380,15 +280,6 @@ def month_grid(year: int, month: int, days: dict[dt.date, list[Any]]) -> list[st
 # -- JSON and CSV --------------------------------------------------------------
 
 
-def _n(value: float | None, decimals: int = 2) -> float | int | None:
-    """A number for JSON and CSV as printed: rounded half-up, and a whole
-    number without a trailing ".0" (ISMP: "126", never "126.0")."""
-    rounded = _r(value, decimals)
-    if rounded is not None and rounded == int(rounded):
-        return int(rounded)
-    return rounded
-
-
 def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
     a = line.administration
     data: dict[str, Any] = {
@@ -402,10 +293,10 @@ def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
         "route": a.route,
         "kind": a.kind,
         "basis": a.basis,
-        "dose_per_unit": _n(a.step.per_unit, 4),
+        "dose_per_unit": json_number(a.step.per_unit, 4),
         "dose_unit": UNIT_LABELS[_unit(a.basis)],
         "dose_text": line.dose_text,
-        "dose_mg": _n(line.dose.final_mg, 2) if with_patient and line.dose else None,
+        "dose_mg": json_number(line.dose.final_mg, 2) if with_patient and line.dose else None,
         "times_per_day": a.entry.times_per_day,
         "nominal_date": a.nominal_date.isoformat(),
         "scheduled_date": line.scheduled_date.isoformat(),
@@ -417,8 +308,6 @@ def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
 
 
 def _unit(basis: str) -> str:
-    from .model import BASIS_UNITS
-
     return BASIS_UNITS[basis]
 
 
@@ -426,13 +315,11 @@ def calendar_json(report: Any) -> dict[str, Any]:
     with_patient = report.patient is not None
     total = report.anthracycline
     h = report.holidays
-    from .render import governance_json, monitoring_json, supportive_json
-
     return {
-        "regimen": _regimen_json(report.regimen) | governance_json(report.regimen),
+        "regimen": regimen_json(report.regimen) | governance_json(report.regimen),
         "start": report.start.isoformat(),
         "end": report.end.isoformat() if report.end else None,
-        "policy": _policy_json(report.policy),
+        "policy": policy_json(report.policy),
         "patient": patient_json(report.patient, report.bsa) if with_patient else None,
         "settings": {
             "delays": [{"cycle": str(ref), "days": days} for ref, days in report.delays.items()],
@@ -457,29 +344,30 @@ def calendar_json(report: Any) -> dict[str, Any]:
                     "standard": t.standard,
                     "first": t.first.isoformat(),
                     "last": t.last.isoformat(),
-                    "total_mg": _n(t.total_mg, 2),
+                    "total_mg": json_number(t.total_mg, 2),
                 }
                 for t in report.drug_totals
             ],
             "anthracycline": {
-                "doxorubicin_equivalent_mg_m2": _n(total.mg_m2, 2),
-                "doxorubicin_equivalent_mg": _n(total.mg, 2),
-                "limit_mg_m2": _n(total.limit_mg_m2, 2),
+                "doxorubicin_equivalent_mg_m2": json_number(total.mg_m2, 2),
+                "doxorubicin_equivalent_mg": json_number(total.mg, 2),
+                "limit_mg_m2": json_number(total.limit_mg_m2, 2),
                 "limit_source": total.limit_source,
-                "percent_of_limit": _n(total.percent_of_limit, 1),
+                "percent_of_limit": json_number(total.percent_of_limit, 1),
                 "exceeds_limit": total.exceeds_limit,
                 "contributions": [
-                    {"drug": d, "factor": f, "mg_m2": _n(v, 2)} for d, f, v in total.contributions
+                    {"drug": d, "factor": f, "mg_m2": json_number(v, 2)}
+                    for d, f, v in total.contributions
                 ],
                 "factor_source": total.factor_source,
                 "factor_caveats": [{"drug": d, "caveat": c} for d, c in total.caveats],
                 "not_counted": [{"drug": d, "reason": r} for d, r in total.not_counted],
-                "warning_mg_m2": _n(total.warning_mg_m2, 2),
+                "warning_mg_m2": json_number(total.warning_mg_m2, 2),
                 "warning_source": total.warning_source,
                 "reaches_warning": total.reaches_warning,
                 "problem": total.problem,
                 "includes_prior": bool(total.prior_mg_m2),
-                "prior_mg_m2": _n(total.prior_mg_m2, 2),
+                "prior_mg_m2": json_number(total.prior_mg_m2, 2),
             },
         },
         "notes": list(report.notes),
@@ -515,7 +403,7 @@ def supportive_line_json(line: Any) -> dict[str, Any]:
         "for": e.for_drug,
         "purpose": e.purpose,
         "drug": e.drug,
-        "dose_mg": _n(e.dose_mg, 2),
+        "dose_mg": json_number(e.dose_mg, 2),
         "route": e.route,
         "times_per_day": e.times_per_day,
         "option": e.option,
@@ -553,7 +441,7 @@ def csv_rows(report: Any) -> list[dict[str, Any]]:
                 "route": e.route,
                 "kind": e.purpose,
                 "dose_text": s.text,
-                "dose_mg": _n(e.dose_mg, 2),
+                "dose_mg": json_number(e.dose_mg, 2),
                 "category": "supportive",
             }
         )

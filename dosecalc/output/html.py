@@ -17,9 +17,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .calendar_render import anthracycline_text, cycle_text, drug_text, summary_rows, treatment_days
-from .formatting import format_number
-from .render import policy_lines
+import jinja2
+
+from ..errors import InputError
+from ..formatting import format_number
+from .common import (
+    anthracycline_text,
+    banner,
+    cycle_text,
+    drug_text,
+    policy_lines,
+    review_text,
+    summary_rows,
+    text_lines,
+    treatment_days,
+)
 
 #: Paper sizes the page is laid out for (CSS @page size keywords).
 PAPERS = {"a4": "A4", "letter": "letter"}
@@ -30,8 +42,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 @lru_cache(maxsize=1)
 def _environment() -> Any:
     """The Jinja2 environment, built once (it caches the compiled template)."""
-    import jinja2
-
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -82,10 +92,6 @@ def _months(report: Any, days: dict[dt.date, list[Any]]) -> list[dict[str, Any]]
 
 def calendar_html(report: Any, paper: str = "a4", generated: dt.date | None = None) -> str:
     """The report as one HTML page for ``paper`` (a4 or letter)."""
-    from .errors import InputError
-    from .governance import banner, review_text
-    from .provenance import text_lines
-
     if paper.lower() not in PAPERS:
         raise InputError(f"--paper '{paper}': choose a4 or letter")
     days = dict(treatment_days(report))

@@ -7,64 +7,37 @@ with care (see docs/json.md).
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
-from .formatting import UNIT_LABELS, format_amount, format_number, format_percent
-from .model import times_per_day_text
+from ..formatting import UNIT_LABELS, format_amount, format_number, format_percent, json_number
+from ..model import BASIS_UNITS, times_per_day_text
+from .calendar import render as render_calendar
+from .common import (
+    banner,
+    csv_comment,
+    csv_text,
+    governance_json,
+    monitoring_json,
+    override_notes,
+    override_text,
+    patient_json,
+    patient_lines,
+    policy_json,
+    policy_lines,
+    regimen_json,
+    review_text,
+    supportive_json,
+    supportive_lines_text,
+    text_lines,
+    text_table,
+    to_json,
+)
 
 FORMATS = ("table", "json", "csv")
 
 
-def _table(rows: list[list[Any]], headers: list[str]) -> str:
-    from tabulate import tabulate
-
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
-    import csv  # only for --format csv: kept off the table path's start-up
-    import io
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: "; ".join(v) if isinstance(v, (list, tuple)) else v for k, v in row.items()}
-        )
-    return out.getvalue().rstrip("\n")
-
-
-def to_json(data: Any) -> str:
-    import json  # only for --format json
-
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def _r(value: float | None, decimals: int = 2) -> float | int | None:
-    """A number for JSON and CSV: rounded half-up, as printed, never a float
-    artefact, and a whole number without a trailing ".0" (ISMP: "840", never
-    "840.0")."""
-    if value is None:
-        return None
-    rounded = float(format_number(value, decimals).replace(",", ""))
-    return int(rounded) if rounded.is_integer() else rounded
-
-
 # -- bsa -----------------------------------------------------------------------
-
-
-def override_notes(patient: Any) -> list[str]:
-    """The patient's overridden plausibility checks, each marked OVERRIDE so
-    that no format (table, JSON, CSV, iCalendar, HTML) loses the mark."""
-    return [f"OVERRIDE: {o}" for o in patient.overrides] if patient is not None else []
-
-
-def override_text(patient: Any) -> str:
-    """The override marks as one CSV field ("" when none)."""
-    return "; ".join(override_notes(patient))
 
 
 def bsa_output(report: Any, fmt: str) -> str:
@@ -72,8 +45,8 @@ def bsa_output(report: Any, fmt: str) -> str:
     rows = [
         {
             "formula": r.formula,
-            "bsa_m2": _r(r.value_m2, 4),
-            "raw_bsa_m2": _r(r.raw_m2, 4),
+            "bsa_m2": json_number(r.value_m2, 4),
+            "raw_bsa_m2": json_number(r.raw_m2, 4),
             "capped": r.capped,
             "expression": r.expression,
         }
@@ -81,9 +54,9 @@ def bsa_output(report: Any, fmt: str) -> str:
     ]
     if fmt == "json":
         data: dict[str, Any] = {
-            "height_cm": _r(p.height_cm, 2),
-            "weight_kg": _r(p.weight_kg, 2),
-            "bmi_kg_m2": _r(report.bmi, 1),
+            "height_cm": json_number(p.height_cm, 2),
+            "weight_kg": json_number(p.weight_kg, 2),
+            "bmi_kg_m2": json_number(report.bmi, 1),
             "notes": list(p.notes) + override_notes(p),
             "overrides": list(p.overrides),
         }
@@ -93,10 +66,10 @@ def bsa_output(report: Any, fmt: str) -> str:
             data["results"] = rows
         return to_json(data)
     if fmt == "csv":
-        return _csv([row | {"override": override_text(p)} for row in rows])
+        return csv_text([row | {"override": override_text(p)} for row in rows])
     head = f"height {format_number(p.height_cm)} cm, weight {format_number(p.weight_kg)} kg, BMI {format_number(report.bmi, 1)} kg/m²"
     lines = [head] + [f"  note: {n}" for n in p.notes] + [f"  {o}" for o in override_notes(p)]
-    table = _table(
+    table = text_table(
         [
             [
                 r.formula,
@@ -124,16 +97,16 @@ def _dose_json(line: Any) -> dict[str, Any]:
         "route": line.route,
         "kind": line.kind,
         "basis": line.basis,
-        "dose_per_unit": _r(line.per_unit, 4),
+        "dose_per_unit": json_number(line.per_unit, 4),
         "dose_unit": UNIT_LABELS[line.per_unit_unit],
         "metric": line.metric_name or None,
-        "metric_value": _r(line.metric_value, 4),
-        "calculated_mg": _r(line.calculated_mg, 2),
-        "reduction_pct": _r(line.reduction_pct, 1),
-        "cap_mg": _r(line.cap_mg, 2),
+        "metric_value": json_number(line.metric_value, 4),
+        "calculated_mg": json_number(line.calculated_mg, 2),
+        "reduction_pct": json_number(line.reduction_pct, 1),
+        "cap_mg": json_number(line.cap_mg, 2),
         "capped": line.capped,
-        "dose_mg": _r(line.final_mg, 2),
-        "difference_pct": _r(line.difference_pct, 1),
+        "dose_mg": json_number(line.final_mg, 2),
+        "difference_pct": json_number(line.difference_pct, 1),
         "rounding": line.rounding_note,
         "infusion": line.infusion,
         "times_per_day": line.times_per_day,
@@ -147,10 +120,10 @@ def _weight_change_json(change: Any) -> dict[str, Any] | None:
     if change is None:
         return None
     return {
-        "previous_kg": _r(change.previous_kg, 2),
-        "current_kg": _r(change.current_kg, 2),
-        "change_pct": _r(change.change_pct, 1),
-        "threshold_pct": _r(change.threshold_pct, 1),
+        "previous_kg": json_number(change.previous_kg, 2),
+        "current_kg": json_number(change.current_kg, 2),
+        "change_pct": json_number(change.change_pct, 1),
+        "threshold_pct": json_number(change.threshold_pct, 1),
         "recalculate": change.recalculate,
     }
 
@@ -165,123 +138,11 @@ def _metric_text(line: Any) -> str:
     return "flat"
 
 
-def _policy_json(policy: Any) -> dict[str, Any]:
-    return {"id": policy.id, "name": policy.name, "settings": policy.summary_lines()}
-
-
-def _regimen_json(regimen: Any) -> dict[str, Any]:
-    return {
-        "id": regimen.id,
-        "name": regimen.name,
-        "sources": [{"id": s.id, "citation": s.citation, "url": s.url} for s in regimen.sources],
-    }
-
-
-def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
-    return {
-        "height_cm": _r(patient.height_cm, 2),
-        "weight_kg": _r(patient.weight_kg, 2),
-        "sex": patient.sex,
-        "age_years": patient.age_years,
-        "scr_mg_dl": _r(patient.scr_mg_dl, 2),
-        "measured_gfr_ml_min": _r(patient.measured_gfr_ml_min, 1),
-        "bsa_m2": _r(bsa.value_m2, 4),
-        "bsa_formula": bsa.formula,
-        "notes": list(patient.notes) + override_notes(patient),
-        "overrides": list(patient.overrides),
-    }
-
-
-def patient_lines(patient: Any, bsa: Any) -> list[str]:
-    parts = [
-        f"height {format_number(patient.height_cm)} cm",
-        f"weight {format_number(patient.weight_kg)} kg",
-    ]
-    if patient.sex:
-        parts.append(patient.sex)
-    if patient.age_years is not None:
-        parts.append(f"{format_number(patient.age_years)} years")
-    if patient.scr_mg_dl is not None:
-        parts.append(f"SCr {format_number(patient.scr_mg_dl, 2)} mg/dL")
-    if patient.measured_gfr_ml_min is not None:
-        parts.append(f"measured GFR {format_number(patient.measured_gfr_ml_min, 1)} mL/min")
-    bsa_text = f"BSA {format_number(bsa.value_m2, 4)} m² ({bsa.formula}"
-    bsa_text += ", capped)" if bsa.capped else ")"
-    lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]
-    lines += [f"  note: {n}" for n in patient.notes]
-    lines += [f"  {o}" for o in override_notes(patient)]
-    return lines
-
-
-def policy_lines(policy: Any) -> list[str]:
-    return [f"Policy: {policy.id} ({policy.name})"] + [
-        f"  {line}" for line in policy.summary_lines()
-    ]
-
-
-def supportive_json(regimen: Any, phase_ids: list[str] | None = None) -> list[dict[str, Any]]:
-    """Each phase's emetogenic risk and supportive care, from the regimen data."""
-    sources = {s.id: s.citation for s in regimen.sources}
-    out = []
-    for phase in regimen.phases:
-        if phase_ids is not None and phase.id not in phase_ids:
-            continue
-        risk = phase.emetogenic_risk
-        out.append(
-            {
-                "phase": phase.id,
-                "emetogenic_risk": {
-                    "level": risk.level,
-                    "note": risk.note,
-                    "source": sources.get(risk.source, risk.source),
-                }
-                if risk
-                else None,
-                "supportive": [e.as_dict() for e in phase.supportive],
-            }
-        )
-    return out
-
-
-def monitoring_json(regimen: Any) -> list[dict[str, Any]]:
-    sources = {s.id: s.citation for s in regimen.sources}
-    return [m.as_dict() | {"source": sources.get(m.source, m.source)} for m in regimen.monitoring]
-
-
-def supportive_lines_text(regimen: Any, phase_ids: list[str] | None = None) -> list[str]:
-    """Emetogenic risk, premedication and observation per phase, then monitoring."""
-    out = []
-    for item in supportive_json(regimen, phase_ids):
-        risk = item["emetogenic_risk"]
-        if risk is None:
-            level = "not stated"
-        elif risk["note"]:
-            level = f"{risk['level']} ({risk['note']})"
-        else:
-            level = risk["level"]
-        head = f"Phase {item['phase']}: emetogenic risk {level}"
-        out.append(head)
-        for entry in item["supportive"]:
-            out.append(f"  {entry['purpose']}: {entry['text']}")
-    for rule in regimen.monitoring:
-        out.append(f"Monitoring: {rule.describe()}" + (f" ({rule.note})" if rule.note else ""))
-    return out
-
-
-def governance_json(regimen: Any) -> dict[str, Any]:
-    return {
-        "version": regimen.version,
-        "status": regimen.status,
-        "last_reviewed": regimen.last_reviewed.isoformat() if regimen.last_reviewed else None,
-        "reviewed_by": regimen.reviewed_by,
-    }
-
-
 def dose_json(report: Any) -> dict[str, Any]:
     phases = list(dict.fromkeys(line.phase for line in report.lines))
     return {
-        "regimen": _regimen_json(report.regimen) | governance_json(report.regimen),
-        "policy": _policy_json(report.policy),
+        "regimen": regimen_json(report.regimen) | governance_json(report.regimen),
+        "policy": policy_json(report.policy),
         "patient": patient_json(report.patient, report.bsa),
         "scope": report.scope,
         "weight_change": _weight_change_json(report.weight_change),
@@ -293,13 +154,10 @@ def dose_json(report: Any) -> dict[str, Any]:
 
 
 def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
-    from .governance import banner
-    from .provenance import csv_comment, text_lines
-
     if fmt == "json":
         return to_json(dose_json(report))
     if fmt == "csv":
-        body = _csv(
+        body = csv_text(
             [
                 {k: v for k, v in _dose_json(line).items() if k != "derivation"}
                 | {"override": override_text(report.patient)}
@@ -345,8 +203,6 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 (("CAUTION (below); " if line.caution else "") + note).strip("; "),
             ]
         )
-    from .governance import review_text
-
     out = [banner(report.regimen)] if banner(report.regimen) else []
     out += [
         f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
@@ -358,7 +214,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
         out.append(f"  {flag}{report.weight_change.describe(report.policy.id)}")
     out.append("")
     out.append(
-        _table(
+        text_table(
             rows,
             [
                 "phase",
@@ -418,8 +274,8 @@ def regimen_list_output(summaries: list[Any], fmt: str) -> str:
     if fmt == "json":
         return to_json(rows)
     if fmt == "csv":
-        return _csv(rows)
-    return _table(
+        return csv_text(rows)
+    return text_table(
         [
             [r["id"], r["name"], r["setting"], r["version"], r["status"], r["last_reviewed"] or ""]
             for r in rows
@@ -429,8 +285,6 @@ def regimen_list_output(summaries: list[Any], fmt: str) -> str:
 
 
 def regimen_show_output(regimen: Any, fmt: str) -> str:
-    from .model import BASIS_UNITS
-
     def dose_text(entry: Any) -> str:
         unit = BASIS_UNITS[entry.basis]
         if entry.standard:
@@ -449,8 +303,8 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 {
                     "level": -(i + 1),
                     "dose": format_amount(level.per_unit(start), BASIS_UNITS[entry.basis], 4),
-                    "dose_per_unit": _r(level.per_unit(start), 4),
-                    "percent": _r(level.percent, 2),
+                    "dose_per_unit": json_number(level.per_unit(start), 4),
+                    "percent": json_number(level.percent, 2),
                 }
                 for i, level in enumerate(entry.dose_levels.levels)
             ],
@@ -467,7 +321,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "dose": dose_text(e),
                 "days": list(e.days),
                 "cycles": list(e.cycles) if e.cycles else None,
-                "max_dose_mg": _r(e.max_dose_mg, 2),
+                "max_dose_mg": json_number(e.max_dose_mg, 2),
                 "reload_rule": e.reload_rule,
                 "times_per_day": e.times_per_day,
                 "dose_levels": levels_json(e),
@@ -486,7 +340,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
             }
         )
     data = (
-        _regimen_json(regimen)
+        regimen_json(regimen)
         | {
             "setting": regimen.setting,
             "aliases": list(regimen.aliases),
@@ -505,7 +359,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
     if fmt == "json":
         return to_json(data)
     if fmt == "csv":
-        return _csv(
+        return csv_text(
             [
                 {
                     "phase": p["id"],
@@ -518,8 +372,6 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 for d in p["drugs"]
             ]
         )
-    from .governance import banner, review_text
-
     out = [banner(regimen)] if banner(regimen) else []
     out += [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}", review_text(regimen)]
     if regimen.aliases:
@@ -530,7 +382,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
             f"Phase {p['id']}: {p['name']}, every {p['cycle_length_days']} days, {p['cycles']}"
         )
         out.append(
-            _table(
+            text_table(
                 [
                     [
                         d["drug"],
@@ -579,7 +431,7 @@ def check_output(report: Any, fmt: str) -> str:
                     "title": report.case.title,
                     "file": report.case.path,
                 },
-                "policy": _policy_json(report.policy),
+                "policy": policy_json(report.policy),
                 "summary": {
                     s: sum(1 for f in report.findings if f.severity == s)
                     for s in ("error", "warning", "info")
@@ -598,9 +450,7 @@ def check_output(report: Any, fmt: str) -> str:
             }
         )
     if fmt == "csv":
-        return _csv(findings)
-    import textwrap
-
+        return csv_text(findings)
     out = [f"Case: {report.case.title}" + (f" ({report.case.path})" if report.case.path else "")]
     if report.extracted:
         out.append("")
@@ -631,7 +481,7 @@ def check_output(report: Any, fmt: str) -> str:
                     "\n".join(textwrap.wrap(_short_source(f.source), 30)),
                 ]
             )
-        out.append(_table(rows, ["severity", "code", "drug", "finding", "source"]))
+        out.append(text_table(rows, ["severity", "code", "drug", "finding", "source"]))
     counts = {
         s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")
     }
@@ -705,8 +555,6 @@ def _statement_text(statement: Any) -> str:
 def demo_output(demo: Any) -> str:
     """The case report's regimens for the example patient, its THP calendar,
     and the check of the case report, one after the other."""
-    from .calendar_render import render as render_calendar
-
     rule = "=" * 100
     patient = ", ".join(f"{key} {value}" for key, value in demo.patient.items())
     out = [

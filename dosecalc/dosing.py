@@ -23,6 +23,7 @@ from .model import (
     times_per_day_text,
 )
 from .patient import GFR_PHYSICAL_ML_MIN, BsaResult, dosing_weight, policy_bsa, require_physical
+from .units import Q
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,6 @@ def _metric(
     entry: DrugEntry, step: DoseStep, ctx: DosingContext
 ) -> tuple[float, str, float | None, str, list[str]]:
     """Calculated dose in mg, with the metric used and the derivation lines."""
-    from .units import Q
-
     patient, policy = ctx.patient, ctx.policy
     per_unit = format_amount(step.per_unit, BASIS_UNITS[entry.basis], 4)
     if entry.basis == "bsa":
@@ -101,8 +100,6 @@ def _kidney_method(patient: Patient, policy: Policy) -> str:
 def _carboplatin(
     step: DoseStep, ctx: DosingContext
 ) -> tuple[float, str, float | None, str, list[str]]:
-    from .units import Q
-
     patient, policy = ctx.patient, ctx.policy
     method = _kidney_method(patient, policy)
     lines = [f"kidney function: {method} (policy {policy.id}: {policy.kidney_function_text()})"]

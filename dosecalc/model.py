@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import NotFoundError
+from .formatting import format_amount, format_number
+
 Basis = Literal["bsa", "weight", "flat", "auc"]
 DoseKind = Literal["loading", "maintenance", "standard"]
 
@@ -57,8 +60,6 @@ class DoseLevel:
         return start * (self.percent or 0.0) / 100
 
     def describe(self, basis: str) -> str:
-        from .formatting import format_amount, format_number
-
         if self.amount is not None:
             return format_amount(float(self.amount.magnitude), BASIS_UNITS[basis], 4)
         return f"{format_number(self.percent or 0.0)}% of the starting dose"
@@ -214,8 +215,6 @@ class Regimen:
     sha256: str | None = None
 
     def phase(self, phase_id: str) -> Phase:
-        from .errors import NotFoundError
-
         for phase in self.phases:
             if phase.id.lower() == phase_id.lower():
                 return phase
@@ -306,8 +305,6 @@ class Rounding:
     tolerance_pct: float = 5.0
 
     def describe(self) -> str:
-        from .formatting import format_number
-
         if self.method == "none":
             return "no rounding"
         inc = f"nearest {format_number(self.increment_mg)} mg ({format_number(self.small_increment_mg)} mg below 10 mg)"
@@ -354,8 +351,6 @@ class Policy:
 
     def kidney_function_text(self) -> str:
         """The kidney-function methods in words, in order of preference."""
-        from .formatting import format_number
-
         scr = (
             f"minimum SCr {format_number(self.minimum_scr_mg_dl)} mg/dL"
             if self.minimum_scr_mg_dl
@@ -370,8 +365,6 @@ class Policy:
 
     def summary_lines(self) -> list[str]:
         """The policy's settings, one readable line each, for printing."""
-        from .formatting import format_number
-
         cap = f"capped at {format_number(self.bsa_cap_m2)} m²" if self.bsa_cap_m2 else "no cap"
         decimals = (
             "unrounded" if self.bsa_decimals is None else f"rounded to {self.bsa_decimals} decimals"

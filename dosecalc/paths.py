@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import InputError, NotFoundError
+from .errors import DataFileError, InputError, NotFoundError, Problem
 from .limits import MAX_FOLDER_FILES
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -78,8 +78,6 @@ def modified_ns(path: Path) -> int:
     A file that cannot be examined (a symbolic-link loop, a dangling link)
     raises DataFileError naming it, like any unreadable data file.
     """
-    from .errors import DataFileError, Problem
-
     try:
         return path.stat().st_mtime_ns
     except OSError as exc:

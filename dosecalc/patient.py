@@ -21,8 +21,9 @@ from .errors import (
     PlausibilityError,
     UnitError,
 )
-from .formatting import format_number
+from .formatting import format_number, round_half_up
 from .model import Patient, Policy
+from .units import Q, parse_quantity, split_number
 
 # Adult plausibility ranges. They are deliberately wide: a value outside them
 # is almost always a unit or typing error (inches typed as cm, grams as kg),
@@ -145,8 +146,6 @@ def make_patient(
     nowhere, but a unit-less creatinine has caused real errors). Raises
     InputError (or PlausibilityError) naming the value and why.
     """
-    from .units import parse_quantity
-
     notes: list[str] = []
     overrides: list[str] = []
     if height is None or str(height).strip() == "":
@@ -275,8 +274,6 @@ def _parse_sex(sex: str | None) -> str | None:
 
 
 def _parse_age(age: Any) -> float:
-    from .units import split_number
-
     if isinstance(age, bool):
         raise InputError(f"age {age!r} is not a number of years")
     try:
@@ -294,8 +291,6 @@ def _parse_gfr(gfr: Any) -> float:
     """A measured GFR in absolute mL/min ('95 mL/min'). The unit is required:
     an indexed value (mL/min/1.73 m²) is not what Calvert takes, and a bare
     number could be either."""
-    from .units import parse_quantity
-
     text = str(gfr)
     if "1.73" in text:
         raise InputError(
@@ -322,8 +317,6 @@ def parse_creatinine(scr: Any) -> tuple[float, str | None]:
     when it was given in micromol/L (``umol/L``, ``µmol/L`` with the micro
     sign or the Greek mu, ``micromol/L``). The one reader of creatinine: the
     command line and case files both use it. Raises UnitError."""
-    from .units import Q, split_number
-
     if isinstance(scr, bool) or not isinstance(scr, (str, int, float)):
         raise UnitError(f"serum creatinine {scr!r} is not a number with a unit")
     try:
@@ -362,8 +355,6 @@ class BsaResult:
     @property
     def uncapped_m2(self) -> float:
         """The BSA after the policy's rounding but before its cap."""
-        from .formatting import round_half_up
-
         return (
             self.raw_m2
             if self.decimals is None
@@ -389,8 +380,6 @@ def body_surface_area(
     decimals: int | None = None,
 ) -> BsaResult:
     """The patient's BSA by ``formula``, rounded to ``decimals`` (half-up) and capped at ``cap_m2``."""
-    from .formatting import round_half_up
-
     try:
         function, expression = metrics.BSA_FORMULAS[formula]
     except KeyError:

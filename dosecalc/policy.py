@@ -18,6 +18,7 @@ from .errors import NotFoundError, UnitError
 from .limits import POLICY
 from .model import Policy, ReloadRule, Rounding, Source
 from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
+from .units import parse_quantity
 from .validation import Checker, load_data_file
 
 SCHEMA_VERSION = 1
@@ -59,8 +60,6 @@ def _quantity(
     """The quantity at ``path`` in ``unit``, checked against its range in
     ``limits.POLICY`` (keyed by the field path without the drug of a re-load
     rule); None, with a problem recorded, when it is missing a unit or out of range."""
-    from .units import parse_quantity
-
     if value is None:
         return None
     try:

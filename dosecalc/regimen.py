@@ -16,7 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .drugs import load_drug_reference
 from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
+from .formatting import format_amount, format_number
 from .governance import FIELDS as GOVERNANCE_FIELDS
 from .governance import read_governance
 from .limits import DOSE_BY_BASIS, MAX_CYCLES, REGIMEN, USUAL_DOSE_FACTOR
@@ -34,6 +36,7 @@ from .model import (
 )
 from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
+from .units import Q, parse_quantity, registry, split_number
 from .validation import Checker, describe_value, load_data_file
 
 SCHEMA_VERSION = 1
@@ -60,8 +63,6 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
     """Parse a per-unit dose (``"75 mg/m2"``, ``"4 mg/kg"``, ``"840 mg"``,
     ``"AUC 6"``) and check it fits ``basis``. Returns a Pint quantity in the
     basis's canonical unit; raises UnitError with a reason otherwise."""
-    from .units import Q, parse_quantity, registry, split_number
-
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise UnitError(f"{text!r} is not a quantity")
     raw = str(text).strip()
@@ -101,8 +102,6 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
 
 def parse_duration_days(text: Any) -> int:
     """Parse a duration (``"21 days"``, ``"52 weeks"``) into whole days."""
-    from .units import parse_quantity
-
     if isinstance(text, bool) or not isinstance(text, str):
         raise UnitError(f"{text!r} is not a duration with a unit (write e.g. '21 days')")
     days = parse_quantity(text, dimension="[time]", what="duration").to("day").magnitude
@@ -114,8 +113,6 @@ def parse_duration_days(text: Any) -> int:
 
 
 def _parse_infusion(checker: Checker, value: Any, path: tuple[Any, ...]) -> Any:
-    from .units import parse_quantity
-
     if value is None:
         return None
     try:
@@ -423,8 +420,6 @@ class _RegimenReader:
             )
         max_dose = None
         if "max_dose" in entry:
-            from .units import parse_quantity
-
             try:
                 if not isinstance(entry["max_dose"], str):
                     raise UnitError(f"{entry['max_dose']!r} has no unit (write e.g. '2 mg')")
@@ -599,8 +594,6 @@ class _RegimenReader:
         reference's usual maximum or below its usual minimum (a unit or typing
         slip: 75 g/m2, 7.5 mg/m2 for 75), against the usual range of the same
         basis nearest to it (same route first)."""
-        from .drugs import load_drug_reference
-        from .formatting import format_amount, format_number
 
         reference = load_drug_reference()
         if drug not in reference:

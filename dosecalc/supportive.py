@@ -19,6 +19,7 @@ monitoring is due.
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import re
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import UnitError
+from .formatting import format_amount, format_number
+from .units import parse_quantity
 from .validation import Checker
 
 PURPOSES = ("premedication", "antiemetic", "observation", "growth-factor", "other")
@@ -68,8 +71,6 @@ class SupportiveEntry:
 
     def timing_text(self) -> str:
         """When, relative to the treatment drug: "12 h and 6 h before paclitaxel"."""
-        from .formatting import format_number
-
         parts = []
         if self.before_min:
             parts.append(
@@ -93,8 +94,6 @@ class SupportiveEntry:
 
     def describe(self) -> str:
         """One line: "dexamethasone 8 mg PO twice daily, days -1, 0, +1 (day 0 = docetaxel)"."""
-        from .formatting import format_amount
-
         if self.drug is None:
             text = f"observe {_minutes_text(self.observe_min or 0)} {self.timing_text()}"
         else:
@@ -113,8 +112,6 @@ class SupportiveEntry:
     def describe_dose(self) -> str:
         """The entry without its days (for one dated administration):
         "dexamethasone 8 mg PO, twice daily"."""
-        from .formatting import format_amount
-
         if self.drug is None:
             text = f"observe {_minutes_text(self.observe_min or 0)} after {self.for_drug}"
         else:
@@ -130,8 +127,6 @@ class SupportiveEntry:
 
     def alternatives_text(self) -> str:
         """ " (or ranitidine 50 mg, or famotidine 20 mg)", or ""."""
-        from .formatting import format_amount
-
         if not self.alternatives:
             return ""
         return (
@@ -238,8 +233,6 @@ def day_text(day: int) -> str:
 
 
 def _minutes_text(minutes: float) -> str:
-    from .formatting import format_number
-
     if minutes >= 120 and minutes % 60 == 0:
         return f"{format_number(minutes / 60)} h"
     return f"{format_number(minutes)} min"
@@ -253,8 +246,6 @@ def _number(value: float | None) -> float | int | None:
 
 def _add_interval(start: dt.date, n: int, unit: str) -> dt.date:
     """``start`` plus n days, weeks or calendar months (the 31st clamps to the month's end)."""
-    import calendar
-
     if unit.startswith("day"):
         return start + dt.timedelta(days=n)
     if unit.startswith("week"):
@@ -290,8 +281,6 @@ def supportive_for(phase: Any, drug: str, kind: str) -> list[SupportiveEntry]:
 
 
 def _duration_min(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | None:
-    from .units import parse_quantity
-
     try:
         if not isinstance(value, str):
             raise UnitError(f"{value!r} is not a duration with a unit (write e.g. '60 min')")
@@ -306,8 +295,6 @@ def _duration_min(checker: Checker, value: Any, path: tuple[Any, ...]) -> float 
 
 
 def _dose_mg(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | None:
-    from .units import parse_quantity
-
     try:
         if not isinstance(value, str):
             raise UnitError(f"{value!r} has no unit (write e.g. '8 mg')")

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from .errors import DataFileError, Problem
 from .limits import Bound
-from .yamlio import Lines, load_yaml_file
+from .yamlio import Lines, format_path, load_yaml_file
 
 T = TypeVar("T")
 
@@ -26,14 +26,6 @@ def _float(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def format_path(path: tuple[Any, ...]) -> str:
-    """``("phases", 0, "drugs", 2, "dose")`` -> ``"phases[0].drugs[2].dose"``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 class Checker:

@@ -21,6 +21,14 @@ from .inputfile import UnreadableFile, read_text_file
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def format_path(path: tuple[Any, ...]) -> str:
+    """``("phases", 0, "drugs", 2, "dose")`` -> ``"phases[0].drugs[2].dose"``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
     """Safe loader with YAML 1.2-like scalars: only true/false are booleans,
     and no sexagesimal or octal integers."""
@@ -129,8 +137,6 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
         _index_lines(node, (), lines, set())
         data = loader.construct_document(node)
     except _Refused as refused:
-        from .validation import format_path
-
         raise DataFileError(
             [Problem(filename, refused.line, format_path(refused.path), refused.message)]
         ) from None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from .errors import CalculationError, InputError
 from .model import (
@@ -131,19 +130,7 @@ def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
     return None
 
 
-def expand(regimen: Regimen, policy: Policy, start: dt.date, **options: Any) -> CourseSchedule:
-    """Every administration of ``regimen`` from ``start`` (see :func:`_expand`
-    for the options). A course whose dates would leave the calendar (year
-    9999) is an input error, not an internal one."""
-    try:
-        return _expand(regimen, policy, start, **options)
-    except OverflowError:
-        raise InputError(
-            f"the course of {regimen.id} from {start.isoformat()} runs past the last date a calendar can hold"
-        ) from None
-
-
-def _expand(
+def expand(
     regimen: Regimen,
     policy: Policy,
     start: dt.date,
@@ -159,10 +146,94 @@ def _expand(
     days; ``phase_cycles`` sets how many cycles an open or minimum phase
     runs; ``max_cycles`` (counted over the whole course) and ``until`` bound
     open-ended courses. Raises InputError for a delay on a cycle that does
-    not exist.
+    not exist. A course whose dates would leave the calendar (year 9999) is
+    an input error, not an internal one.
     """
-    delays = dict(delays or {})
-    phase_cycles = {k.lower(): v for k, v in (phase_cycles or {}).items()}
+    try:
+        return _expand(regimen, policy, start, delays or {}, phase_cycles or {}, max_cycles, until)
+    except OverflowError:
+        raise InputError(
+            f"the course of {regimen.id} from {start.isoformat()} runs past the last date a calendar can hold"
+        ) from None
+
+
+@dataclass
+class _Course:
+    """The course laid out so far, while :func:`_expand` walks its cycles."""
+
+    start: dt.date
+    administrations: list[Administration] = field(default_factory=list)
+    cycles: list[tuple[str, int, int, dt.date]] = field(default_factory=list)
+    history: dict[str, _DrugHistory] = field(default_factory=dict)
+    nominal_offset: int = 0  # days from start, before delays
+    shift: int = 0  # days of delay so far
+    course_cycle: int = 0
+    continues: str | None = None
+    used_delays: set[CycleRef] = field(default_factory=set)
+
+
+def _expand(
+    regimen: Regimen,
+    policy: Policy,
+    start: dt.date,
+    delays: dict[CycleRef, int],
+    phase_cycles: dict[str, int],
+    max_cycles: int | None,
+    until: dt.date | None,
+) -> CourseSchedule:
+    delays = dict(delays)
+    phase_cycles = {k.lower(): v for k, v in phase_cycles.items()}
+    _check_options(regimen, delays, phase_cycles, max_cycles)
+    course = _Course(start)
+    for phase in regimen.phases:
+        planned = _phase_cycle_count(phase, phase_cycles.get(phase.id.lower()))
+        cycle = 0
+        while True:
+            cycle += 1
+            if planned is not None and cycle > planned:
+                break
+            course.continues = _shown_so_far(phase, cycle, planned, course, max_cycles, until)
+            if course.continues:
+                break
+            _apply_delays(course, delays, phase, cycle)
+            cycle_date = start + dt.timedelta(days=course.nominal_offset + course.shift)
+            if until is not None and cycle_date > until:
+                if (
+                    planned is None
+                    or cycle <= planned
+                    or any(p is not phase for p in regimen.phases)
+                ):
+                    course.continues = f"shown until {until.isoformat()}; the course continues"
+                break
+            if phase.cycles.mode == "until_limit" and not _any_within_limit(
+                regimen, phase, course.history, cycle_date, policy
+            ):
+                break
+            course.course_cycle += 1
+            course.cycles.append((phase.id, cycle, course.course_cycle, cycle_date))
+            _give_cycle(course, regimen, policy, phase, cycle, until)
+            course.nominal_offset += phase.cycle_length_days
+        if course.continues:
+            break
+    unused = [str(ref) for ref in delays if ref not in course.used_delays]
+    if unused:
+        raise InputError(
+            f"--delay {', '.join(unused)}: no such cycle in this course (it has {course.course_cycle} cycles as shown)"
+        )
+    course.administrations.sort(key=lambda a: (a.date, _phase_index(regimen, a.phase)))
+    return CourseSchedule(
+        regimen, policy, start, course.administrations, course.cycles, course.continues
+    )
+
+
+def _check_options(
+    regimen: Regimen,
+    delays: dict[CycleRef, int],
+    phase_cycles: dict[str, int],
+    max_cycles: int | None,
+) -> None:
+    """Every phase named (by ``phase_cycles`` or a delay) is one of the
+    regimen's, and at least one cycle is asked for."""
     known_phases = {p.id.lower() for p in regimen.phases}
     for name in phase_cycles:
         if name not in known_phases:
@@ -175,119 +246,108 @@ def _expand(
     if max_cycles is not None and max_cycles < 1:
         raise InputError("the number of cycles to show must be at least 1")
 
-    administrations: list[Administration] = []
-    cycles: list[tuple[str, int, int, dt.date]] = []
-    history: dict[str, _DrugHistory] = {}
-    nominal_offset = 0  # days from start, before delays
-    shift = 0  # days of delay so far
-    course_cycle = 0
-    continues: str | None = None
-    used_delays: set[CycleRef] = set()
 
-    for phase in regimen.phases:
-        planned = _phase_cycle_count(phase, phase_cycles.get(phase.id.lower()))
-        cycle = 0
-        while True:
-            cycle += 1
-            if planned is not None and cycle > planned:
-                break
-            if max_cycles is not None and course_cycle >= max_cycles:
-                continues = f"shown to {max_cycles} cycle{'s' if max_cycles != 1 else ''}; the course continues"
-                break
-            if (
-                planned is None
-                and phase.cycles.mode == "until_progression"
-                and max_cycles is None
-                and until is None
-                and cycle > DEFAULT_OPEN_CYCLES
-            ):
-                continues = f"{phase.id} continues {phase.cycles.describe()}; {DEFAULT_OPEN_CYCLES} cycles shown"
-                break
-            if course_cycle >= MAX_CYCLES:
-                asked = (
-                    f"--until {until.isoformat()} is too far: give an earlier date or --cycles"
-                    if until is not None
-                    else "give --cycles or --until"
-                )
-                raise InputError(f"the course would run past {MAX_CYCLES} cycles; {asked}")
-            matching = [
-                key
-                for ref in (CycleRef(None, course_cycle + 1), CycleRef(phase.id, cycle))
-                for key in delays
-                if key.cycle == ref.cycle and (key.phase or "").lower() == (ref.phase or "").lower()
-            ]
-            if len(matching) > 1:
-                raise InputError(
-                    f"--delay {' and --delay '.join(f'{k}={delays[k]}' for k in matching)} name the same cycle "
-                    f"({phase.id} cycle {cycle}, cycle {course_cycle + 1} of the course); give one total delay per cycle"
-                )
-            for key in matching:
-                shift += delays[key]
-                used_delays.add(key)
-            cycle_date = start + dt.timedelta(days=nominal_offset + shift)
-            if until is not None and cycle_date > until:
-                if (
-                    planned is None
-                    or cycle <= planned
-                    or any(p is not phase for p in regimen.phases)
-                ):
-                    continues = f"shown until {until.isoformat()}; the course continues"
-                break
-            if phase.cycles.mode == "until_limit" and not _any_within_limit(
-                regimen, phase, history, cycle_date, policy
-            ):
-                break
-            course_cycle += 1
-            cycles.append((phase.id, cycle, course_cycle, cycle_date))
-            for entry in phase.drugs:
-                if entry.cycles is not None and cycle not in entry.cycles:
-                    continue
-                for day in entry.days:
-                    nominal = start + dt.timedelta(days=nominal_offset + day - 1)
-                    actual = nominal + dt.timedelta(days=shift)
-                    if until is not None and actual > until:
-                        continue
-                    record = history.setdefault(entry.drug, _DrugHistory())
-                    limit = regimen.limit_for(entry.drug)
-                    if _limit_reached(limit, record, actual, policy):
-                        continue
-                    previous = (
-                        (record.last_actual, record.last_nominal)
-                        if record.last_actual and record.last_nominal
-                        else None
-                    )
-                    kind, step, notes = dose_kind(entry, previous, nominal, actual, policy)
-                    if entry.caution:
-                        notes.append(f"caution: {entry.caution}")
-                    administrations.append(
-                        Administration(
-                            date=actual,
-                            nominal_date=nominal,
-                            phase=phase.id,
-                            cycle=cycle,
-                            day=day,
-                            drug=entry.drug,
-                            route=entry.route,
-                            kind=kind,
-                            step=step,
-                            basis=entry.basis,
-                            entry=entry,
-                            notes=tuple(notes),
-                        )
-                    )
-                    record.first = record.first or actual
-                    record.last_actual, record.last_nominal = actual, nominal
-                    record.equivalents += _dose_equivalent(limit, phase, entry)
-            nominal_offset += phase.cycle_length_days
-        if continues:
-            break
-    unused = [str(ref) for ref in delays if ref not in used_delays]
-    if unused:
-        raise InputError(
-            f"--delay {', '.join(unused)}: no such cycle in this course (it has {course_cycle} cycles as shown)"
+def _shown_so_far(
+    phase: Phase,
+    cycle: int,
+    planned: int | None,
+    course: _Course,
+    max_cycles: int | None,
+    until: dt.date | None,
+) -> str | None:
+    """Why the course shown stops before ``cycle`` of ``phase`` (the cycles
+    asked for are shown; an open phase shows DEFAULT_OPEN_CYCLES), or None.
+    Raises InputError past MAX_CYCLES."""
+    if max_cycles is not None and course.course_cycle >= max_cycles:
+        return f"shown to {max_cycles} cycle{'s' if max_cycles != 1 else ''}; the course continues"
+    if (
+        planned is None
+        and phase.cycles.mode == "until_progression"
+        and max_cycles is None
+        and until is None
+        and cycle > DEFAULT_OPEN_CYCLES
+    ):
+        return f"{phase.id} continues {phase.cycles.describe()}; {DEFAULT_OPEN_CYCLES} cycles shown"
+    if course.course_cycle >= MAX_CYCLES:
+        asked = (
+            f"--until {until.isoformat()} is too far: give an earlier date or --cycles"
+            if until is not None
+            else "give --cycles or --until"
         )
-    administrations.sort(key=lambda a: (a.date, _phase_index(regimen, a.phase)))
-    return CourseSchedule(regimen, policy, start, administrations, cycles, continues)
+        raise InputError(f"the course would run past {MAX_CYCLES} cycles; {asked}")
+    return None
+
+
+def _apply_delays(course: _Course, delays: dict[CycleRef, int], phase: Phase, cycle: int) -> None:
+    """Add the delay named for this cycle (by its number in the course or in
+    its phase) to the course's shift; two delays naming it are refused."""
+    matching = [
+        key
+        for ref in (CycleRef(None, course.course_cycle + 1), CycleRef(phase.id, cycle))
+        for key in delays
+        if key.cycle == ref.cycle and (key.phase or "").lower() == (ref.phase or "").lower()
+    ]
+    if len(matching) > 1:
+        raise InputError(
+            f"--delay {' and --delay '.join(f'{k}={delays[k]}' for k in matching)} name the same cycle "
+            f"({phase.id} cycle {cycle}, cycle {course.course_cycle + 1} of the course); give one total delay per cycle"
+        )
+    for key in matching:
+        course.shift += delays[key]
+        course.used_delays.add(key)
+
+
+def _give_cycle(
+    course: _Course,
+    regimen: Regimen,
+    policy: Policy,
+    phase: Phase,
+    cycle: int,
+    until: dt.date | None,
+) -> None:
+    """Every administration of one cycle: each drug on each of its days,
+    unless past ``until`` or its course limit, as a loading, maintenance or
+    re-load dose from its history (the policy's re-load rules)."""
+    start = course.start
+    for entry in phase.drugs:
+        if entry.cycles is not None and cycle not in entry.cycles:
+            continue
+        for day in entry.days:
+            nominal = start + dt.timedelta(days=course.nominal_offset + day - 1)
+            actual = nominal + dt.timedelta(days=course.shift)
+            if until is not None and actual > until:
+                continue
+            record = course.history.setdefault(entry.drug, _DrugHistory())
+            limit = regimen.limit_for(entry.drug)
+            if _limit_reached(limit, record, actual, policy):
+                continue
+            previous = (
+                (record.last_actual, record.last_nominal)
+                if record.last_actual and record.last_nominal
+                else None
+            )
+            kind, step, notes = dose_kind(entry, previous, nominal, actual, policy)
+            if entry.caution:
+                notes.append(f"caution: {entry.caution}")
+            course.administrations.append(
+                Administration(
+                    date=actual,
+                    nominal_date=nominal,
+                    phase=phase.id,
+                    cycle=cycle,
+                    day=day,
+                    drug=entry.drug,
+                    route=entry.route,
+                    kind=kind,
+                    step=step,
+                    basis=entry.basis,
+                    entry=entry,
+                    notes=tuple(notes),
+                )
+            )
+            record.first = record.first or actual
+            record.last_actual, record.last_nominal = actual, nominal
+            record.equivalents += _dose_equivalent(limit, phase, entry)
 
 
 def _phase_index(regimen: Regimen, phase_id: str) -> int:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint types bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) lint
+## mypy, strict on dosecalc/ (configured in pyproject.toml).
+types: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) lint types
 	$(BIN)/python tests/browser_setup.py
 	$(BIN)/python -m pytest
 

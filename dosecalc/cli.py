@@ -83,11 +83,11 @@ class OnceCommand(click.Command):
     """A command whose single-valued options may be given only once: a second
     ``--height`` or ``--policy`` would otherwise silently replace the first."""
 
-    def make_parser(self, ctx: click.Context) -> click.parser._OptionParser:  # type: ignore[name-defined]
+    def make_parser(self, ctx: click.Context) -> Any:
         parser = super().make_parser(ctx)
         parse = parser.parse_args
 
-        def parse_once(args: list[str]) -> tuple[dict[str, object], list[str], list[object]]:
+        def parse_once(args: list[str]) -> tuple[dict[str, Any], list[str], list[Any]]:
             opts, rest, order = parse(args=args)
             seen: set[str | None] = set()
             for param in order:

@@ -9,6 +9,7 @@ read as they are printed in the papers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 # -- Body surface area (m²), height in cm, weight in kg ------------------------
 
@@ -61,7 +62,7 @@ def bsa_schlich(height_cm: float, weight_kg: float, sex: str) -> float:
 
 
 #: BSA formulas by their policy name, and the expression printed with a result.
-BSA_FORMULAS = {
+BSA_FORMULAS: dict[str, tuple[Callable[..., float], str]] = {
     "mosteller": (bsa_mosteller, "√(height cm × weight kg / 3600)"),
     "dubois": (bsa_dubois, "0.007184 × weight kg^0.425 × height cm^0.725"),
     "haycock": (bsa_haycock, "0.024265 × weight kg^0.5378 × height cm^0.3964"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from . import metrics
 from .errors import (
@@ -262,7 +262,7 @@ def _is_bare(value: Any) -> bool:
     return True
 
 
-def _parse_sex(sex: str | None) -> str | None:
+def _parse_sex(sex: str | None) -> Literal["female", "male"] | None:
     if sex is None or str(sex).strip() == "":
         return None
     value = str(sex).strip().lower()
@@ -392,8 +392,9 @@ def body_surface_area(
         and math.isfinite(cap_m2)
         and BSA_RANGE_M2[0] <= cap_m2 <= BSA_RANGE_M2[1]
     ):
+        given: object = cap_m2  # the Python API may hand over text
         raise InputError(
-            f"BSA cap {cap_m2 if isinstance(cap_m2, str) else format(cap_m2, 'g')} m²: a cap is a BSA from {format_number(BSA_RANGE_M2[0])} "
+            f"BSA cap {given if isinstance(given, str) else format(cap_m2, 'g')} m²: a cap is a BSA from {format_number(BSA_RANGE_M2[0])} "
             f"to {format_number(BSA_RANGE_M2[1])} m² (the adult range)"
         )
     if formula == "schlich":

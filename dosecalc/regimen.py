@@ -281,7 +281,8 @@ class _RegimenReader:
             # Supportive entries are checked against the drugs as written, so a
             # drug refused for its dose does not also make its premedication
             # "not a drug of this phase" (one problem, one message).
-            written = entry.get("drugs") if isinstance(entry.get("drugs"), list) else []
+            listed = entry.get("drugs")
+            written = listed if isinstance(listed, list) else []
             named = {d.drug for d in drugs} | {
                 str(item["drug"]).strip().lower()
                 for item in written

@@ -23,7 +23,7 @@ _DEFINITIONS = Path(__file__).with_name("units.txt")
 
 
 @cache
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[Any]:
     """The one unit registry of dosecalc (built on first use)."""
     return pint.UnitRegistry(
         str(_DEFINITIONS),
@@ -32,7 +32,7 @@ def registry() -> pint.UnitRegistry:
     )
 
 
-def Q(value: float, unit: str) -> pint.Quantity:  # noqa: N802 - Pint's own idiom
+def Q(value: float, unit: str) -> pint.Quantity[Any]:  # noqa: N802 - Pint's own idiom
     """A quantity in the project's registry, from a number and a unit name."""
     return registry().Quantity(value, parse_unit(unit))
 
@@ -140,7 +140,7 @@ def parse_quantity(
     dimension: str,
     default_unit: str | None = None,
     what: str = "value",
-) -> pint.Quantity:
+) -> pint.Quantity[Any]:
     """Parse a typed quantity such as ``"165 cm"``, ``"5 ft 5 in"`` or ``"62"``.
 
     ``dimension`` is the dimensionality the value must have (``"[length]"``,
@@ -187,8 +187,8 @@ def parse_quantity(
 
 
 def _add_compound(
-    quantity: pint.Quantity, rest: str, text: Any, dimension: str, what: str
-) -> pint.Quantity:
+    quantity: pint.Quantity[Any], rest: str, text: Any, dimension: str, what: str
+) -> pint.Quantity[Any]:
     """``5 ft`` + ``5 in``: only the documented pairs (COMPOUND_UNITS), the
     smaller part a whole-unit remainder; "165 cm 5 in" or "62 kg 5 lb" is
     refused, never summed."""
@@ -209,7 +209,8 @@ def _add_compound(
         raise UnitError(
             f"{what} '{text}': the {pair[1]}es of a {pair[0]}-and-{pair[1]} value run from 0 to under {per}"
         )
-    return quantity + small
+    total: pint.Quantity[Any] = quantity + small
+    return total
 
 
 def _is_known(unit: str) -> bool:

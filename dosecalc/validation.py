@@ -17,6 +17,7 @@ from .limits import Bound
 from .yamlio import Lines, format_path, load_yaml_file
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 _FIRST_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -103,8 +104,8 @@ class Checker:
         return value
 
     def within(
-        self, value: float | None, path: tuple[Any, ...], bound: Bound, written: Any = None
-    ) -> float | None:
+        self, value: N | None, path: tuple[Any, ...], bound: Bound, written: Any = None
+    ) -> N | None:
         """``value`` (already in ``bound.unit``) if inside ``bound``; else a
         problem naming the value as written, the range and why, and None."""
         if value is None:
@@ -123,7 +124,7 @@ class Checker:
         if value not in choices:
             self.problem(path, f"{value!r} is not one of: {', '.join(choices)}")
             return None
-        return value
+        return str(value)
 
 
 def describe_value(value: Any) -> str:

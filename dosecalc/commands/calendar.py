@@ -360,6 +360,7 @@ def parse_delays(items: Sequence[str] | Mapping[Any, int]) -> dict[CycleRef, int
     A delay is at least one day and at most a year; the same cycle may not
     be named twice.
     """
+    pairs: list[tuple[CycleRef, int | float]]
     if isinstance(items, Mapping):
         pairs = [
             (k if isinstance(k, CycleRef) else CycleRef.parse(str(k)), v) for k, v in items.items()
@@ -569,7 +570,7 @@ def _reapply_reload_rules(lines: list[CalendarLine], policy: Policy) -> list[Cal
             continue
         kind, step, reload_notes = dose_kind(entry, previous, a.nominal_date, a.date, policy)
         notes = (*reload_notes, *(n for n in a.notes if not n.startswith("re-load:")))
-        out.append(replace(line, administration=replace(a, kind=kind, step=step, notes=notes)))  # type: ignore[arg-type]
+        out.append(replace(line, administration=replace(a, kind=kind, step=step, notes=notes)))
     return out
 
 
@@ -729,7 +730,9 @@ def anthracycline_total(
     equivalence tables disagree, so the table used is printed). A drug the
     reference does not list makes the total unknown rather than zero.
     """
-    base = dict(
+    unknown = AnthracyclineTotal(  # the total when it cannot be computed: never zero
+        None,
+        None,
         limit_mg_m2=policy.anthracycline_limit_mg_m2,
         limit_source=_source_text(policy, policy.anthracycline_source),
         prior_mg_m2=prior_mg_m2,
@@ -739,12 +742,9 @@ def anthracycline_total(
     try:
         reference = load_drug_reference(drug_reference)
     except (OSError, DosecalcError) as exc:
-        return AnthracyclineTotal(
-            None,
-            None,
-            problem=f"not computed: the drug reference could not be loaded ({exc})",
-            **base,
-        )  # type: ignore[arg-type]
+        return replace(
+            unknown, problem=f"not computed: the drug reference could not be loaded ({exc})"
+        )
 
     factors: dict[str, float] = {}
     uncounted: dict[str, str] = {}
@@ -754,12 +754,10 @@ def anthracycline_total(
         try:
             info = reference.get(drug)
         except DosecalcError:
-            return AnthracyclineTotal(
-                None,
-                None,
+            return replace(
+                unknown,
                 problem=f"not computed: {drug} is not in the drug reference, so it cannot be ruled out as an anthracycline",
-                **base,
-            )  # type: ignore[arg-type]
+            )
         detail = info.anthracycline
         if detail is None:
             continue
@@ -783,26 +781,24 @@ def anthracycline_total(
         elif line.dose is not None and bsa_m2:
             per_m2 = line.dose.final_mg / bsa_m2
         else:
-            return AnthracyclineTotal(
-                None,
-                None,
+            return replace(
+                unknown,
                 problem=f"not computed: {a.drug} is not dosed per m² here; give the patient's height and weight",
-                **base,
-            )  # type: ignore[arg-type]
+            )
         contributions[a.drug] = contributions.get(a.drug, 0.0) + per_m2 * factor
         mg_m2 += per_m2 * factor
         mg = None if mg is None or line.dose is None else mg + line.dose.final_mg * factor
     if not any(line.dose for line in lines):
         mg = None
     given = {line.administration.drug for line in lines}
-    return AnthracyclineTotal(
-        mg_m2,
-        mg,
+    return replace(
+        unknown,
+        mg_m2=mg_m2,
+        mg=mg,
         contributions=tuple((drug, factors[drug], value) for drug, value in contributions.items()),
         factor_source="; ".join(sorted(factor_sources)) or None,
         not_counted=tuple((drug, why) for drug, why in uncounted.items() if drug in given),
         caveats=tuple((drug, text) for drug, text in caveats.items() if drug in contributions),
-        **base,  # type: ignore[arg-type]
     )
 
 

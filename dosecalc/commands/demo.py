@@ -36,7 +36,8 @@ def run() -> DemoReport:
     """The seed case's regimens (AC-TH and THP) dosed for the example
     patient, the THP calendar from the case's start date (2016-01-19, 8
     cycles), and the check of the case report."""
-    patient = PatientInput(**DEMO_PATIENT)
+    demo = DEMO_PATIENT
+    patient = PatientInput(demo["height"], demo["weight"], demo["sex"], demo["age"], demo["scr"])
     doses = [dose.run(dose.DoseRequest(name, patient)) for name in ("ac-th", "thp")]
     # The case's AC x 4 gave 240 mg/m2 of doxorubicin before THP.
     course = calendar.run(

@@ -17,7 +17,7 @@ from ..model import BASIS_UNITS
 from .common import (
     WEEKDAY_SHORT,
     anthracycline_text,
-    banner,
+    banner_lines,
     csv_comment,
     csv_text,
     cycle_text,
@@ -69,7 +69,7 @@ def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4
 
 def header_lines(report: Any) -> list[str]:
     last = report.end
-    lines = [banner(report.regimen)] if banner(report.regimen) else []
+    lines = banner_lines(report.regimen)
     lines += [
         f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
         f"Start: {short_day(report.start)}"

@@ -173,6 +173,12 @@ def banner(regimen: Any) -> str | None:
     return f"DRAFT REGIMEN: {regimen.id} version {regimen.version} has not been reviewed; check every dose against the source before use"
 
 
+def banner_lines(regimen: Any) -> list[str]:
+    """The draft banner as a list of lines: one line, or none."""
+    text = banner(regimen)
+    return [text] if text else []
+
+
 def review_text(regimen: Any) -> str:
     """``version 1, reviewed 2026-12-01 by ...`` for headers and lists."""
     text = f"version {regimen.version}, {regimen.status}"

@@ -135,4 +135,4 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
         event.add("transp", "TRANSPARENT")
         event.add("categories", ["Chemotherapy"])
         cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+    return str(cal.to_ical().decode("utf-8"))

@@ -14,7 +14,7 @@ from ..formatting import UNIT_LABELS, format_amount, format_number, format_perce
 from ..model import BASIS_UNITS, times_per_day_text
 from .calendar import render as render_calendar
 from .common import (
-    banner,
+    banner_lines,
     csv_comment,
     csv_text,
     governance_json,
@@ -203,7 +203,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 (("CAUTION (below); " if line.caution else "") + note).strip("; "),
             ]
         )
-    out = [banner(report.regimen)] if banner(report.regimen) else []
+    out = banner_lines(report.regimen)
     out += [
         f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
         f"Scope: {report.scope}",
@@ -372,7 +372,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 for d in p["drugs"]
             ]
         )
-    out = [banner(regimen)] if banner(regimen) else []
+    out = banner_lines(regimen)
     out += [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}", review_text(regimen)]
     if regimen.aliases:
         out.append(f"also known as: {', '.join(regimen.aliases)}")

@@ -1,11 +1,34 @@
-"""Shared test settings and fixtures."""
+"""Shared test settings, and the command-line runner every CLI test uses."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from click.testing import CliRunner
 from hypothesis import settings
+
+from dosecalc.cli import main
 
 # Property tests judge behaviour, never speed: a loaded 2-core machine must
 # not fail a test on hypothesis's per-example time limit. Speed is measured
 # in benchmarks/.
 settings.register_profile("dosecalc", deadline=None)
 settings.load_profile("dosecalc")
+
+
+class CliResult(NamedTuple):
+    """What one ``dosecalc`` run gave: exit code, standard output, standard
+    error (unpacks as ``code, out, err``)."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    """Run ``dosecalc ARGS`` through :func:`dosecalc.cli.main`, the one place
+    errors become messages and exit codes, with stdout and stderr apart."""
+    runner = CliRunner()
+    with runner.isolation(env=env) as (out, err, _both):
+        code = main(list(args))
+    return CliResult(code, out.getvalue().decode(), err.getvalue().decode())

@@ -17,9 +17,9 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+from conftest import run_cli as run
 
 from dosecalc import api
-from dosecalc.cli import main
 from dosecalc.output.calendar import month_grid, render
 from dosecalc.output.files import write_text_atomic
 from dosecalc.output.ics import calendar_ics
@@ -32,12 +32,6 @@ STAMP = dt.datetime(2016, 1, 1, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture(scope="module")
 def thp8():
     return api.calendar_course("thp", "2016-01-19", cycles=8, **PATIENT)
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- table and month view --------------------------------------------------------
@@ -330,8 +324,8 @@ def test_html_bad_paper():
 # -- command line ------------------------------------------------------------------
 
 
-def test_cli_table(capsys):
-    code, out, err = run(["calendar", "thp", "--start", "2016-01-19", "--cycles", "8"], capsys)
+def test_cli_table():
+    code, out, err = run("calendar", "thp", "--start", "2016-01-19", "--cycles", "8")
     assert code == 0, err
     assert "2016-06-14  Tue" in out
     assert "75 mg/m²" in out
@@ -353,8 +347,8 @@ def test_cli_table(capsys):
         ),
     ],
 )
-def test_cli_bad_input_is_one_line_exit_2(args, message, capsys):
-    code, out, err = run(["calendar", "thp", *args], capsys)
+def test_cli_bad_input_is_one_line_exit_2(args, message):
+    code, out, err = run("calendar", "thp", *args)
     assert code == 2
     assert err.startswith(message)
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -374,10 +368,10 @@ def test_cli_bad_input_in_a_real_process(tmp_path):
     )
 
 
-def test_cli_writes_a_file(tmp_path, capsys):
+def test_cli_writes_a_file(tmp_path):
     target = tmp_path / "course.ics"
     code, out, err = run(
-        [
+        *[
             "calendar",
             "thp",
             "--start",
@@ -389,7 +383,6 @@ def test_cli_writes_a_file(tmp_path, capsys):
             "-o",
             str(target),
         ],
-        capsys,
     )
     assert code == 0 and out == ""
     data = target.read_bytes()
@@ -415,9 +408,9 @@ def test_interrupted_write_leaves_no_half_file(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calendar.html"]  # no temp file left
 
 
-def test_failed_write_in_a_missing_folder(tmp_path, capsys):
+def test_failed_write_in_a_missing_folder(tmp_path):
     code, out, err = run(
-        ["calendar", "thp", "--start", "2016-01-19", "-o", str(tmp_path / "no" / "x.ics")], capsys
+        "calendar", "thp", "--start", "2016-01-19", "-o", str(tmp_path / "no" / "x.ics")
     )
     assert code == 2 and "does not exist" in err
 

@@ -13,10 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli as run
 
 from dosecalc import api
-from dosecalc.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_YAML = ROOT / "seeds" / "case-report.yaml"
@@ -49,18 +48,6 @@ def one(report, code: str, severity: str, **where):
     assert len(found) == 1, (code, where, [f.as_dict() for f in report.findings])
     assert found[0].severity == severity, found[0]
     return found[0]
-
-
-class Result:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-
-def run(*args: str) -> Result:
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _both):
-        code = main(list(args))
-    return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
 
 # -- the seed case report (structured) --------------------------------------------------------

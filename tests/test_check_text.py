@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli as run
 
 from dosecalc import api
-from dosecalc.cli import main
 
 
 def check_text(tmp_path: Path, text: str, name: str = "note.txt", **kwargs):
@@ -26,13 +25,6 @@ def codes(report, severity: str) -> list[str]:
 
 def find(report, code: str):
     return [f for f in report.findings if f.code == code]
-
-
-def run(*args: str):
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _both):
-        code = main(list(args))
-    return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 ENGLISH_TIW = """\

@@ -19,27 +19,15 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from conftest import CliResult as Result
+from conftest import run_cli as run
 from regimen_factory import carboplatin_auc
 
-from dosecalc.cli import cli, main
+from dosecalc.cli import cli
 
 BIN = Path(sys.executable).parent
 DOSECALC = BIN / "dosecalc"
 CASE = ["--height", "165 cm", "--weight", "62 kg"]
-
-
-class Result:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    """Run ``dosecalc ARGS`` through main(), capturing stdout and stderr apart."""
-    runner = CliRunner()
-    with runner.isolation(env=env) as (out, err, _both):
-        code = main(list(args))
-    return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
 
 def assert_one_line_error(result: Result, code: int = 2) -> str:

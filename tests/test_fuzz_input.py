@@ -16,12 +16,12 @@ import math
 import os
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli as run
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dosecalc import api
-from dosecalc.cli import main, printable
+from dosecalc.cli import printable
 from dosecalc.commands.calendar import FIRST_DATE, LAST_DATE
 from dosecalc.errors import DosecalcError
 from dosecalc.patient import (
@@ -141,16 +141,9 @@ def options(**values: object) -> list[str]:
 # -- the contract ----------------------------------------------------------------------------
 
 
-def run(args: list[str]) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _both):
-        code = main(args)
-    return code, out.getvalue().decode(), err.getvalue().decode()
-
-
 def assert_contract(args: list[str]) -> dict | None:
     """Run dosecalc ARGS and check the contract; returns the JSON on success."""
-    code, out, err = run(args)
+    code, out, err = run(*args)
     event(f"exit {code}")
     assert code in (0, 2), (args, code, err)  # 1 would be an internal error here
     assert "Traceback" not in out + err and "internal error" not in err, (args, err)
@@ -479,7 +472,7 @@ def test_calendar_formats_and_settings_contract(
         accept_implausible=accept,
         output=str(target) if to_file else None,
     )
-    code, out, err = run(args)
+    code, out, err = run(*args)
     event(f"exit {code}")
     assert code in (0, 2) and "Traceback" not in out + err and "internal error" not in err
     if code == 2:

@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli as run
 
 from dosecalc import api
-from dosecalc.cli import main
 from dosecalc.dosing import require_dose
 from dosecalc.errors import CalculationError, InputError, PhysicalLimitError, UnitError
 from dosecalc.formatting import format_number
@@ -38,13 +37,6 @@ from dosecalc.units import parse_quantity
 PATIENT = ["--height", "165 cm", "--weight", "62 kg"]
 CARBOPLATIN_PATIENT = [*PATIENT, "--sex", "female", "--age", "40"]
 THP = ["calendar", "thp", "--start", "2016-01-19", "--cycles", "8"]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _both):
-        code = main(list(args))
-    return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 # (arguments, words the one-line message must contain)

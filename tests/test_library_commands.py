@@ -4,20 +4,12 @@ dose (for the example patient), calendar (4 cycles) and regimens show."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli as run
 
-from dosecalc.cli import main
 from dosecalc.regimen import regimen_files
 
 REGIMENS = [path.stem for path in regimen_files()]
 PATIENT = ["--height", "165 cm", "--weight", "62 kg", "--sex", "female", "--age", "40"]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _both):
-        code = main(list(args))
-    return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 def test_the_library_has_the_her2_and_backbone_regimens():

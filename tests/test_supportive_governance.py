@@ -21,12 +21,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli as run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dosecalc import api
-from dosecalc.cli import main
 from dosecalc.errors import DataFileError
 from dosecalc.output.calendar import render
 from dosecalc.paths import shipped_dir
@@ -38,13 +37,6 @@ from dosecalc.supportive import premedication_for
 D = dt.date
 PATIENT = {"height": "165 cm", "weight": "62 kg"}
 CASES = Path(__file__).parent / "data" / "cases"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _both):
-        code = main(list(args))
-    return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 def sha256(path: Path) -> str:

@@ -194,26 +194,28 @@ def _overlap(a: ReloadRule, b: ReloadRule) -> bool:
     )
 
 
+#: The fields of a policy file: required, then optional.
+_REQUIRED = {
+    "schema_version",
+    "id",
+    "name",
+    "bsa",
+    "dosing_weight",
+    "carboplatin",
+    "rounding",
+    "weight_change",
+    "reload",
+    "anthracycline_limit",
+    "non_working_days",
+    "sources",
+}
+_OPTIONAL = {"description", "adjusted_weight_factor", "anthracycline_warning", "course_limit"}
+
+
 def _read_policy(c: Checker, data: Any) -> Policy | None:
-    top = c.mapping(
-        data,
-        (),
-        required={
-            "schema_version",
-            "id",
-            "name",
-            "bsa",
-            "dosing_weight",
-            "carboplatin",
-            "rounding",
-            "weight_change",
-            "reload",
-            "anthracycline_limit",
-            "non_working_days",
-            "sources",
-        },
-        optional={"description", "adjusted_weight_factor", "anthracycline_warning", "course_limit"},
-    )
+    """A Policy from a policy file's data, or None with every problem noted
+    on ``c``. Each section is read in file order by its own step."""
+    top = c.mapping(data, (), required=_REQUIRED, optional=_OPTIONAL)
     if top is None:
         return None
     if top.get("schema_version") != SCHEMA_VERSION:
@@ -221,22 +223,92 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
             ("schema_version",),
             f"unsupported schema version {top.get('schema_version')!r} (this dosecalc reads {SCHEMA_VERSION})",
         )
-    sources: dict[str, Source] = {}
-    for i, item in enumerate(c.sequence(top.get("sources"), ("sources",))):
-        entry = c.mapping(item, ("sources", i), required={"id", "citation"}, optional={"url"})
-        if entry and (sid := c.text(entry.get("id"), ("sources", i, "id"))):
-            sources[sid] = Source(sid, str(entry.get("citation")), entry.get("url"))
+    sources = _sources(c, top.get("sources"))
 
     def source_ref(value: Any, path: tuple[Any, ...]) -> str:
+        """The citation of a source id the policy cites (it must declare it)."""
         if value not in sources:
             c.problem(path, f"unknown source {value!r} (declare it under 'sources')")
             return ""
         return sources[value].citation
 
-    bsa = (
-        c.mapping(top.get("bsa"), ("bsa",), required={"formula", "decimals", "cap"}, optional=set())
-        or {}
+    formula, decimals, bsa_cap = _bsa(c, top.get("bsa"))
+    dosing_weight = c.choice(
+        top.get("dosing_weight"), ("dosing_weight",), ("actual", "ideal", "adjusted")
     )
+    factor = top.get("adjusted_weight_factor", 0.4)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        c.problem(("adjusted_weight_factor",), f"expected a number between 0 and 1, got {factor!r}")
+    crcl_weight, min_scr, gfr_cap, kidney_function, kidney_source = _carboplatin(
+        c, top.get("carboplatin"), source_ref
+    )
+    method, increment, small_increment, tolerance = _rounding(c, top.get("rounding"))
+    weight_change = c.within(
+        _percent(c, top.get("weight_change"), ("weight_change",)),
+        ("weight_change",),
+        POLICY["weight_change"],
+        top.get("weight_change"),
+    )
+    reload_rules = _reload_rules(c, top.get("reload"), source_ref)
+    limit, limit_source, warning_mg_m2, warning_source = _anthracycline(c, top, source_ref)
+    non_working = c.choice(
+        top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day")
+    )
+    # How course limits apply (trastuzumab 52 weeks): by date, or by a count
+    # of dose equivalents; by date when the file does not say (printed either way).
+    course_limit = c.choice(
+        top.get("course_limit", "by_date"), ("course_limit",), ("by_date", "by_count")
+    )
+    policy_id = c.text(top.get("id"), ("id",))
+    name = c.text(top.get("name"), ("name",))
+    if c.problems or increment is None or small_increment is None or tolerance is None:
+        return None
+    rounding = Rounding(
+        method=method or "none",  # type: ignore[arg-type]
+        increment_mg=increment,
+        small_increment_mg=small_increment,
+        tolerance_pct=tolerance,
+    )
+    return Policy(
+        id=policy_id or "",
+        name=name or "",
+        bsa_formula=formula or "mosteller",
+        bsa_decimals=decimals,
+        bsa_cap_m2=bsa_cap,
+        dosing_weight=dosing_weight,  # type: ignore[arg-type]
+        adjusted_weight_factor=float(factor),
+        crcl_weight=crcl_weight,  # type: ignore[arg-type]
+        minimum_scr_mg_dl=min_scr,
+        gfr_cap_ml_min=gfr_cap,
+        kidney_function=kidney_function,
+        kidney_source=kidney_source,
+        rounding=rounding,
+        weight_change_pct=weight_change or 0.0,
+        reload_rules=reload_rules,
+        anthracycline_limit_mg_m2=limit or 0.0,
+        anthracycline_source=limit_source,
+        anthracycline_warning_mg_m2=warning_mg_m2,
+        anthracycline_warning_source=warning_source,
+        non_working_days=non_working,  # type: ignore[arg-type]
+        sources=tuple(sources.values()),
+        path=c.filename,
+        course_limit=course_limit or "by_date",  # type: ignore[arg-type]
+    )
+
+
+def _sources(c: Checker, value: Any) -> dict[str, Source]:
+    """The sources the policy declares, by id."""
+    sources: dict[str, Source] = {}
+    for i, item in enumerate(c.sequence(value, ("sources",))):
+        entry = c.mapping(item, ("sources", i), required={"id", "citation"}, optional={"url"})
+        if entry and (sid := c.text(entry.get("id"), ("sources", i, "id"))):
+            sources[sid] = Source(sid, str(entry.get("citation")), entry.get("url"))
+    return sources
+
+
+def _bsa(c: Checker, value: Any) -> tuple[str | None, int | None, float | None]:
+    """``bsa``: the formula, the decimals the BSA is rounded to, the cap in m²."""
+    bsa = c.mapping(value, ("bsa",), required={"formula", "decimals", "cap"}, optional=set()) or {}
     formula = c.choice(bsa.get("formula"), ("bsa", "formula"), BSA_FORMULAS)
     decimals = (
         None
@@ -247,17 +319,18 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
             POLICY["bsa.decimals"],
         )
     )
-    bsa_cap = _quantity(c, bsa.get("cap"), ("bsa", "cap"), "[length] ** 2", "m**2")
-    dosing_weight = c.choice(
-        top.get("dosing_weight"), ("dosing_weight",), ("actual", "ideal", "adjusted")
-    )
-    factor = top.get("adjusted_weight_factor", 0.4)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
-        c.problem(("adjusted_weight_factor",), f"expected a number between 0 and 1, got {factor!r}")
+    cap = _quantity(c, bsa.get("cap"), ("bsa", "cap"), "[length] ** 2", "m**2")
+    return formula, decimals, cap
 
+
+def _carboplatin(
+    c: Checker, value: Any, source_ref: Callable[[Any, tuple[Any, ...]], str]
+) -> tuple[str | None, float | None, float | None, tuple[str, ...], str]:
+    """``carboplatin``: the weight Cockcroft-Gault takes, the minimum serum
+    creatinine, the GFR cap, the kidney function methods and their source."""
     carbo = (
         c.mapping(
-            top.get("carboplatin"),
+            value,
             ("carboplatin",),
             required={"kidney_function", "crcl_weight", "minimum_scr", "gfr_cap"},
             optional={"source"},
@@ -283,10 +356,16 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     kidney_source = (
         source_ref(carbo["source"], ("carboplatin", "source")) if "source" in carbo else ""
     )
+    return crcl_weight, min_scr, gfr_cap, kidney_function, kidney_source
 
+
+def _rounding(
+    c: Checker, value: Any
+) -> tuple[str | None, float | None, float | None, float | None]:
+    """``rounding``: the method, the increments in mg, the tolerance in %."""
     rnd = (
         c.mapping(
-            top.get("rounding"),
+            value,
             ("rounding",),
             required={"method"},
             optional={"increment", "small_increment", "tolerance"},
@@ -309,15 +388,15 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         POLICY["rounding.tolerance"],
         rnd.get("tolerance", "5%"),
     )
-    weight_change = c.within(
-        _percent(c, top.get("weight_change"), ("weight_change",)),
-        ("weight_change",),
-        POLICY["weight_change"],
-        top.get("weight_change"),
-    )
+    return method, increment, small_increment, tolerance
 
-    reload_rules = _reload_rules(c, top.get("reload"), source_ref)
 
+def _anthracycline(
+    c: Checker, top: dict[str, Any], source_ref: Callable[[Any, tuple[Any, ...]], str]
+) -> tuple[float | None, str, float | None, str]:
+    """``anthracycline_limit`` and ``anthracycline_warning``: the lifetime
+    limit and the lower warning dose (mg/m² doxorubicin equivalents), each
+    with its source; the warning must be below the limit."""
     anthra = (
         c.mapping(
             top.get("anthracycline_limit"),
@@ -365,49 +444,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
                 ("anthracycline_warning", "dose"),
                 "the warning dose must be below the anthracycline_limit",
             )
-    non_working = c.choice(
-        top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day")
-    )
-    # How course limits apply (trastuzumab 52 weeks): by date, or by a count
-    # of dose equivalents; by date when the file does not say (printed either way).
-    course_limit = c.choice(
-        top.get("course_limit", "by_date"), ("course_limit",), ("by_date", "by_count")
-    )
-    policy_id = c.text(top.get("id"), ("id",))
-    name = c.text(top.get("name"), ("name",))
-    if c.problems or increment is None or small_increment is None or tolerance is None:
-        return None
-    rounding = Rounding(
-        method=method or "none",  # type: ignore[arg-type]
-        increment_mg=increment,
-        small_increment_mg=small_increment,
-        tolerance_pct=tolerance,
-    )
-    return Policy(
-        id=policy_id or "",
-        name=name or "",
-        bsa_formula=formula or "mosteller",
-        bsa_decimals=decimals,
-        bsa_cap_m2=bsa_cap,
-        dosing_weight=dosing_weight,  # type: ignore[arg-type]
-        adjusted_weight_factor=float(factor),
-        crcl_weight=crcl_weight,  # type: ignore[arg-type]
-        minimum_scr_mg_dl=min_scr,
-        gfr_cap_ml_min=gfr_cap,
-        kidney_function=kidney_function,
-        kidney_source=kidney_source,
-        rounding=rounding,
-        weight_change_pct=weight_change or 0.0,
-        reload_rules=reload_rules,
-        anthracycline_limit_mg_m2=limit or 0.0,
-        anthracycline_source=limit_source,
-        anthracycline_warning_mg_m2=warning_mg_m2,
-        anthracycline_warning_source=warning_source,
-        non_working_days=non_working,  # type: ignore[arg-type]
-        sources=tuple(sources.values()),
-        path=c.filename,
-        course_limit=course_limit or "by_date",  # type: ignore[arg-type]
-    )
+    return limit, limit_source, warning_mg_m2, warning_source
 
 
 def load_policy_file(path: Path) -> Policy:

@@ -229,8 +229,7 @@ class _RegimenReader:
     def _source_refs(self, value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
         refs = self._texts(value, path)
         for i, ref in enumerate(refs):
-            if ref not in self.source_ids:
-                self.c.problem((*path, i), f"unknown source '{ref}' (declare it under 'sources')")
+            self.c.cited(ref, (*path, i), self.source_ids)
         return tuple(refs)
 
     def _phases(self, value: Any) -> list[Phase]:
@@ -376,77 +375,16 @@ class _RegimenReader:
             c.problem((*path, "drug"), f"drug ids are lower-case INNs ('{drug.lower()}')")
         route = c.choice(entry.get("route"), (*path, "route"), _ROUTES)
         basis = c.choice(entry.get("basis"), (*path, "basis"), tuple(BASIS_UNITS))
-        days = []
-        for k, day in enumerate(c.sequence(entry.get("days"), (*path, "days"))):
-            number = c.integer(
-                day, (*path, "days", k), minimum=1, maximum=int(REGIMEN["cycle_length"].high)
-            )
-            if number is not None and cycle_length is not None and number > cycle_length:
-                c.problem(
-                    (*path, "days", k), f"day {number} is outside the {cycle_length}-day cycle"
-                )
-            elif number is not None:
-                days.append(number)
-        if len(set(days)) != len(days):
-            c.problem((*path, "days"), "a day is listed twice")
-        standard = loading = maintenance = None
-        has_dose, has_loading, has_maintenance = (
-            "dose" in entry,
-            "loading" in entry,
-            "maintenance" in entry,
+        days = self._days(entry.get("days"), (*path, "days"), cycle_length)
+        standard, loading, maintenance = self._doses(entry, path, basis)
+        max_dose = (
+            self._max_dose(entry["max_dose"], (*path, "max_dose")) if "max_dose" in entry else None
         )
-        if has_dose and (has_loading or has_maintenance):
-            c.problem(path, "give either 'dose', or 'loading' with 'maintenance', not both")
-        elif has_loading and not has_maintenance:
-            c.problem((*path, "loading"), "a loading dose needs a 'maintenance' dose to follow it")
-        elif has_maintenance and not has_loading:
-            c.problem(
-                (*path, "maintenance"),
-                "a maintenance dose needs the 'loading' dose that precedes it",
-            )
-        elif not (has_dose or has_loading):
-            c.problem(path, "missing the dose: give 'dose', or 'loading' and 'maintenance'")
-        infusion = _parse_infusion(c, entry.get("infusion"), (*path, "infusion"))
-        if basis and has_dose:
-            standard = self._step(
-                entry["dose"], (*path, "dose"), basis, infusion, allow_mapping=False
-            )
-        if basis and has_loading:
-            loading = self._step(
-                entry["loading"], (*path, "loading"), basis, None, allow_mapping=True
-            )
-        if basis and has_maintenance:
-            maintenance = self._step(
-                entry["maintenance"], (*path, "maintenance"), basis, None, allow_mapping=True
-            )
-        max_dose = None
-        if "max_dose" in entry:
-            try:
-                if not isinstance(entry["max_dose"], str):
-                    raise UnitError(f"{entry['max_dose']!r} has no unit (write e.g. '2 mg')")
-                max_dose = c.within(
-                    float(
-                        parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose")
-                        .to("mg")
-                        .magnitude
-                    ),
-                    (*path, "max_dose"),
-                    REGIMEN["max_dose"],
-                    entry["max_dose"],
-                )
-            except UnitError as exc:
-                c.problem((*path, "max_dose"), str(exc))
         selected = None
         if "cycles" in entry:
-            selected = tuple(
-                n
-                for k, item in enumerate(c.sequence(entry["cycles"], (*path, "cycles")))
-                if (n := c.integer(item, (*path, "cycles", k), minimum=1, maximum=MAX_CYCLES))
-            )
-            if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
-                c.problem((*path, "cycles"), f"the phase has only {cycles.count} cycles")
+            selected = self._selected_cycles(entry["cycles"], (*path, "cycles"), cycles)
         reload_rule = c.text(entry["reload"], (*path, "reload")) if "reload" in entry else None
-        if reload_rule and not has_loading:
+        if reload_rule and "loading" not in entry:
             c.problem((*path, "reload"), "a re-load rule needs a 'loading' dose to re-load with")
         caution = c.text(entry["caution"], (*path, "caution")) if "caution" in entry else None
         sources = self._source_refs(entry.get("sources", []), (*path, "sources"))
@@ -497,6 +435,91 @@ class _RegimenReader:
             times_per_day=times_per_day,
             dose_levels=dose_levels,
         )
+
+    def _days(self, value: Any, path: tuple[Any, ...], cycle_length: int | None) -> list[int]:
+        """``days``: the days of the cycle a drug is given, each inside the cycle, once."""
+        c = self.c
+        days = []
+        for k, day in enumerate(c.sequence(value, path)):
+            number = c.integer(
+                day, (*path, k), minimum=1, maximum=int(REGIMEN["cycle_length"].high)
+            )
+            if number is not None and cycle_length is not None and number > cycle_length:
+                c.problem((*path, k), f"day {number} is outside the {cycle_length}-day cycle")
+            elif number is not None:
+                days.append(number)
+        if len(set(days)) != len(days):
+            c.problem(path, "a day is listed twice")
+        return days
+
+    def _doses(
+        self, entry: dict[str, Any], path: tuple[Any, ...], basis: str | None
+    ) -> tuple[DoseStep | None, DoseStep | None, DoseStep | None]:
+        """The drug's dose steps: ``dose``, or ``loading`` followed by
+        ``maintenance`` (never both forms, never one of the pair alone)."""
+        c = self.c
+        standard = loading = maintenance = None
+        has_dose, has_loading, has_maintenance = (
+            "dose" in entry,
+            "loading" in entry,
+            "maintenance" in entry,
+        )
+        if has_dose and (has_loading or has_maintenance):
+            c.problem(path, "give either 'dose', or 'loading' with 'maintenance', not both")
+        elif has_loading and not has_maintenance:
+            c.problem((*path, "loading"), "a loading dose needs a 'maintenance' dose to follow it")
+        elif has_maintenance and not has_loading:
+            c.problem(
+                (*path, "maintenance"),
+                "a maintenance dose needs the 'loading' dose that precedes it",
+            )
+        elif not (has_dose or has_loading):
+            c.problem(path, "missing the dose: give 'dose', or 'loading' and 'maintenance'")
+        infusion = _parse_infusion(c, entry.get("infusion"), (*path, "infusion"))
+        if basis and has_dose:
+            standard = self._step(
+                entry["dose"], (*path, "dose"), basis, infusion, allow_mapping=False
+            )
+        if basis and has_loading:
+            loading = self._step(
+                entry["loading"], (*path, "loading"), basis, None, allow_mapping=True
+            )
+        if basis and has_maintenance:
+            maintenance = self._step(
+                entry["maintenance"], (*path, "maintenance"), basis, None, allow_mapping=True
+            )
+        return standard, loading, maintenance
+
+    def _max_dose(self, value: Any, path: tuple[Any, ...]) -> float | None:
+        """``max_dose``: a cap in mg, with its unit, inside the data limits."""
+        try:
+            if not isinstance(value, str):
+                raise UnitError(f"{value!r} has no unit (write e.g. '2 mg')")
+            return self.c.within(
+                float(
+                    parse_quantity(value, dimension="[mass]", what="max_dose").to("mg").magnitude
+                ),
+                path,
+                REGIMEN["max_dose"],
+                value,
+            )
+        except UnitError as exc:
+            self.c.problem(path, str(exc))
+            return None
+
+    def _selected_cycles(
+        self, value: Any, path: tuple[Any, ...], cycles: CycleCount | None
+    ) -> tuple[int, ...]:
+        """``cycles``: the cycles of the phase the drug is given in (all when absent)."""
+        c = self.c
+        selected = tuple(
+            n
+            for k, item in enumerate(c.sequence(value, path))
+            if (n := c.integer(item, (*path, k), minimum=1, maximum=MAX_CYCLES))
+        )
+        if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
+            c.problem(path, f"the phase has only {cycles.count} cycles")
+        return selected
 
     def _dose_levels(
         self, value: Any, path: tuple[Any, ...], basis: str, start: DoseStep

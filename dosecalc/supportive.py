@@ -348,9 +348,9 @@ def read_supportive(
                 (*here, "for"),
                 f"'{for_drug}' is not a drug of this phase ({', '.join(sorted(phase_drugs))})",
             )
-        source = c.text(entry.get("source"), (*here, "source"))
-        if source and source not in source_ids:
-            c.problem((*here, "source"), f"unknown source '{source}' (declare it under 'sources')")
+        source = c.cited(
+            c.text(entry.get("source"), (*here, "source")), (*here, "source"), source_ids
+        )
         observe = (
             _duration_min(c, entry["observe"], (*here, "observe")) if "observe" in entry else None
         )
@@ -445,9 +445,7 @@ def read_emetogenic_risk(
     if entry is None:
         return None
     level = c.choice(entry.get("level"), (*path, "level"), EMETOGENIC_LEVELS)
-    source = c.text(entry.get("source"), (*path, "source"))
-    if source and source not in source_ids:
-        c.problem((*path, "source"), f"unknown source '{source}' (declare it under 'sources')")
+    source = c.cited(c.text(entry.get("source"), (*path, "source")), (*path, "source"), source_ids)
     note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
     if level and source:
         return EmetogenicRisk(level, source, note)
@@ -492,9 +490,9 @@ def read_monitoring(
                 every = (int(match["n"]), unit)
         if not (flags["baseline"] or every or flags["at_end"]):
             c.problem(path, "say when the test is due: baseline, every or at_end")
-        source = c.text(entry.get("source"), (*path, "source"))
-        if source and source not in source_ids:
-            c.problem((*path, "source"), f"unknown source '{source}' (declare it under 'sources')")
+        source = c.cited(
+            c.text(entry.get("source"), (*path, "source")), (*path, "source"), source_ids
+        )
         note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
         if len(c.problems) > before:
             continue

@@ -8,7 +8,7 @@ so an author sees everything that is wrong at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,6 +52,15 @@ class Checker:
         if self.problems:
             # In file order, so an author can work down the file.
             raise DataFileError(sorted(self.problems, key=lambda p: p.line or 0))
+
+    def cited(
+        self, ref: str | None, path: tuple[Any, ...], declared: Collection[str]
+    ) -> str | None:
+        """``ref``, a source id cited by a field: the file must declare it
+        under 'sources', so that every clinical value is traceable."""
+        if ref and ref not in declared:
+            self.problem(path, f"unknown source '{ref}' (declare it under 'sources')")
+        return ref
 
     # -- structural checks ---------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as stdcal
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..formatting import UNIT_LABELS, json_number
 from ..model import BASIS_UNITS
@@ -40,11 +40,17 @@ from .common import (
     treatment_days,
 )
 
+if TYPE_CHECKING:
+    from ..commands.calendar import CalendarReport
+
+
 FORMATS = ("table", "json", "csv", "ics", "html")
 VIEWS = ("list", "month")
 
 
-def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4") -> str:
+def render(
+    report: CalendarReport, fmt: str = "table", view: str = "list", paper: str = "a4"
+) -> str:
     """The report in ``fmt``; ``view`` (list or month) applies to the table format,
     ``paper`` (a4 or letter) to HTML."""
     if fmt == "json":
@@ -67,7 +73,7 @@ def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4
 # -- shared helpers ------------------------------------------------------------
 
 
-def header_lines(report: Any) -> list[str]:
+def header_lines(report: CalendarReport) -> list[str]:
     last = report.end
     lines = banner_lines(report.regimen)
     lines += [
@@ -85,7 +91,7 @@ def header_lines(report: Any) -> list[str]:
     return lines
 
 
-def supportive_text(report: Any) -> list[str]:
+def supportive_text(report: CalendarReport) -> list[str]:
     """The supportive administrations and the monitoring due, dated (table and month views)."""
     out: list[str] = []
     if report.supportive:
@@ -122,7 +128,7 @@ def supportive_text(report: Any) -> list[str]:
     return out
 
 
-def footer_lines(report: Any) -> list[str]:
+def footer_lines(report: CalendarReport) -> list[str]:
     out = []
     if report.warnings:
         out.append("")
@@ -137,7 +143,7 @@ def footer_lines(report: Any) -> list[str]:
 # -- table ---------------------------------------------------------------------
 
 
-def table_text(report: Any) -> str:
+def table_text(report: CalendarReport) -> str:
     out = header_lines(report)
     for phase in report.regimen.phases:
         lines = [line for line in report.lines if line.administration.phase == phase.id]
@@ -183,7 +189,7 @@ def table_text(report: Any) -> str:
     return "\n".join(out + footer_lines(report))
 
 
-def _course_end(report: Any) -> list[str]:
+def _course_end(report: CalendarReport) -> list[str]:
     out = [""]
     if report.continues:
         out.append(f"The course continues beyond this calendar: {report.continues}.")
@@ -201,7 +207,7 @@ def _course_end(report: Any) -> list[str]:
 # -- month grids ---------------------------------------------------------------
 
 
-def month_text(report: Any) -> str:
+def month_text(report: CalendarReport) -> str:
     """Month grids like ``cal``: a treatment day is shown as [19]; a
     treatment day on a non-working day that was only flagged as [19]!."""
     days = dict(treatment_days(report))
@@ -242,7 +248,7 @@ def _day_notes(lines: list[Any]) -> list[str]:
     return notes
 
 
-def _months(report: Any) -> list[tuple[int, int]]:
+def _months(report: CalendarReport) -> list[tuple[int, int]]:
     if not report.lines:
         return [(report.start.year, report.start.month)]
     first, last = min(line.date for line in report.lines), max(line.date for line in report.lines)
@@ -311,7 +317,7 @@ def _unit(basis: str) -> str:
     return BASIS_UNITS[basis]
 
 
-def calendar_json(report: Any) -> dict[str, Any]:
+def calendar_json(report: CalendarReport) -> dict[str, Any]:
     with_patient = report.patient is not None
     total = report.anthracycline
     h = report.holidays
@@ -411,7 +417,7 @@ def supportive_line_json(line: Any) -> dict[str, Any]:
     }
 
 
-def csv_rows(report: Any) -> list[dict[str, Any]]:
+def csv_rows(report: CalendarReport) -> list[dict[str, Any]]:
     """One row per administration (category ``treatment``), then per
     supportive administration and per monitoring date, in the same columns."""
     with_patient = report.patient is not None

@@ -13,11 +13,14 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
 from ..formatting import format_amount, format_number, json_number
+
+if TYPE_CHECKING:
+    from ..commands.calendar import CalendarReport
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -229,7 +232,7 @@ def csv_comment(prov: dict[str, Any] | None) -> str:
 # -- calendar reports (table, iCalendar, HTML) ------------------------------------------
 
 
-def treatment_days(report: Any) -> list[tuple[dt.date, list[Any]]]:
+def treatment_days(report: CalendarReport) -> list[tuple[dt.date, list[Any]]]:
     """The report's lines grouped by date, in date order."""
     days: dict[dt.date, list[Any]] = {}
     for line in report.lines:
@@ -256,7 +259,7 @@ def cycle_text(lines: list[Any]) -> str:
     return ", ".join(seen)
 
 
-def anthracycline_text(report: Any) -> str:
+def anthracycline_text(report: CalendarReport) -> str:
     """One line: the cumulative anthracycline dose against the policy limit."""
     total = report.anthracycline
     limit = f"the policy's lifetime limit is {format_number(total.limit_mg_m2)} mg/m² ({total.limit_source})"
@@ -315,7 +318,7 @@ def _not_counted_text(total: Any) -> str:
     )
 
 
-def summary_rows(report: Any) -> tuple[list[list[str]], list[str]]:
+def summary_rows(report: CalendarReport) -> tuple[list[list[str]], list[str]]:
     rows = []
     for t in report.drug_totals:
         kinds = ", ".join(

@@ -15,7 +15,7 @@ import calendar as stdcal
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -32,6 +32,10 @@ from .common import (
     text_lines,
     treatment_days,
 )
+
+if TYPE_CHECKING:
+    from ..commands.calendar import CalendarReport
+
 
 #: Paper sizes the page is laid out for (CSS @page size keywords).
 PAPERS = {"a4": "A4", "letter": "letter"}
@@ -51,7 +55,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _months(report: Any, days: dict[dt.date, list[Any]]) -> list[dict[str, Any]]:
+def _months(report: CalendarReport, days: dict[dt.date, list[Any]]) -> list[dict[str, Any]]:
     if not days:
         return []
     first, last = min(min(days), report.start), max(days)
@@ -90,13 +94,15 @@ def _months(report: Any, days: dict[dt.date, list[Any]]) -> list[dict[str, Any]]
     return months
 
 
-def calendar_html(report: Any, paper: str = "a4", generated: dt.date | None = None) -> str:
+def calendar_html(
+    report: CalendarReport, paper: str = "a4", generated: dt.date | None = None
+) -> str:
     """The report as one HTML page for ``paper`` (a4 or letter)."""
     if paper.lower() not in PAPERS:
         raise InputError(f"--paper '{paper}': choose a4 or letter")
     days = dict(treatment_days(report))
     patient = None
-    if report.patient is not None:
+    if report.patient is not None and report.bsa is not None:
         p, bsa = report.patient, report.bsa
         patient = {
             "height": f"{format_number(p.height_cm)} cm",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar, Event, vText
 
@@ -30,6 +30,10 @@ from .common import (
     text_lines,
     treatment_days,
 )
+
+if TYPE_CHECKING:
+    from ..commands.calendar import CalendarReport
+
 
 PRODID = "-//dosecalc//cycle calendar//EN"
 
@@ -43,12 +47,12 @@ def _stamp(stamp: dt.datetime | None) -> dt.datetime:
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
 
 
-def event_uid(report: Any, course_cycle: int, day: int) -> str:
+def event_uid(report: CalendarReport, course_cycle: int, day: int) -> str:
     """``thp-20160119-c3d1@dosecalc``: stable across re-exports of the same course."""
     return f"{report.regimen.id}-{report.start:%Y%m%d}-c{course_cycle}d{day}@dosecalc"
 
 
-def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
+def calendar_ics(report: CalendarReport, stamp: dt.datetime | None = None) -> str:
     """The report as iCalendar text (CRLF line endings)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -67,10 +71,10 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
     monitoring: dict[dt.date, list[Any]] = {}
     due_number: dict[int, int] = {}  # the n-th time a test is due: a UID that survives delays
     seen: dict[str, int] = {}
-    for item in report.monitoring:
-        monitoring.setdefault(item.date, []).append(item)
-        seen[item.test] = seen.get(item.test, 0) + 1
-        due_number[id(item)] = seen[item.test]
+    for due in report.monitoring:
+        monitoring.setdefault(due.date, []).append(due)
+        seen[due.test] = seen.get(due.test, 0) + 1
+        due_number[id(due)] = seen[due.test]
     treatment_dates = set()
     for day, lines in treatment_days(report):
         treatment_dates.add(day)

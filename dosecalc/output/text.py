@@ -8,7 +8,7 @@ with care (see docs/json.md).
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..formatting import UNIT_LABELS, format_amount, format_number, format_percent, json_number
 from ..model import BASIS_UNITS, times_per_day_text
@@ -34,13 +34,22 @@ from .common import (
     to_json,
 )
 
+if TYPE_CHECKING:
+    from ..checker.check import CheckReport
+    from ..commands.bsa import BsaReport
+    from ..commands.demo import DemoReport
+    from ..commands.dose import DoseReport
+    from ..commands.regimens import RegimenSummary
+    from ..model import Regimen
+
+
 FORMATS = ("table", "json", "csv")
 
 
 # -- bsa -----------------------------------------------------------------------
 
 
-def bsa_output(report: Any, fmt: str) -> str:
+def bsa_output(report: BsaReport, fmt: str) -> str:
     p = report.patient
     rows = [
         {
@@ -138,7 +147,7 @@ def _metric_text(line: Any) -> str:
     return "flat"
 
 
-def dose_json(report: Any) -> dict[str, Any]:
+def dose_json(report: DoseReport) -> dict[str, Any]:
     phases = list(dict.fromkeys(line.phase for line in report.lines))
     return {
         "regimen": regimen_json(report.regimen) | governance_json(report.regimen),
@@ -153,7 +162,7 @@ def dose_json(report: Any) -> dict[str, Any]:
     }
 
 
-def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
+def dose_output(report: DoseReport, fmt: str, explain: bool = False) -> str:
     if fmt == "json":
         return to_json(dose_json(report))
     if fmt == "csv":
@@ -168,7 +177,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
     rows = []
     for line in report.lines:
         note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
-        if line.capped:
+        if line.capped and line.cap_mg is not None:
             note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
         if line.reduction_pct:
             absorbed = (
@@ -258,7 +267,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
 # -- regimens ------------------------------------------------------------------
 
 
-def regimen_list_output(summaries: list[Any], fmt: str) -> str:
+def regimen_list_output(summaries: list[RegimenSummary], fmt: str) -> str:
     rows = [
         {
             "id": s.id,
@@ -284,7 +293,7 @@ def regimen_list_output(summaries: list[Any], fmt: str) -> str:
     )
 
 
-def regimen_show_output(regimen: Any, fmt: str) -> str:
+def regimen_show_output(regimen: Regimen, fmt: str) -> str:
     def dose_text(entry: Any) -> str:
         unit = BASIS_UNITS[entry.basis]
         if entry.standard:
@@ -311,7 +320,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
             "source": entry.dose_levels.source,
         }
 
-    phases = []
+    phases: list[dict[str, Any]] = []
     for phase in regimen.phases:
         drugs = [
             {
@@ -421,7 +430,7 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
 # -- check ---------------------------------------------------------------------
 
 
-def check_output(report: Any, fmt: str) -> str:
+def check_output(report: CheckReport, fmt: str) -> str:
     findings = [f.as_dict() for f in report.findings]
     if fmt == "json":
         return to_json(
@@ -552,7 +561,7 @@ def _statement_text(statement: Any) -> str:
 # -- demo ----------------------------------------------------------------------
 
 
-def demo_output(demo: Any) -> str:
+def demo_output(demo: DemoReport) -> str:
     """The case report's regimens for the example patient, its THP calendar,
     and the check of the case report, one after the other."""
     rule = "=" * 100

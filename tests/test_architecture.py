@@ -92,7 +92,9 @@ def layer(name: str) -> str:
     for prefix in sorted(LAYERS, key=len, reverse=True):
         if name == prefix or name.startswith(prefix + ".") or not prefix:
             return LAYERS[prefix]
-    raise AssertionError(f"module {name} has no layer in LAYERS")
+    raise AssertionError(
+        f"module {name} has no layer: add it to LAYERS here and to docs/architecture.md"
+    )
 
 
 def _type_checking_only(node: ast.If) -> bool:

@@ -40,7 +40,10 @@ class PatientInput:
 class Library:
     """Where regimens, policies and the drug reference are read from: the
     shipped files, plus the extra folders given. ``drug_reference`` is a drug
-    reference file to read instead of the shipped one (None: the shipped one)."""
+    reference file to read instead of the shipped one (None: the shipped one)
+    for the vial sizes, the anthracycline factors and the provenance record of
+    ``dose`` and ``calendar``; the regimen reader's usual-dose check and the
+    checker read the shipped reference."""
 
     regimen_dirs: Folders = ()
     policy_dirs: Folders = ()

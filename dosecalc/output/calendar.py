@@ -41,7 +41,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..commands.calendar import CalendarReport
+    from ..commands.calendar import CalendarLine, CalendarReport, SupportiveLine
 
 
 FORMATS = ("table", "json", "csv", "ics", "html")
@@ -81,7 +81,7 @@ def header_lines(report: CalendarReport) -> list[str]:
         f"Start: {short_day(report.start)}"
         + (f"; last administration shown: {short_day(last)}" if last else ""),
     ]
-    if report.patient is not None:
+    if report.patient is not None and report.bsa is not None:
         lines += patient_lines(report.patient, report.bsa)
     else:
         lines.append(
@@ -236,7 +236,7 @@ def month_text(report: CalendarReport) -> str:
     return "\n".join(out + footer_lines(report))
 
 
-def _day_notes(lines: list[Any]) -> list[str]:
+def _day_notes(lines: list[CalendarLine]) -> list[str]:
     notes: list[str] = []
     for line in lines:
         for note in line.administration.notes:
@@ -261,7 +261,7 @@ def _months(report: CalendarReport) -> list[tuple[int, int]]:
     return months
 
 
-def month_grid(year: int, month: int, days: dict[dt.date, list[Any]]) -> list[str]:
+def month_grid(year: int, month: int, days: dict[dt.date, list[CalendarLine]]) -> list[str]:
     """One month, Monday first, each cell five characters wide."""
     title = f"{stdcal.month_name[month]} {year}"
     width = 7 * 5
@@ -286,7 +286,7 @@ def month_grid(year: int, month: int, days: dict[dt.date, list[Any]]) -> list[st
 # -- JSON and CSV --------------------------------------------------------------
 
 
-def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
+def administration_json(line: CalendarLine, with_patient: bool) -> dict[str, Any]:
     a = line.administration
     data: dict[str, Any] = {
         "date": line.date.isoformat(),
@@ -326,7 +326,11 @@ def calendar_json(report: CalendarReport) -> dict[str, Any]:
         "start": report.start.isoformat(),
         "end": report.end.isoformat() if report.end else None,
         "policy": policy_json(report.policy),
-        "patient": patient_json(report.patient, report.bsa) if with_patient else None,
+        "patient": (
+            patient_json(report.patient, report.bsa)
+            if report.patient is not None and report.bsa is not None
+            else None
+        ),
         "settings": {
             "delays": [{"cycle": str(ref), "days": days} for ref, days in report.delays.items()],
             "country": (h.country + (f"-{h.subdivision}" if h.subdivision else "")) if h else None,
@@ -396,7 +400,7 @@ def calendar_json(report: CalendarReport) -> dict[str, Any]:
     }
 
 
-def supportive_line_json(line: Any) -> dict[str, Any]:
+def supportive_line_json(line: SupportiveLine) -> dict[str, Any]:
     e = line.entry
     return {
         "date": line.date.isoformat(),

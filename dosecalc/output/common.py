@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 from tabulate import tabulate
 
 from ..formatting import format_amount, format_number, json_number
+from ..model import Patient, Policy, Regimen
 
 if TYPE_CHECKING:
-    from ..commands.calendar import CalendarReport
+    from ..commands.calendar import AnthracyclineTotal, CalendarLine, CalendarReport
+    from ..patient import BsaResult
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -46,22 +48,22 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def override_notes(patient: Any) -> list[str]:
+def override_notes(patient: Patient | None) -> list[str]:
     """The patient's overridden plausibility checks, each marked OVERRIDE so
     that no format (table, JSON, CSV, iCalendar, HTML) loses the mark."""
     return [f"OVERRIDE: {o}" for o in patient.overrides] if patient is not None else []
 
 
-def override_text(patient: Any) -> str:
+def override_text(patient: Patient | None) -> str:
     """The override marks as one CSV field ("" when none)."""
     return "; ".join(override_notes(patient))
 
 
-def policy_json(policy: Any) -> dict[str, Any]:
+def policy_json(policy: Policy) -> dict[str, Any]:
     return {"id": policy.id, "name": policy.name, "settings": policy.summary_lines()}
 
 
-def regimen_json(regimen: Any) -> dict[str, Any]:
+def regimen_json(regimen: Regimen) -> dict[str, Any]:
     return {
         "id": regimen.id,
         "name": regimen.name,
@@ -69,7 +71,7 @@ def regimen_json(regimen: Any) -> dict[str, Any]:
     }
 
 
-def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
+def patient_json(patient: Patient, bsa: BsaResult) -> dict[str, Any]:
     return {
         "height_cm": json_number(patient.height_cm, 2),
         "weight_kg": json_number(patient.weight_kg, 2),
@@ -84,7 +86,7 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
     }
 
 
-def patient_lines(patient: Any, bsa: Any) -> list[str]:
+def patient_lines(patient: Patient, bsa: BsaResult) -> list[str]:
     parts = [
         f"height {format_number(patient.height_cm)} cm",
         f"weight {format_number(patient.weight_kg)} kg",
@@ -105,13 +107,13 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
     return lines
 
 
-def policy_lines(policy: Any) -> list[str]:
+def policy_lines(policy: Policy) -> list[str]:
     return [f"Policy: {policy.id} ({policy.name})"] + [
         f"  {line}" for line in policy.summary_lines()
     ]
 
 
-def supportive_json(regimen: Any, phase_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def supportive_json(regimen: Regimen, phase_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """Each phase's emetogenic risk and supportive care, from the regimen data."""
     sources = {s.id: s.citation for s in regimen.sources}
     out = []
@@ -135,12 +137,12 @@ def supportive_json(regimen: Any, phase_ids: list[str] | None = None) -> list[di
     return out
 
 
-def monitoring_json(regimen: Any) -> list[dict[str, Any]]:
+def monitoring_json(regimen: Regimen) -> list[dict[str, Any]]:
     sources = {s.id: s.citation for s in regimen.sources}
     return [m.as_dict() | {"source": sources.get(m.source, m.source)} for m in regimen.monitoring]
 
 
-def supportive_lines_text(regimen: Any, phase_ids: list[str] | None = None) -> list[str]:
+def supportive_lines_text(regimen: Regimen, phase_ids: list[str] | None = None) -> list[str]:
     """Emetogenic risk, premedication and observation per phase, then monitoring."""
     out = []
     for item in supportive_json(regimen, phase_ids):
@@ -160,7 +162,7 @@ def supportive_lines_text(regimen: Any, phase_ids: list[str] | None = None) -> l
     return out
 
 
-def governance_json(regimen: Any) -> dict[str, Any]:
+def governance_json(regimen: Regimen) -> dict[str, Any]:
     return {
         "version": regimen.version,
         "status": regimen.status,
@@ -169,20 +171,20 @@ def governance_json(regimen: Any) -> dict[str, Any]:
     }
 
 
-def banner(regimen: Any) -> str | None:
+def banner(regimen: Regimen) -> str | None:
     """The line printed above every output of a draft regimen."""
     if regimen.status != "draft":
         return None
     return f"DRAFT REGIMEN: {regimen.id} version {regimen.version} has not been reviewed; check every dose against the source before use"
 
 
-def banner_lines(regimen: Any) -> list[str]:
+def banner_lines(regimen: Regimen) -> list[str]:
     """The draft banner as a list of lines: one line, or none."""
     text = banner(regimen)
     return [text] if text else []
 
 
-def review_text(regimen: Any) -> str:
+def review_text(regimen: Regimen) -> str:
     """``version 1, reviewed 2026-12-01 by ...`` for headers and lists."""
     text = f"version {regimen.version}, {regimen.status}"
     if regimen.last_reviewed:
@@ -232,7 +234,7 @@ def csv_comment(prov: dict[str, Any] | None) -> str:
 # -- calendar reports (table, iCalendar, HTML) ------------------------------------------
 
 
-def treatment_days(report: CalendarReport) -> list[tuple[dt.date, list[Any]]]:
+def treatment_days(report: CalendarReport) -> list[tuple[dt.date, list[CalendarLine]]]:
     """The report's lines grouped by date, in date order."""
     days: dict[dt.date, list[Any]] = {}
     for line in report.lines:
@@ -240,7 +242,7 @@ def treatment_days(report: CalendarReport) -> list[tuple[dt.date, list[Any]]]:
     return sorted(days.items())
 
 
-def drug_text(line: Any) -> str:
+def drug_text(line: CalendarLine) -> str:
     """``pertuzumab 840 mg (loading)``; without a patient ``docetaxel 75 mg/m²``."""
     kind = line.administration.kind
     return f"{line.administration.drug} {line.dose_text}" + (
@@ -248,7 +250,7 @@ def drug_text(line: Any) -> str:
     )
 
 
-def cycle_text(lines: list[Any]) -> str:
+def cycle_text(lines: list[CalendarLine]) -> str:
     """``THP cycle 1 day 1`` for the lines of one treatment day."""
     seen: list[str] = []
     for line in lines:
@@ -311,7 +313,7 @@ def anthracycline_text(report: CalendarReport) -> str:
     return text + _not_counted_text(total)
 
 
-def _not_counted_text(total: Any) -> str:
+def _not_counted_text(total: AnthracyclineTotal) -> str:
     return "".join(
         f" NOT COUNTED: {drug} is an anthracycline given in this course ({why})."
         for drug, why in total.not_counted

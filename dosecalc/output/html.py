@@ -34,7 +34,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..commands.calendar import CalendarReport
+    from ..commands.calendar import CalendarLine, CalendarReport
 
 
 #: Paper sizes the page is laid out for (CSS @page size keywords).
@@ -55,7 +55,9 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _months(report: CalendarReport, days: dict[dt.date, list[Any]]) -> list[dict[str, Any]]:
+def _months(
+    report: CalendarReport, days: dict[dt.date, list[CalendarLine]]
+) -> list[dict[str, Any]]:
     if not days:
         return []
     first, last = min(min(days), report.start), max(days)

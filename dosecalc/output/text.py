@@ -11,7 +11,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from ..formatting import UNIT_LABELS, format_amount, format_number, format_percent, json_number
-from ..model import BASIS_UNITS, times_per_day_text
+from ..model import BASIS_UNITS, DoseLine, times_per_day_text
 from .calendar import render as render_calendar
 from .common import (
     banner_lines,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..checker.check import CheckReport
     from ..commands.bsa import BsaReport
     from ..commands.demo import DemoReport
-    from ..commands.dose import DoseReport
+    from ..commands.dose import DoseReport, WeightChange
     from ..commands.regimens import RegimenSummary
     from ..model import Regimen
 
@@ -96,7 +96,7 @@ def bsa_output(report: BsaReport, fmt: str) -> str:
 # -- dose ----------------------------------------------------------------------
 
 
-def _dose_json(line: Any) -> dict[str, Any]:
+def _dose_json(line: DoseLine) -> dict[str, Any]:
     return {
         "phase": line.phase,
         "cycle": line.cycle,
@@ -125,7 +125,7 @@ def _dose_json(line: Any) -> dict[str, Any]:
     }
 
 
-def _weight_change_json(change: Any) -> dict[str, Any] | None:
+def _weight_change_json(change: WeightChange | None) -> dict[str, Any] | None:
     if change is None:
         return None
     return {
@@ -137,13 +137,17 @@ def _weight_change_json(change: Any) -> dict[str, Any] | None:
     }
 
 
-def _metric_text(line: Any) -> str:
+def _metric_text(line: DoseLine) -> str:
+    """The patient measurement a dose was calculated on ("flat" when none)."""
+    value = line.metric_value
+    if value is None:  # a flat dose: no metric
+        return "flat"
     if line.metric_name == "BSA":
-        return f"BSA {format_number(line.metric_value, 4)} m²"
+        return f"BSA {format_number(value, 4)} m²"
     if line.metric_name == "weight":
-        return f"{format_number(line.metric_value, 2)} kg"
+        return f"{format_number(value, 2)} kg"
     if line.metric_name == "GFR":
-        return f"GFR {format_number(line.metric_value, 1)} mL/min"
+        return f"GFR {format_number(value, 1)} mL/min"
     return "flat"
 
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..dosing import DosingContext, compute_dose, require_dose
 from ..drugs import load_drug_reference
@@ -59,6 +59,9 @@ from .common import (
     resolve_patient,
 )
 from .inputs import Library, PatientInput, Typed
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase  # imported at run time only with --country
 
 HolidayMode = Literal["flag", "move"]
 
@@ -423,7 +426,7 @@ def parse_phase_cycles(items: Sequence[str] | Mapping[str, int]) -> dict[str, in
 
 def holiday_settings(
     country: str | None, mode: str | None, policy: Policy
-) -> tuple[HolidaySettings | None, Any]:
+) -> tuple[HolidaySettings | None, HolidayBase | None]:
     """The non-working-day settings and the holidays lookup for ``country``
     (``FR``, or ``US-NY`` for a subdivision). Raises InputError for an
     unknown country or subdivision, or ``mode`` without a country."""
@@ -488,7 +491,7 @@ def _class_title(name: str) -> str:
 # -- the calendar --------------------------------------------------------------
 
 
-def non_working_reason(day: dt.date, settings: HolidaySettings, lookup: Any) -> str | None:
+def non_working_reason(day: dt.date, settings: HolidaySettings, lookup: HolidayBase) -> str | None:
     """Why ``day`` is not a working day ("weekend", "public holiday: Easter
     Monday"), or None when it is one."""
     reasons = []
@@ -500,7 +503,7 @@ def non_working_reason(day: dt.date, settings: HolidaySettings, lookup: Any) -> 
     return ", ".join(reasons) or None
 
 
-def next_working_day(day: dt.date, settings: HolidaySettings, lookup: Any) -> dt.date:
+def next_working_day(day: dt.date, settings: HolidaySettings, lookup: HolidayBase) -> dt.date:
     """The first working day after ``day``. Raises InputError when none is
     found within MAX_MOVE_DAYS."""
     candidate = day
@@ -514,7 +517,7 @@ def next_working_day(day: dt.date, settings: HolidaySettings, lookup: Any) -> dt
 
 
 def _apply_holidays(
-    lines: list[CalendarLine], settings: HolidaySettings, lookup: Any
+    lines: list[CalendarLine], settings: HolidaySettings, lookup: HolidayBase
 ) -> list[CalendarLine]:
     """Flag (and, in move mode, move) administrations on non-working days.
 
@@ -1007,7 +1010,7 @@ def _dated_lines(
     schedule: CourseSchedule,
     policy: Policy,
     settings: HolidaySettings | None,
-    lookup: Any,
+    lookup: HolidayBase | None,
 ) -> tuple[list[CalendarLine], list[str]]:
     """The schedule's administrations as calendar lines, flagged or moved off
     non-working days (re-load rules applied again after a move), in the order
@@ -1018,7 +1021,7 @@ def _dated_lines(
         CalendarLine(a, course_cycle[(a.phase, a.cycle)], a.date) for a in schedule.administrations
     ]
     warnings: list[str] = []
-    if settings is not None:
+    if settings is not None and lookup is not None:
         lines = _apply_holidays(lines, settings, lookup)
         if any(line.moved for line in lines):
             lines = _reapply_reload_rules(lines, policy)

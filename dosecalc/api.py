@@ -104,17 +104,20 @@ class WeightChange:
 def weight_change(previous_weight: Any, patient: Patient, policy: Policy) -> WeightChange:
     """Compare the patient's weight with ``previous_weight`` (``"70 kg"``,
     ``"154 lb"``; a bare number is kg) under the policy's threshold."""
+    from .errors import UnitError, about_field
     from .units import parse_quantity
 
-    previous = float(
-        parse_quantity(
+    try:
+        quantity = parse_quantity(
             previous_weight, dimension="[mass]", default_unit="kg", what="previous weight"
         )
-        .to("kg")
-        .magnitude
-    )
+    except UnitError as exc:
+        raise about_field(exc, "previous-weight") from None
+    previous = float(quantity.to("kg").magnitude)
     if previous <= 0:
-        raise InputError(f"previous weight '{previous_weight}' must be more than zero")
+        raise InputError(
+            f"previous weight '{previous_weight}' must be more than zero", field="previous-weight"
+        )
     return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
 
 
@@ -249,7 +252,8 @@ def _schedule_for_cycle(
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
         if not found:
             raise NotFoundError(
-                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}"
+                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}",
+                field="cycle",
             )
         return schedule, found[0]
     target = reg.phase(phase)
@@ -262,7 +266,8 @@ def _schedule_for_cycle(
     if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
         count = sum(1 for p, *_ in schedule.cycles if p == target.id)
         raise NotFoundError(
-            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}"
+            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}",
+            field="cycle",
         )
     return schedule, (target.id, cycle)
 

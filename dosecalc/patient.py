@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import metrics
-from .errors import CalculationError, InputError, PlausibilityError, UnitError
+from .errors import CalculationError, InputError, PlausibilityError, UnitError, about_field
 from .formatting import format_number
 from .model import Patient, Policy
 
@@ -40,6 +40,10 @@ def _weight_hint(kg: float) -> str:
     return "check the unit"
 
 
+#: The option each checked value comes from (the BSA comes from two).
+_FIELDS = {"height": "height", "weight": "weight", "age": "age", "serum creatinine": "scr"}
+
+
 def _check_range(
     value: float,
     bounds: tuple[float, float],
@@ -57,7 +61,9 @@ def _check_range(
         f"{format_number(low)}-{format_number(high)} {unit}: {hint}"
     )
     if not accept:
-        raise PlausibilityError(message + " (or pass --accept-implausible to override)")
+        raise PlausibilityError(
+            message + " (or pass --accept-implausible to override)", field=_FIELDS.get(label)
+        )
     overrides.append(message.split(":")[0] + ": accepted by explicit override")
 
 
@@ -81,17 +87,26 @@ def make_patient(
     notes: list[str] = []
     overrides: list[str] = []
     if height is None or str(height).strip() == "":
-        raise InputError("height is missing (e.g. --height '165 cm')")
+        raise InputError("height is missing (e.g. --height '165 cm')", field="height")
     if weight is None or str(weight).strip() == "":
-        raise InputError("weight is missing (e.g. --weight '62 kg')")
-    height_q = parse_quantity(height, dimension="[length]", default_unit="cm", what="height")
-    weight_q = parse_quantity(weight, dimension="[mass]", default_unit="kg", what="weight")
+        raise InputError("weight is missing (e.g. --weight '62 kg')", field="weight")
+    try:
+        height_q = parse_quantity(height, dimension="[length]", default_unit="cm", what="height")
+    except UnitError as exc:
+        raise about_field(exc, "height") from None
+    try:
+        weight_q = parse_quantity(weight, dimension="[mass]", default_unit="kg", what="weight")
+    except UnitError as exc:
+        raise about_field(exc, "weight") from None
     height_cm = float(height_q.to("cm").magnitude)
     weight_kg = float(weight_q.to("kg").magnitude)
     bare_height = _is_bare(height)
     bare_weight = _is_bare(weight)
     if height_cm <= 0 or weight_kg <= 0:
-        raise InputError(f"height and weight must be more than zero (got {height}, {weight})")
+        raise InputError(
+            f"height and weight must be more than zero (got {height}, {weight})",
+            field="height" if height_cm <= 0 else "weight",
+        )
     if bare_height:
         notes.append(f"height {height} read as {format_number(height_cm)} cm")
     elif str(height_q.units) != "centimeter":
@@ -173,20 +188,20 @@ def _parse_sex(sex: str | None) -> str | None:
         return "female"
     if value in ("m", "male", "man", "homme"):
         return "male"
-    raise InputError(f"sex '{sex}' is not understood: use female or male")
+    raise InputError(f"sex '{sex}' is not understood: use female or male", field="sex")
 
 
 def _parse_age(age: Any) -> float:
     from .units import split_number
 
     if isinstance(age, bool):
-        raise InputError(f"age {age!r} is not a number of years")
+        raise InputError(f"age {age!r} is not a number of years", field="age")
     try:
         number, unit = split_number(str(age))
     except UnitError:
-        raise InputError(f"age '{age}' is not a number of years") from None
+        raise InputError(f"age '{age}' is not a number of years", field="age") from None
     if unit.lower() not in ("", "y", "yr", "yrs", "year", "years", "ans", "an"):
-        raise InputError(f"age '{age}': give the age in years")
+        raise InputError(f"age '{age}': give the age in years", field="age")
     return number
 
 
@@ -196,20 +211,22 @@ def _parse_scr(scr: Any, notes: list[str]) -> float:
     try:
         number, unit = split_number(str(scr))
     except UnitError:
-        raise InputError(f"serum creatinine '{scr}' is not a number with a unit") from None
+        raise InputError(
+            f"serum creatinine '{scr}' is not a number with a unit", field="scr"
+        ) from None
     unit_key = unit.replace("µ", "u").replace("μ", "u").lower()
     if unit_key in ("umol/l", "micromol/l"):
         value = number / metrics.CREATININE_UMOL_PER_MG_DL
         notes.append(f"serum creatinine {scr} = {format_number(value, 2)} mg/dL (÷ 88.4)")
         return value
     if not unit:
-        raise UnitError(f"serum creatinine '{scr}' needs a unit: mg/dL or umol/L")
+        raise UnitError(f"serum creatinine '{scr}' needs a unit: mg/dL or umol/L", field="scr")
     try:
         quantity = Q(number, unit)
         if not quantity.check("[mass] / [length] ** 3"):
             raise UnitError("")
     except UnitError:
-        raise UnitError(f"serum creatinine '{scr}': use mg/dL or umol/L") from None
+        raise UnitError(f"serum creatinine '{scr}': use mg/dL or umol/L", field="scr") from None
     return float(quantity.to("mg/dL").magnitude)
 
 

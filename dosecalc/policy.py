@@ -268,4 +268,6 @@ def find_policy(name: str | None = None, extra_dirs: tuple[str, ...] = ()) -> Po
     for path in files:
         if path.stem == name:
             return _cached(path, path.stat().st_mtime_ns)
-    raise NotFoundError(f"no policy '{name}' (known: {', '.join(p.stem for p in files)})")
+    raise NotFoundError(
+        f"no policy '{name}' (known: {', '.join(p.stem for p in files)})", field="policy"
+    )

@@ -479,4 +479,4 @@ def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
         if wanted == regimen.id or wanted in (a.lower() for a in regimen.aliases):
             return regimen
     known = ", ".join(p.stem for p in files)
-    raise NotFoundError(f"no regimen '{name}' (known: {known})")
+    raise NotFoundError(f"no regimen '{name}' (known: {known})", field="regimen")

@@ -200,6 +200,52 @@ def policy_lines(policy: Any) -> list[str]:
     ]
 
 
+#: The columns of the dose table (the command line's and the web page's).
+DOSE_HEADERS = (
+    "phase",
+    "cycles",
+    "drug",
+    "kind",
+    "dose",
+    "basis",
+    "calculated",
+    "final",
+    "diff",
+    "infusion",
+    "note",
+)
+
+
+def dose_row(line: Any, bsa: Any) -> list[str]:
+    """One dose line as the printed cells of :data:`DOSE_HEADERS`."""
+    note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
+    if line.capped:
+        note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
+    if line.reduction_pct:
+        absorbed = (
+            " (absorbed by the cap: check)"
+            if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg
+            else ""
+        )
+        note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
+    if line.basis == "bsa" and bsa.capped:
+        full = line.per_unit * bsa.uncapped_m2
+        note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"
+    return [
+        line.phase,
+        line.cycles_text,
+        line.drug,
+        line.kind,
+        format_amount(line.per_unit, line.per_unit_unit, 4),
+        _metric_text(line),
+        format_amount(line.calculated_mg, "mg"),
+        format_amount(line.final_mg, "mg"),
+        format_percent(line.difference_pct),
+        line.infusion or "",
+        note.strip("; "),
+    ]
+
+
 def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
     if fmt == "json":
         return to_json(
@@ -219,60 +265,14 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
                 for line in report.lines
             ]
         )
-    rows = []
-    for line in report.lines:
-        note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
-        if line.capped:
-            note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
-        if line.reduction_pct:
-            absorbed = (
-                " (absorbed by the cap: check)"
-                if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg
-                else ""
-            )
-            note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
-        if line.basis == "bsa" and report.bsa.capped:
-            full = line.per_unit * report.bsa.uncapped_m2
-            note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"
-        rows.append(
-            [
-                line.phase,
-                line.cycles_text,
-                line.drug,
-                line.kind,
-                format_amount(line.per_unit, line.per_unit_unit, 4),
-                _metric_text(line),
-                format_amount(line.calculated_mg, "mg"),
-                format_amount(line.final_mg, "mg"),
-                format_percent(line.difference_pct),
-                line.infusion or "",
-                note.strip("; "),
-            ]
-        )
+    rows = [dose_row(line, report.bsa) for line in report.lines]
     out = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Scope: {report.scope}"]
     out += patient_lines(report.patient, report.bsa)
     if report.weight_change is not None:
         flag = "RECALCULATE: " if report.weight_change.recalculate else ""
         out.append(f"  {flag}{report.weight_change.describe(report.policy.id)}")
     out.append("")
-    out.append(
-        _table(
-            rows,
-            [
-                "phase",
-                "cycles",
-                "drug",
-                "kind",
-                "dose",
-                "basis",
-                "calculated",
-                "final",
-                "diff",
-                "infusion",
-                "note",
-            ],
-        )
-    )
+    out.append(_table(rows, list(DOSE_HEADERS)))
     if explain:
         out.append("")
         for line in report.lines:

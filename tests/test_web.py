@@ -23,9 +23,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-
-pytest.importorskip("starlette")
-
 from regimen_factory import one_drug_phase, write_regimen
 from starlette.testclient import TestClient
 from web_server import running_server

@@ -406,3 +406,16 @@ def test_serve_command_binds_locally_and_logs_no_query() -> None:
     assert f"serving http://127.0.0.1:{port}/" in output
     assert "reachable from this computer only" in output
     assert "weight=62" not in output and "GET /dose" not in output
+
+
+def test_other_commands_do_not_import_the_web_framework() -> None:
+    code = (
+        "import sys; from dosecalc.cli import main; "
+        "main(['dose', 'thp', '--height', '165', '--weight', '62']); "
+        "print(sorted(m for m in sys.modules if m.startswith("
+        "('starlette', 'uvicorn', 'multipart', 'python_multipart', 'anyio', 'dosecalc.web'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"

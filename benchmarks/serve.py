@@ -46,7 +46,7 @@ def start_server() -> tuple[str, object, threading.Thread]:
 def fetch(url: str) -> None:
     with urllib.request.urlopen(url, timeout=60) as response:
         body = response.read()
-    if response.status != 200 or b"table class=\"doses\"" not in body:
+    if response.status != 200 or b'table class="doses"' not in body:
         raise RuntimeError(f"unexpected answer for {url}")
 
 

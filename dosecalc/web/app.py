@@ -392,7 +392,9 @@ class Web:
 
     async def check(self, request: Request) -> Response:
         values: dict[str, str] = {}
-        result, error, link = None, None, None
+        result: dict[str, Any] | None = None
+        error: DosecalcError | None = None
+        link: str | None = None
         status = 200
         try:
             if request.method == "POST":

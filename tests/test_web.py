@@ -419,3 +419,20 @@ def test_other_commands_do_not_import_the_web_framework() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_unexpected_failure_is_one_line_without_the_patients_values(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(self: object, values: dict[str, str]) -> None:
+        raise RuntimeError(f"weight {values['weight']} broke it")
+
+    monkeypatch.setattr(web.Web, "dose_report", broken)
+    monkeypatch.delenv("DOSECALC_DEBUG", raising=False)
+    client = TestClient(web.create_app(), raise_server_exceptions=False)
+    response = client.get("/dose?" + urlencode({"regimen": "thp", **SEED_PATIENT}))
+    assert response.status_code == 500
+    assert "Traceback" not in response.text and "62 kg" not in response.text
+    assert response.headers["cache-control"] == "no-store"
+    logged = capsys.readouterr().err
+    assert logged.strip() == "dosecalc: internal error (RuntimeError); please report it"

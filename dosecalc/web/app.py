@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -722,12 +724,18 @@ class SecurityHeaders:
         try:
             await self.app(scope, receive, with_headers)
         except Exception as exc:  # the last line of defence: never a traceback
-            if started:
+            if os.environ.get("DOSECALC_DEBUG"):
                 raise
-            response = PlainTextResponse(
-                f"Error: internal error ({type(exc).__name__}); please report it", 500
+            # One line, without the exception's text: it may hold a patient's values.
+            print(
+                f"dosecalc: internal error ({type(exc).__name__}); please report it",
+                file=sys.stderr,
             )
-            await response(scope, receive, with_headers)
+            if not started:
+                response = PlainTextResponse(
+                    f"Error: internal error ({type(exc).__name__}); please report it", 500
+                )
+                await response(scope, receive, with_headers)
 
 
 def create_app(regimen_dirs: tuple[str, ...] = (), policy_dirs: tuple[str, ...] = ()) -> ASGIApp:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -36,8 +37,21 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import __version__, api
+from .. import __version__, api, render
+from ..calendar_render import (
+    anthracycline_text,
+    calendar_json,
+    footer_lines,
+    header_lines,
+    summary_rows,
+    treatment_days,
+)
+from ..calendar_render import render as render_calendar
 from ..errors import DataFileError, DosecalcError, InputError
+from ..policy import policy_files
+from ..printable import _months as month_grids  # the printable page's month grids, shared
+from ..printable import calendar_html
+from ..render import DOSE_HEADERS, dose_output, dose_row, patient_lines, policy_lines
 
 HERE = Path(__file__).parent
 
@@ -173,6 +187,16 @@ def _listed(values: dict[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in values.get(name, "").split(",") if item.strip())
 
 
+def _wanted(values: dict[str, str]) -> bool:
+    """Whether the form was submitted: an empty form is just shown, a form
+    filled in without its regimen is refused."""
+    if values.get("regimen"):
+        return True
+    if any(values.values()):
+        raise InputError("regimen is missing: choose one from the list", field="regimen")
+    return False
+
+
 def _whole(values: dict[str, str], name: str) -> int | None:
     text = values.get(name, "")
     if not text:
@@ -195,7 +219,6 @@ class Web:
     # Shared pieces --------------------------------------------------------
 
     def policies(self) -> list[str]:
-        from ..policy import policy_files
 
         return [path.stem for path in policy_files(self.policy_dirs)]
 
@@ -255,7 +278,7 @@ class Web:
         report, error = None, None
         try:
             values = form_values(request.query_params, DOSE_FIELDS)
-            if values.get("regimen"):
+            if _wanted(values):
                 report = await engine(self.dose_report, values)
         except DosecalcError as exc:
             error = exc
@@ -285,7 +308,6 @@ class Web:
         fmt = request.path_params["fmt"]
         if fmt not in ("json", "csv"):
             return not_found_page()
-        from .. import render
 
         return await self.download(
             request,
@@ -325,7 +347,7 @@ class Web:
         view = "month" if request.query_params.get("view") == "month" else "list"
         try:
             values = form_values(request.query_params, CALENDAR_FIELDS)
-            if values.get("regimen"):
+            if _wanted(values):
                 report = await engine(self.calendar_report, values)
         except DosecalcError as exc:
             error = exc
@@ -347,9 +369,8 @@ class Web:
             return not_found_page()
 
         def build(values: dict[str, str]) -> str:
-            from ..calendar_render import render
 
-            return render(self.calendar_report(values), fmt)
+            return render_calendar(self.calendar_report(values), fmt)
 
         return await self.download(request, CALENDAR_FIELDS, build, fmt, "calendar")
 
@@ -357,7 +378,6 @@ class Web:
         paper = "letter" if request.query_params.get("paper") == "letter" else "a4"
 
         def build(values: dict[str, str]) -> str:
-            from ..printable import calendar_html
 
             return calendar_html(self.calendar_report(values), paper=paper)
 
@@ -436,8 +456,6 @@ class Web:
         the folder."""
         import json
 
-        from .. import render
-
         safe = _safe_name(Path(name).name) or "upload"
         folder = tempfile.mkdtemp(prefix="dosecalc-", dir=_memory_dir())
         try:
@@ -482,9 +500,6 @@ class Web:
         )
 
     async def regimen(self, request: Request) -> Response:
-        import json
-
-        from .. import render
 
         def build() -> dict[str, Any]:
             reg = api.show_regimen(request.path_params["regimen_id"], self.regimen_dirs)
@@ -580,7 +595,6 @@ def error_view(error: DosecalcError | None, fields: Iterable[Field]) -> dict[str
 
 
 def dose_view(report: Any) -> dict[str, Any]:
-    from ..render import DOSE_HEADERS, dose_row, patient_lines, policy_lines
 
     policy = policy_lines(report.policy)
     change = None
@@ -606,18 +620,20 @@ def dose_view(report: Any) -> dict[str, Any]:
         "policy_title": policy[0],
         "policy_lines": [line.strip() for line in policy[1:]],
         "version": __version__,
+        "provenance": _provenance(json.loads(dose_output(report, "json"))),
     }
 
 
+def _provenance(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The provenance record of a JSON output, when it carries one, as
+    (name, value) pairs to list."""
+    record = data.get("provenance")
+    if not isinstance(record, dict):
+        return []
+    return [(str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in record.items()]
+
+
 def calendar_view(report: Any) -> dict[str, Any]:
-    from ..calendar_render import (
-        anthracycline_text,
-        footer_lines,
-        header_lines,
-        summary_rows,
-        treatment_days,
-    )
-    from ..printable import _months  # the printable page's month grids, shared
 
     summary, summary_headers = summary_rows(report)
     footer = [line for line in footer_lines(report) if line]
@@ -626,12 +642,13 @@ def calendar_view(report: Any) -> dict[str, Any]:
         "header": header_lines(report),
         "footer": footer,
         "lines": report.lines,
-        "months": _months(report, dict(treatment_days(report))),
+        "months": month_grids(report, dict(treatment_days(report))),
         "summary": summary,
         "summary_headers": summary_headers,
         "anthracycline": anthracycline_text(report),
         "continues": report.continues,
         "version": __version__,
+        "provenance": _provenance(calendar_json(report)),
     }
 
 

@@ -114,15 +114,21 @@ def weight_change(previous_weight: Any, patient: Patient, policy: Policy) -> Wei
     except UnitError as exc:
         raise about_field(exc, "previous-weight") from None
     previous = float(quantity.to("kg").magnitude)
-    if previous <= 0:
-        raise InputError(
-            f"previous weight '{previous_weight}' must be more than zero", field="previous-weight"
-        )
+    from .patient import WEIGHT_PHYSICAL_KG, require_physical
+
+    try:
+        require_physical(previous, WEIGHT_PHYSICAL_KG, "previous weight", "kg", "check the unit")
+    except InputError as exc:
+        raise about_field(exc, "previous-weight") from None
     return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
 
 
 def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
-    """``["docetaxel=20%"]`` -> ``{"docetaxel": 20.0}``; raises InputError."""
+    """``["docetaxel=20%"]`` -> ``{"docetaxel": 20.0}``; raises InputError,
+    also when a drug is named twice (reductions are never combined or
+    silently replaced)."""
+    from .formatting import format_number
+
     reductions: dict[str, float] = {}
     for item in items:
         drug, sep, amount = item.partition("=")
@@ -135,7 +141,12 @@ def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
             raise InputError(f"--reduce '{item}': write DRUG=PERCENT, e.g. docetaxel=20%") from None
         if not 0 < value < 100:
             raise InputError(f"--reduce '{item}': a reduction is between 0% and 100%")
-        reductions[drug.strip().lower()] = value
+        name = drug.strip().lower()
+        if name in reductions:
+            raise InputError(
+                f"--reduce: {name} is reduced twice ({format_number(reductions[name])}% and {format_number(value)}%); give one reduction per drug"
+            )
+        reductions[name] = value
     return reductions
 
 
@@ -146,10 +157,11 @@ def resolve_patient(
     age: Any = None,
     scr: Any = None,
     accept_implausible: bool = False,
+    gfr: Any = None,
 ) -> Patient:
     """A Patient from typed values (see :func:`dosecalc.patient.make_patient`)."""
     return make_patient(
-        height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible
+        height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible, gfr=gfr
     )
 
 
@@ -193,6 +205,8 @@ def dose_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     previous_weight: Any = None,
+    delays: list[str] | tuple[str, ...] = (),
+    gfr: Any = None,
 ) -> DoseReport:
     """Every distinct dose of ``regimen`` for a patient, or the doses of one cycle.
 
@@ -201,10 +215,21 @@ def dose_course(
     (and ``phase``, else the course's Nth cycle overall): that cycle's doses.
     ``previous_weight`` (the weight the last doses were calculated on) adds
     the weight change against the policy's recalculation threshold.
+    ``delays`` ("3=7", "TH:5=14") shift cycles as in the calendar, so that a
+    dose after a delay is a re-load when the policy's rule says so. ``gfr`` is
+    a measured GFR ("95 mL/min") for policies that take one.
     """
+    from .calendar import parse_delays
+
     reg = find_regimen(regimen, regimen_dirs)
     pol = find_policy(policy, policy_dirs)
-    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible)
+    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
+    delay_map = parse_delays(delays)
+    late = [str(ref) for ref in delay_map if cycle and ref.phase is None and ref.cycle > cycle]
+    if phase is None and late:
+        raise InputError(
+            f"--delay {', '.join(late)}: after cycle {cycle}, so it cannot change the doses of cycle {cycle}"
+        )
     reductions = parse_reductions(reduce)
     unknown = [drug for drug in reductions if drug not in reg.drugs()]
     if unknown:
@@ -215,27 +240,14 @@ def dose_course(
     if cycle is None:
         if phase is not None:
             reg.phase(phase)
-        schedule = expand(reg, pol, _NOMINAL_START)
+        schedule = expand(reg, pol, _NOMINAL_START, delays=delay_map)
         lines = _course_lines(schedule, ctx, phase)
         scope = "whole course" if phase is None else f"phase {reg.phase(phase).id}"
     else:
-        schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase)
-        lines = [
-            compute_dose(
-                a.entry,
-                a.step,
-                a.kind,
-                ctx,
-                phase=a.phase,
-                cycle=a.cycle,
-                day=a.day,
-                cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})",
-                reason="; ".join(a.notes) or None,
-                vials_mg=drug_vials(a.drug, pol),
-            )
-            for a in schedule.administrations
-            if (a.phase, a.cycle) == wanted
-        ]
+        schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase, delay_map)
+        lines = _cycle_lines(
+            [a for a in schedule.administrations if (a.phase, a.cycle) == wanted], ctx
+        )
         scope = f"cycle {cycle}" if phase is None else f"phase {wanted[0]} cycle {cycle}"
         if phase is None and len(reg.phases) > 1:
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
@@ -244,11 +256,55 @@ def dose_course(
     return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
 
 
+def _cycle_lines(administrations: list[Any], ctx: DosingContext) -> list[DoseLine]:
+    """The dose lines of one cycle: a drug given the same dose on several
+    days is one line naming its days (capecitabine "1 (days 1-14)"); a dose
+    that differs, or carries a note (a re-load), stays on its own line."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for a in administrations:
+        key = (a.entry.drug, a.entry.line, a.kind, id(a.step), a.notes)
+        groups.setdefault(key, []).append(a)
+    lines = []
+    for items in groups.values():
+        first = items[0]
+        days = [a.day for a in items]
+        where = (
+            str(first.cycle)
+            if first.entry.days == (1,)
+            else f"{first.cycle} (day{'s' if len(days) > 1 else ''} {_compress(days)})"
+        )
+        lines.append(
+            compute_dose(
+                first.entry,
+                first.step,
+                first.kind,
+                ctx,
+                phase=first.phase,
+                cycle=first.cycle,
+                day=first.day,
+                cycles_text=where,
+                reason="; ".join(n for n in first.notes if not n.startswith("caution:")) or None,
+                vials_mg=drug_vials(first.drug, ctx.policy),
+            )
+        )
+    return lines
+
+
 def _schedule_for_cycle(
-    reg: Regimen, pol: Policy, cycle: int, phase: str | None
+    reg: Regimen,
+    pol: Policy,
+    cycle: int,
+    phase: str | None,
+    delays: dict[CycleRef, int] | None = None,
 ) -> tuple[CourseSchedule, tuple[str, int]]:
+    from .schedule import MAX_CYCLES
+
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or not 1 <= cycle <= MAX_CYCLES:
+        raise InputError(
+            f"--cycle {cycle!r}: give a cycle from 1 to {MAX_CYCLES} (dosecalc plans at most {MAX_CYCLES} cycles)"
+        )
     if phase is None:
-        schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle)
+        schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle, delays=delays)
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
         if not found:
             raise NotFoundError(
@@ -262,7 +318,7 @@ def _schedule_for_cycle(
         target.cycles.mode == "minimum" and cycle > (target.cycles.count or 0)
     ):
         overrides[target.id] = cycle
-    schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides)
+    schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides, delays=delays)
     if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
         count = sum(1 for p, *_ in schedule.cycles if p == target.id)
         raise NotFoundError(
@@ -338,7 +394,8 @@ def _cycles_text(days_by_cycle: dict[int, list[int]], mode: str) -> str:
         elif index == len(runs) - 1 and mode == "minimum":
             text += " or more"
         if not single_day:
-            text += f" (day{'s' if len(days) > 1 else ''} {', '.join(map(str, days))})"
+            # Consecutive days as a range: capecitabine "days 1-14", not 14 numbers.
+            text += f" (day{'s' if len(days) > 1 else ''} {_compress(list(days))})"
         parts.append(text)
     return "; ".join(parts)
 
@@ -380,6 +437,74 @@ def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
     ]
 
 
+@dataclass(frozen=True)
+class DoseLevelMatch:
+    """A dose found among a drug's documented reductions in a regimen."""
+
+    regimen: str
+    phase: str
+    drug: str
+    level: int  # 1 = the first documented reduction
+    dose: str  # "4.4 mg/kg"
+    starting_dose: str  # "5.4 mg/kg"
+    source: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.dose} is documented dose reduction {self.level} of {self.drug} in "
+            f"{self.regimen} phase {self.phase} (from {self.starting_dose}) [{self.source}]"
+        )
+
+
+def documented_reduction(
+    regimen: str,
+    drug: str,
+    dose: str,
+    *,
+    phase: str | None = None,
+    regimen_dirs: tuple[str, ...] = (),
+) -> DoseLevelMatch | None:
+    """Whether ``dose`` (a per-unit dose such as "4.4 mg/kg" or "60 mg/m2",
+    or a percentage of the starting dose such as "75%") is a documented
+    reduction level of ``drug`` in ``regimen`` (in ``phase``, else in any
+    phase). Returns the match, or None when it is not a documented level.
+    Raises InputError for a drug or phase not in the regimen, or a dose that
+    does not fit the drug's basis."""
+    from .formatting import format_amount
+    from .model import BASIS_UNITS
+    from .regimen import parse_per_unit_dose
+
+    reg = find_regimen(regimen, regimen_dirs)
+    phases = [reg.phase(phase)] if phase is not None else list(reg.phases)
+    entries = [(p, e) for p in phases for e in p.drugs if e.drug == drug.strip().lower()]
+    if not entries:
+        where = f"phase {phases[0].id} of {reg.id}" if phase is not None else reg.id
+        raise InputError(f"'{drug}' is not a drug of {where} ({', '.join(reg.drugs())})")
+    text = dose.strip()
+    for found_phase, entry in entries:
+        start = entry.starting_step.per_unit
+        if text.endswith("%"):
+            try:
+                per_unit = start * float(text[:-1]) / 100
+            except ValueError:
+                raise InputError(f"'{dose}' is not a percentage (write e.g. '75%')") from None
+        else:
+            per_unit = float(parse_per_unit_dose(text, entry.basis).magnitude)
+        level = entry.reduction_level(per_unit)
+        if level is not None and entry.dose_levels is not None:
+            unit = BASIS_UNITS[entry.basis]
+            return DoseLevelMatch(
+                reg.id,
+                found_phase.id,
+                entry.drug,
+                level,
+                format_amount(per_unit, unit, 4),
+                format_amount(start, unit, 4),
+                entry.dose_levels.source,
+            )
+    return None
+
+
 def show_regimen(name: str, regimen_dirs: tuple[str, ...] = ()) -> Regimen:
     """One regimen, validated."""
     return find_regimen(name, regimen_dirs)
@@ -411,10 +536,12 @@ __all__ = [
     "BsaReport",
     "CalendarReport",  # noqa: F822 (module __getattr__ provides it lazily)
     "CycleRef",
+    "DoseLevelMatch",
     "DoseReport",
     "RegimenSummary",
     "calendar_course",
     "compute_bsa",
+    "documented_reduction",
     "dose_course",
     "list_regimens",
     "parse_reductions",

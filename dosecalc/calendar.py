@@ -28,7 +28,15 @@ from typing import Any, Literal
 
 from .errors import InputError
 from .formatting import format_amount, format_number
-from .model import BASIS_UNITS, Administration, DoseLine, Patient, Policy, Regimen
+from .model import (
+    BASIS_UNITS,
+    Administration,
+    DoseLine,
+    Patient,
+    Policy,
+    Regimen,
+    times_per_day_text,
+)
 from .schedule import CycleRef, dose_kind
 
 HolidayMode = Literal["flag", "move"]
@@ -40,6 +48,11 @@ _POLICY_MODES: dict[str, HolidayMode] = {"flag": "flag", "next_working_day": "mo
 #: whose holidays and weekends close the unit for longer than this is an
 #: input problem to resolve by hand, not something to guess at.
 MAX_MOVE_DAYS = 14
+
+#: The most doxorubicin equivalents ``--prior-anthracycline`` accepts: four
+#: times the highest lifetime limit in use (550 mg/m², doxorubicin US PI), past
+#: which the figure is a typing or unit error, not a history.
+MAX_PRIOR_ANTHRACYCLINE_MG_M2 = 2200.0
 
 #: The longest delay ``--delay`` accepts for one cycle.
 MAX_DELAY_DAYS = 365
@@ -110,14 +123,27 @@ class CalendarLine:
     def basis_text(self) -> str:
         """The per-unit dose as the regimen states it: "75 mg/m²", "8 mg/kg"."""
         a = self.administration
-        return format_amount(a.step.per_unit, BASIS_UNITS[a.basis], 4)
+        return _with_times(format_amount(a.step.per_unit, BASIS_UNITS[a.basis], 4), a)
 
     @property
     def dose_text(self) -> str:
-        """The dose to print: final mg when a patient was given, else the basis."""
+        """The dose to print: final mg when a patient was given, else the basis;
+        "twice daily" after a dose given twice on its day (capecitabine)."""
         if self.dose is None:
             return self.basis_text
-        return format_amount(self.dose.final_mg, "mg")
+        return _with_times(format_amount(self.dose.final_mg, "mg"), self.administration)
+
+    @property
+    def daily_mg(self) -> float | None:
+        """The mg given on this line's day: the dose times the doses a day."""
+        if self.dose is None:
+            return None
+        return self.dose.final_mg * self.administration.entry.times_per_day
+
+
+def _with_times(text: str, administration: Administration) -> str:
+    often = times_per_day_text(administration.entry.times_per_day)
+    return f"{text} {often}" if often else text
 
 
 @dataclass(frozen=True)
@@ -151,6 +177,13 @@ class AnthracyclineTotal:
     factor_source: str | None = None
     problem: str | None = None
     prior_mg_m2: float = 0.0  # doxorubicin equivalents given before this course, included in mg_m2
+    #: Anthracyclines given in the course that the table has no ratio for:
+    #: (drug, why), reported as not counted, never as zero.
+    not_counted: tuple[tuple[str, str], ...] = ()
+    #: What the factors used rest on, one line per drug: (drug, caveat).
+    caveats: tuple[tuple[str, str], ...] = ()
+    warning_mg_m2: float | None = None  # the policy's lower warning threshold (300 mg/m²)
+    warning_source: str = ""
 
     @property
     def percent_of_limit(self) -> float | None:
@@ -161,6 +194,15 @@ class AnthracyclineTotal:
     @property
     def exceeds_limit(self) -> bool:
         return self.mg_m2 is not None and self.mg_m2 > self.limit_mg_m2
+
+    @property
+    def reaches_warning(self) -> bool:
+        """At or above the policy's warning dose (label: consider cardioprotection)."""
+        return (
+            self.mg_m2 is not None
+            and self.warning_mg_m2 is not None
+            and self.mg_m2 >= self.warning_mg_m2
+        )
 
 
 @dataclass
@@ -215,22 +257,41 @@ class CalendarReport:
 # -- parsing options -----------------------------------------------------------
 
 
+#: The dates a calendar may start or end on. A course planned outside them is
+#: a typing error (9999-12-31 would also overflow the date arithmetic).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+
+
 def parse_start(text: Any, option: str = "--start") -> dt.date:
     """An ISO date (``2016-01-19``); raises InputError for anything else,
-    including a well-formed date that does not exist (2015-02-29)."""
+    including a well-formed date that does not exist (2015-02-29) and a date
+    outside FIRST_DATE..LAST_DATE. Digits from any script (full-width
+    "２０１６", Arabic-Indic "٢٠١٦") read as the same digits."""
     import re
+
+    from .units import normalise_digits
 
     if isinstance(text, dt.datetime):
         raise InputError(f"{option}: give a date, not a date and time")
     if isinstance(text, dt.date):
-        return text
-    raw = str(text).strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise InputError(f"{option} '{raw}' is not a date: write YYYY-MM-DD, e.g. 2016-01-19")
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InputError(f"{option} '{raw}' is not a real date ({exc})") from None
+        day = text
+        raw = day.isoformat()
+    else:
+        raw = str(text).strip()
+        normal = normalise_digits(raw).replace("－", "-")  # full-width hyphen-minus
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", normal):
+            raise InputError(f"{option} '{raw}' is not a date: write YYYY-MM-DD, e.g. 2016-01-19")
+        try:
+            day = dt.date.fromisoformat(normal)
+        except ValueError as exc:
+            raise InputError(f"{option} '{raw}' is not a real date ({exc})") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(
+            f"{option} '{raw}' is outside the dates dosecalc plans for "
+            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})"
+        )
+    return day
 
 
 def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[CycleRef, int]:
@@ -268,8 +329,15 @@ def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[Cy
 
 
 def _delay_days(item: str, amount: str) -> int | float:
-    if amount.lstrip("+").isdigit():
+    from .units import normalise_digits
+
+    amount = normalise_digits(amount)
+    if amount.lstrip("+").isascii() and amount.lstrip("+").isdigit():
         return int(amount.lstrip("+"))
+    if amount.startswith("-"):
+        raise InputError(
+            f"--delay '{item}': a delay cannot be negative (a cycle cannot be brought forward); give 1 to {MAX_DELAY_DAYS} days"
+        )
     from .errors import UnitError
     from .regimen import parse_duration_days
 
@@ -290,6 +358,10 @@ def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> d
         phase, sep, count = str(item).partition("=")
         if not sep or not phase.strip() or not count.strip().isdigit() or int(count) < 1:
             raise InputError(f"--phase-cycles '{item}': write PHASE=N, e.g. THP=8")
+        if phase.strip().lower() in (name.lower() for name in out):
+            raise InputError(
+                f"--phase-cycles: phase {phase.strip()} is given twice; give its cycles once"
+            )
         out[phase.strip()] = int(count)
     return out
 
@@ -424,7 +496,7 @@ def _apply_holidays(
 def _reapply_reload_rules(lines: list[CalendarLine], policy: Policy) -> list[CalendarLine]:
     """After a holiday move, decide loading or maintenance again from the
     dates actually given, with the same policy rules the engine uses
-    (:meth:`dosecalc.model.ReloadRule.requires_reload`).
+    (:func:`dosecalc.schedule.reload_due`, through ``dose_kind``).
 
     The engine decided on the dates before the move; a move lengthens the
     gap before the moved dose (which may now need a re-load) and shortens
@@ -503,7 +575,11 @@ def _drug_totals(
         if not items:
             continue
         kinds = [line.administration.kind for line in items]
-        total = sum(line.dose.final_mg for line in items if line.dose) if with_patient else None
+        total = sum(line.daily_mg or 0.0 for line in items) if with_patient else None
+        if total is not None:
+            from .dosing import require_dose
+
+            require_dose(total, f"{drug} total")
         totals.append(
             DrugTotal(
                 drug,
@@ -539,6 +615,10 @@ def parse_prior_anthracycline(value: Any) -> float:
     amount = float(quantity.to("mg/m**2").magnitude)
     if amount < 0:
         raise InputError(f"--prior-anthracycline '{value}' cannot be negative")
+    if amount > MAX_PRIOR_ANTHRACYCLINE_MG_M2:
+        raise InputError(
+            f"--prior-anthracycline '{value}' is more than {format_number(MAX_PRIOR_ANTHRACYCLINE_MG_M2)} mg/m²: check the unit and the figure"
+        )
     return amount
 
 
@@ -562,6 +642,8 @@ def anthracycline_total(
         limit_mg_m2=policy.anthracycline_limit_mg_m2,
         limit_source=_source_text(policy, policy.anthracycline_source),
         prior_mg_m2=prior_mg_m2,
+        warning_mg_m2=policy.anthracycline_warning_mg_m2,
+        warning_source=policy.anthracycline_warning_source,
     )
     try:
         from .drugs import load_drug_reference
@@ -576,6 +658,8 @@ def anthracycline_total(
         )  # type: ignore[arg-type]
 
     factors: dict[str, float] = {}
+    uncounted: dict[str, str] = {}
+    caveats: dict[str, str] = {}
     factor_sources: set[str] = set()
     for drug in regimen.drugs():
         try:
@@ -587,12 +671,16 @@ def anthracycline_total(
                 problem=f"not computed: {drug} is not in the drug reference, so it cannot be ruled out as an anthracycline",
                 **base,
             )  # type: ignore[arg-type]
-        factor = info.anthracycline_factor
-        if factor:
-            factors[drug] = float(factor)
-            detail = getattr(info, "anthracycline", None)
-            if detail is not None:
-                factor_sources.add(f"{detail.table} [{detail.source}]")
+        detail = info.anthracycline
+        if detail is None:
+            continue
+        if detail.value is None:
+            uncounted[drug] = detail.caveat or "no equivalence ratio"
+            continue
+        factors[drug] = float(detail.value)
+        factor_sources.add(f"{detail.table} [{detail.source}]")
+        if detail.caveat:
+            caveats[drug] = detail.caveat
     mg_m2 = prior_mg_m2  # the ledger starts from what was given before this course
     mg: float | None = 0.0
     contributions: dict[str, float] = {}
@@ -617,11 +705,14 @@ def anthracycline_total(
         mg = None if mg is None or line.dose is None else mg + line.dose.final_mg * factor
     if not any(line.dose for line in lines):
         mg = None
+    given = {line.administration.drug for line in lines}
     return AnthracyclineTotal(
         mg_m2,
         mg,
         contributions=tuple((drug, factors[drug], value) for drug, value in contributions.items()),
         factor_source="; ".join(sorted(factor_sources)) or None,
+        not_counted=tuple((drug, why) for drug, why in uncounted.items() if drug in given),
+        caveats=tuple((drug, text) for drug, text in caveats.items() if drug in contributions),
         **base,  # type: ignore[arg-type]
     )
 
@@ -653,6 +744,7 @@ def calendar_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     prior_anthracycline: Any = None,
+    gfr: Any = None,
 ) -> CalendarReport:
     """Every administration of ``regimen`` from ``start``, dated.
 
@@ -664,7 +756,8 @@ def calendar_course(
     weekends and public holidays; ``holidays`` (``flag`` or ``move``)
     overrides the policy's ``non_working_days``. ``prior_anthracycline``
     (``"240 mg/m2"`` doxorubicin equivalents given before this course) starts
-    the cumulative anthracycline ledger.
+    the cumulative anthracycline ledger. ``gfr`` is a measured GFR
+    ("95 mL/min") for a policy that takes one.
     """
     from .api import resolve_patient
     from .policy import find_policy
@@ -677,10 +770,14 @@ def calendar_course(
         raise InputError(
             f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}"
         )
+    from .schedule import MAX_CYCLES
+
     if cycles is not None and (
-        isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1
+        isinstance(cycles, bool) or not isinstance(cycles, int) or not 1 <= cycles <= MAX_CYCLES
     ):
-        raise InputError("--cycles must be a whole number of at least 1")
+        raise InputError(
+            f"--cycles {cycles!r}: give a whole number from 1 to {MAX_CYCLES} (about 20 years of weekly cycles)"
+        )
     if (height is None) != (weight is None):
         raise InputError(
             "give both --height and --weight for doses in mg, or neither for the per-unit doses"
@@ -690,7 +787,7 @@ def calendar_course(
     delay_map = parse_delays(delays)
     settings, lookup = holiday_settings(country, holidays, pol)
     patient = (
-        resolve_patient(height, weight, sex, age, scr, accept_implausible)
+        resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
         if height is not None
         else None
     )
@@ -733,7 +830,7 @@ def calendar_course(
         ctx = DosingContext.build(patient, pol)
         bsa = ctx.bsa
         lines = _doses(lines, ctx, pol)
-        notes = list(patient.notes) + list(patient.overrides)
+        notes = list(patient.notes) + [f"OVERRIDE: {o}" for o in patient.overrides]
     anthracycline = anthracycline_total(
         reg,
         lines,
@@ -745,6 +842,13 @@ def calendar_course(
         warnings.append(
             f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
         )
+    elif anthracycline.reaches_warning:
+        warnings.append(
+            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² reaches {format_number(anthracycline.warning_mg_m2 or 0)} mg/m²: "
+            f"consider cardioprotection (dexrazoxane) and closer LVEF monitoring before more anthracycline ({anthracycline.warning_source})"
+        )
+    for drug, why in anthracycline.not_counted:
+        warnings.append(f"{drug} is an anthracycline not counted in the cumulative total: {why}")
     return CalendarReport(
         regimen=reg,
         policy=pol,

@@ -19,6 +19,7 @@ from .render import (
     _r,
     _regimen_json,
     _table,
+    override_text,
     patient_json,
     patient_lines,
     policy_lines,
@@ -93,12 +94,18 @@ def anthracycline_text(report: Any) -> str:
         else "Anthracyclines given before this course are not included (give --prior-anthracycline)."
     )
     if not total.contributions:
+        none = "none counted in this course" if total.not_counted else "none in this course"
         if total.prior_mg_m2:
-            return (
-                f"Cumulative anthracycline (doxorubicin equivalents): none in this course; {format_amount(total.mg_m2, 'mg/m2', 1)} in all, "
+            text = (
+                f"Cumulative anthracycline (doxorubicin equivalents): {none}; {format_amount(total.mg_m2, 'mg/m2', 1)} in all, "
                 f"{format_number(total.percent_of_limit or 0, 1)}% of the limit; {limit}. {before}"
             )
-        return f"Cumulative anthracycline (doxorubicin equivalents): none in this course (0 mg/m²); {limit}. {before}"
+        else:
+            zero = "0 mg/m² counted" if total.not_counted else "0 mg/m²"
+            text = f"Cumulative anthracycline (doxorubicin equivalents): {none} ({zero}); {limit}. {before}"
+        if total.exceeds_limit or total.reaches_warning or total.not_counted:
+            text = "WARNING: " + text
+        return text + _not_counted_text(total)
     text = f"Cumulative anthracycline (doxorubicin equivalents) at the end of this course: {format_amount(total.mg_m2, 'mg/m2', 1)}"
     if total.mg is not None:
         text += f" ({format_amount(total.mg, 'mg')})"
@@ -115,10 +122,23 @@ def anthracycline_text(report: Any) -> str:
     text += "; from " + ", ".join(parts)
     if total.factor_source:
         text += f"; equivalence factors: {total.factor_source}"
+    text += "".join(f"; {drug} factor caveat: {caveat}" for drug, caveat in total.caveats)
     text += f". {before}"
-    if total.exceeds_limit:
+    if total.warning_mg_m2:
+        text += (
+            f" At {format_number(total.warning_mg_m2)} mg/m² or more: consider cardioprotection (dexrazoxane)"
+            f" and closer LVEF monitoring ({total.warning_source})."
+        )
+    if total.exceeds_limit or total.reaches_warning:
         text = "WARNING: " + text
-    return text
+    return text + _not_counted_text(total)
+
+
+def _not_counted_text(total: Any) -> str:
+    return "".join(
+        f" NOT COUNTED: {drug} is an anthracycline given in this course ({why})."
+        for drug, why in total.not_counted
+    )
 
 
 def header_lines(report: Any) -> list[str]:
@@ -338,6 +358,7 @@ def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
         "dose_unit": UNIT_LABELS[_unit(a.basis)],
         "dose_text": line.dose_text,
         "dose_mg": _n(line.dose.final_mg, 2) if with_patient and line.dose else None,
+        "times_per_day": a.entry.times_per_day,
         "nominal_date": a.nominal_date.isoformat(),
         "scheduled_date": line.scheduled_date.isoformat(),
         "non_working": line.non_working,
@@ -401,6 +422,11 @@ def calendar_json(report: Any) -> dict[str, Any]:
                     {"drug": d, "factor": f, "mg_m2": _n(v, 2)} for d, f, v in total.contributions
                 ],
                 "factor_source": total.factor_source,
+                "factor_caveats": [{"drug": d, "caveat": c} for d, c in total.caveats],
+                "not_counted": [{"drug": d, "reason": r} for d, r in total.not_counted],
+                "warning_mg_m2": _n(total.warning_mg_m2, 2),
+                "warning_source": total.warning_source,
+                "reaches_warning": total.reaches_warning,
                 "problem": total.problem,
                 "includes_prior": bool(total.prior_mg_m2),
                 "prior_mg_m2": _n(total.prior_mg_m2, 2),
@@ -417,5 +443,6 @@ def csv_rows(report: Any) -> list[dict[str, Any]]:
     for line in report.lines:
         data = administration_json(line, with_patient)
         data["notes"] = "; ".join(data["notes"])
+        data["override"] = override_text(report.patient)
         rows.append(data)
     return rows

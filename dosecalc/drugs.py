@@ -99,11 +99,17 @@ class UsualDose:
 
 @dataclass(frozen=True)
 class AnthracyclineFactor:
-    """Doxorubicin-equivalent ratio, with the table it comes from."""
+    """Doxorubicin-equivalent ratio, with the table it comes from.
 
-    value: float
+    ``value`` None marks an anthracycline the table gives no ratio for: the
+    ledger reports it as not counted, never as zero. ``caveat`` says what the
+    ratio rests on (or why there is none), printed with every total.
+    """
+
+    value: float | None
     table: str
     source: str
+    caveat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -682,22 +688,31 @@ class _Builder:
         self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
     ) -> AnthracyclineFactor | None:
         c = self.c
-        entry = c.mapping(value, path, required={"value", "table", "source"}, optional=set())
+        entry = c.mapping(value, path, required={"value", "table", "source"}, optional={"caveat"})
         if entry is None:
             return None
         number = entry.get("value")
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0:
-            c.problem((*path, "value"), f"expected a positive number, got {number!r}")
-            number = None
+        caveat = c.text(entry["caveat"], (*path, "caveat")) if "caveat" in entry else None
+        not_counted = number is None
+        if not_counted and not caveat:
+            c.problem(
+                (*path, "caveat"),
+                "a factor of null (not counted) needs a caveat saying why there is no ratio",
+            )
+        elif not not_counted and (
+            isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0
+        ):
+            c.problem((*path, "value"), f"expected a positive number or null, got {number!r}")
+            return None
         table = c.text(entry.get("table"), (*path, "table"))
         source = c.text(entry.get("source"), (*path, "source"))
         if source and source not in sources:
             c.problem(
                 (*path, "source"), f"unknown source '{source}' (not in the top-level sources list)"
             )
-        if number is None or table is None or source is None:
+        if table is None or source is None or (not_counted and not caveat):
             return None
-        return AnthracyclineFactor(float(number), table, source)
+        return AnthracyclineFactor(None if not_counted else float(number), table, source, caveat)
 
     def _usual(
         self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]

@@ -57,9 +57,19 @@ class UnitError(InputError):
     or a unit of the wrong dimension (a height in kg)."""
 
 
+class AmbiguousNumberError(UnitError):
+    """Raised when a number can be read two ways ("1,200": 1200 with a
+    thousands comma, 1.2 with a decimal comma); the message gives both."""
+
+
 class PlausibilityError(InputError):
     """Raised when a patient value lies outside the adult plausibility range
     and the user has not overridden the check."""
+
+
+class PhysicalLimitError(PlausibilityError):
+    """Raised when a value lies outside what a human body can be (a height of
+    1e308, a creatinine of 0): a typing or unit error that no override passes."""
 
 
 class NotFoundError(InputError):
@@ -115,3 +125,10 @@ class CalculationError(DosecalcError):
 class FindingsFound(DosecalcError):
     """Raised after a check has printed its findings and found errors, so the
     exit code (1) can gate a pipeline."""
+
+
+class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
+    """Raised when SIGTERM arrives while an output file is written, so that
+    the temporary file is removed as on Ctrl-C (the default action of SIGTERM
+    would leave it behind). Not a DosecalcError: like KeyboardInterrupt, it
+    stops the program rather than explaining a problem."""

@@ -8,7 +8,9 @@ calendar apps import, built with the ``icalendar`` library.
   course cycle and the day in the cycle, never the date: re-importing after
   a delay updates the events instead of duplicating them.
 - No patient identifiers anywhere (the calendar takes none); the SUMMARY
-  names only the drugs and the cycle.
+  names only the drugs and the cycle, after "OVERRIDE - " when doses were
+  computed on values passed with --accept-implausible (the description then
+  lists each override).
 - ``DTSTAMP`` is the time of export (UTC); ``SOURCE_DATE_EPOCH`` or the
   ``stamp`` argument fix it for reproducible files.
 """
@@ -20,6 +22,7 @@ import os
 from typing import Any
 
 from .calendar_render import cycle_text, drug_text, treatment_days
+from .render import override_notes
 
 PRODID = "-//dosecalc//cycle calendar//EN"
 
@@ -49,6 +52,7 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"{report.regimen.id} from {report.start.isoformat()}")
     dtstamp = _stamp(stamp)
+    overrides = override_notes(report.patient)
     for day, lines in treatment_days(report):
         first = min(lines, key=lambda line: (line.course_cycle, line.administration.day))
         drugs = list(dict.fromkeys(line.administration.drug for line in lines))
@@ -56,7 +60,11 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
         flagged = [line for line in lines if line.non_working and not line.moved]
         if flagged:
             summary += " - non-working day"
-        description = [f"{report.regimen.name}", f"{cycle_text(lines)}:"]
+        if overrides:
+            # Doses computed on values outside the adult ranges: the mark
+            # travels with every event, where a phone shows it.
+            summary = "OVERRIDE - " + summary
+        description = [*overrides, f"{report.regimen.name}", f"{cycle_text(lines)}:"]
         description += [f"- {drug_text(line)}" for line in lines]
         for line in lines:
             description += [

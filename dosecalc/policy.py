@@ -9,6 +9,7 @@ names the policy it used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,112 @@ def _quantity(
         return None
 
 
+KIDNEY_FUNCTION_METHODS = ("measured", "ckd-epi-2021", "cockcroft-gault")
+
+
+def _kidney_function(c: Checker, value: Any, gfr_cap: Any) -> tuple[str, ...]:
+    """The carboplatin kidney-function methods, in order of preference.
+
+    An uncapped Cockcroft-Gault is refused: ADDIKD drops the 125 mL/min cap
+    only for a measured GFR or a BSA-de-indexed CKD-EPI eGFR; the FDA and
+    NCCN cap the estimated GFR (Cockcroft-Gault) at 125 mL/min.
+    """
+    path = ("carboplatin", "kidney_function")
+    items = [value] if isinstance(value, str) else c.sequence(value, path)
+    methods: list[str] = []
+    for k, item in enumerate(items):
+        method = c.choice(
+            item, path if isinstance(value, str) else (*path, k), KIDNEY_FUNCTION_METHODS
+        )
+        if method in methods:
+            c.problem(path, f"'{method}' is listed twice")
+        elif method:
+            methods.append(method)
+    if "cockcroft-gault" in methods and gfr_cap is None:
+        c.problem(
+            ("carboplatin", "gfr_cap"),
+            "an uncapped Cockcroft-Gault is refused: ADDIKD drops the 125 mL/min cap only for a "
+            "measured GFR or a BSA-de-indexed CKD-EPI eGFR; cap it, or use measured / ckd-epi-2021",
+        )
+    return tuple(methods)
+
+
+def _drug_names(c: Checker, value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(
+        name for k, item in enumerate(c.sequence(value, path)) if (name := c.text(item, (*path, k)))
+    )
+
+
+def _reload_rules(
+    c: Checker, value: Any, source_ref: Callable[[Any, tuple[Any, ...]], str]
+) -> tuple[ReloadRule, ...]:
+    """The ``reload`` list: one rule per drug, dosing interval and companions.
+
+    Two rules that could both match the same administration are refused on
+    load (same drug, same or unset interval, companion conditions that do
+    not exclude each other), so the engine never has to guess between them.
+    """
+    if isinstance(value, dict):
+        c.problem(
+            ("reload",),
+            "expected a list of re-load rules, each with drug, rule, threshold and source "
+            "(and optionally every, with, without): see docs/regimen-format.md",
+        )
+        return ()
+    rules: list[ReloadRule] = []
+    for i, item in enumerate(c.sequence(value, ("reload",))):
+        path = ("reload", i)
+        entry = c.mapping(
+            item,
+            path,
+            required={"drug", "rule", "threshold", "source"},
+            optional={"every", "with", "without"},
+        )
+        if entry is None:
+            continue
+        drug = c.text(entry.get("drug"), (*path, "drug"))
+        mode = c.choice(entry.get("rule"), (*path, "rule"), ("late_by", "interval"))
+        days = _quantity(c, entry.get("threshold"), (*path, "threshold"), "[time]", "day")
+        every = _quantity(c, entry.get("every"), (*path, "every"), "[time]", "day")
+        with_drugs = _drug_names(c, entry.get("with"), (*path, "with"))
+        without_drugs = _drug_names(c, entry.get("without"), (*path, "without"))
+        if set(with_drugs) & set(without_drugs):
+            c.problem(path, "a drug cannot be both in 'with' and in 'without'")
+        citation = source_ref(entry.get("source"), (*path, "source"))
+        if drug and mode and days is not None:
+            rule = ReloadRule(
+                drug,
+                mode,  # type: ignore[arg-type]
+                int(round(days)),
+                citation,
+                every_days=None if every is None else int(round(every)),
+                with_drugs=with_drugs,
+                without_drugs=without_drugs,
+            )
+            for other in rules:
+                if _overlap(rule, other):
+                    c.problem(
+                        path,
+                        f"this rule ({rule.scope()}) and an earlier one ({other.scope()}) "
+                        "can both apply to the same dose: add 'every', 'with' or 'without' to separate them",
+                    )
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _overlap(a: ReloadRule, b: ReloadRule) -> bool:
+    """Whether some administration could match both rules."""
+    if a.name != b.name:
+        return False
+    if a.every_days is not None and b.every_days is not None and a.every_days != b.every_days:
+        return False
+    return not (
+        set(a.with_drugs) & set(b.without_drugs) or set(b.with_drugs) & set(a.without_drugs)
+    )
+
+
 def _read_policy(c: Checker, data: Any) -> Policy | None:
     top = c.mapping(
         data,
@@ -88,7 +195,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
             "non_working_days",
             "sources",
         },
-        optional={"description", "adjusted_weight_factor"},
+        optional={"description", "adjusted_weight_factor", "anthracycline_warning"},
     )
     if top is None:
         return None
@@ -131,8 +238,8 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         c.mapping(
             top.get("carboplatin"),
             ("carboplatin",),
-            required={"crcl_weight", "minimum_scr", "gfr_cap"},
-            optional=set(),
+            required={"kidney_function", "crcl_weight", "minimum_scr", "gfr_cap"},
+            optional={"source"},
         )
         or {}
     )
@@ -150,6 +257,10 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     )
     gfr_cap = _quantity(
         c, carbo.get("gfr_cap"), ("carboplatin", "gfr_cap"), "[length] ** 3 / [time]", "mL/min"
+    )
+    kidney_function = _kidney_function(c, carbo.get("kidney_function"), carbo.get("gfr_cap"))
+    kidney_source = (
+        source_ref(carbo["source"], ("carboplatin", "source")) if "source" in carbo else ""
     )
 
     rnd = (
@@ -176,21 +287,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     )
     weight_change = _percent(c, top.get("weight_change"), ("weight_change",))
 
-    reload_rules: dict[str, ReloadRule] = {}
-    reload_map = top.get("reload")
-    if not isinstance(reload_map, dict):
-        c.problem(("reload",), "expected a mapping of drug to re-load rule")
-        reload_map = {}
-    for drug, item in reload_map.items():
-        path = ("reload", drug)
-        entry = c.mapping(item, path, required={"rule", "threshold", "source"}, optional=set())
-        if entry is None:
-            continue
-        mode = c.choice(entry.get("rule"), (*path, "rule"), ("late_by", "interval"))
-        days = _quantity(c, entry.get("threshold"), (*path, "threshold"), "[time]", "day")
-        citation = source_ref(entry.get("source"), (*path, "source"))
-        if mode and days is not None:
-            reload_rules[str(drug)] = ReloadRule(str(drug), mode, int(round(days)), citation)  # type: ignore[arg-type]
+    reload_rules = _reload_rules(c, top.get("reload"), source_ref)
 
     anthra = (
         c.mapping(
@@ -207,6 +304,34 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     limit_source = (
         source_ref(anthra.get("source"), ("anthracycline_limit", "source")) if anthra else ""
     )
+    warning_mg_m2, warning_source = None, ""
+    if "anthracycline_warning" in top:
+        warning = (
+            c.mapping(
+                top["anthracycline_warning"],
+                ("anthracycline_warning",),
+                required={"dose", "source"},
+                optional=set(),
+            )
+            or {}
+        )
+        warning_mg_m2 = _quantity(
+            c,
+            warning.get("dose"),
+            ("anthracycline_warning", "dose"),
+            "[mass] / [length] ** 2",
+            "mg/m**2",
+        )
+        warning_source = (
+            source_ref(warning.get("source"), ("anthracycline_warning", "source"))
+            if warning
+            else ""
+        )
+        if warning_mg_m2 is not None and limit is not None and warning_mg_m2 >= limit:
+            c.problem(
+                ("anthracycline_warning", "dose"),
+                "the warning dose must be below the anthracycline_limit",
+            )
     non_working = c.choice(
         top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day")
     )
@@ -225,11 +350,15 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         crcl_weight=crcl_weight,  # type: ignore[arg-type]
         minimum_scr_mg_dl=min_scr,
         gfr_cap_ml_min=gfr_cap,
+        kidney_function=kidney_function,
+        kidney_source=kidney_source,
         rounding=rounding,
         weight_change_pct=weight_change or 0.0,
         reload_rules=reload_rules,
         anthracycline_limit_mg_m2=limit or 0.0,
         anthracycline_source=limit_source,
+        anthracycline_warning_mg_m2=warning_mg_m2,
+        anthracycline_warning_source=warning_source,
         non_working_days=non_working,  # type: ignore[arg-type]
         sources=tuple(sources.values()),
         path=c.filename,
@@ -254,7 +383,12 @@ def policy_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
             for path in sorted(folder.glob("*.yaml")):
                 found.setdefault(path.stem, path)
         elif folder != shipped:  # a user folder (option or DOSECALC_POLICIES)
-            raise NotFoundError(f"policy folder '{folder}' does not exist")
+            why = (
+                "is a symbolic link that leads nowhere (broken, or a loop)"
+                if folder.is_symlink()
+                else ("is not a folder" if folder.exists() else "does not exist")
+            )
+            raise NotFoundError(f"policy folder '{folder}' {why}")
     return list(found.values())
 
 

@@ -9,13 +9,26 @@ reported at once with file, line and field path.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError, NotFoundError, UnitError
-from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
+from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
+from .model import (
+    BASIS_UNITS,
+    CourseLimit,
+    CycleCount,
+    DoseLevel,
+    DoseLevels,
+    DoseStep,
+    DrugEntry,
+    Phase,
+    Regimen,
+    Source,
+)
 from .paths import search_dirs, shipped_dir
 from .validation import Checker, describe_value, load_data_file
 
@@ -25,6 +38,17 @@ ENV_VAR = "DOSECALC_REGIMENS"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ROUTES = ("IV", "PO", "SC", "IM")
 _SETTINGS = ("adjuvant", "neoadjuvant", "perioperative", "metastatic", "any")
+
+#: Governance fields (version, review status, last review, reviewer). They are
+#: accepted and type-checked here so that regimen files can carry them; what
+#: they mean for the commands (banners, refusing drafts) is decided by the
+#: provenance code, not by this loader. Optional for now.
+_GOVERNANCE = {"version", "status", "last_reviewed", "reviewed_by"}
+_STATUSES = ("draft", "reviewed", "retired")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: At most this many doses on one day (twice daily is 2).
+_MAX_TIMES_PER_DAY = 6
 
 # The dimension each basis's per-unit dose must have, and its canonical unit.
 _BASIS_DIMENSIONS = {
@@ -70,6 +94,8 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
     dimension, canonical = _BASIS_DIMENSIONS[basis]
     try:
         quantity = parse_quantity(raw, dimension=dimension, what="dose")
+    except AmbiguousNumberError:
+        raise
     except UnitError as exc:
         raise UnitError(f"'{raw}' does not fit basis '{basis}' ({exc})") from None
     return quantity.to(canonical)
@@ -118,10 +144,11 @@ class _RegimenReader:
             data,
             (),
             required={"schema_version", "id", "name", "setting", "sources", "phases"},
-            optional={"aliases", "course_limits", "notes"},
+            optional={"aliases", "course_limits", "notes"} | _GOVERNANCE,
         )
         if top is None:
             return None
+        self._governance(top)
         version = top.get("schema_version")
         if "schema_version" in top and version != SCHEMA_VERSION:
             c.problem(
@@ -153,6 +180,31 @@ class _RegimenReader:
             notes=notes,
             path=c.filename,
         )
+
+    def _governance(self, top: dict[str, Any]) -> None:
+        """Type-check the optional governance fields (see _GOVERNANCE)."""
+        c = self.c
+        if "version" in top:
+            c.integer(top["version"], ("version",), minimum=1)
+        if "status" in top:
+            c.choice(top["status"], ("status",), _STATUSES)
+        if "last_reviewed" in top:
+            value = top["last_reviewed"]
+            # YAML reads an unquoted 2026-12-01 as a date; a quoted one stays text.
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                pass
+            elif not isinstance(value, str) or not _ISO_DATE.match(value):
+                c.problem(
+                    ("last_reviewed",),
+                    f"expected a date written YYYY-MM-DD, got {describe_value(value)}",
+                )
+            else:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    c.problem(("last_reviewed",), f"'{value}' is not a real date")
+        if "reviewed_by" in top:
+            c.text(top["reviewed_by"], ("reviewed_by",))
 
     def _texts(self, value: Any, path: tuple[Any, ...]) -> list[str]:
         return [
@@ -222,7 +274,7 @@ class _RegimenReader:
                 if (d := self._drug(drug, (*path, "drugs", j), length, cycles))
             ]
             if phase_id and name and length and cycles:
-                phases.append(Phase(phase_id, name, length, cycles, tuple(drugs)))
+                phases.append(Phase(phase_id, name, length, cycles, _with_schedule(drugs, length)))
         return phases
 
     def _cycle_count(self, value: Any, path: tuple[Any, ...]) -> CycleCount | None:
@@ -267,7 +319,10 @@ class _RegimenReader:
                 "max_dose",
                 "cycles",
                 "reload",
+                "caution",
                 "sources",
+                "times_per_day",
+                "dose_levels",
             },
         )
         if entry is None:
@@ -345,7 +400,25 @@ class _RegimenReader:
         reload_rule = c.text(entry["reload"], (*path, "reload")) if "reload" in entry else None
         if reload_rule and not has_loading:
             c.problem((*path, "reload"), "a re-load rule needs a 'loading' dose to re-load with")
+        caution = c.text(entry["caution"], (*path, "caution")) if "caution" in entry else None
         sources = self._source_refs(entry.get("sources", []), (*path, "sources"))
+        times_per_day = 1
+        if "times_per_day" in entry:
+            times_per_day = (
+                c.integer(
+                    entry["times_per_day"],
+                    (*path, "times_per_day"),
+                    minimum=1,
+                    maximum=_MAX_TIMES_PER_DAY,
+                )
+                or 1
+            )
+        start = standard or maintenance
+        dose_levels = None
+        if "dose_levels" in entry and basis and start is not None:
+            dose_levels = self._dose_levels(
+                entry["dose_levels"], (*path, "dose_levels"), basis, start
+            )
         if len(c.problems) > problems_before:
             return None
         return DrugEntry(
@@ -359,9 +432,66 @@ class _RegimenReader:
             max_dose_mg=max_dose,
             cycles=selected,
             reload_rule=reload_rule,
+            caution=caution,
             sources=sources,
             line=c.line(path),
+            times_per_day=times_per_day,
+            dose_levels=dose_levels,
         )
+
+    def _dose_levels(
+        self, value: Any, path: tuple[Any, ...], basis: str, start: DoseStep
+    ) -> DoseLevels | None:
+        """Documented dose reductions: each below the starting dose and below
+        the level before it, all per-unit doses of the drug's basis or all
+        percentages of the starting dose, with a declared source."""
+        c = self.c
+        entry = c.mapping(value, path, required={"levels", "source"}, optional=set())
+        if entry is None:
+            return None
+        source = self._source_refs([entry.get("source")], (*path, "source"))
+        levels: list[DoseLevel] = []
+        previous = start.per_unit
+        kinds = set()
+        for i, item in enumerate(c.sequence(entry.get("levels"), (*path, "levels"))):
+            item_path = (*path, "levels", i)
+            text = str(item).strip() if isinstance(item, str) else None
+            if text is not None and text.endswith("%"):
+                kinds.add("percent")
+                try:
+                    percent = float(text[:-1])
+                except ValueError:
+                    c.problem(item_path, f"'{text}' is not a percentage (write e.g. '75%')")
+                    continue
+                if not 0 < percent < 100:
+                    c.problem(item_path, f"'{text}': a reduced dose is between 0% and 100%")
+                    continue
+                level = DoseLevel(percent=percent)
+            else:
+                kinds.add("amount")
+                try:
+                    amount = parse_per_unit_dose(item, basis)
+                except UnitError as exc:
+                    c.problem(item_path, str(exc))
+                    continue
+                if amount.magnitude <= 0:
+                    c.problem(item_path, "a dose must be more than zero")
+                    continue
+                level = DoseLevel(amount=amount)
+            per_unit = level.per_unit(start.per_unit)
+            if per_unit >= previous:
+                c.problem(
+                    item_path,
+                    f"{level.describe(basis)} is not below the level before it: list reductions from the highest down",
+                )
+                continue
+            previous = per_unit
+            levels.append(level)
+        if len(kinds) > 1:
+            c.problem((*path, "levels"), "give all levels as doses or all as percentages, not both")
+        if not levels or not source:
+            return None
+        return DoseLevels(tuple(levels), source[0])
 
     def _step(
         self, value: Any, path: tuple[Any, ...], basis: str, infusion: Any, allow_mapping: bool
@@ -439,7 +569,12 @@ def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
             # would silently leave the shipped regimens in place of the
             # user's own versions: refuse it.
             if folder != shipped or folder.exists():
-                raise NotFoundError(f"regimen folder '{folder}' does not exist")
+                why = (
+                    "is a symbolic link that leads nowhere (broken, or a loop)"
+                    if folder.is_symlink()
+                    else ("is not a folder" if folder.exists() else "does not exist")
+                )
+                raise NotFoundError(f"regimen folder '{folder}' {why}")
             continue
         for path in sorted(folder.glob("*.yaml")):
             found.setdefault(path.name, path)
@@ -480,3 +615,27 @@ def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
             return regimen
     known = ", ".join(p.stem for p in files)
     raise NotFoundError(f"no regimen '{name}' (known: {known})", field="regimen")
+
+
+def dose_interval_days(days: tuple[int, ...], cycle_length: int) -> int:
+    """Days between two doses of a drug given on ``days`` of each cycle: the
+    cycle length for one day a cycle, the spacing for evenly spaced days (7 for
+    days 1, 8 and 15 of 21), else the shortest gap (the stricter for re-load
+    rules keyed on the schedule)."""
+    ordered = sorted(days)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    gaps.append(cycle_length - ordered[-1] + ordered[0])
+    return min(gaps)
+
+
+def _with_schedule(drugs: list[DrugEntry], cycle_length: int) -> tuple[DrugEntry, ...]:
+    """Each entry with its dosing interval and the phase's other drugs, which
+    the policy's re-load rules key on."""
+    return tuple(
+        replace(
+            entry,
+            interval_days=dose_interval_days(entry.days, cycle_length) if entry.days else None,
+            companions=tuple(sorted({e.drug for e in drugs} - {entry.drug})),
+        )
+        for entry in drugs
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .formatting import UNIT_LABELS, format_amount, format_number, format_percent
+from .model import times_per_day_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -55,6 +56,17 @@ def _r(value: float | None, decimals: int = 2) -> float | int | None:
 # -- bsa -----------------------------------------------------------------------
 
 
+def override_notes(patient: Any) -> list[str]:
+    """The patient's overridden plausibility checks, each marked OVERRIDE so
+    that no format (table, JSON, CSV, iCalendar, HTML) loses the mark."""
+    return [f"OVERRIDE: {o}" for o in patient.overrides] if patient is not None else []
+
+
+def override_text(patient: Any) -> str:
+    """The override marks as one CSV field ("" when none)."""
+    return "; ".join(override_notes(patient))
+
+
 def bsa_output(report: Any, fmt: str) -> str:
     p = report.patient
     rows = [
@@ -72,7 +84,8 @@ def bsa_output(report: Any, fmt: str) -> str:
             "height_cm": _r(p.height_cm, 2),
             "weight_kg": _r(p.weight_kg, 2),
             "bmi_kg_m2": _r(report.bmi, 1),
-            "notes": list(p.notes) + list(p.overrides),
+            "notes": list(p.notes) + override_notes(p),
+            "overrides": list(p.overrides),
         }
         if len(rows) == 1:
             data.update(rows[0])
@@ -80,9 +93,9 @@ def bsa_output(report: Any, fmt: str) -> str:
             data["results"] = rows
         return to_json(data)
     if fmt == "csv":
-        return _csv(rows)
+        return _csv([row | {"override": override_text(p)} for row in rows])
     head = f"height {format_number(p.height_cm)} cm, weight {format_number(p.weight_kg)} kg, BMI {format_number(report.bmi, 1)} kg/m²"
-    lines = [head] + [f"  note: {n}" for n in (*p.notes, *p.overrides)]
+    lines = [head] + [f"  note: {n}" for n in p.notes] + [f"  {o}" for o in override_notes(p)]
     table = _table(
         [
             [
@@ -123,7 +136,9 @@ def _dose_json(line: Any) -> dict[str, Any]:
         "difference_pct": _r(line.difference_pct, 1),
         "rounding": line.rounding_note,
         "infusion": line.infusion,
+        "times_per_day": line.times_per_day,
         "reason": line.reason,
+        "caution": line.caution,
         "derivation": list(line.derivation),
     }
 
@@ -169,9 +184,11 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
         "sex": patient.sex,
         "age_years": patient.age_years,
         "scr_mg_dl": _r(patient.scr_mg_dl, 2),
+        "measured_gfr_ml_min": _r(patient.measured_gfr_ml_min, 1),
         "bsa_m2": _r(bsa.value_m2, 4),
         "bsa_formula": bsa.formula,
-        "notes": list(patient.notes) + list(patient.overrides),
+        "notes": list(patient.notes) + override_notes(patient),
+        "overrides": list(patient.overrides),
     }
 
 
@@ -186,11 +203,13 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
         parts.append(f"{format_number(patient.age_years)} years")
     if patient.scr_mg_dl is not None:
         parts.append(f"SCr {format_number(patient.scr_mg_dl, 2)} mg/dL")
+    if patient.measured_gfr_ml_min is not None:
+        parts.append(f"measured GFR {format_number(patient.measured_gfr_ml_min, 1)} mL/min")
     bsa_text = f"BSA {format_number(bsa.value_m2, 4)} m² ({bsa.formula}"
     bsa_text += ", capped)" if bsa.capped else ")"
     lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]
     lines += [f"  note: {n}" for n in patient.notes]
-    lines += [f"  OVERRIDE: {n}" for n in patient.overrides]
+    lines += [f"  {o}" for o in override_notes(patient)]
     return lines
 
 
@@ -236,14 +255,27 @@ def dose_row(line: Any, bsa: Any) -> list[str]:
         line.cycles_text,
         line.drug,
         line.kind,
-        format_amount(line.per_unit, line.per_unit_unit, 4),
+        " ".join(
+            filter(
+                None,
+                (
+                    format_amount(line.per_unit, line.per_unit_unit, 4),
+                    times_per_day_text(line.times_per_day),
+                ),
+            )
+        ),
         _metric_text(line),
         format_amount(line.calculated_mg, "mg"),
         format_amount(line.final_mg, "mg"),
         format_percent(line.difference_pct),
         line.infusion or "",
-        note.strip("; "),
+        (("CAUTION (below); " if line.caution else "") + note).strip("; "),
     ]
+
+
+def dose_cautions(report: Any) -> list[tuple[str, str]]:
+    """Each drug's caution once, (drug, text), in the order of the table."""
+    return list(dict.fromkeys((line.drug, line.caution) for line in report.lines if line.caution))
 
 
 def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
@@ -262,6 +294,7 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
         return _csv(
             [
                 {k: v for k, v in _dose_json(line).items() if k != "derivation"}
+                | {"override": override_text(report.patient)}
                 for line in report.lines
             ]
         )
@@ -273,6 +306,10 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
         out.append(f"  {flag}{report.weight_change.describe(report.policy.id)}")
     out.append("")
     out.append(_table(rows, list(DOSE_HEADERS)))
+    cautions = dose_cautions(report)
+    if cautions:
+        out.append("")
+        out += [f"CAUTION, {drug}: {text}" for drug, text in cautions]
     if explain:
         out.append("")
         for line in report.lines:
@@ -306,8 +343,28 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
     def dose_text(entry: Any) -> str:
         unit = BASIS_UNITS[entry.basis]
         if entry.standard:
-            return format_amount(entry.standard.per_unit, unit, 4)
-        return f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"
+            text = format_amount(entry.standard.per_unit, unit, 4)
+        else:
+            text = f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"
+        often = times_per_day_text(entry.times_per_day)
+        return f"{text} {often}" if often else text
+
+    def levels_json(entry: Any) -> dict[str, Any] | None:
+        if entry.dose_levels is None:
+            return None
+        start = entry.starting_step.per_unit
+        return {
+            "levels": [
+                {
+                    "level": -(i + 1),
+                    "dose": format_amount(level.per_unit(start), BASIS_UNITS[entry.basis], 4),
+                    "dose_per_unit": _r(level.per_unit(start), 4),
+                    "percent": _r(level.percent, 2),
+                }
+                for i, level in enumerate(entry.dose_levels.levels)
+            ],
+            "source": entry.dose_levels.source,
+        }
 
     phases = []
     for phase in regimen.phases:
@@ -321,6 +378,9 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "cycles": list(e.cycles) if e.cycles else None,
                 "max_dose_mg": _r(e.max_dose_mg, 2),
                 "reload_rule": e.reload_rule,
+                "times_per_day": e.times_per_day,
+                "dose_levels": levels_json(e),
+                "caution": e.caution,
                 "sources": list(e.sources),
             }
             for e in phase.drugs
@@ -349,7 +409,17 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
         return to_json(data)
     if fmt == "csv":
         return _csv(
-            [{"phase": p["id"], **{k: v for k, v in d.items()}} for p in phases for d in p["drugs"]]
+            [
+                {
+                    "phase": p["id"],
+                    **{k: v for k, v in d.items() if k != "dose_levels"},
+                    "dose_levels": "; ".join(
+                        level["dose"] for level in (d["dose_levels"] or {}).get("levels", [])
+                    ),
+                }
+                for p in phases
+                for d in p["drugs"]
+            ]
         )
     out = [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}"]
     if regimen.aliases:
@@ -374,6 +444,12 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 ["drug", "route", "dose", "days", "sources"],
             )
         )
+        for d in p["drugs"]:
+            if d["dose_levels"]:
+                steps = ", then ".join(level["dose"] for level in d["dose_levels"]["levels"])
+                out.append(
+                    f"  {d['drug']} documented dose reductions: {steps} [{d['dose_levels']['source']}]"
+                )
     for limit in regimen.course_limits:
         out.append(
             f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]"

@@ -283,7 +283,7 @@ PLANTED = [
         "error",
         "thp",
         "trastuzumab",
-        ["2020-04-24", "32 days", "8 mg/kg"],
+        ["2020-05-04", "42 days", "8 mg/kg"],
     ),
     (
         "administrations-reload",

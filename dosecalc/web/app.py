@@ -51,7 +51,14 @@ from ..errors import DataFileError, DosecalcError, InputError
 from ..policy import policy_files
 from ..printable import _months as month_grids  # the printable page's month grids, shared
 from ..printable import calendar_html
-from ..render import DOSE_HEADERS, dose_output, dose_row, patient_lines, policy_lines
+from ..render import (
+    DOSE_HEADERS,
+    dose_cautions,
+    dose_output,
+    dose_row,
+    patient_lines,
+    policy_lines,
+)
 
 HERE = Path(__file__).parent
 
@@ -118,6 +125,7 @@ PATIENT = (
           (("", "not given"), ("female", "female"), ("male", "male"))),
     Field("age", "Age (years)", "For Cockcroft-Gault", inputmode="numeric"),
     Field("scr", "Serum creatinine", "With its unit: 0.8 mg/dL or 71 umol/L"),
+    Field("gfr", "Measured GFR", "Absolute, with its unit: 95 mL/min (for Calvert, instead of Cockcroft-Gault)"),
 )  # fmt: skip
 ACCEPT = Field(
     "accept-implausible",
@@ -125,41 +133,59 @@ ACCEPT = Field(
     "The result then says which check was overridden",
     "checkbox",
 )
-DOSE_FIELDS = (
-    REGIMEN,
-    *PATIENT,
-    Field("policy", "Policy", "BSA formula, rounding, caps and re-load rules", "select"),
-    Field("phase", "Phase", "Limit to one phase, e.g. TH (empty: every phase)"),
-    Field(
-        "cycle", "Cycle", "Doses of this cycle only (of the phase, else of the course)", "number"
-    ),
-    Field("reduce", "Dose reductions", "DRUG=PERCENT, comma-separated: docetaxel=20%"),
-    Field("previous-weight", "Previous weight", "The weight the last doses were calculated on"),
-    ACCEPT,
-)
-CALENDAR_FIELDS = (
-    REGIMEN,
-    Field("start", "Start date", "Date of the first cycle, YYYY-MM-DD", "date"),
-    Field("cycles", "Cycles", "How many cycles to show, counted over all phases", "number"),
-    Field("until", "Or up to this date", "YYYY-MM-DD", "date"),
-    Field("delay", "Delays", "CYCLE=DAYS, comma-separated: 3=7 or TH:5=14"),
-    Field("phase-cycles", "Cycles of a phase", "PHASE=N where a phase allows a choice: THP=8"),
-    Field("country", "Country for holidays", "Flags weekends and public holidays: FR, GB, US-NY"),
-    Field("holidays", "Non-working days", "Override the policy", "select",
-          (("", "as the policy says"), ("flag", "flag them"), ("move", "move to the next working day"))),
-    Field("prior-anthracycline", "Prior anthracycline", "Doxorubicin equivalents given before: 240 mg/m2"),
-    *PATIENT,
-    Field("policy", "Policy", "BSA formula, rounding, caps and re-load rules", "select"),
-    ACCEPT,
+POLICY = Field("policy", "Policy", "BSA formula, rounding, caps and re-load rules", "select")
+
+#: Each page's form: fieldsets of (legend, fields).
+Form = tuple[tuple[str, tuple[Field, ...]], ...]
+DOSE_FORM: Form = (
+    ("Regimen", (REGIMEN,)),
+    ("Patient", PATIENT),
+    ("Options", (
+        POLICY,
+        Field("phase", "Phase", "Limit to one phase, e.g. TH (empty: every phase)"),
+        Field("cycle", "Cycle", "Doses of this cycle only (of the phase, else of the course)", "number"),
+        Field("reduce", "Dose reductions", "DRUG=PERCENT, comma-separated: docetaxel=20%"),
+        Field("delay", "Delays", "CYCLE=DAYS, comma-separated: 3=7 or TH:5=14 (re-load rules apply)"),
+        Field("previous-weight", "Previous weight", "The weight the last doses were calculated on"),
+        ACCEPT,
+    )),
 )  # fmt: skip
-CHECK_FIELDS = (
-    Field("text", "Clinical text", "Paste a clinical text (French or English)", "textarea"),
-    Field("file", "Or upload a file", "A case file (.yaml) or a text (.txt), at most 256 kB", "file"),
-    Field("height", "Height", "When the case does not give it (for final doses in mg)"),
-    Field("weight", "Weight", "When the case does not give it"),
-    Field("policy", "Policy", "BSA formula, rounding, caps and re-load rules", "select"),
-    ACCEPT,
+CALENDAR_FORM: Form = (
+    ("Course", (
+        REGIMEN,
+        Field("start", "Start date", "Date of the first cycle, YYYY-MM-DD", "date"),
+        Field("cycles", "Cycles", "How many cycles to show, counted over all phases", "number"),
+        Field("until", "Or up to this date", "YYYY-MM-DD", "date"),
+        Field("delay", "Delays", "CYCLE=DAYS, comma-separated: 3=7 or TH:5=14"),
+        Field("phase-cycles", "Cycles of a phase", "PHASE=N where a phase allows a choice: THP=8"),
+        Field("country", "Country for holidays", "Flags weekends and public holidays: FR, GB, US-NY"),
+        Field("holidays", "Non-working days", "Override the policy", "select",
+              (("", "as the policy says"), ("flag", "flag them"), ("move", "move to the next working day"))),
+        Field("prior-anthracycline", "Prior anthracycline", "Doxorubicin equivalents given before: 240 mg/m2"),
+    )),
+    ("Patient (optional: for doses in mg)", (*PATIENT, POLICY, ACCEPT)),
 )  # fmt: skip
+CHECK_FORM: Form = (
+    ("What to check", (
+        Field("text", "Clinical text", "Paste a clinical text (French or English)", "textarea"),
+        Field("file", "Or upload a file", "A case file (.yaml) or a text (.txt), at most 256 kB", "file"),
+    )),
+    ("Options", (
+        Field("height", "Height", "When the case does not give it (for final doses in mg)"),
+        Field("weight", "Weight", "When the case does not give it"),
+        POLICY,
+        ACCEPT,
+    )),
+)  # fmt: skip
+
+
+def _fields(form: Form) -> tuple[Field, ...]:
+    return tuple(f for _, group in form for f in group)
+
+
+DOSE_FIELDS = _fields(DOSE_FORM)
+CALENDAR_FIELDS = _fields(CALENDAR_FORM)
+CHECK_FIELDS = _fields(CHECK_FORM)
 
 
 def form_values(params: Any, fields: Iterable[Field]) -> dict[str, str]:
@@ -242,7 +268,7 @@ class Web:
         self,
         request: Request,
         template: str,
-        fields: tuple[Field, ...],
+        form: Form,
         values: dict[str, str],
         error: DosecalcError | None,
         status: int = 200,
@@ -255,9 +281,9 @@ class Web:
             template,
             status,
             request=request,
-            fields=fields,
+            form=form,
             values=values,
-            error=error_view(error, fields),
+            error=error_view(error, _fields(form)),
             **options,
             **context,
         )
@@ -283,7 +309,7 @@ class Web:
         except DosecalcError as exc:
             error = exc
         return await self.page(
-            request, "dose.html", DOSE_FIELDS, values, error, result=report and dose_view(report)
+            request, "dose.html", DOSE_FORM, values, error, result=report and dose_view(report)
         )
 
     def dose_report(self, values: dict[str, str]) -> Any:
@@ -302,6 +328,8 @@ class Web:
             policy_dirs=self.policy_dirs,
             accept_implausible=bool(values.get("accept-implausible")),
             previous_weight=_opt(values, "previous-weight"),
+            delays=_listed(values, "delay"),
+            gfr=_opt(values, "gfr"),
         )
 
     async def dose_download(self, request: Request) -> Response:
@@ -339,6 +367,7 @@ class Web:
             policy_dirs=self.policy_dirs,
             accept_implausible=bool(values.get("accept-implausible")),
             prior_anthracycline=_opt(values, "prior-anthracycline"),
+            gfr=_opt(values, "gfr"),
         )
 
     async def calendar(self, request: Request) -> Response:
@@ -355,7 +384,7 @@ class Web:
         return await self.page(
             request,
             "calendar.html",
-            CALENDAR_FIELDS,
+            CALENDAR_FORM,
             values,
             error,
             view=view,
@@ -444,7 +473,7 @@ class Web:
         except DosecalcError as exc:
             error = exc
         return await self.page(
-            request, "check.html", CHECK_FIELDS, values, error, status, result=result, link=link
+            request, "check.html", CHECK_FORM, values, error, status, result=result, link=link
         )
 
     def check_data(self, name: str, content: bytes, values: dict[str, str]) -> dict[str, Any]:
@@ -608,6 +637,7 @@ def dose_view(report: Any) -> dict[str, Any]:
         "scope": report.scope,
         "patient": patient_lines(report.patient, report.bsa),
         "weight_change": change,
+        "cautions": dose_cautions(report),
         "headers": DOSE_HEADERS,
         "rows": [
             {

@@ -67,6 +67,7 @@ class DoseReport:
     scope: str  # "whole course" or "cycle 3 (THP 3)"
     notes: list[str] = field(default_factory=list)
     weight_change: WeightChange | None = None
+    provenance: dict[str, Any] | None = None  # dosecalc.provenance.record
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def dose_course(
     previous_weight: Any = None,
     delays: list[str] | tuple[str, ...] = (),
     gfr: Any = None,
+    allow_draft: bool = False,
 ) -> DoseReport:
     """Every distinct dose of ``regimen`` for a patient, or the doses of one cycle.
 
@@ -217,11 +219,15 @@ def dose_course(
     the weight change against the policy's recalculation threshold.
     ``delays`` ("3=7", "TH:5=14") shift cycles as in the calendar, so that a
     dose after a delay is a re-load when the policy's rule says so. ``gfr`` is
-    a measured GFR ("95 mL/min") for policies that take one.
+    a measured GFR ("95 mL/min") for policies that take one. A draft regimen
+    is refused unless ``allow_draft``; a retired one always.
     """
+    arguments = dict(locals())  # every input as given, for the provenance record
     from .calendar import parse_delays
+    from .governance import require_usable
 
     reg = find_regimen(regimen, regimen_dirs)
+    require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
     patient = resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
     delay_map = parse_delays(delays)
@@ -253,7 +259,70 @@ def dose_course(
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
     notes = list(patient.notes) + list(patient.overrides)
     change = weight_change(previous_weight, patient, pol) if previous_weight is not None else None
-    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
+    given = given_inputs(arguments)
+    interpreted = {
+        "regimen": reg.id,
+        "policy": pol.id,
+        **patient_inputs(patient),
+        "cycle": cycle,
+        "phase": reg.phase(phase).id if phase else None,
+        "reductions_pct": {drug: exact(pct) for drug, pct in reductions.items()},
+        "previous_weight_kg": exact(change.previous_kg) if change else None,
+    }
+    prov = provenance_record("dose", reg, pol, given, interpreted)
+    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change, prov)
+
+
+def _given(value: Any) -> Any:
+    """An input as typed, for the provenance record (JSON-safe: text, numbers,
+    lists and mappings as they are; anything else as text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_given(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _given(item) for key, item in value.items()}
+    return str(value)
+
+
+def given_inputs(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Every argument of a dose or calendar call, as given: ``reproduce``
+    calls it again with them (an option added later is recorded too). The
+    regimen and policy folders are not: the files' own paths are recorded."""
+    return {
+        name: _given(value)
+        for name, value in arguments.items()
+        if name not in ("regimen_dirs", "policy_dirs")
+    }
+
+
+def exact(value: float | None) -> float | int | None:
+    """A number as interpreted, unrounded, and whole numbers without ".0"
+    (ISMP: "62", never "62.0")."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def patient_inputs(patient: Patient) -> dict[str, Any]:
+    """A patient's measurements as interpreted, unrounded (provenance)."""
+    return {
+        "height_cm": exact(patient.height_cm),
+        "weight_kg": exact(patient.weight_kg),
+        "sex": patient.sex,
+        "age_years": exact(patient.age_years),
+        "scr_mg_dl": exact(patient.scr_mg_dl),
+        "measured_gfr_ml_min": exact(patient.measured_gfr_ml_min),
+        "overrides": list(patient.overrides),
+    }
+
+
+def provenance_record(
+    command: str, reg: Regimen, pol: Policy, given: dict[str, Any], interpreted: dict[str, Any]
+) -> dict[str, Any]:
+    from .provenance import record
+
+    return record(command, reg, pol, given, interpreted)
 
 
 def _cycle_lines(administrations: list[Any], ctx: DosingContext) -> list[DoseLine]:
@@ -418,6 +487,9 @@ class RegimenSummary:
     setting: str
     phases: str
     path: str
+    version: str = ""
+    status: str = ""
+    last_reviewed: str | None = None
 
 
 def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
@@ -432,6 +504,9 @@ def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
                 for p in r.phases
             ),
             r.path or "",
+            r.version,
+            r.status,
+            r.last_reviewed.isoformat() if r.last_reviewed else None,
         )
         for r in load_all(regimen_dirs)
     ]

@@ -147,6 +147,47 @@ def _with_times(text: str, administration: Administration) -> str:
 
 
 @dataclass(frozen=True)
+class SupportiveLine:
+    """One supportive administration (premedication, observation) on its
+    date: ``day`` is relative to the treatment administration it goes with
+    (day -1 falls the day before the treatment is actually given)."""
+
+    date: dt.date
+    entry: Any  # dosecalc.supportive.SupportiveEntry
+    phase: str
+    cycle: int
+    course_cycle: int
+    day: int
+    treatment_date: dt.date
+
+    @property
+    def text(self) -> str:
+        from .supportive import day_text
+
+        if not self.day:
+            return self.entry.describe_dose()
+        where = (
+            f"day {day_text(self.day)} of {self.entry.for_drug} ({short_date(self.treatment_date)})"
+        )
+        return f"{self.entry.describe_dose()}; {where}"
+
+
+@dataclass(frozen=True)
+class MonitoringDue:
+    """A monitoring test due on a date (LVEF before trastuzumab, every 3 months...)."""
+
+    date: dt.date
+    test: str
+    drug: str
+    reason: str
+    source: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.test} due ({self.reason})"
+
+
+@dataclass(frozen=True)
 class DrugTotal:
     """One drug over the course as shown."""
 
@@ -223,6 +264,9 @@ class CalendarReport:
     anthracycline: AnthracyclineTotal
     notes: list[str] = field(default_factory=list)  # patient interpretations, overrides
     warnings: list[str] = field(default_factory=list)
+    supportive: list[SupportiveLine] = field(default_factory=list)
+    monitoring: list[MonitoringDue] = field(default_factory=list)
+    provenance: dict[str, Any] | None = None  # dosecalc.provenance.record
 
     @property
     def end(self) -> dt.date | None:
@@ -595,6 +639,52 @@ def _drug_totals(
     return totals
 
 
+def supportive_lines(regimen: Regimen, lines: list[CalendarLine]) -> list[SupportiveLine]:
+    """Every supportive administration of the course on its date, from the
+    regimen data, relative to the date each treatment dose is actually given
+    (after delays and holiday moves)."""
+    from .supportive import supportive_for
+
+    out = []
+    for line in lines:
+        a = line.administration
+        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind):
+            for day in entry.days:
+                out.append(
+                    SupportiveLine(
+                        a.date + dt.timedelta(days=day),
+                        entry,
+                        a.phase,
+                        a.cycle,
+                        line.course_cycle,
+                        day,
+                        a.date,
+                    )
+                )
+    out.sort(key=lambda s: (s.date, s.treatment_date, s.entry.purpose != "premedication"))
+    return out
+
+
+def monitoring_due(
+    regimen: Regimen, lines: list[CalendarLine], complete: bool = True
+) -> list[MonitoringDue]:
+    """The dates each monitoring rule of the regimen falls due over the course
+    shown; the end-of-treatment test only when the course shown is complete."""
+    sources = {s.id: s.citation for s in regimen.sources}
+    due = []
+    for rule in regimen.monitoring:
+        dates = [line.date for line in lines if line.administration.drug == rule.drug]
+        if not dates:
+            continue
+        for date, reason in rule.due_dates(min(dates), max(dates)):
+            if not complete and reason.startswith("at the end"):
+                continue
+            due.append(
+                MonitoringDue(date, rule.test, rule.drug, reason, sources.get(rule.source, ""))
+            )
+    return sorted(due, key=lambda m: m.date)
+
+
 def parse_prior_anthracycline(value: Any) -> float:
     """Doxorubicin equivalents given before the course, in mg/m² (a bare
     number is mg/m²); 0 when not given."""
@@ -745,6 +835,7 @@ def calendar_course(
     accept_implausible: bool = False,
     prior_anthracycline: Any = None,
     gfr: Any = None,
+    allow_draft: bool = False,
 ) -> CalendarReport:
     """Every administration of ``regimen`` from ``start``, dated.
 
@@ -759,6 +850,7 @@ def calendar_course(
     the cumulative anthracycline ledger. ``gfr`` is a measured GFR
     ("95 mL/min") for a policy that takes one.
     """
+    arguments = dict(locals())  # every input as given, for the provenance record
     from .api import resolve_patient
     from .policy import find_policy
     from .regimen import find_regimen
@@ -782,7 +874,10 @@ def calendar_course(
         raise InputError(
             "give both --height and --weight for doses in mg, or neither for the per-unit doses"
         )
+    from .governance import require_usable
+
     reg = find_regimen(regimen, regimen_dirs)
+    require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
     delay_map = parse_delays(delays)
     settings, lookup = holiday_settings(country, holidays, pol)
@@ -849,6 +944,26 @@ def calendar_course(
         )
     for drug, why in anthracycline.not_counted:
         warnings.append(f"{drug} is an anthracycline not counted in the cumulative total: {why}")
+    from .api import exact, given_inputs, patient_inputs, provenance_record
+
+    prior = parse_prior_anthracycline(prior_anthracycline)
+    given = given_inputs(arguments)
+    interpreted: dict[str, Any] = {
+        "regimen": reg.id,
+        "policy": pol.id,
+        "start": start_date.isoformat(),
+        "until": until_date.isoformat() if until_date else None,
+        "cycles": cycles,
+        "delays": {str(ref): days for ref, days in delay_map.items()},
+        "phase_cycles": parse_phase_cycles(phase_cycles),
+        "non_working_days": settings.describe() if settings else None,
+        "prior_anthracycline_mg_m2": exact(prior),
+        "patient": patient_inputs(patient) if patient else None,
+    }
+    if settings is not None:
+        from importlib.metadata import version
+
+        interpreted["holidays_library"] = version("holidays")
     return CalendarReport(
         regimen=reg,
         policy=pol,
@@ -864,4 +979,7 @@ def calendar_course(
         anthracycline=anthracycline,
         notes=notes,
         warnings=warnings,
+        supportive=supportive_lines(reg, lines),
+        monitoring=monitoring_due(reg, lines, complete=schedule.continues is None),
+        provenance=provenance_record("calendar", reg, pol, given, interpreted),
     )

@@ -38,7 +38,9 @@ def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4
     if fmt == "json":
         return to_json(calendar_json(report))
     if fmt == "csv":
-        return _csv(csv_rows(report))
+        from .provenance import csv_comment
+
+        return csv_comment(report.provenance) + "\n" + _csv(csv_rows(report))
     if fmt == "ics":
         from .ics import calendar_ics
 
@@ -142,9 +144,12 @@ def _not_counted_text(total: Any) -> str:
 
 
 def header_lines(report: Any) -> list[str]:
+    from .governance import banner, review_text
+
     last = report.end
-    lines = [
-        f"Regimen: {report.regimen.id} ({report.regimen.name})",
+    lines = [banner(report.regimen)] if banner(report.regimen) else []
+    lines += [
+        f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
         f"Start: {_short(report.start)}"
         + (f"; last administration shown: {_short(last)}" if last else ""),
     ]
@@ -158,7 +163,46 @@ def header_lines(report: Any) -> list[str]:
     return lines
 
 
+def supportive_text(report: Any) -> list[str]:
+    """The supportive administrations and the monitoring due, dated (table and month views)."""
+    out: list[str] = []
+    if report.supportive:
+        out += [
+            "",
+            "Premedication and supportive care (regimen data; day -1 falls the day before the dose)",
+        ]
+        out.append(
+            _table(
+                [
+                    [
+                        s.date.isoformat(),
+                        _WEEKDAY_SHORT[s.date.weekday()],
+                        f"{s.phase} {s.cycle}",
+                        s.entry.purpose,
+                        s.text,
+                    ]
+                    for s in report.supportive
+                ],
+                ["date", "day of week", "cycle", "purpose", "what"],
+            )
+        )
+    if report.monitoring:
+        out += ["", "Monitoring due"]
+        out.append(
+            _table(
+                [
+                    [m.date.isoformat(), _WEEKDAY_SHORT[m.date.weekday()], m.test, m.reason]
+                    for m in report.monitoring
+                ],
+                ["date", "day of week", "test", "why"],
+            )
+        )
+    return out
+
+
 def footer_lines(report: Any) -> list[str]:
+    from .provenance import text_lines
+
     out = []
     if report.warnings:
         out.append("")
@@ -166,6 +210,7 @@ def footer_lines(report: Any) -> list[str]:
     out.append("")
     out += policy_lines(report.policy)
     out.append("Sources: " + "; ".join(f"[{s.id}] {s.citation}" for s in report.regimen.sources))
+    out += [""] + text_lines(report.provenance)
     return out
 
 
@@ -201,6 +246,7 @@ def table_text(report: Any) -> str:
         out.append("")
         out.append(
             f"Phase {phase.id}: {phase.name} (every {phase.cycle_length_days} days, {phase.cycles.describe()})"
+            + (f"; emetogenic risk {phase.emetogenic_risk.level}" if phase.emetogenic_risk else "")
         )
         rows = [
             [
@@ -232,6 +278,7 @@ def table_text(report: Any) -> str:
                 ],
             )
         )
+    out += supportive_text(report)
     out += _course_end(report)
     return "\n".join(out + footer_lines(report))
 
@@ -278,6 +325,7 @@ def month_text(report: Any) -> str:
             )
             for note in _day_notes(lines):
                 out.append(f"         {note}")
+    out += supportive_text(report)
     out += _course_end(report)
     return "\n".join(out + footer_lines(report))
 
@@ -378,8 +426,10 @@ def calendar_json(report: Any) -> dict[str, Any]:
     with_patient = report.patient is not None
     total = report.anthracycline
     h = report.holidays
+    from .render import governance_json, monitoring_json, supportive_json
+
     return {
-        "regimen": _regimen_json(report.regimen),
+        "regimen": _regimen_json(report.regimen) | governance_json(report.regimen),
         "start": report.start.isoformat(),
         "end": report.end.isoformat() if report.end else None,
         "policy": _policy_json(report.policy),
@@ -434,15 +484,89 @@ def calendar_json(report: Any) -> dict[str, Any]:
         },
         "notes": list(report.notes),
         "warnings": list(report.warnings),
+        "phases": supportive_json(report.regimen),
+        "supportive": [supportive_line_json(line) for line in report.supportive],
+        "monitoring_rules": monitoring_json(report.regimen),
+        "monitoring": [
+            {
+                "date": m.date.isoformat(),
+                "weekday": stdcal.day_name[m.date.weekday()],
+                "test": m.test,
+                "drug": m.drug,
+                "reason": m.reason,
+                "source": m.source,
+            }
+            for m in report.monitoring
+        ],
+        "provenance": report.provenance,
+    }
+
+
+def supportive_line_json(line: Any) -> dict[str, Any]:
+    e = line.entry
+    return {
+        "date": line.date.isoformat(),
+        "weekday": stdcal.day_name[line.date.weekday()],
+        "phase": line.phase,
+        "cycle": line.cycle,
+        "course_cycle": line.course_cycle,
+        "day_relative": line.day,
+        "treatment_date": line.treatment_date.isoformat(),
+        "for": e.for_drug,
+        "purpose": e.purpose,
+        "drug": e.drug,
+        "dose_mg": _n(e.dose_mg, 2),
+        "route": e.route,
+        "times_per_day": e.times_per_day,
+        "option": e.option,
+        "text": line.text,
     }
 
 
 def csv_rows(report: Any) -> list[dict[str, Any]]:
+    """One row per administration (category ``treatment``), then per
+    supportive administration and per monitoring date, in the same columns."""
     with_patient = report.patient is not None
     rows = []
     for line in report.lines:
         data = administration_json(line, with_patient)
         data["notes"] = "; ".join(data["notes"])
         data["override"] = override_text(report.patient)
-        rows.append(data)
+        rows.append(data | {"category": "treatment"})
+    if not rows:
+        return rows
+    # Supportive and monitoring rows carry the override mark too: every row of
+    # a calendar computed from overridden values says so.
+    blank = dict.fromkeys(rows[0]) | {"override": override_text(report.patient)}
+    for s in report.supportive:
+        e = s.entry
+        rows.append(
+            blank
+            | {
+                "date": s.date.isoformat(),
+                "weekday": stdcal.day_name[s.date.weekday()],
+                "phase": s.phase,
+                "cycle": s.cycle,
+                "course_cycle": s.course_cycle,
+                "day": s.day,
+                "drug": e.drug or "observation",
+                "route": e.route,
+                "kind": e.purpose,
+                "dose_text": s.text,
+                "dose_mg": _n(e.dose_mg, 2),
+                "category": "supportive",
+            }
+        )
+    for m in report.monitoring:
+        rows.append(
+            blank
+            | {
+                "date": m.date.isoformat(),
+                "weekday": stdcal.day_name[m.date.weekday()],
+                "drug": m.drug,
+                "kind": m.test,
+                "dose_text": m.text,
+                "category": "monitoring",
+            }
+        )
     return rows

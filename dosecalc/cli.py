@@ -13,7 +13,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import DosecalcError, FindingsFound, Terminated
+from .errors import DosecalcError, FindingsFound, ResultDiffers, Terminated
 
 FORMATS = ("table", "json", "csv")
 
@@ -241,6 +241,11 @@ def bsa(
 )
 @gfr_option
 @click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
+@click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Use a regimen whose status is draft (not reviewed); the output says so.",
+)
 @format_option()
 @click.pass_obj
 def dose(
@@ -260,6 +265,7 @@ def dose(
     delays: tuple[str, ...],
     gfr: str | None,
     explain: bool,
+    allow_draft: bool,
     fmt: str,
 ) -> None:
     """Every dose of a regimen for a patient.
@@ -292,6 +298,7 @@ def dose(
         previous_weight=previous_weight,
         delays=delays,
         gfr=gfr,
+        allow_draft=allow_draft,
     )
     _out(render.dose_output(report, fmt, explain))
 
@@ -337,6 +344,11 @@ def dose(
     help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.",
 )
 @gfr_option
+@click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Use a regimen whose status is draft (not reviewed); the output says so.",
+)
 @format_option("ics", "html")
 @click.option(
     "--view",
@@ -378,6 +390,7 @@ def calendar(
     holiday_mode: str | None,
     prior_anthracycline: str | None,
     gfr: str | None,
+    allow_draft: bool,
     fmt: str,
     view: str,
     paper: str,
@@ -416,8 +429,28 @@ def calendar(
         accept_implausible=accept_implausible,
         prior_anthracycline=prior_anthracycline,
         gfr=gfr,
+        allow_draft=allow_draft,
     )
     _emit(calendar_render.render(report, fmt, view, paper), output)
+
+
+@cli.command()
+@click.argument("json_file", type=click.Path())
+def reproduce(json_file: str) -> None:
+    """Re-run a JSON output of dose or calendar from its recorded inputs and
+    say whether the result is identical (exit 0) or what differs (exit 1).
+
+    \b
+    Example:
+      dosecalc dose thp --height 165 --weight 62 --format json > thp.json
+      dosecalc reproduce thp.json
+    """
+    from .provenance import reproduce as run
+
+    result = run(json_file)
+    _out(result.text())
+    if not result.identical:
+        raise ResultDiffers("the recorded output is not reproduced")
 
 
 def _emit(text: str, output: str | None) -> None:

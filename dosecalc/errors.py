@@ -127,6 +127,11 @@ class FindingsFound(DosecalcError):
     exit code (1) can gate a pipeline."""
 
 
+class ResultDiffers(DosecalcError):
+    """Raised after ``reproduce`` has printed what differs from the recorded
+    output, so the exit code (1) says the result was not reproduced."""
+
+
 class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
     """Raised when SIGTERM arrives while an output file is written, so that
     the temporary file is removed as on Ctrl-C (the default action of SIGTERM

@@ -43,7 +43,7 @@ def event_uid(report: Any, course_cycle: int, day: int) -> str:
 
 def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
     """The report as iCalendar text (CRLF line endings)."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vText
 
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -51,9 +51,26 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"{report.regimen.id} from {report.start.isoformat()}")
+    from .provenance import text_lines
+
+    provenance = text_lines(report.provenance)
+    if provenance:
+        cal.add("x-wr-caldesc", vText("\n".join(provenance)))
     dtstamp = _stamp(stamp)
     overrides = override_notes(report.patient)
+    supportive: dict[dt.date, list[Any]] = {}
+    for item in report.supportive:
+        supportive.setdefault(item.date, []).append(item)
+    monitoring: dict[dt.date, list[Any]] = {}
+    due_number: dict[int, int] = {}  # the n-th time a test is due: a UID that survives delays
+    seen: dict[str, int] = {}
+    for item in report.monitoring:
+        monitoring.setdefault(item.date, []).append(item)
+        seen[item.test] = seen.get(item.test, 0) + 1
+        due_number[id(item)] = seen[item.test]
+    treatment_dates = set()
     for day, lines in treatment_days(report):
+        treatment_dates.add(day)
         first = min(lines, key=lambda line: (line.course_cycle, line.administration.day))
         drugs = list(dict.fromkeys(line.administration.drug for line in lines))
         summary = f"Treatment: {', '.join(drugs)} ({cycle_text(lines)})"
@@ -70,15 +87,47 @@ def calendar_ics(report: Any, stamp: dt.datetime | None = None) -> str:
             description += [
                 f"  {line.administration.drug}: {note}" for note in line.administration.notes
             ]
+        description += [f"- {item.entry.purpose}: {item.text}" for item in supportive.get(day, [])]
+        description += [f"- {item.text}" for item in monitoring.get(day, [])]
         if report.patient is None:
             description.append("Doses per unit (mg/m², mg/kg): no patient measurements were given.")
         description.append("Planned by dosecalc; check against the signed prescription.")
+        description += provenance
         event = Event()
         event.add("uid", event_uid(report, first.course_cycle, first.administration.day))
         event.add("dtstamp", dtstamp)
         event.add("dtstart", day)
         event.add("dtend", day + dt.timedelta(days=1))
         event.add("summary", summary)
+        event.add("description", "\n".join(description))
+        event.add("transp", "TRANSPARENT")
+        event.add("categories", ["Chemotherapy"])
+        cal.add_component(event)
+    # Days with supportive care or monitoring but no treatment (dexamethasone
+    # the day before docetaxel; an LVEF due between doses): their own events.
+    for day in sorted((set(supportive) | set(monitoring)) - treatment_dates):
+        items = supportive.get(day, [])
+        tests = monitoring.get(day, [])
+        what = [i.entry.drug or "observation" for i in items] + [t.test for t in tests]
+        event = Event()
+        key = items[0] if items else None
+        uid = (
+            f"{report.regimen.id}-{report.start:%Y%m%d}-c{key.course_cycle}s{key.day:+d}-{key.entry.for_drug}@dosecalc"
+            if key
+            else f"{report.regimen.id}-{report.start:%Y%m%d}-{tests[0].test.lower()}{due_number[id(tests[0])]}@dosecalc"
+        )
+        event.add("uid", uid)
+        event.add("dtstamp", dtstamp)
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        label = "Supportive care" if items else "Monitoring"
+        mark = "OVERRIDE - " if overrides else ""
+        event.add("summary", f"{mark}{label}: {', '.join(dict.fromkeys(what))}")
+        description = [*overrides, report.regimen.name]
+        description += [f"- {i.entry.purpose}: {i.text} ({i.phase} cycle {i.cycle})" for i in items]
+        description += [f"- {t.text}" for t in tests]
+        description.append("Planned by dosecalc; check against the signed prescription.")
+        description += provenance
         event.add("description", "\n".join(description))
         event.add("transp", "TRANSPARENT")
         event.add("categories", ["Chemotherapy"])

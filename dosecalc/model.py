@@ -173,6 +173,10 @@ class Phase:
     cycle_length_days: int
     cycles: CycleCount
     drugs: tuple[DrugEntry, ...]
+    # Supportive care as data (dosecalc.supportive): premedication, antiemetics,
+    # observation periods, and the phase's emetogenic risk.
+    supportive: tuple[Any, ...] = ()
+    emetogenic_risk: Any | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,10 @@ class CourseLimit:
     drug: str
     duration_days: int
     source: str | None = None
+    # The same limit as a count of doses of a given interval (trastuzumab:
+    # 18 three-weekly equivalents); the policy's course_limit chooses which applies.
+    count: int | None = None
+    count_interval_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +205,13 @@ class Regimen:
     aliases: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     path: str | None = None
+    monitoring: tuple[Any, ...] = ()  # dosecalc.supportive.MonitoringRule
+    # Governance (dosecalc.governance) and the SHA-256 of the file as loaded.
+    version: str = ""
+    status: str = "draft"
+    last_reviewed: dt.date | None = None
+    reviewed_by: str | None = None
+    sha256: str | None = None
 
     def phase(self, phase_id: str) -> Phase:
         from .errors import NotFoundError
@@ -330,6 +345,10 @@ class Policy:
     non_working_days: Literal["flag", "next_working_day"]
     sources: tuple[Source, ...] = ()
     path: str | None = None
+    # How a regimen's course limit is applied: "by_date" (no dose on or after
+    # first dose + duration) or "by_count" (a number of dose equivalents).
+    course_limit: Literal["by_date", "by_count"] = "by_date"
+    sha256: str | None = None
     #: A lower cumulative dose to warn at (doxorubicin label: consider
     #: cardioprotection with dexrazoxane at 300 mg/m²), with its citation.
     anthracycline_warning_mg_m2: float | None = None
@@ -383,7 +402,15 @@ class Policy:
             lines.append(
                 f"anthracycline warning from {format_number(self.anthracycline_warning_mg_m2)} mg/m² doxorubicin equivalents ({self.anthracycline_warning_source})"
             )
+        lines.append(course_limit_text(self.course_limit))
         return lines
+
+
+def course_limit_text(method: str) -> str:
+    """The policy's course-limit choice as printed with every result."""
+    if method == "by_count":
+        return "course limits: by count (doses counted in equivalents of the limit's interval, e.g. 18 three-weekly trastuzumab doses; a weekly dose counts 1/3)"
+    return "course limits: by date (no dose on or after the first dose + the limit's duration, e.g. day 364 for 52 weeks)"
 
 
 @dataclass(frozen=True)

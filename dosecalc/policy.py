@@ -195,7 +195,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
             "non_working_days",
             "sources",
         },
-        optional={"description", "adjusted_weight_factor", "anthracycline_warning"},
+        optional={"description", "adjusted_weight_factor", "anthracycline_warning", "course_limit"},
     )
     if top is None:
         return None
@@ -335,6 +335,11 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     non_working = c.choice(
         top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day")
     )
+    # How course limits apply (trastuzumab 52 weeks): by date, or by a count
+    # of dose equivalents; by date when the file does not say (printed either way).
+    course_limit = c.choice(
+        top.get("course_limit", "by_date"), ("course_limit",), ("by_date", "by_count")
+    )
     policy_id = c.text(top.get("id"), ("id",))
     name = c.text(top.get("name"), ("name",))
     if c.problems:
@@ -362,12 +367,18 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         non_working_days=non_working,  # type: ignore[arg-type]
         sources=tuple(sources.values()),
         path=c.filename,
+        course_limit=course_limit or "by_date",  # type: ignore[arg-type]
     )
 
 
 def load_policy_file(path: Path) -> Policy:
-    """Load and validate one policy file; raises DataFileError listing every problem."""
-    return load_data_file(path, _read_policy)
+    """Load and validate one policy file; raises DataFileError listing every
+    problem. The policy carries the SHA-256 of the file's bytes (provenance)."""
+    import dataclasses
+    import hashlib
+
+    policy = load_data_file(path, _read_policy)
+    return dataclasses.replace(policy, sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest())
 
 
 @lru_cache(maxsize=32)

@@ -9,7 +9,6 @@ reported at once with file, line and field path.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
+from .governance import FIELDS as GOVERNANCE_FIELDS
+from .governance import read_governance
 from .model import (
     BASIS_UNITS,
     CourseLimit,
@@ -30,6 +31,7 @@ from .model import (
     Source,
 )
 from .paths import search_dirs, shipped_dir
+from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .validation import Checker, describe_value, load_data_file
 
 SCHEMA_VERSION = 1
@@ -39,12 +41,6 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ROUTES = ("IV", "PO", "SC", "IM")
 _SETTINGS = ("adjuvant", "neoadjuvant", "perioperative", "metastatic", "any")
 
-#: Governance fields (version, review status, last review, reviewer). They are
-#: accepted and type-checked here so that regimen files can carry them; what
-#: they mean for the commands (banners, refusing drafts) is decided by the
-#: provenance code, not by this loader. Optional for now.
-_GOVERNANCE = {"version", "status", "last_reviewed", "reviewed_by"}
-_STATUSES = ("draft", "reviewed", "retired")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: At most this many doses on one day (twice daily is 2).
@@ -143,12 +139,20 @@ class _RegimenReader:
         top = c.mapping(
             data,
             (),
-            required={"schema_version", "id", "name", "setting", "sources", "phases"},
-            optional={"aliases", "course_limits", "notes"} | _GOVERNANCE,
+            required={
+                "schema_version",
+                "id",
+                "name",
+                "setting",
+                "sources",
+                "phases",
+                "version",
+                "status",
+            },
+            optional={"aliases", "course_limits", "notes", "monitoring"} | GOVERNANCE_FIELDS,
         )
         if top is None:
             return None
-        self._governance(top)
         version = top.get("schema_version")
         if "schema_version" in top and version != SCHEMA_VERSION:
             c.problem(
@@ -167,6 +171,17 @@ class _RegimenReader:
         notes = tuple(self._texts(top.get("notes", []), ("notes",)))
         phases = self._phases(top.get("phases"))
         limits = self._limits(top.get("course_limits", []), phases)
+        governance = read_governance(c, top)
+        monitoring = (
+            read_monitoring(
+                c,
+                top["monitoring"],
+                {e.drug for p in phases for e in p.drugs},
+                self.source_ids,
+            )
+            if "monitoring" in top
+            else ()
+        )
         if c.problems:
             return None
         return Regimen(
@@ -179,32 +194,9 @@ class _RegimenReader:
             aliases=aliases,
             notes=notes,
             path=c.filename,
+            monitoring=monitoring,
+            **governance,
         )
-
-    def _governance(self, top: dict[str, Any]) -> None:
-        """Type-check the optional governance fields (see _GOVERNANCE)."""
-        c = self.c
-        if "version" in top:
-            c.integer(top["version"], ("version",), minimum=1)
-        if "status" in top:
-            c.choice(top["status"], ("status",), _STATUSES)
-        if "last_reviewed" in top:
-            value = top["last_reviewed"]
-            # YAML reads an unquoted 2026-12-01 as a date; a quoted one stays text.
-            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-                pass
-            elif not isinstance(value, str) or not _ISO_DATE.match(value):
-                c.problem(
-                    ("last_reviewed",),
-                    f"expected a date written YYYY-MM-DD, got {describe_value(value)}",
-                )
-            else:
-                try:
-                    dt.date.fromisoformat(value)
-                except ValueError:
-                    c.problem(("last_reviewed",), f"'{value}' is not a real date")
-        if "reviewed_by" in top:
-            c.text(top["reviewed_by"], ("reviewed_by",))
 
     def _texts(self, value: Any, path: tuple[Any, ...]) -> list[str]:
         return [
@@ -246,7 +238,7 @@ class _RegimenReader:
                 item,
                 path,
                 required={"id", "name", "cycle_length", "cycles", "drugs"},
-                optional=set(),
+                optional={"supportive", "emetogenic_risk"},
             )
             if entry is None:
                 continue
@@ -273,8 +265,36 @@ class _RegimenReader:
                 for j, drug in enumerate(self.c.sequence(entry.get("drugs"), (*path, "drugs")))
                 if (d := self._drug(drug, (*path, "drugs", j), length, cycles))
             ]
+            supportive = (
+                read_supportive(
+                    self.c,
+                    entry["supportive"],
+                    (*path, "supportive"),
+                    {d.drug for d in drugs},
+                    self.source_ids,
+                )
+                if "supportive" in entry
+                else ()
+            )
+            risk = (
+                read_emetogenic_risk(
+                    self.c, entry["emetogenic_risk"], (*path, "emetogenic_risk"), self.source_ids
+                )
+                if "emetogenic_risk" in entry
+                else None
+            )
             if phase_id and name and length and cycles:
-                phases.append(Phase(phase_id, name, length, cycles, _with_schedule(drugs, length)))
+                phases.append(
+                    Phase(
+                        phase_id,
+                        name,
+                        length,
+                        cycles,
+                        _with_schedule(drugs, length),
+                        tuple(supportive),
+                        risk,
+                    )
+                )
         return phases
 
     def _cycle_count(self, value: Any, path: tuple[Any, ...]) -> CycleCount | None:
@@ -526,7 +546,7 @@ class _RegimenReader:
         for i, item in enumerate(self.c.sequence(value, ("course_limits",), non_empty=False)):
             path = ("course_limits", i)
             entry = self.c.mapping(
-                item, path, required={"drug", "duration", "source"}, optional=set()
+                item, path, required={"drug", "duration", "source"}, optional={"count"}
             )
             if entry is None:
                 continue
@@ -539,8 +559,11 @@ class _RegimenReader:
                 self.c.problem((*path, "duration"), str(exc))
                 continue
             source = self._source_refs([entry.get("source")], (*path, "source"))
+            count, interval = self._limit_count(entry.get("count"), (*path, "count"))
             if drug:
-                limits.append(CourseLimit(drug, days, source[0] if source else None))
+                limits.append(
+                    CourseLimit(drug, days, source[0] if source else None, count, interval)
+                )
         for i, phase in enumerate(phases):
             if phase.cycles.mode == "until_limit":
                 unlimited = [
@@ -553,10 +576,32 @@ class _RegimenReader:
                     )
         return limits
 
+    def _limit_count(self, value: Any, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        """``count: {doses: 18, every: 21 days}``: the limit as a number of doses."""
+        if value is None:
+            return None, None
+        entry = self.c.mapping(value, path, required={"doses", "every"}, optional=set())
+        if entry is None:
+            return None, None
+        doses = self.c.integer(entry.get("doses"), (*path, "doses"), minimum=1, maximum=1000)
+        try:
+            every = parse_duration_days(entry.get("every"))
+        except UnitError as exc:
+            self.c.problem((*path, "every"), str(exc))
+            return None, None
+        return doses, every
+
 
 def load_regimen_file(path: Path) -> Regimen:
-    """Load and validate one regimen file; raises DataFileError listing every problem."""
-    return load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
+    """Load and validate one regimen file; raises DataFileError listing every
+    problem. The regimen carries the SHA-256 of the file's bytes (provenance)."""
+    import dataclasses
+    import hashlib
+
+    regimen = load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
+    # Hashed once the file has been read and validated (so an unreadable file
+    # is reported as such by the loader).
+    return dataclasses.replace(regimen, sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest())
 
 
 def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:

@@ -219,6 +219,79 @@ def policy_lines(policy: Any) -> list[str]:
     ]
 
 
+def supportive_json(regimen: Any, phase_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Each phase's emetogenic risk and supportive care, from the regimen data."""
+    sources = {s.id: s.citation for s in regimen.sources}
+    out = []
+    for phase in regimen.phases:
+        if phase_ids is not None and phase.id not in phase_ids:
+            continue
+        risk = phase.emetogenic_risk
+        out.append(
+            {
+                "phase": phase.id,
+                "emetogenic_risk": {
+                    "level": risk.level,
+                    "note": risk.note,
+                    "source": sources.get(risk.source, risk.source),
+                }
+                if risk
+                else None,
+                "supportive": [e.as_dict() for e in phase.supportive],
+            }
+        )
+    return out
+
+
+def monitoring_json(regimen: Any) -> list[dict[str, Any]]:
+    sources = {s.id: s.citation for s in regimen.sources}
+    return [m.as_dict() | {"source": sources.get(m.source, m.source)} for m in regimen.monitoring]
+
+
+def supportive_lines_text(regimen: Any, phase_ids: list[str] | None = None) -> list[str]:
+    """Emetogenic risk, premedication and observation per phase, then monitoring."""
+    out = []
+    for item in supportive_json(regimen, phase_ids):
+        risk = item["emetogenic_risk"]
+        if risk is None:
+            level = "not stated"
+        elif risk["note"]:
+            level = f"{risk['level']} ({risk['note']})"
+        else:
+            level = risk["level"]
+        head = f"Phase {item['phase']}: emetogenic risk {level}"
+        out.append(head)
+        for entry in item["supportive"]:
+            out.append(f"  {entry['purpose']}: {entry['text']}")
+    for rule in regimen.monitoring:
+        out.append(f"Monitoring: {rule.describe()}" + (f" ({rule.note})" if rule.note else ""))
+    return out
+
+
+def governance_json(regimen: Any) -> dict[str, Any]:
+    return {
+        "version": regimen.version,
+        "status": regimen.status,
+        "last_reviewed": regimen.last_reviewed.isoformat() if regimen.last_reviewed else None,
+        "reviewed_by": regimen.reviewed_by,
+    }
+
+
+def dose_json(report: Any) -> dict[str, Any]:
+    phases = list(dict.fromkeys(line.phase for line in report.lines))
+    return {
+        "regimen": _regimen_json(report.regimen) | governance_json(report.regimen),
+        "policy": _policy_json(report.policy),
+        "patient": patient_json(report.patient, report.bsa),
+        "scope": report.scope,
+        "weight_change": _weight_change_json(report.weight_change),
+        "doses": [_dose_json(line) for line in report.lines],
+        "supportive": supportive_json(report.regimen, phases),
+        "monitoring": monitoring_json(report.regimen),
+        "provenance": report.provenance,
+    }
+
+
 #: The columns of the dose table (the command line's and the web page's).
 DOSE_HEADERS = (
     "phase",
@@ -279,27 +352,28 @@ def dose_cautions(report: Any) -> list[tuple[str, str]]:
 
 
 def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
+    from .governance import banner
+    from .provenance import csv_comment, text_lines
+
     if fmt == "json":
-        return to_json(
-            {
-                "regimen": _regimen_json(report.regimen),
-                "policy": _policy_json(report.policy),
-                "patient": patient_json(report.patient, report.bsa),
-                "scope": report.scope,
-                "weight_change": _weight_change_json(report.weight_change),
-                "doses": [_dose_json(line) for line in report.lines],
-            }
-        )
+        return to_json(dose_json(report))
     if fmt == "csv":
-        return _csv(
+        body = _csv(
             [
                 {k: v for k, v in _dose_json(line).items() if k != "derivation"}
                 | {"override": override_text(report.patient)}
                 for line in report.lines
             ]
         )
+        return csv_comment(report.provenance) + "\n" + body
     rows = [dose_row(line, report.bsa) for line in report.lines]
-    out = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Scope: {report.scope}"]
+    from .governance import review_text
+
+    out = [banner(report.regimen)] if banner(report.regimen) else []
+    out += [
+        f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
+        f"Scope: {report.scope}",
+    ]
     out += patient_lines(report.patient, report.bsa)
     if report.weight_change is not None:
         flag = "RECALCULATE: " if report.weight_change.recalculate else ""
@@ -317,9 +391,16 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
             out += [f"  {step}" for step in line.derivation]
             if line.reason:
                 out.append(f"  {line.reason}")
+    supportive = supportive_lines_text(
+        report.regimen, list(dict.fromkeys(line.phase for line in report.lines))
+    )
+    if supportive:
+        out += ["", "Premedication, supportive care and monitoring (regimen data):"]
+        out += [f"  {line}" for line in supportive]
     out.append("")
     out += policy_lines(report.policy)
     out.append("Sources: " + "; ".join(f"[{s.id}] {s.citation}" for s in report.regimen.sources))
+    out += [""] + text_lines(report.provenance)
     return "\n".join(out)
 
 
@@ -328,13 +409,28 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
 
 def regimen_list_output(summaries: list[Any], fmt: str) -> str:
     rows = [
-        {"id": s.id, "name": s.name, "setting": s.setting, "phases": s.phases} for s in summaries
+        {
+            "id": s.id,
+            "name": s.name,
+            "setting": s.setting,
+            "phases": s.phases,
+            "version": s.version,
+            "status": s.status,
+            "last_reviewed": s.last_reviewed,
+        }
+        for s in summaries
     ]
     if fmt == "json":
         return to_json(rows)
     if fmt == "csv":
         return _csv(rows)
-    return _table([[r["id"], r["name"], r["setting"]] for r in rows], ["id", "name", "setting"])
+    return _table(
+        [
+            [r["id"], r["name"], r["setting"], r["version"], r["status"], r["last_reviewed"] or ""]
+            for r in rows
+        ],
+        ["id", "name", "setting", "version", "status", "last reviewed"],
+    )
 
 
 def regimen_show_output(regimen: Any, fmt: str) -> str:
@@ -394,17 +490,23 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "drugs": drugs,
             }
         )
-    data = _regimen_json(regimen) | {
-        "setting": regimen.setting,
-        "aliases": list(regimen.aliases),
-        "phases": phases,
-        "course_limits": [
-            {"drug": c.drug, "duration_days": c.duration_days, "source": c.source}
-            for c in regimen.course_limits
-        ],
-        "notes": list(regimen.notes),
-        "file": regimen.path,
-    }
+    data = (
+        _regimen_json(regimen)
+        | {
+            "setting": regimen.setting,
+            "aliases": list(regimen.aliases),
+            "phases": phases,
+            "course_limits": [
+                {"drug": c.drug, "duration_days": c.duration_days, "source": c.source}
+                for c in regimen.course_limits
+            ],
+            "notes": list(regimen.notes),
+            "file": regimen.path,
+            "supportive": supportive_json(regimen),
+            "monitoring": monitoring_json(regimen),
+        }
+        | governance_json(regimen)
+    )
     if fmt == "json":
         return to_json(data)
     if fmt == "csv":
@@ -421,7 +523,10 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 for d in p["drugs"]
             ]
         )
-    out = [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}"]
+    from .governance import banner, review_text
+
+    out = [banner(regimen)] if banner(regimen) else []
+    out += [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}", review_text(regimen)]
     if regimen.aliases:
         out.append(f"also known as: {', '.join(regimen.aliases)}")
     for p in phases:
@@ -454,6 +559,10 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
         out.append(
             f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]"
         )
+    supportive = supportive_lines_text(regimen)
+    if supportive:
+        out.append("\nPremedication, supportive care and monitoring:")
+        out += [f"  {line}" for line in supportive]
     if regimen.notes:
         out.append("\nNotes:")
         out += [f"  - {n}" for n in regimen.notes]

@@ -21,6 +21,7 @@ from typing import Any
 from .errors import CalculationError, InputError
 from .model import (
     Administration,
+    CourseLimit,
     DoseKind,
     DoseStep,
     DrugEntry,
@@ -81,6 +82,33 @@ class _DrugHistory:
     first: dt.date | None = None
     last_actual: dt.date | None = None
     last_nominal: dt.date | None = None
+    equivalents: float = 0.0  # doses given, in units of the course limit's count interval
+
+
+def _limit_reached(
+    limit: CourseLimit | None, record: _DrugHistory, date: dt.date, policy: Policy
+) -> bool:
+    """Whether the drug's course limit stops a dose on ``date``: by date (no
+    dose on or after first dose + duration) or, when the policy counts, once
+    the doses given reach the limit's count of equivalents."""
+    if limit is None or record.first is None:
+        return False
+    if policy.course_limit == "by_count":
+        if limit.count is None:
+            raise CalculationError(
+                f"policy {policy.id} counts course limits in doses, but the {limit.drug} limit gives no count (add count: {{doses: N, every: 21 days}})"
+            )
+        return record.equivalents >= limit.count - 1e-9
+    return (date - record.first).days >= limit.duration_days
+
+
+def _dose_equivalent(limit: CourseLimit | None, phase: Phase, entry: DrugEntry) -> float:
+    """One administration in units of the limit's count interval: a weekly
+    dose is 1/3 of a three-weekly one (the time it covers over the interval)."""
+    if limit is None or not limit.count_interval_days:
+        return 0.0
+    covered = phase.cycle_length_days / len(entry.days)
+    return covered / limit.count_interval_days
 
 
 def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
@@ -206,7 +234,7 @@ def _expand(
                     continues = f"shown until {until.isoformat()}; the course continues"
                 break
             if phase.cycles.mode == "until_limit" and not _any_within_limit(
-                regimen, phase, history, cycle_date
+                regimen, phase, history, cycle_date, policy
             ):
                 break
             course_cycle += 1
@@ -221,11 +249,7 @@ def _expand(
                         continue
                     record = history.setdefault(entry.drug, _DrugHistory())
                     limit = regimen.limit_for(entry.drug)
-                    if (
-                        limit
-                        and record.first
-                        and (actual - record.first).days >= limit.duration_days
-                    ):
+                    if _limit_reached(limit, record, actual, policy):
                         continue
                     previous = (
                         (record.last_actual, record.last_nominal)
@@ -253,6 +277,7 @@ def _expand(
                     )
                     record.first = record.first or actual
                     record.last_actual, record.last_nominal = actual, nominal
+                    record.equivalents += _dose_equivalent(limit, phase, entry)
             nominal_offset += phase.cycle_length_days
         if continues:
             break
@@ -270,13 +295,17 @@ def _phase_index(regimen: Regimen, phase_id: str) -> int:
 
 
 def _any_within_limit(
-    regimen: Regimen, phase: Phase, history: dict[str, _DrugHistory], cycle_date: dt.date
+    regimen: Regimen,
+    phase: Phase,
+    history: dict[str, _DrugHistory],
+    cycle_date: dt.date,
+    policy: Policy,
 ) -> bool:
-    """Whether any drug of an until-limit phase still has time in its course limit."""
+    """Whether any drug of an until-limit phase still has room in its course limit."""
     for entry in phase.drugs:
         limit = regimen.limit_for(entry.drug)
-        first = history.get(entry.drug, _DrugHistory()).first
-        if limit is None or first is None or (cycle_date - first).days < limit.duration_days:
+        record = history.get(entry.drug, _DrugHistory())
+        if not _limit_reached(limit, record, cycle_date, policy):
             return True
     return False
 

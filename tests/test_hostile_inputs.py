@@ -308,8 +308,8 @@ def test_an_override_is_marked_in_every_calendar_format(fmt):
     assert code == 0, err
     assert "OVERRIDE" in out
     if fmt == "csv":
-        rows = out.splitlines()
-        assert rows[0].split(",")[-1] == "override"
+        rows = [row for row in out.splitlines() if not row.startswith("#")]
+        assert "override" in rows[0].split(",")
         assert all("OVERRIDE" in row for row in rows[1:])
     if fmt == "ics":
         assert out.count("OVERRIDE") >= 2 * out.count("BEGIN:VEVENT")

@@ -20,6 +20,10 @@ schema_version: 1
 id: tdp
 name: Test docetaxel + trastuzumab + pertuzumab
 setting: metastatic
+version: 1
+status: reviewed
+last_reviewed: 2026-11-01
+reviewed_by: test fixture
 sources:
   - id: src
     citation: Test citation

@@ -18,7 +18,7 @@ id: fmt
 name: Format test regimen
 setting: metastatic
 version: 1
-status: draft
+status: reviewed
 last_reviewed: 2026-12-01
 reviewed_by: test reviewer
 sources:
@@ -107,7 +107,7 @@ def test_the_base_fixture_loads_with_its_additions(tmp_path):
         ),
         ("\nversion: 1", "\nversion: 0", "version", "less than 1"),
         ("\nversion: 1", "\nversion: one", "version", "whole number"),
-        ("status: draft", "status: approved", "status", "not one of"),
+        ("status: reviewed", "status: approved", "status", "not one of"),
         ("last_reviewed: 2026-12-01", "last_reviewed: 1/12/2026", "last_reviewed", "YYYY-MM-DD"),
         (
             "last_reviewed: 2026-12-01",

@@ -155,9 +155,13 @@ def test_calendar_page_downloads_and_print(client: TestClient) -> None:
     assert ics.headers["content-type"].startswith("text/calendar")
     assert 'filename="dosecalc-calendar-thp-2016-01-19.ics"' in ics.headers["content-disposition"]
     assert "DTSTART;VALUE=DATE:20160301" in ics.text
-    rows = client.get("/calendar.csv?" + query).text.splitlines()
-    # A header, then day 1 of 6 THP cycles (3 drugs) and 2 HP cycles (2 drugs).
-    assert len(rows) == 1 + 6 * 3 + 2 * 2
+    import csv
+
+    lines = client.get("/calendar.csv?" + query).text.splitlines()
+    rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
+    treatments = [row for row in rows if row["category"] == "treatment"]
+    # Day 1 of 6 THP cycles (3 drugs) and of 2 HP cycles (2 drugs).
+    assert len(treatments) == 6 * 3 + 2 * 2
     data = json.loads(client.get("/calendar.json?" + query).text)
     assert data["regimen"]["id"] == "thp"
     printed = client.get("/calendar/print?" + query + "&paper=letter")
@@ -218,7 +222,15 @@ def test_markup_in_every_dose_field_is_escaped(client: TestClient, field: str) -
 def test_markup_in_every_calendar_field_is_escaped(client: TestClient, field: str) -> None:
     values = {"regimen": "thp", "start": "2016-01-19", "cycles": "2", field: PAYLOAD}
     _assert_escaped(client.get("/calendar?" + urlencode(values)).text)
-    _assert_escaped(client.get("/calendar.json?" + urlencode(values)).text)
+    # A download is data, not a page: JSON may carry the text as given, so it
+    # must never be rendered by the browser.
+    download = client.get("/calendar.json?" + urlencode(values))
+    if download.status_code == 200:
+        assert download.headers["content-type"] == "application/json"
+        assert download.headers["x-content-type-options"] == "nosniff"
+        assert download.headers["content-disposition"].startswith("attachment;")
+    else:
+        _assert_escaped(download.text)
 
 
 @pytest.mark.parametrize("field", ["text", "height", "weight", "policy", "accept-implausible"])
@@ -436,3 +448,28 @@ def test_an_unexpected_failure_is_one_line_without_the_patients_values(
     assert response.headers["cache-control"] == "no-store"
     logged = capsys.readouterr().err
     assert logged.strip() == "dosecalc: internal error (RuntimeError); please report it"
+
+
+def test_a_draft_regimen_is_refused_at_its_checkbox_then_shown_with_its_banner(
+    tmp_path: Path,
+) -> None:
+    path = write_regimen(tmp_path, "trial", one_drug_phase("docetaxel", "bsa", "75 mg/m2"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "status: reviewed\nlast_reviewed: 2026-11-01\nreviewed_by: test fixture\n",
+            "status: draft\n",
+        ),
+        encoding="utf-8",
+    )
+    client = TestClient(web.create_app(regimen_dirs=(str(tmp_path),)))
+    values = {"regimen": "trial", "height": "165 cm", "weight": "62 kg"}
+    refused = client.get("/dose?" + urlencode(values))
+    assert refused.status_code == 422
+    assert 'id="allow-draft-error"' in refused.text and "is a draft, not reviewed" in refused.text
+    shown = client.get("/dose?" + urlencode(values | {"allow-draft": "1"})).text
+    assert '<p class="banner" role="alert">DRAFT REGIMEN: trial version 1' in shown
+    # 75 mg/m2 x Mosteller BSA of 165 cm and 62 kg, to the nearest 1 mg.
+    assert ("docetaxel", "standard", f"{round(75 * math.sqrt(165 * 62 / 3600))} mg") in final_doses(
+        shown
+    )

@@ -19,6 +19,7 @@ from ..case import Case, Treatment
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DrugEntry, Patient, Phase, Policy, Regimen
 from ..schedule import reload_due, reload_rule_for
+from ..supportive import premedication_for
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -29,9 +30,6 @@ SRC_PERJETA = (
     "Perjeta US PI 2.2-2.3 (840 mg then 420 mg every 3 weeks; re-load after 6 weeks or more)"
 )
 SRC_ISMP = "ISMP List of Error-Prone Abbreviations, Symbols, and Dose Designations (2021)"
-SRC_DOCETAXEL_PREMED = (
-    "Docetaxel PI (dexamethasone 8 mg twice daily for 3 days starting the day before)"
-)
 SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
 SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
 SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
@@ -1134,16 +1132,36 @@ class _Run:
             baseline = current
 
     def premedication(self) -> None:
+        """A treatment drug whose regimen prescribes premedication, with none of
+        those premedication drugs documented anywhere in the course. What is
+        required comes from the regimen data (``premedication_for``)."""
         given = {d for i in self.identified for d in i.drugs.values()}
         for found in self.identified:
-            if "docetaxel" in found.drugs.values() and "dexamethasone" not in given:
+            for drug in dict.fromkeys(found.drugs.values()):
+                # The identified regimen's data first; a regimen without
+                # supportive data for the drug falls back on another regimen
+                # of the library that has it.
+                regimen = next(
+                    (
+                        r
+                        for r in (found.regimen, *self.regimens)
+                        if r is not None and premedication_for(drug, r)
+                    ),
+                    None,
+                )
+                if regimen is None:
+                    continue
+                needed = premedication_for(drug, regimen)
+                if any(e.drugs() & given for e in needed):
+                    continue
+                sources = {s.id: s.citation for s in regimen.sources}
                 self.add(
                     "warning",
                     "PREMEDICATION_MISSING",
                     found.treatment,
-                    "docetaxel",
-                    "docetaxel needs dexamethasone premedication (e.g. 8 mg twice daily for 3 days starting the day before); none is documented",
-                    SRC_DOCETAXEL_PREMED,
+                    drug,
+                    f"{drug} needs premedication ({'; '.join(e.describe() for e in needed)}); none is documented",
+                    "; ".join(dict.fromkeys(sources.get(e.source, e.source) for e in needed)),
                 )
 
     def missing_data(self) -> None:

@@ -40,7 +40,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__, api, render
 from ..calendar_render import (
     anthracycline_text,
-    calendar_json,
     footer_lines,
     header_lines,
     summary_rows,
@@ -48,16 +47,18 @@ from ..calendar_render import (
 )
 from ..calendar_render import render as render_calendar
 from ..errors import DataFileError, DosecalcError, InputError
+from ..governance import banner, review_text
 from ..policy import policy_files
 from ..printable import _months as month_grids  # the printable page's month grids, shared
 from ..printable import calendar_html
+from ..provenance import text_lines as provenance_lines
 from ..render import (
     DOSE_HEADERS,
     dose_cautions,
-    dose_output,
     dose_row,
     patient_lines,
     policy_lines,
+    supportive_lines_text,
 )
 
 HERE = Path(__file__).parent
@@ -127,6 +128,12 @@ PATIENT = (
     Field("scr", "Serum creatinine", "With its unit: 0.8 mg/dL or 71 umol/L"),
     Field("gfr", "Measured GFR", "Absolute, with its unit: 95 mL/min (for Calvert, instead of Cockcroft-Gault)"),
 )  # fmt: skip
+DRAFT = Field(
+    "allow-draft",
+    "Use a draft regimen",
+    "A draft has not been reviewed: every dose must be checked against its source",
+    "checkbox",
+)
 ACCEPT = Field(
     "accept-implausible",
     "Accept values outside the adult ranges",
@@ -148,6 +155,7 @@ DOSE_FORM: Form = (
         Field("delay", "Delays", "CYCLE=DAYS, comma-separated: 3=7 or TH:5=14 (re-load rules apply)"),
         Field("previous-weight", "Previous weight", "The weight the last doses were calculated on"),
         ACCEPT,
+        DRAFT,
     )),
 )  # fmt: skip
 CALENDAR_FORM: Form = (
@@ -163,7 +171,7 @@ CALENDAR_FORM: Form = (
               (("", "as the policy says"), ("flag", "flag them"), ("move", "move to the next working day"))),
         Field("prior-anthracycline", "Prior anthracycline", "Doxorubicin equivalents given before: 240 mg/m2"),
     )),
-    ("Patient (optional: for doses in mg)", (*PATIENT, POLICY, ACCEPT)),
+    ("Patient (optional: for doses in mg)", (*PATIENT, POLICY, ACCEPT, DRAFT)),
 )  # fmt: skip
 CHECK_FORM: Form = (
     ("What to check", (
@@ -260,7 +268,13 @@ class Web:
 
     def regimen_options(self) -> list[dict[str, str]]:
         return [
-            {"id": s.id, "name": s.name, "setting": s.setting, "status": _status(s)}
+            {
+                "id": s.id,
+                "name": s.name,
+                "setting": s.setting,
+                "status": " ".join(filter(None, (s.status, s.last_reviewed))),
+                "version": s.version,
+            }
             for s in api.list_regimens(self.regimen_dirs)
         ]
 
@@ -330,6 +344,7 @@ class Web:
             previous_weight=_opt(values, "previous-weight"),
             delays=_listed(values, "delay"),
             gfr=_opt(values, "gfr"),
+            allow_draft=bool(values.get("allow-draft")),
         )
 
     async def dose_download(self, request: Request) -> Response:
@@ -368,6 +383,7 @@ class Web:
             accept_implausible=bool(values.get("accept-implausible")),
             prior_anthracycline=_opt(values, "prior-anthracycline"),
             gfr=_opt(values, "gfr"),
+            allow_draft=bool(values.get("allow-draft")),
         )
 
     async def calendar(self, request: Request) -> Response:
@@ -533,7 +549,9 @@ class Web:
         def build() -> dict[str, Any]:
             reg = api.show_regimen(request.path_params["regimen_id"], self.regimen_dirs)
             data: dict[str, Any] = json.loads(render.regimen_show_output(reg, "json"))
-            data["status"] = _status(reg)
+            data["review"] = review_text(reg)
+            data["banner"] = banner(reg)
+            data["supportive"] = supportive_lines_text(reg)
             data["file"] = Path(reg.path).name if reg.path else None
             return data
 
@@ -549,11 +567,6 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
 }
-
-
-def _status(item: Any) -> str:
-    """A regimen's review status (draft, reviewed) when the library records one."""
-    return str(getattr(item, "status", "") or "")
 
 
 def _safe_name(text: str) -> str:
@@ -632,8 +645,6 @@ def dose_view(report: Any) -> dict[str, Any]:
         change = flag + report.weight_change.describe(report.policy.id)
     return {
         "regimen": report.regimen,
-        "status": _status(report.regimen),
-        "file": Path(report.regimen.path).name if report.regimen.path else None,
         "scope": report.scope,
         "patient": patient_lines(report.patient, report.bsa),
         "weight_change": change,
@@ -650,17 +661,13 @@ def dose_view(report: Any) -> dict[str, Any]:
         "policy_title": policy[0],
         "policy_lines": [line.strip() for line in policy[1:]],
         "version": __version__,
-        "provenance": _provenance(json.loads(dose_output(report, "json"))),
+        "banner": banner(report.regimen),
+        "review": review_text(report.regimen),
+        "supportive": supportive_lines_text(
+            report.regimen, list(dict.fromkeys(line.phase for line in report.lines))
+        ),
+        "provenance": provenance_lines(report.provenance),
     }
-
-
-def _provenance(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The provenance record of a JSON output, when it carries one, as
-    (name, value) pairs to list."""
-    record = data.get("provenance")
-    if not isinstance(record, dict):
-        return []
-    return [(str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in record.items()]
 
 
 def calendar_view(report: Any) -> dict[str, Any]:
@@ -678,7 +685,25 @@ def calendar_view(report: Any) -> dict[str, Any]:
         "anthracycline": anthracycline_text(report),
         "continues": report.continues,
         "version": __version__,
-        "provenance": _provenance(calendar_json(report)),
+        "supportive": [
+            {
+                "date": item.date.isoformat(),
+                "weekday": item.date.strftime("%a"),
+                "cycle": f"{item.phase} {item.cycle}",
+                "purpose": item.entry.purpose,
+                "text": item.text,
+            }
+            for item in report.supportive
+        ],
+        "monitoring": [
+            {
+                "date": m.date.isoformat(),
+                "weekday": m.date.strftime("%a"),
+                "test": m.test,
+                "reason": m.reason,
+            }
+            for m in report.monitoring
+        ],
     }
 
 

@@ -596,7 +596,7 @@ def validate_regimens(paths: tuple[str, ...] = (), regimen_dirs: tuple[str, ...]
     files = [Path(p) for p in paths] if paths else regimen_files(regimen_dirs)
     problems = []
     for path in files:
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             raise NotFoundError(f"no file '{path}'")
         try:
             load_regimen_file(path)
@@ -651,12 +651,10 @@ def check_course(
     extracted: list[Any] = []
     if text_file is not None:
         from .checker.fromtext import case_from_text
+        from .inputfile import read_text_file
 
         path = Path(text_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read '{text_file}': {exc}") from None
+        text = read_text_file(path)
         case, extracted, text_findings = case_from_text(text, str(path))
     elif case_file is not None:
         case, text_findings = load_case_file(Path(case_file)), []

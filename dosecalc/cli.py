@@ -8,6 +8,7 @@ into one-line messages in one place, :func:`main`.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
@@ -607,7 +608,19 @@ def printable(text: str) -> str:
     (a tab, a line or record separator, an escape sequence) is shown escaped
     (\\x1e), so an echoed value can neither split the message nor drive the
     terminal."""
+    text = _LONG_RUN.sub(lambda m: f"[{m.group(1)!r} ×{len(m.group(0))}]", text)
+    if len(text) > MESSAGE_LIMIT:
+        # An echoed value of megabytes must not bury the reason: keep both ends.
+        half = MESSAGE_LIMIT // 2
+        text = f"{text[:half]} …({len(text) - 2 * half} characters)… {text[-half:]}"
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+#: A run of one character repeated this often in an echoed value is shown as
+#: ['x' ×N]: a pasted value with 100,000 spaces gives a one-line message, not 200 KB.
+_LONG_RUN = re.compile(r"(.)\1{19,}", re.S)
+#: The longest error line printed.
+MESSAGE_LIMIT = 600
 
 
 def main(argv: list[str] | None = None) -> int:

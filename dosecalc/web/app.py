@@ -584,10 +584,14 @@ def _memory_dir() -> str | None:
 def _renamed(exc: DosecalcError, path: str, name: str) -> DosecalcError:
     """The error with the temporary path replaced by the uploaded file's name."""
     if isinstance(exc, DataFileError):
-        problems = [p._replace(file=p.file.replace(path, name)) for p in exc.problems]
+        problems = [
+            p._replace(file=p.file.replace(path, name), message=p.message.replace(path, name))
+            for p in exc.problems
+        ]
         return DataFileError(problems)
-    renamed = type(exc)(str(exc).replace(path, name), field=exc.field)
-    return renamed
+    # Only the message is shown; a plain InputError carries it whatever the
+    # original class's constructor takes.
+    return InputError(str(exc).replace(path, name), field=exc.field)
 
 
 class UploadTooLarge(InputError):

@@ -141,7 +141,9 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
             [Problem(filename, line, "", f"not valid YAML: {exc.problem or exc}")]
         ) from None
     except yaml.YAMLError as exc:
-        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {exc}")]) from None
+        # PyYAML's own text spans several lines; an error is one line.
+        reason = " ".join(str(exc).split())
+        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {reason}")]) from None
     finally:
         loader.dispose()
     return data, lines

@@ -32,13 +32,16 @@ def final_doses(regimen: str) -> dict[tuple[str, str], float]:
     ("regimen", "expected"),
     [
         # doxorubicin 60 x 1.685724 = 101.14 -> 101; cyclophosphamide 600 x 1.685724 = 1011.43 -> 1011;
-        # paclitaxel 175 x 1.685724 = 295.00 -> 295
+        # paclitaxel 175 x 1.685724 = 295.00 -> 295; pegfilgrastim 6 mg flat on day 2 of every
+        # dose-dense cycle (Burstein 2005)
         (
             "ddac-t",
             {
                 ("ddAC", "doxorubicin"): 101,
                 ("ddAC", "cyclophosphamide"): 1011,
+                ("ddAC", "pegfilgrastim"): 6,
                 ("ddT", "paclitaxel"): 295,
+                ("ddT", "pegfilgrastim"): 6,
             },
         ),
         # paclitaxel 80 x 1.685724 = 134.86 -> 135

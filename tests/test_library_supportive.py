@@ -136,12 +136,17 @@ def test_tdm1_observation_covers_the_first_infusion(regimen):
     ],
 )
 def test_lvef_monitoring_of_every_anti_her2_regimen(regimen, drug, every):
-    (rule,) = find_regimen(regimen).monitoring
+    (rule,) = [r for r in find_regimen(regimen).monitoring if r.test == "LVEF"]
     assert (rule.test, rule.drug, rule.baseline, rule.every) == ("LVEF", drug, True, every)
 
 
-def test_tdxd_interstitial_lung_disease_is_a_note():
+def test_tdxd_interstitial_lung_disease_review_before_each_dose():
     assert any("Interstitial lung disease" in n for n in find_regimen("tdxd").notes)
+    report = api.calendar_course("tdxd", "2026-01-05", cycles=3, **PATIENT)
+    due = [m.date for m in report.monitoring if m.test.startswith("ILD")]
+    # doses on 5 Jan, 26 Jan, 16 Feb: a review at baseline and every 21 days while on
+    # T-DXd; interval tests fall strictly before the last dose shown (16 Feb)
+    assert due == [D(2026, 1, 5), D(2026, 1, 26)]
 
 
 def test_tc_calendar_dates_dexamethasone_around_each_docetaxel_dose():

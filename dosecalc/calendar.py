@@ -647,9 +647,12 @@ def supportive_lines(regimen: Regimen, lines: list[CalendarLine]) -> list[Suppor
     from .supportive import supportive_for
 
     out = []
+    seen: set[str] = set()  # drugs already given: the calendar starts at the course's start
     for line in lines:
         a = line.administration
-        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind):
+        first = a.drug not in seen
+        seen.add(a.drug)
+        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind, first):
             for day in entry.days:
                 out.append(
                     SupportiveLine(

@@ -118,7 +118,14 @@ def test_phesgo_observation_30_then_15_minutes():
 
 @pytest.mark.parametrize("regimen", ["tdm1-adjuvant", "tdm1-metastatic"])
 def test_tdm1_observation_covers_the_first_infusion(regimen):
-    assert _observations(regimen, "T-DM1", "trastuzumab-emtansine") == [("every", 90)]
+    assert _observations(regimen, "T-DM1", "trastuzumab-emtansine") == [
+        ("after-first", 30),
+        ("first", 90),
+    ]
+    report = api.calendar_course(regimen, "2026-01-05", cycles=3, **PATIENT)
+    observed = [(s.date, s.entry.observe_min) for s in report.supportive]
+    # doses on 5 Jan, 26 Jan, 16 Feb: 90 min after the first, 30 min after the others
+    assert observed == [(D(2026, 1, 5), 90), (D(2026, 1, 26), 30), (D(2026, 2, 16), 30)]
 
 
 @pytest.mark.parametrize(

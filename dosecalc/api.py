@@ -105,18 +105,22 @@ class WeightChange:
 def weight_change(previous_weight: Any, patient: Patient, policy: Policy) -> WeightChange:
     """Compare the patient's weight with ``previous_weight`` (``"70 kg"``,
     ``"154 lb"``; a bare number is kg) under the policy's threshold."""
+    from .errors import UnitError, about_field
     from .units import parse_quantity
 
-    previous = float(
-        parse_quantity(
+    try:
+        quantity = parse_quantity(
             previous_weight, dimension="[mass]", default_unit="kg", what="previous weight"
         )
-        .to("kg")
-        .magnitude
-    )
+    except UnitError as exc:
+        raise about_field(exc, "previous-weight") from None
+    previous = float(quantity.to("kg").magnitude)
     from .patient import WEIGHT_PHYSICAL_KG, require_physical
 
-    require_physical(previous, WEIGHT_PHYSICAL_KG, "previous weight", "kg", "check the unit")
+    try:
+        require_physical(previous, WEIGHT_PHYSICAL_KG, "previous weight", "kg", "check the unit")
+    except InputError as exc:
+        raise about_field(exc, "previous-weight") from None
     return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
 
 
@@ -390,7 +394,8 @@ def _schedule_for_cycle(
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
         if not found:
             raise NotFoundError(
-                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}"
+                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}",
+                field="cycle",
             )
         return schedule, found[0]
     target = reg.phase(phase)
@@ -403,7 +408,8 @@ def _schedule_for_cycle(
     if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
         count = sum(1 for p, *_ in schedule.cycles if p == target.id)
         raise NotFoundError(
-            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}"
+            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}",
+            field="cycle",
         )
     return schedule, (target.id, cycle)
 
@@ -608,7 +614,7 @@ def validate_regimens(paths: tuple[str, ...] = (), regimen_dirs: tuple[str, ...]
     files = [Path(p) for p in paths] if paths else regimen_files(regimen_dirs)
     problems = []
     for path in files:
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             raise NotFoundError(f"no file '{path}'")
         try:
             load_regimen_file(path)
@@ -663,12 +669,10 @@ def check_course(
     extracted: list[Any] = []
     if text_file is not None:
         from .checker.fromtext import case_from_text
+        from .inputfile import read_text_file
 
         path = Path(text_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read '{text_file}': {exc}") from None
+        text = read_text_file(path)
         case, extracted, text_findings = case_from_text(text, str(path))
     elif case_file is not None:
         case, text_findings = load_case_file(Path(case_file)), []

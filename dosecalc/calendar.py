@@ -692,20 +692,21 @@ def monitoring_due(
 def parse_prior_anthracycline(value: Any) -> float:
     """Doxorubicin equivalents given before the course, in mg/m² (a bare
     number is mg/m²); 0 when not given."""
+    from .errors import UnitError, about_field
     from .units import parse_quantity
 
     if value is None or str(value).strip() == "":
         return 0.0
-    amount = float(
-        parse_quantity(
+    try:
+        quantity = parse_quantity(
             value,
             dimension="[mass] / [length] ** 2",
             default_unit="mg/m2",
             what="prior anthracycline",
         )
-        .to("mg/m**2")
-        .magnitude
-    )
+    except UnitError as exc:
+        raise about_field(exc, "prior-anthracycline") from None
+    amount = float(quantity.to("mg/m**2").magnitude)
     if amount < 0:
         raise InputError(f"--prior-anthracycline '{value}' cannot be negative")
     if amount > MAX_PRIOR_ANTHRACYCLINE_MG_M2:

@@ -8,6 +8,7 @@ into one-line messages in one place, :func:`main`.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
@@ -573,6 +574,22 @@ def check(
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """The same engine as a local web page: Dose, Calendar, Check and Regimens.
+
+    \b
+    Example:
+      dosecalc serve    (then open http://127.0.0.1:8000/)
+    """
+    from .web.server import serve as run
+
+    run(host, port, settings.regimen_dirs, settings.policy_dirs)
+
+
+@cli.command()
 def demo() -> None:
     """The main job on the embedded default: the seed case report's regimens
     dosed for an example patient, its THP calendar, and the check of the report.
@@ -591,7 +608,19 @@ def printable(text: str) -> str:
     (a tab, a line or record separator, an escape sequence) is shown escaped
     (\\x1e), so an echoed value can neither split the message nor drive the
     terminal."""
+    text = _LONG_RUN.sub(lambda m: f"[{m.group(1)!r} ×{len(m.group(0))}]", text)
+    if len(text) > MESSAGE_LIMIT:
+        # An echoed value of megabytes must not bury the reason: keep both ends.
+        half = MESSAGE_LIMIT // 2
+        text = f"{text[:half]} …({len(text) - 2 * half} characters)… {text[-half:]}"
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+#: A run of one character repeated this often in an echoed value is shown as
+#: ['x' ×N]: a pasted value with 100,000 spaces gives a one-line message, not 200 KB.
+_LONG_RUN = re.compile(r"(.)\1{19,}", re.S)
+#: The longest error line printed.
+MESSAGE_LIMIT = 600
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from typing import Any
 from .checker.frequency import frequency_from_id
 from .checker.text import fold
 from .errors import NotFoundError
+from .limits import ANTHRACYCLINE_FACTOR, DOSE_BY_BASIS
 from .model import Source
 from .paths import shipped_dir
 from .validation import Checker
@@ -600,6 +601,10 @@ class _Builder:
         if quantity.magnitude <= 0:
             self.c.problem(path, f"'{text}' must be more than zero")
             return None
+        canonical = {"bsa": "mg/m**2", "weight": "mg/kg", "flat": "mg", "auc": "mg*min/mL"}[basis]
+        number = float(quantity.to(canonical).magnitude)
+        if self.c.within(number, path, DOSE_BY_BASIS[basis], text) is None:
+            return None
         return quantity, basis
 
     def _drug(
@@ -715,6 +720,11 @@ class _Builder:
             isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0
         ):
             c.problem((*path, "value"), f"expected a positive number or null, got {number!r}")
+            return None
+        elif (
+            not not_counted
+            and c.within(float(number), (*path, "value"), ANTHRACYCLINE_FACTOR) is None
+        ):
             return None
         table = c.text(entry.get("table"), (*path, "table"))
         source = c.text(entry.get("source"), (*path, "source"))

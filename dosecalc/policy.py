@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError, UnitError
+from .limits import POLICY
 from .model import Policy, ReloadRule, Rounding, Source
-from .paths import search_dirs, shipped_dir
+from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .validation import Checker, load_data_file
 
 SCHEMA_VERSION = 1
@@ -49,15 +50,15 @@ def _percent(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | Non
     except ValueError:
         checker.problem(path, f"'{text}' is not a percentage")
         return None
-    if not 0 <= number <= 100:
-        checker.problem(path, f"{text} is not between 0% and 100%")
-        return None
     return number
 
 
 def _quantity(
     checker: Checker, value: Any, path: tuple[Any, ...], dimension: str, unit: str
 ) -> float | None:
+    """The quantity at ``path`` in ``unit``, checked against its range in
+    ``limits.POLICY`` (keyed by the field path without the drug of a re-load
+    rule); None, with a problem recorded, when it is missing a unit or out of range."""
     from .units import parse_quantity
 
     if value is None:
@@ -65,10 +66,18 @@ def _quantity(
     try:
         if not isinstance(value, str):
             raise UnitError(f"{value!r} has no unit")
-        return float(parse_quantity(value, dimension=dimension, what=path[-1]).to(unit).magnitude)
+        number = float(parse_quantity(value, dimension=dimension, what=path[-1]).to(unit).magnitude)
     except UnitError as exc:
         checker.problem(path, str(exc))
         return None
+    return checker.within(number, path, POLICY[_bound_key(path)], value)
+
+
+def _bound_key(path: tuple[Any, ...]) -> str:
+    """``("reload", "trastuzumab", "threshold")`` -> ``"reload.threshold"``."""
+    if path[0] == "reload":
+        return f"reload.{path[-1]}"
+    return ".".join(str(part) for part in path)
 
 
 KIDNEY_FUNCTION_METHODS = ("measured", "ckd-epi-2021", "cockcroft-gault")
@@ -138,14 +147,23 @@ def _reload_rules(
             continue
         drug = c.text(entry.get("drug"), (*path, "drug"))
         mode = c.choice(entry.get("rule"), (*path, "rule"), ("late_by", "interval"))
+        if entry.get("threshold") is None:
+            c.problem((*path, "threshold"), "expected a duration such as '7 days', got nothing")
         days = _quantity(c, entry.get("threshold"), (*path, "threshold"), "[time]", "day")
         every = _quantity(c, entry.get("every"), (*path, "every"), "[time]", "day")
+        for field, value in (("threshold", days), ("every", every)):
+            if value is not None and abs(value - round(value)) > 1e-9:
+                c.problem((*path, field), f"'{entry.get(field)}' is not a whole number of days")
+                days = None
         with_drugs = _drug_names(c, entry.get("with"), (*path, "with"))
         without_drugs = _drug_names(c, entry.get("without"), (*path, "without"))
         if set(with_drugs) & set(without_drugs):
             c.problem(path, "a drug cannot be both in 'with' and in 'without'")
         citation = source_ref(entry.get("source"), (*path, "source"))
-        if drug and mode and days is not None:
+        # A rule whose threshold or interval was refused is not built: read
+        # without its interval it would clash with the drug's other rules.
+        refused_every = entry.get("every") is not None and every is None
+        if drug and mode and days is not None and not refused_every:
             rule = ReloadRule(
                 drug,
                 mode,  # type: ignore[arg-type]
@@ -224,7 +242,11 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     decimals = (
         None
         if bsa.get("decimals") is None
-        else c.integer(bsa.get("decimals"), ("bsa", "decimals"), 0, 4)
+        else c.within(
+            c.integer(bsa.get("decimals"), ("bsa", "decimals")),
+            ("bsa", "decimals"),
+            POLICY["bsa.decimals"],
+        )
     )
     bsa_cap = _quantity(c, bsa.get("cap"), ("bsa", "cap"), "[length] ** 2", "m**2")
     dosing_weight = c.choice(
@@ -273,19 +295,27 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         or {}
     )
     method = c.choice(rnd.get("method"), ("rounding", "method"), ("none", "increment", "vial"))
-    rounding = Rounding(
-        method=method or "none",  # type: ignore[arg-type]
-        increment_mg=_quantity(
-            c, rnd.get("increment", "1 mg"), ("rounding", "increment"), "[mass]", "mg"
-        )
-        or 1.0,
-        small_increment_mg=_quantity(
-            c, rnd.get("small_increment", "0.1 mg"), ("rounding", "small_increment"), "[mass]", "mg"
-        )
-        or 0.1,
-        tolerance_pct=_percent(c, rnd.get("tolerance", "5%"), ("rounding", "tolerance")) or 0.0,
+    # Defaults apply only to an absent field; a value that fails its check
+    # leaves a problem and stops the load (an increment of 0 mg is refused,
+    # never read as 1 mg).
+    increment = _quantity(
+        c, rnd.get("increment", "1 mg"), ("rounding", "increment"), "[mass]", "mg"
     )
-    weight_change = _percent(c, top.get("weight_change"), ("weight_change",))
+    small_increment = _quantity(
+        c, rnd.get("small_increment", "0.1 mg"), ("rounding", "small_increment"), "[mass]", "mg"
+    )
+    tolerance = c.within(
+        _percent(c, rnd.get("tolerance", "5%"), ("rounding", "tolerance")),
+        ("rounding", "tolerance"),
+        POLICY["rounding.tolerance"],
+        rnd.get("tolerance", "5%"),
+    )
+    weight_change = c.within(
+        _percent(c, top.get("weight_change"), ("weight_change",)),
+        ("weight_change",),
+        POLICY["weight_change"],
+        top.get("weight_change"),
+    )
 
     reload_rules = _reload_rules(c, top.get("reload"), source_ref)
 
@@ -301,6 +331,10 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     limit = _quantity(
         c, anthra.get("dose"), ("anthracycline_limit", "dose"), "[mass] / [length] ** 2", "mg/m**2"
     )
+    if anthra and anthra.get("dose") is None:
+        c.problem(
+            ("anthracycline_limit", "dose"), "expected a dose such as '450 mg/m2', got nothing"
+        )
     limit_source = (
         source_ref(anthra.get("source"), ("anthracycline_limit", "source")) if anthra else ""
     )
@@ -342,8 +376,14 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
     )
     policy_id = c.text(top.get("id"), ("id",))
     name = c.text(top.get("name"), ("name",))
-    if c.problems:
+    if c.problems or increment is None or small_increment is None or tolerance is None:
         return None
+    rounding = Rounding(
+        method=method or "none",  # type: ignore[arg-type]
+        increment_mg=increment,
+        small_increment_mg=small_increment,
+        tolerance_pct=tolerance,
+    )
     return Policy(
         id=policy_id or "",
         name=name or "",
@@ -390,8 +430,9 @@ def policy_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
     found: dict[str, Path] = {}
     shipped = shipped_dir("policies")
     for folder in search_dirs("policies", extra_dirs, ENV_VAR):
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.yaml")):
+        paths = yaml_files(folder, "policy")
+        if paths is not None:
+            for path in paths:
                 found.setdefault(path.stem, path)
         elif folder != shipped:  # a user folder (option or DOSECALC_POLICIES)
             why = (
@@ -408,9 +449,11 @@ def find_policy(name: str | None = None, extra_dirs: tuple[str, ...] = ()) -> Po
     name = name or DEFAULT_POLICY
     candidate = Path(name)
     if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
-        return _cached(candidate, candidate.stat().st_mtime_ns)
+        return _cached(candidate, modified_ns(candidate))
     files = policy_files(extra_dirs)
     for path in files:
         if path.stem == name:
-            return _cached(path, path.stat().st_mtime_ns)
-    raise NotFoundError(f"no policy '{name}' (known: {', '.join(p.stem for p in files)})")
+            return _cached(path, modified_ns(path))
+    raise NotFoundError(
+        f"no policy '{name}' (known: {', '.join(p.stem for p in files)})", field="policy"
+    )

@@ -9,6 +9,7 @@ reported at once with file, line and field path.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -18,6 +19,7 @@ from typing import Any
 from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
 from .governance import FIELDS as GOVERNANCE_FIELDS
 from .governance import read_governance
+from .limits import DOSE_BY_BASIS, MAX_CYCLES, REGIMEN, USUAL_DOSE_FACTOR
 from .model import (
     BASIS_UNITS,
     CourseLimit,
@@ -30,7 +32,7 @@ from .model import (
     Regimen,
     Source,
 )
-from .paths import search_dirs, shipped_dir
+from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .validation import Checker, describe_value, load_data_file
 
@@ -104,6 +106,8 @@ def parse_duration_days(text: Any) -> int:
     if isinstance(text, bool) or not isinstance(text, str):
         raise UnitError(f"{text!r} is not a duration with a unit (write e.g. '21 days')")
     days = parse_quantity(text, dimension="[time]", what="duration").to("day").magnitude
+    if not math.isfinite(days):
+        raise UnitError(f"'{text}' is not a finite duration")
     if abs(days - round(days)) > 1e-9:
         raise UnitError(f"'{text}' is not a whole number of days")
     return int(round(days))
@@ -121,10 +125,13 @@ def _parse_infusion(checker: Checker, value: Any, path: tuple[Any, ...]) -> Any:
             raise UnitError(
                 f"'{value}' is ambiguous (hours:minutes?): write the duration with its unit, e.g. '90 min'"
             )
-        return parse_quantity(value, dimension="[time]", what="infusion").to("min")
+        minutes = parse_quantity(value, dimension="[time]", what="infusion").to("min")
     except UnitError as exc:
         checker.problem(path, str(exc))
         return None
+    if checker.within(float(minutes.magnitude), path, REGIMEN["infusion"], value) is None:
+        return None
+    return minutes
 
 
 class _RegimenReader:
@@ -251,10 +258,19 @@ class _RegimenReader:
             if "cycle_length" in entry:
                 try:
                     length = parse_duration_days(entry["cycle_length"])
-                    if length < 1:
-                        raise UnitError("a cycle must last at least 1 day")
                 except UnitError as exc:
                     self.c.problem((*path, "cycle_length"), str(exc))
+                else:
+                    if (
+                        self.c.within(
+                            length,
+                            (*path, "cycle_length"),
+                            REGIMEN["cycle_length"],
+                            entry["cycle_length"],
+                        )
+                        is None
+                    ):
+                        length = None
             cycles = (
                 self._cycle_count(entry.get("cycles"), (*path, "cycles"))
                 if "cycles" in entry
@@ -265,12 +281,21 @@ class _RegimenReader:
                 for j, drug in enumerate(self.c.sequence(entry.get("drugs"), (*path, "drugs")))
                 if (d := self._drug(drug, (*path, "drugs", j), length, cycles))
             ]
+            # Supportive entries are checked against the drugs as written, so a
+            # drug refused for its dose does not also make its premedication
+            # "not a drug of this phase" (one problem, one message).
+            written = entry.get("drugs") if isinstance(entry.get("drugs"), list) else []
+            named = {d.drug for d in drugs} | {
+                str(item["drug"]).strip().lower()
+                for item in written
+                if isinstance(item, dict) and isinstance(item.get("drug"), str)
+            }
             supportive = (
                 read_supportive(
                     self.c,
                     entry["supportive"],
                     (*path, "supportive"),
-                    {d.drug for d in drugs},
+                    named,
                     self.source_ids,
                 )
                 if "supportive" in entry
@@ -299,7 +324,7 @@ class _RegimenReader:
 
     def _cycle_count(self, value: Any, path: tuple[Any, ...]) -> CycleCount | None:
         if isinstance(value, int) and not isinstance(value, bool):
-            count = self.c.integer(value, path, minimum=1, maximum=1000)
+            count = self.c.integer(value, path, minimum=1, maximum=MAX_CYCLES)
             return CycleCount("fixed", count) if count else None
         if not isinstance(value, dict):
             self.c.problem(
@@ -316,7 +341,7 @@ class _RegimenReader:
             )
             return None
         if "min" in entry:
-            count = self.c.integer(entry["min"], (*path, "min"), minimum=1, maximum=1000)
+            count = self.c.integer(entry["min"], (*path, "min"), minimum=1, maximum=MAX_CYCLES)
             return CycleCount("minimum", count) if count else None
         until = self.c.choice(entry["until"], (*path, "until"), ("progression", "course_limit"))
         if until is None:
@@ -355,7 +380,9 @@ class _RegimenReader:
         basis = c.choice(entry.get("basis"), (*path, "basis"), tuple(BASIS_UNITS))
         days = []
         for k, day in enumerate(c.sequence(entry.get("days"), (*path, "days"))):
-            number = c.integer(day, (*path, "days", k), minimum=1)
+            number = c.integer(
+                day, (*path, "days", k), minimum=1, maximum=int(REGIMEN["cycle_length"].high)
+            )
             if number is not None and cycle_length is not None and number > cycle_length:
                 c.problem(
                     (*path, "days", k), f"day {number} is outside the {cycle_length}-day cycle"
@@ -401,10 +428,15 @@ class _RegimenReader:
             try:
                 if not isinstance(entry["max_dose"], str):
                     raise UnitError(f"{entry['max_dose']!r} has no unit (write e.g. '2 mg')")
-                max_dose = (
-                    parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose")
-                    .to("mg")
-                    .magnitude
+                max_dose = c.within(
+                    float(
+                        parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose")
+                        .to("mg")
+                        .magnitude
+                    ),
+                    (*path, "max_dose"),
+                    REGIMEN["max_dose"],
+                    entry["max_dose"],
                 )
             except UnitError as exc:
                 c.problem((*path, "max_dose"), str(exc))
@@ -413,7 +445,7 @@ class _RegimenReader:
             selected = tuple(
                 n
                 for k, item in enumerate(c.sequence(entry["cycles"], (*path, "cycles")))
-                if (n := c.integer(item, (*path, "cycles", k), minimum=1))
+                if (n := c.integer(item, (*path, "cycles", k), minimum=1, maximum=MAX_CYCLES))
             )
             if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
                 c.problem((*path, "cycles"), f"the phase has only {cycles.count} cycles")
@@ -439,6 +471,17 @@ class _RegimenReader:
             dose_levels = self._dose_levels(
                 entry["dose_levels"], (*path, "dose_levels"), basis, start
             )
+        if drug and route and basis and len(c.problems) == problems_before:
+            steps = [
+                (step, (*path, key) if key == "dose" else _dose_path(entry[key], (*path, key)))
+                for key, step in (
+                    ("dose", standard),
+                    ("loading", loading),
+                    ("maintenance", maintenance),
+                )
+                if step is not None
+            ]
+            self._against_reference(drug, route, basis, steps)
         if len(c.problems) > problems_before:
             return None
         return DrugEntry(
@@ -499,6 +542,10 @@ class _RegimenReader:
                     continue
                 level = DoseLevel(amount=amount)
             per_unit = level.per_unit(start.per_unit)
+            # A level is a dose given to a patient: the basis's range applies
+            # ("1e-300 mg/m2" or "0.0001%" is refused like a starting dose).
+            if c.within(per_unit, item_path, DOSE_BY_BASIS[basis], item) is None:
+                continue
             if per_unit >= previous:
                 c.problem(
                     item_path,
@@ -538,7 +585,53 @@ class _RegimenReader:
         if amount.magnitude <= 0:
             self.c.problem(dose_path, "a dose must be more than zero")
             return None
+        if (
+            self.c.within(float(amount.magnitude), dose_path, DOSE_BY_BASIS[basis], dose_value)
+            is None
+        ):
+            return None
         return DoseStep(amount, infusion)
+
+    def _against_reference(
+        self, drug: str, route: str, basis: str, steps: list[tuple[Any, tuple[Any, ...]]]
+    ) -> None:
+        """Refuse a dose more than USUAL_DOSE_FACTOR times above the drug
+        reference's usual maximum or below its usual minimum (a unit or typing
+        slip: 75 g/m2, 7.5 mg/m2 for 75), against the usual range of the same
+        basis nearest to it (same route first)."""
+        from .drugs import load_drug_reference
+        from .formatting import format_amount, format_number
+
+        reference = load_drug_reference()
+        if drug not in reference:
+            return
+        usual = [u for u in reference.get(drug).usual if u.basis == basis]
+        usual = [u for u in usual if u.route == route] or usual
+        if not usual:
+            return
+        for step, path in steps:
+            factors = [
+                (f, u) for u in usual if (f := u.range_factor(step.amount, basis)) is not None
+            ]
+            if not factors:
+                continue
+            factor, nearest = min(factors, key=lambda item: abs(math.log(item[0])))
+            limit = USUAL_DOSE_FACTOR
+            if 1 / limit <= factor <= limit:
+                continue
+            unit = BASIS_UNITS[basis]
+            where = f"{reference.path}:{nearest.line}" if nearest.line else reference.path
+            if factor > 1:
+                usual_text = format_amount(_in_unit(nearest.maximum, basis), unit)
+                how = f"more than {limit:g} times the usual maximum of {usual_text} (x{format_number(factor)})"
+            else:
+                usual_text = format_amount(_in_unit(nearest.minimum, basis), unit)
+                how = f"less than 1/{limit:g} of the usual minimum of {usual_text} (1/{format_number(1 / factor)})"
+            written = format_amount(_in_unit(step.amount, basis), unit)
+            self.c.problem(
+                path,
+                f"{drug} {written} is {how} in the drug reference ({where}): a unit or typing slip?",
+            )
 
     def _limits(self, value: Any, phases: list[Phase]) -> list[CourseLimit]:
         limits = []
@@ -557,6 +650,13 @@ class _RegimenReader:
                 days = parse_duration_days(entry.get("duration"))
             except UnitError as exc:
                 self.c.problem((*path, "duration"), str(exc))
+                continue
+            if (
+                self.c.within(
+                    days, (*path, "duration"), REGIMEN["course_limit"], entry.get("duration")
+                )
+                is None
+            ):
                 continue
             source = self._source_refs([entry.get("source")], (*path, "source"))
             count, interval = self._limit_count(entry.get("count"), (*path, "count"))
@@ -592,6 +692,17 @@ class _RegimenReader:
         return doses, every
 
 
+def _dose_path(value: Any, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where a loading or maintenance dose is written: ``loading.dose`` in the mapping form."""
+    return (*path, "dose") if isinstance(value, dict) else path
+
+
+def _in_unit(amount: Any, basis: str) -> float:
+    """A per-unit dose's number in the unit printed for its basis (mg/m2, mg/kg, mg, AUC)."""
+    canonical = "mg/kg" if basis == "weight" else _BASIS_DIMENSIONS[basis][1]
+    return float(amount.to(canonical).magnitude)
+
+
 def load_regimen_file(path: Path) -> Regimen:
     """Load and validate one regimen file; raises DataFileError listing every
     problem. The regimen carries the SHA-256 of the file's bytes (provenance)."""
@@ -609,19 +720,15 @@ def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
     found: dict[str, Path] = {}
     shipped = shipped_dir("regimens")
     for folder in search_dirs("regimens", extra_dirs, ENV_VAR):
-        if not folder.is_dir():
+        paths = yaml_files(folder, "regimen")
+        if paths is None:
             # A user folder (option or DOSECALC_REGIMENS) that is not there
             # would silently leave the shipped regimens in place of the
             # user's own versions: refuse it.
-            if folder != shipped or folder.exists():
-                why = (
-                    "is a symbolic link that leads nowhere (broken, or a loop)"
-                    if folder.is_symlink()
-                    else ("is not a folder" if folder.exists() else "does not exist")
-                )
-                raise NotFoundError(f"regimen folder '{folder}' {why}")
+            if folder != shipped:
+                raise NotFoundError(f"regimen folder '{folder}' does not exist")
             continue
-        for path in sorted(folder.glob("*.yaml")):
+        for path in paths:
             found.setdefault(path.name, path)
     return sorted(found.values(), key=lambda p: p.name)
 
@@ -636,7 +743,7 @@ def load_all(extra_dirs: tuple[str, ...] = ()) -> list[Regimen]:
     regimens, problems = [], []
     for path in regimen_files(extra_dirs):
         try:
-            regimens.append(_cached_load(path, path.stat().st_mtime_ns))
+            regimens.append(_cached_load(path, modified_ns(path)))
         except DataFileError as exc:
             problems += exc.problems
     if problems:
@@ -654,12 +761,12 @@ def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
     files = regimen_files(extra_dirs)
     for path in files:
         if path.stem.lower() == wanted:
-            return _cached_load(path, path.stat().st_mtime_ns)
+            return _cached_load(path, modified_ns(path))
     for regimen in load_all(extra_dirs):
         if wanted == regimen.id or wanted in (a.lower() for a in regimen.aliases):
             return regimen
     known = ", ".join(p.stem for p in files)
-    raise NotFoundError(f"no regimen '{name}' (known: {known})")
+    raise NotFoundError(f"no regimen '{name}' (known: {known})", field="regimen")
 
 
 def dose_interval_days(days: tuple[int, ...], cycle_length: int) -> int:

@@ -7,14 +7,25 @@ so an author sees everything that is wrong at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import DataFileError, Problem
+from .limits import Bound
 from .yamlio import Lines, load_yaml_file
 
 T = TypeVar("T")
+
+_FIRST_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -98,6 +109,23 @@ class Checker:
             self.problem(path, f"{value} is more than {maximum}")
             return None
         return value
+
+    def within(
+        self, value: float | None, path: tuple[Any, ...], bound: Bound, written: Any = None
+    ) -> float | None:
+        """``value`` (already in ``bound.unit``) if inside ``bound``; else a
+        problem naming the value as written, the range and why, and None."""
+        if value is None:
+            return None
+        if bound.contains(value):
+            return value
+        shown = bound.show(value)
+        if isinstance(written, str):
+            number = _FIRST_NUMBER.search(written)
+            same = number is not None and _float(number.group()) == value
+            shown = f"'{written.strip()}'" if same else f"'{written.strip()}' ({shown})"
+        self.problem(path, f"{shown} is not {bound.describe()}: {bound.why}")
+        return None
 
     def choice(self, value: Any, path: tuple[Any, ...], choices: tuple[str, ...]) -> str | None:
         if value not in choices:

@@ -426,3 +426,13 @@ def test_a_symbolic_link_loop_as_a_regimen_file(tmp_path):
     (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
     code, _out, err = run("--regimens", str(tmp_path), "regimens", "list")
     assert code == 2 and "symbolic links" in err and "internal error" not in err
+
+
+def test_a_huge_echoed_value_gives_a_short_one_line_message():
+    # 100,000 spaces inside a height: the refusal quotes the value, but the
+    # message stays one short line with the reason in it.
+    code, _out, err = run("bsa", "--height", "16" + " " * 100_000 + "5 cm", "--weight", "62 kg")
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert len(err) < 1000
+    assert "height" in err

@@ -1314,15 +1314,15 @@ def _duration_weeks(text: str) -> float | None:
     from .text import fold
 
     folded = fold(text)
-    if re.search(r"\b(un|1|one)\s+(an|year)\b|\b12\s+mo(is|nths?)\b", folded):
+    if re.search(r"\b(un|1|one)\s++(an|year)\b|\b12\s++mo(is|nths?)\b", folded):
         return 52.0
-    match = re.search(r"(\d+)\s*(semaines?|weeks?)", folded)
+    match = re.search(r"(\d+)\s*+(semaines?|weeks?)", folded)
     if match:
         return float(match.group(1))
-    match = re.search(r"(\d+)\s*(mois|months?)", folded)
+    match = re.search(r"(\d+)\s*+(mois|months?)", folded)
     if match:
         return float(match.group(1)) * 52 / 12
-    match = re.search(r"(\d+)\s*(ans|years?)", folded)
+    match = re.search(r"(\d+)\s*+(ans|years?)", folded)
     if match:
         return float(match.group(1)) * 52
     return None

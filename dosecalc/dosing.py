@@ -217,7 +217,12 @@ def nearest_tablets(
     """
     strengths = sorted(set(strengths_mg), reverse=True)
     largest = strengths[0]
-    ranges = [range(0, int(mg / largest) + 2)] + [
+    # The smaller tablets of a combination add up to less than one of the
+    # largest, so the nearest total has floor(target / largest) or one more
+    # of them (one fewer when the cap intervenes): three counts to try, not
+    # every count up to the dose.
+    whole = int(min(mg, cap_mg if cap_mg is not None else mg) / largest)
+    ranges = [range(max(0, whole - 1), whole + 2)] + [
         range(0, math.ceil(larger / smaller))
         for larger, smaller in zip(strengths, strengths[1:], strict=False)
     ]

@@ -166,15 +166,31 @@ def resolve_patient(
     )
 
 
-def drug_vials(drug: str, policy: Policy) -> tuple[float, ...]:
+def drug_vials(drug: str, policy: Policy, route: str = "IV") -> tuple[float, ...]:
     """The drug's vial sizes in mg from the drug reference, when the policy
-    rounds to vials; () otherwise or if the drug has none listed."""
-    if policy.rounding.method != "vial":
+    rounds to vials and the line is intravenous; () otherwise or if the drug
+    has none listed. The listed vials are the IV products: a subcutaneous
+    fixed-dose product (Phesgo 1,200 mg pertuzumab) is never made up from
+    IV vials (3 x 420 mg = 1,260 mg)."""
+    if policy.rounding.method != "vial" or route != "IV":
         return ()
     from .drugs import load_drug_reference
 
     try:
         return load_drug_reference().get(drug).vials_mg
+    except NotFoundError:
+        return ()
+
+
+def drug_tablets(drug: str, route: str) -> tuple[float, ...]:
+    """The drug's tablet strengths in mg from the drug reference for an oral
+    line; () for other routes or a drug with none listed."""
+    if route != "PO":
+        return ()
+    from .drugs import load_drug_reference
+
+    try:
+        return load_drug_reference().get(drug).tablets_mg
     except NotFoundError:
         return ()
 
@@ -353,7 +369,8 @@ def _cycle_lines(administrations: list[Any], ctx: DosingContext) -> list[DoseLin
                 day=first.day,
                 cycles_text=where,
                 reason="; ".join(n for n in first.notes if not n.startswith("caution:")) or None,
-                vials_mg=drug_vials(first.drug, ctx.policy),
+                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route),
+                tablets_mg=drug_tablets(first.drug, first.entry.route),
             )
         )
     return lines
@@ -430,7 +447,8 @@ def _course_lines(
                 cycle=first.cycle,
                 day=first.day,
                 cycles_text=text,
-                vials_mg=drug_vials(first.drug, ctx.policy),
+                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route),
+                tablets_mg=drug_tablets(first.drug, first.entry.route),
             )
         )
     order = {p.id: i for i, p in enumerate(schedule.regimen.phases)}

@@ -582,7 +582,7 @@ def _check_order(lines: list[CalendarLine]) -> list[str]:
 def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[CalendarLine]:
     """Every line with its computed dose. A dose depends only on the entry,
     the step and the kind, so each distinct one is computed once."""
-    from .api import drug_vials
+    from .api import drug_tablets, drug_vials
     from .dosing import compute_dose
 
     cache: dict[tuple[int, str, int], DoseLine] = {}
@@ -600,7 +600,8 @@ def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[Calendar
                 cycle=a.cycle,
                 day=a.day,
                 cycles_text=str(a.cycle),
-                vials_mg=drug_vials(a.drug, policy),
+                vials_mg=drug_vials(a.drug, policy, a.entry.route),
+                tablets_mg=drug_tablets(a.drug, a.entry.route),
             )
         reason = "; ".join(n for n in a.notes if n.startswith("re-load:")) or None
         dose = replace(
@@ -646,9 +647,12 @@ def supportive_lines(regimen: Regimen, lines: list[CalendarLine]) -> list[Suppor
     from .supportive import supportive_for
 
     out = []
+    seen: set[str] = set()  # drugs already given: the calendar starts at the course's start
     for line in lines:
         a = line.administration
-        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind):
+        first = a.drug not in seen
+        seen.add(a.drug)
+        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind, first):
             for day in entry.days:
                 out.append(
                     SupportiveLine(

@@ -160,11 +160,17 @@ class DrugInfo:
     combination: Combination | None = None
     note: str | None = None
     line: int | None = None
+    tablets: tuple[Any, ...] = ()  # Pint mass quantities: the tablet strengths of an oral drug
 
     @property
     def vials_mg(self) -> tuple[float, ...]:
         """Vial contents in mg, smallest first."""
         return tuple(sorted(float(v.to("mg").magnitude) for v in self.vials))
+
+    @property
+    def tablets_mg(self) -> tuple[float, ...]:
+        """Tablet strengths in mg, smallest first."""
+        return tuple(sorted(float(v.to("mg").magnitude) for v in self.tablets))
 
     @property
     def anthracycline_factor(self) -> float | None:
@@ -553,6 +559,22 @@ class _Builder:
             refs.append(ref)
         return tuple(refs)
 
+    def _strengths(self, value: Any, path: tuple[Any, ...], what: str) -> list[Any]:
+        """A list of vial contents or tablet strengths: masses, no repeats."""
+        c = self.c
+        found: list[Any] = []
+        for i, item in enumerate(c.sequence(value, path, non_empty=False)):
+            parsed = self._quantity(item, (*path, i))
+            if parsed and parsed[1] != "flat":
+                c.problem((*path, i), f"a {what} holds a mass (mg or g), not '{item}'")
+            elif parsed:
+                if any(
+                    abs(parsed[0].to("mg").magnitude - v.to("mg").magnitude) < 1e-9 for v in found
+                ):
+                    c.problem((*path, i), f"duplicate {what} size '{item}'")
+                found.append(parsed[0])
+        return found
+
     def _quantity(self, value: Any, path: tuple[Any, ...]) -> tuple[Any, str] | None:
         """A dose or vial quantity written as text: "75 mg/m2", "4.5 g", "5 mcg/kg", "AUC 6"."""
         from .units import Q
@@ -593,7 +615,7 @@ class _Builder:
             item,
             path,
             required={"id", "names", "category", "sources"},
-            optional={"anthracycline_factor", "vials", "usual", "combination", "note"},
+            optional={"anthracycline_factor", "vials", "tablets", "usual", "combination", "note"},
         )
         if entry is None:
             return None
@@ -611,19 +633,8 @@ class _Builder:
             factor = self._factor(
                 entry["anthracycline_factor"], (*path, "anthracycline_factor"), sources
             )
-        vials = []
-        for i, vial in enumerate(
-            c.sequence(entry.get("vials", []), (*path, "vials"), non_empty=False)
-        ):
-            parsed = self._quantity(vial, (*path, "vials", i))
-            if parsed and parsed[1] != "flat":
-                c.problem((*path, "vials", i), f"a vial holds a mass (mg or g), not '{vial}'")
-            elif parsed:
-                if any(
-                    abs(parsed[0].to("mg").magnitude - v.to("mg").magnitude) < 1e-9 for v in vials
-                ):
-                    c.problem((*path, "vials", i), f"duplicate vial size '{vial}'")
-                vials.append(parsed[0])
+        vials = self._strengths(entry.get("vials", []), (*path, "vials"), "vial")
+        tablets = self._strengths(entry.get("tablets", []), (*path, "tablets"), "tablet")
         usual = tuple(
             u
             for i, u_item in enumerate(
@@ -645,6 +656,7 @@ class _Builder:
             category=category,
             usual=usual,
             vials=tuple(vials),
+            tablets=tuple(tablets),
             sources=drug_sources,
             anthracycline=factor,
             combination=combination,

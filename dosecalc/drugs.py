@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import datacache
 from .checker.frequency import frequency_from_id
 from .checker.text import fold
 from .errors import NotFoundError
@@ -30,7 +31,6 @@ from .limits import ANTHRACYCLINE_FACTOR, DOSE_BY_BASIS
 from .model import Source
 from .paths import shipped_dir
 from .validation import Checker
-from .yamlio import load_yaml_file
 
 __all__ = [
     "AnthracyclineFactor",
@@ -297,6 +297,10 @@ class DrugReference:
             self._unlisted_buckets.setdefault((key[0], len(key.split())), []).append(_squeeze(key))
         self._lookup = lru_cache(maxsize=8192)(self._lookup_uncached)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (datacache) as its validated contents; the indexes are rebuilt.
+        return DrugReference, (self.drugs, self.sources, self.unlisted, self.path)
+
     def __iter__(self):
         return iter(self.drugs.values())
 
@@ -458,6 +462,12 @@ def load_drug_reference(path: str | Path | None = None) -> DrugReference:
 
 
 def _load(path: Path) -> DrugReference:
+    return datacache.load("drugs", path, _read, DrugReference)  # cached once valid
+
+
+def _read(path: Path) -> DrugReference:
+    from .yamlio import load_yaml_file  # PyYAML only on a parse, not on a warm cache
+
     data, lines = load_yaml_file(path)
     return _Builder(str(path), lines).build(data)
 

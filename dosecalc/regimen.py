@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import datacache
 from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
 from .governance import FIELDS as GOVERNANCE_FIELDS
 from .governance import read_governance
@@ -705,7 +706,13 @@ def _in_unit(amount: Any, basis: str) -> float:
 
 def load_regimen_file(path: Path) -> Regimen:
     """Load and validate one regimen file; raises DataFileError listing every
-    problem. The regimen carries the SHA-256 of the file's bytes (provenance)."""
+    problem. The regimen carries the SHA-256 of the file's bytes (provenance).
+    Cached once valid (datacache); its doses were checked against the drug reference."""
+    reference = shipped_dir("drugs") / "drugs.yaml"
+    return datacache.load("regimen", path, _read_regimen_file, Regimen, depends=[reference])
+
+
+def _read_regimen_file(path: Path) -> Regimen:
     import dataclasses
     import hashlib
 

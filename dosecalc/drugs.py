@@ -29,7 +29,7 @@ from .checker.text import fold
 from .errors import NotFoundError
 from .limits import ANTHRACYCLINE_FACTOR, DOSE_BY_BASIS
 from .model import Source
-from .paths import shipped_dir
+from .paths import drug_reference_file
 from .validation import Checker
 
 __all__ = [
@@ -444,7 +444,7 @@ def _squeeze(text: str) -> str:
 
 def default_path() -> Path:
     """The shipped drug reference file."""
-    return shipped_dir("drugs") / "drugs.yaml"
+    return drug_reference_file()
 
 
 @cache

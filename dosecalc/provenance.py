@@ -42,9 +42,9 @@ def display_path(path: str | Path | None) -> str | None:
 
 
 def _drug_reference_record() -> dict[str, Any]:
-    from .drugs import default_path
+    from .paths import drug_reference_file
 
-    path = default_path()
+    path = drug_reference_file()
     return {"file": display_path(path), "sha256": file_sha256(path)}
 
 

@@ -33,7 +33,7 @@ from .model import (
     Regimen,
     Source,
 )
-from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
+from .paths import drug_reference_file, modified_ns, search_dirs, shipped_dir, yaml_files
 from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .validation import Checker, describe_value, load_data_file
 
@@ -708,8 +708,8 @@ def load_regimen_file(path: Path) -> Regimen:
     """Load and validate one regimen file; raises DataFileError listing every
     problem. The regimen carries the SHA-256 of the file's bytes (provenance).
     Cached once valid (datacache); its doses were checked against the drug reference."""
-    reference = shipped_dir("drugs") / "drugs.yaml"
-    return datacache.load("regimen", path, _read_regimen_file, Regimen, depends=[reference])
+    depends = [drug_reference_file()]
+    return datacache.load("regimen", path, _read_regimen_file, Regimen, depends=depends)
 
 
 def _read_regimen_file(path: Path) -> Regimen:

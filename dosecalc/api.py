@@ -239,14 +239,17 @@ def dose_course(
     is refused unless ``allow_draft``; a retired one always.
     """
     arguments = dict(locals())  # every input as given, for the provenance record
-    from .calendar import parse_delays
     from .governance import require_usable
 
     reg = find_regimen(regimen, regimen_dirs)
     require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
     patient = resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
-    delay_map = parse_delays(delays)
+    delay_map: dict[Any, int] = {}
+    if delays:  # the calendar module parses delays: imported only when there are some
+        from .calendar import parse_delays
+
+        delay_map = parse_delays(delays)
     late = [str(ref) for ref in delay_map if cycle and ref.phase is None and ref.cycle > cycle]
     if phase is None and late:
         raise InputError(

@@ -106,8 +106,18 @@ def load(
     if found is not None:
         return found
     built = build(path)
-    _write(folder, entry, key, built)
+    # Stored only if the file did not change while it was being read: the
+    # entry must hold what these bytes build, nothing else.
+    if _unchanged(path, data):
+        _write(folder, entry, key, built)
     return built
+
+
+def _unchanged(path: Path, data: bytes) -> bool:
+    try:
+        return Path(path).read_bytes() == data
+    except OSError:
+        return False
 
 
 def _key(kind: str, path: Path, data: bytes, depends: Iterable[Path]) -> bytes:

@@ -165,6 +165,19 @@ def test_a_changed_dependency_is_a_miss(cache: Path, tmp_path: Path):
     assert len(built) == 2
 
 
+def test_a_file_that_changes_while_it_is_read_is_not_stored(cache: Path, tmp_path: Path):
+    data = tmp_path / "data.txt"
+    data.write_text("one")
+
+    def build(path: Path) -> str:
+        text = path.read_text()
+        path.write_text("two")  # an editor saves the file mid-read
+        return text
+
+    assert datacache.load("test", data, build, str) == "one"
+    assert entries(cache, "test") == []
+
+
 def _flip_last_byte(blob: bytes) -> bytes:
     return blob[:-1] + bytes([blob[-1] ^ 0xFF])
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from .commands.bsa import BsaReport, BsaRequest, compute_bsa
 from .commands.calendar import CalendarReport, CalendarRequest, calendar_course
 from .commands.check import CheckRequest, check_course
-from .commands.common import drug_vials, resolve_patient
+from .commands.common import drug_tablets, drug_vials, resolve_patient
 from .commands.demo import DEMO_PATIENT, DemoReport
 from .commands.demo import run as demo_reports
 from .commands.dose import (
@@ -60,6 +60,7 @@ __all__ = [
     "demo_reports",
     "documented_reduction",
     "dose_course",
+    "drug_tablets",
     "drug_vials",
     "list_regimens",
     "parse_reductions",

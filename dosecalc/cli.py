@@ -576,6 +576,22 @@ def check(
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """The same engine as a local web page: Dose, Calendar, Check and Regimens.
+
+    \b
+    Example:
+      dosecalc serve    (then open http://127.0.0.1:8000/)
+    """
+    from .web.server import serve as run
+
+    run(host, port, settings.regimen_dirs, settings.policy_dirs)
+
+
+@cli.command()
 def demo() -> None:
     """The main job on the embedded default: the seed case report's regimens
     dosed for an example patient, its THP calendar, and the check of the report.

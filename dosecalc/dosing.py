@@ -199,20 +199,101 @@ def _nearest_multiple(value: float, step: float) -> int:
     return int(ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def nearest_tablets(
+    mg: float, strengths_mg: tuple[float, ...], cap_mg: float | None = None
+) -> tuple[float, tuple[tuple[int, float], ...]] | None:
+    """The tablet combination nearest to ``mg``: (total, ((count, strength), ...)),
+    largest strength first, or None when no combination of at least one tablet
+    stays within ``cap_mg``.
+
+    Each total is made the way the Xeloda BSA table makes it, with the fewest
+    tablets: fewer of each strength than would add up to the next larger one
+    (150 mg tablets total less than 500 mg, so 1,650 mg is 3 x 500 + 1 x 150,
+    and 1,700 mg, which only 1 x 500 + 8 x 150 gives, is not offered). A tie
+    between a lower and a higher total goes to the lower dose.
+    """
+    strengths = sorted(set(strengths_mg), reverse=True)
+    largest = strengths[0]
+    # The smaller tablets of a combination add up to less than one of the
+    # largest, so the nearest total has floor(target / largest) or one more
+    # of them (one fewer when the cap intervenes): three counts to try, not
+    # every count up to the dose.
+    whole = int(min(mg, cap_mg if cap_mg is not None else mg) / largest)
+    ranges = [range(max(0, whole - 1), whole + 2)] + [
+        range(0, math.ceil(larger / smaller))
+        for larger, smaller in zip(strengths, strengths[1:], strict=False)
+    ]
+    best: tuple[float, float, int, tuple[int, ...]] | None = None
+
+    def combinations(level: int) -> list[tuple[int, ...]]:
+        if level == len(ranges):
+            return [()]
+        return [(n, *rest) for n in ranges[level] for rest in combinations(level + 1)]
+
+    for counts in combinations(0):
+        total = sum(n * s for n, s in zip(counts, strengths, strict=True))
+        if total <= 0 or (cap_mg is not None and total > cap_mg + 1e-9):
+            continue
+        key = (abs(total - mg), total, sum(counts), counts)
+        if best is None or key < best:
+            best = key
+    if best is None:
+        return None
+    total = best[1]
+    used = tuple((n, s) for n, s in zip(best[3], strengths, strict=True) if n)
+    return total, used
+
+
+def tablets_text(used: tuple[tuple[int, float], ...]) -> str:
+    """((3, 500), (1, 150)) -> "3 × 500 mg + 1 × 150 mg"."""
+    return " + ".join(f"{n} × {format_amount(s, 'mg')}" for n, s in used)
+
+
 def round_dose(
-    mg: float, rounding: Rounding, cap_mg: float | None, vials_mg: tuple[float, ...] = ()
+    mg: float,
+    rounding: Rounding,
+    cap_mg: float | None,
+    vials_mg: tuple[float, ...] = (),
+    tablets_mg: tuple[float, ...] = (),
 ) -> tuple[float, str]:
     """Round a dose by the policy; returns the final dose and what was done.
 
     Never rounds past ``cap_mg`` and never changes the dose by more than the
     policy's tolerance (the dose is then kept as it is, and the note says why).
+    An oral drug with tablet strengths (drug reference ``tablets``) is rounded
+    to the nearest tablet combination whatever the policy's method: a dose
+    that cannot be dispensed is not a dose.
     """
-    if rounding.method == "none" or mg <= 0:
+    if mg <= 0:
         return mg, "not rounded (policy)"
     tolerance = rounding.tolerance_pct
 
     def change(value: float) -> float:
         return abs(value - mg) / mg * 100
+
+    if tablets_mg:
+        strengths = " and ".join(format_amount(s, "mg") for s in sorted(tablets_mg))
+        found = nearest_tablets(mg, tablets_mg, cap_mg)
+        if found is not None and change(found[0]) <= tolerance:
+            total, used = found
+            return (
+                total,
+                f"rounded to {strengths} tablets: {format_amount(mg, 'mg')} → {format_amount(total, 'mg')} = "
+                f"{tablets_text(used)} ({format_percent((total - mg) / mg * 100)}, within {format_number(tolerance)}%)",
+            )
+        nearest = (
+            f"the nearest, {format_amount(found[0], 'mg')} = {tablets_text(found[1])}, changes it by "
+            f"{format_percent((found[0] - mg) / mg * 100)}"
+            if found is not None
+            else "no combination stays under the cap"
+        )
+        return (
+            mg,
+            f"NOT A TABLET DOSE: no combination of {strengths} tablets within {format_number(tolerance)}% "
+            f"({nearest}); the prescriber must choose the dose",
+        )
+    if rounding.method == "none":
+        return mg, "not rounded (policy)"
 
     if rounding.method == "vial" and vials_mg:
         vial = min(vials_mg)
@@ -250,6 +331,7 @@ def compute_dose(
     cycles_text: str = "",
     reason: str | None = None,
     vials_mg: tuple[float, ...] = (),
+    tablets_mg: tuple[float, ...] = (),
 ) -> DoseLine:
     """One dose line for ``entry`` at ``step``, with its full derivation."""
     calculated, metric_name, metric_value, metric_unit, lines = _metric(entry, step, ctx)
@@ -272,7 +354,7 @@ def compute_dose(
                 f"check: the cap absorbs the {format_number(reduction)}% reduction; reducing the capped dose instead "
                 f"would give {format_amount((cap or 0) * (1 - reduction / 100), 'mg')}"
             )
-    final, rounding_note = round_dose(after_cap, ctx.policy.rounding, cap, vials_mg)
+    final, rounding_note = round_dose(after_cap, ctx.policy.rounding, cap, vials_mg, tablets_mg)
     lines.append(f"{rounding_note}: {format_amount(final, 'mg')}")
     require_dose(calculated, f"{entry.drug} calculated dose")
     require_dose(final, f"{entry.drug} dose")

@@ -9,13 +9,41 @@ line turns these into a one-line message in a single place
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class DosecalcError(Exception):
     """Base class: raised for any failure dosecalc can explain to its user."""
 
     exit_code = 1
+    #: The input the error is about, named as its command-line option without
+    #: the dashes ("weight", "start", "previous-weight"), when there is one:
+    #: the web page shows the message next to that field. A message that
+    #: starts with its option ("--delay '3=x': ...") names it already.
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None):
+        super().__init__(*args)
+        self.field = field or _leading_option(args[0] if args else None)
+
+
+def _leading_option(message: object) -> str | None:
+    """ "--delay '3=x': ..." -> "delay"; None when the message names no option first."""
+    if not isinstance(message, str) or not message.startswith("--"):
+        return None
+    name = ""
+    for char in message[2:]:
+        if not (char.isalnum() or char == "-"):
+            break
+        name += char
+    return name or None
+
+
+def about_field(error: DosecalcError, field: str) -> DosecalcError:
+    """``error`` with its field set, unless it already names one."""
+    if error.field is None:
+        error.field = field
+    return error
 
 
 class InputError(DosecalcError):
@@ -109,3 +137,11 @@ class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, i
     the temporary file is removed as on Ctrl-C (the default action of SIGTERM
     would leave it behind). Not a DosecalcError: like KeyboardInterrupt, it
     stops the program rather than explaining a problem."""
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    """``("phases", 0, "drugs", 2, "dose")`` -> ``"phases[0].drugs[2].dose"``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -63,9 +63,11 @@ def require_usable(regimen: Any, allow_draft: bool) -> None:
     """Refuse a retired regimen, and a draft one unless ``allow_draft``."""
     if regimen.status == "retired":
         raise InputError(
-            f"regimen {regimen.id} (version {regimen.version}) is retired: it is kept for the record and cannot be used for doses or calendars"
+            f"regimen {regimen.id} (version {regimen.version}) is retired: it is kept for the record and cannot be used for doses or calendars",
+            field="regimen",
         )
     if regimen.status == "draft" and not allow_draft:
         raise InputError(
-            f"regimen {regimen.id} (version {regimen.version}) is a draft, not reviewed: give --allow-draft to use it anyway"
+            f"regimen {regimen.id} (version {regimen.version}) is a draft, not reviewed: give --allow-draft to use it anyway",
+            field="allow-draft",
         )

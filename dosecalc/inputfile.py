@@ -77,6 +77,12 @@ def read_text_file(path: Path | str, limit: int = MAX_FILE_BYTES) -> str:
     if size > limit:
         raise UnreadableFile(path, f"it is larger than {limit:,} bytes")
     data = b"".join(chunks)
+    if b"\x00" in data:
+        # No text format dosecalc reads holds a NUL byte: this is a binary
+        # file (or a file of zeros), and no part of it should be read as text.
+        raise UnreadableFile(
+            path, f"it is a binary file, not text (a NUL byte at offset {data.index(0)})"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -219,7 +219,9 @@ class Regimen:
             if phase.id.lower() == phase_id.lower():
                 return phase
         known = ", ".join(p.id for p in self.phases)
-        raise NotFoundError(f"regimen {self.id} has no phase '{phase_id}' (phases: {known})")
+        raise NotFoundError(
+            f"regimen {self.id} has no phase '{phase_id}' (phases: {known})", field="phase"
+        )
 
     def drugs(self) -> list[str]:
         """Every drug of the regimen, in order of first appearance."""

@@ -26,6 +26,13 @@ def shipped_dir(name: str) -> Path:
     return _PACKAGE.parent / name
 
 
+def drug_reference_file() -> Path:
+    """The shipped drug reference file (here, not in ``dosecalc.drugs``, so that
+    the provenance record and the data cache name it without importing the
+    drug reference's reader)."""
+    return shipped_dir("drugs") / "drugs.yaml"
+
+
 def search_dirs(
     name: str, extra: list[str] | tuple[str, ...] = (), env_var: str | None = None
 ) -> list[Path]:

@@ -20,6 +20,7 @@ from .errors import (
     PhysicalLimitError,
     PlausibilityError,
     UnitError,
+    about_field,
 )
 from .formatting import format_number, round_half_up
 from .model import Patient, Policy
@@ -79,6 +80,16 @@ def _weight_hint(kg: float) -> str:
     return "check the unit"
 
 
+#: The option each checked value comes from (the BSA comes from two).
+_FIELDS = {
+    "height": "height",
+    "weight": "weight",
+    "age": "age",
+    "serum creatinine": "scr",
+    "measured GFR": "gfr",
+}
+
+
 def require_physical(
     value: float,
     bounds: tuple[float, float],
@@ -87,10 +98,11 @@ def require_physical(
     hint: str = "check the value",
     *,
     above_zero: bool = False,
+    field: str | None = None,
 ) -> None:
     """Raise InputError when ``value`` is not finite or lies outside what a
     human body can be (``above_zero``: the low bound 0 itself is excluded):
-    no override passes this."""
+    no override passes this. ``field`` names the option the value came from."""
     low, high = bounds
     above_low = value > low if above_zero else value >= low
     if math.isfinite(value) and above_low and value <= high:
@@ -101,7 +113,8 @@ def require_physical(
         limits = f"{format_number(low)}-{format_number(high)}"
     raise PhysicalLimitError(
         f"{label} {format_number(value)} {unit} is outside the physical limits {limits} {unit}: "
-        f"{hint} (--accept-implausible cannot pass this)"
+        f"{hint} (--accept-implausible cannot pass this)",
+        field=field,
     )
 
 
@@ -117,7 +130,9 @@ def _check_range(
     physical_hint: str | None = None,
 ) -> None:
     if physical is not None:
-        require_physical(value, physical, label, unit, physical_hint or hint)
+        require_physical(
+            value, physical, label, unit, physical_hint or hint, field=_FIELDS.get(label)
+        )
     low, high = bounds
     if low <= value <= high:
         return
@@ -126,7 +141,9 @@ def _check_range(
         f"{format_number(low)}-{format_number(high)} {unit}: {hint}"
     )
     if not accept:
-        raise PlausibilityError(message + " (or pass --accept-implausible to override)")
+        raise PlausibilityError(
+            message + " (or pass --accept-implausible to override)", field=_FIELDS.get(label)
+        )
     overrides.append(message.split(":")[0] + ": accepted by explicit override")
 
 
@@ -149,11 +166,17 @@ def make_patient(
     notes: list[str] = []
     overrides: list[str] = []
     if height is None or str(height).strip() == "":
-        raise InputError("height is missing (e.g. --height '165 cm')")
+        raise InputError("height is missing (e.g. --height '165 cm')", field="height")
     if weight is None or str(weight).strip() == "":
-        raise InputError("weight is missing (e.g. --weight '62 kg')")
-    height_q = parse_quantity(height, dimension="[length]", default_unit="cm", what="height")
-    weight_q = parse_quantity(weight, dimension="[mass]", default_unit="kg", what="weight")
+        raise InputError("weight is missing (e.g. --weight '62 kg')", field="weight")
+    try:
+        height_q = parse_quantity(height, dimension="[length]", default_unit="cm", what="height")
+    except UnitError as exc:
+        raise about_field(exc, "height") from None
+    try:
+        weight_q = parse_quantity(weight, dimension="[mass]", default_unit="kg", what="weight")
+    except UnitError as exc:
+        raise about_field(exc, "weight") from None
     height_cm = float(height_q.to("cm").magnitude)
     weight_kg = float(weight_q.to("kg").magnitude)
     bare_height = _is_bare(height)
@@ -217,7 +240,10 @@ def make_patient(
         )
     gfr_ml_min = None
     if gfr is not None and str(gfr).strip() != "":
-        gfr_ml_min = _parse_gfr(gfr)
+        try:
+            gfr_ml_min = _parse_gfr(gfr)
+        except InputError as exc:
+            raise about_field(exc, "gfr") from None
         _check_range(
             gfr_ml_min,
             GFR_RANGE_ML_MIN,
@@ -270,20 +296,20 @@ def _parse_sex(sex: str | None) -> Literal["female", "male"] | None:
         return "female"
     if value in ("m", "male", "man", "homme"):
         return "male"
-    raise InputError(f"sex '{sex}' is not understood: use female or male")
+    raise InputError(f"sex '{sex}' is not understood: use female or male", field="sex")
 
 
 def _parse_age(age: Any) -> float:
     if isinstance(age, bool):
-        raise InputError(f"age {age!r} is not a number of years")
+        raise InputError(f"age {age!r} is not a number of years", field="age")
     try:
         number, unit = split_number(str(age))
     except AmbiguousNumberError as exc:
-        raise AmbiguousNumberError(f"age {exc}") from None
+        raise AmbiguousNumberError(f"age {exc}", field="age") from None
     except UnitError:
-        raise InputError(f"age '{age}' is not a number of years") from None
+        raise InputError(f"age '{age}' is not a number of years", field="age") from None
     if unit.lower() not in ("", "y", "yr", "yrs", "year", "years", "ans", "an"):
-        raise InputError(f"age '{age}': give the age in years")
+        raise InputError(f"age '{age}': give the age in years", field="age")
     return number
 
 
@@ -306,7 +332,10 @@ def _parse_gfr(gfr: Any) -> float:
 
 
 def _parse_scr(scr: Any, notes: list[str]) -> float:
-    value, note = parse_creatinine(scr)
+    try:
+        value, note = parse_creatinine(scr)
+    except InputError as exc:
+        raise about_field(exc, "scr") from None
     if note:
         notes.append(note)
     return value

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import datacache
 from .errors import NotFoundError, UnitError
 from .limits import POLICY
 from .model import Policy, ReloadRule, Rounding, Source
@@ -449,7 +450,12 @@ def _anthracycline(
 
 def load_policy_file(path: Path) -> Policy:
     """Load and validate one policy file; raises DataFileError listing every
-    problem. The policy carries the SHA-256 of the file's bytes (provenance)."""
+    problem. The policy carries the SHA-256 of the file's bytes (provenance).
+    Cached once valid (datacache)."""
+    return datacache.load("policy", path, _read_policy_file, Policy)
+
+
+def _read_policy_file(path: Path) -> Policy:
     import dataclasses
     import hashlib
 
@@ -490,4 +496,6 @@ def find_policy(name: str | None = None, extra_dirs: tuple[str, ...] = ()) -> Po
     for path in files:
         if path.stem == name:
             return _cached(path, modified_ns(path))
-    raise NotFoundError(f"no policy '{name}' (known: {', '.join(p.stem for p in files)})")
+    raise NotFoundError(
+        f"no policy '{name}' (known: {', '.join(p.stem for p in files)})", field="policy"
+    )

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .drugs import default_path
-from .paths import shipped_dir
+from .paths import drug_reference_file, shipped_dir
 
 #: The JSON key every dose and calendar output carries the record under.
 KEY = "provenance"
@@ -41,7 +40,7 @@ def display_path(path: str | Path | None) -> str | None:
 
 
 def _drug_reference_record(path: str | Path | None) -> dict[str, Any]:
-    path = path if path is not None else default_path()
+    path = path if path is not None else drug_reference_file()
     return {"file": display_path(path), "sha256": file_sha256(path)}
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .drugs import load_drug_reference
+from . import datacache
 from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
 from .formatting import format_amount, format_number
 from .governance import FIELDS as GOVERNANCE_FIELDS
@@ -34,7 +34,7 @@ from .model import (
     Regimen,
     Source,
 )
-from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
+from .paths import drug_reference_file, modified_ns, search_dirs, shipped_dir, yaml_files
 from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .units import Q, parse_quantity, registry, split_number
 from .validation import Checker, describe_value, load_data_file
@@ -618,6 +618,9 @@ class _RegimenReader:
         reference's usual maximum or below its usual minimum (a unit or typing
         slip: 75 g/m2, 7.5 mg/m2 for 75), against the usual range of the same
         basis nearest to it (same route first)."""
+        # Imported here: a regimen read from the data cache never needs the
+        # drug reference's reader, and start-up does not pay for it.
+        from .drugs import load_drug_reference
 
         reference = load_drug_reference()
         if drug not in reference:
@@ -722,7 +725,13 @@ def _in_unit(amount: Any, basis: str) -> float:
 
 def load_regimen_file(path: Path) -> Regimen:
     """Load and validate one regimen file; raises DataFileError listing every
-    problem. The regimen carries the SHA-256 of the file's bytes (provenance)."""
+    problem. The regimen carries the SHA-256 of the file's bytes (provenance).
+    Cached once valid (datacache); its doses were checked against the drug reference."""
+    depends = [drug_reference_file()]
+    return datacache.load("regimen", path, _read_regimen_file, Regimen, depends=depends)
+
+
+def _read_regimen_file(path: Path) -> Regimen:
     import dataclasses
     import hashlib
 
@@ -783,7 +792,7 @@ def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
         if wanted == regimen.id or wanted in (a.lower() for a in regimen.aliases):
             return regimen
     known = ", ".join(p.stem for p in files)
-    raise NotFoundError(f"no regimen '{name}' (known: {known})")
+    raise NotFoundError(f"no regimen '{name}' (known: {known})", field="regimen")
 
 
 def dose_interval_days(days: tuple[int, ...], cycle_length: int) -> int:

@@ -15,9 +15,11 @@ earlier administration.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from .errors import CalculationError, InputError
+from .errors import CalculationError, InputError, UnitError
 from .model import (
     Administration,
     CourseLimit,
@@ -29,6 +31,8 @@ from .model import (
     Regimen,
     ReloadRule,
 )
+from .regimen import parse_duration_days
+from .units import normalise_digits
 
 #: Cycles shown for a phase that runs until progression, when neither a
 #: number of cycles nor an end date is asked for.
@@ -128,6 +132,61 @@ def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
     if mode in ("fixed", "minimum"):
         return count
     return None
+
+
+#: The longest delay ``--delay`` accepts for one cycle.
+MAX_DELAY_DAYS = 365
+
+
+def parse_delays(items: Sequence[str] | Mapping[Any, int]) -> dict[CycleRef, int]:
+    """``["3=7", "TH:5=14"]`` -> ``{CycleRef(None, 3): 7, CycleRef("TH", 5): 14}``.
+
+    DAYS is a whole number of days or a duration with its unit ("1 week").
+    A delay is at least one day and at most a year; the same cycle may not
+    be named twice.
+    """
+    pairs: list[tuple[CycleRef, int | float]]
+    if isinstance(items, Mapping):
+        pairs = [
+            (k if isinstance(k, CycleRef) else CycleRef.parse(str(k)), v) for k, v in items.items()
+        ]
+        texts = [f"{k}={v}" for k, v in items.items()]
+    else:
+        pairs, texts = [], list(items)
+        for item in items:
+            cycle, sep, amount = str(item).partition("=")
+            if not sep or not cycle.strip() or not amount.strip():
+                raise InputError(f"--delay '{item}': write CYCLE=DAYS, e.g. 3=7 or TH:5=14")
+            pairs.append((CycleRef.parse(cycle.strip()), _delay_days(item, amount.strip())))
+    delays: dict[CycleRef, int] = {}
+    for (ref, days), text in zip(pairs, texts, strict=True):
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DELAY_DAYS:
+            raise InputError(
+                f"--delay '{text}': a delay is a whole number of days from 1 to {MAX_DELAY_DAYS}"
+            )
+        key = CycleRef(ref.phase.upper() if ref.phase else None, ref.cycle)
+        if key in delays:
+            raise InputError(
+                f"--delay: cycle {ref} is delayed twice; give one total delay per cycle"
+            )
+        delays[key] = days
+    return delays
+
+
+def _delay_days(item: str, amount: str) -> int | float:
+    amount = normalise_digits(amount)
+    if amount.lstrip("+").isascii() and amount.lstrip("+").isdigit():
+        return int(amount.lstrip("+"))
+    if amount.startswith("-"):
+        raise InputError(
+            f"--delay '{item}': a delay cannot be negative (a cycle cannot be brought forward); give 1 to {MAX_DELAY_DAYS} days"
+        )
+    try:
+        return parse_duration_days(amount)
+    except UnitError:
+        raise InputError(
+            f"--delay '{item}': '{amount}' is not a number of days (write e.g. 7 or '2 weeks')"
+        ) from None
 
 
 def expand(

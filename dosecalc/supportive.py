@@ -32,7 +32,7 @@ from .units import parse_quantity
 from .validation import Checker
 
 PURPOSES = ("premedication", "antiemetic", "observation", "growth-factor", "other")
-WHEN = ("every", "loading", "maintenance")
+WHEN = ("every", "loading", "maintenance", "first", "after-first")
 EMETOGENIC_LEVELS = ("high", "moderate", "low", "minimal")
 _ROUTES = ("IV", "PO", "SC", "IM")
 _ALTERNATIVE = re.compile(r"^(?P<drug>[a-z][a-z-]*) (?P<dose>\d+(?:\.\d+)?) (?P<unit>mg|g)$")
@@ -65,9 +65,23 @@ class SupportiveEntry:
     source: str
     note: str | None = None
 
-    def applies_to(self, kind: str) -> bool:
-        """Whether this entry goes with a dose of this kind (loading, maintenance, standard)."""
+    def applies_to(self, kind: str, first: bool = False) -> bool:
+        """Whether this entry goes with a dose of this kind (loading, maintenance,
+        standard); ``first`` says whether the dose is the drug's first of the
+        course (T-DM1: observe 90 min after the first infusion, 30 min after later ones)."""
+        if self.when == "first":
+            return first
+        if self.when == "after-first":
+            return not first
         return self.when == "every" or self.when == kind
+
+    def when_text(self) -> str:
+        """ "; with loading doses only", "; with the first dose only", or ""."""
+        return {
+            "every": "",
+            "first": f"; with the first {self.for_drug} dose of the course only",
+            "after-first": f"; with every {self.for_drug} dose after the first",
+        }.get(self.when, f"; with {self.when} doses only")
 
     def timing_text(self) -> str:
         """When, relative to the treatment drug: "12 h and 6 h before paclitaxel"."""
@@ -101,8 +115,7 @@ class SupportiveEntry:
             text += self.alternatives_text()
             timing = self.timing_text()
             text += f", {timing}" if timing else ""
-        if self.when != "every":
-            text += f"; with {self.when} doses only"
+        text += self.when_text()
         if self.option:
             text += f" [option: {self.option}]"
         if self.note:
@@ -270,10 +283,13 @@ def premedication_for(drug: str, regimen: Any) -> list[SupportiveEntry]:
     return found
 
 
-def supportive_for(phase: Any, drug: str, kind: str) -> list[SupportiveEntry]:
-    """The supportive entries of ``phase`` that go with one ``kind`` of dose of ``drug``."""
+def supportive_for(phase: Any, drug: str, kind: str, first: bool = False) -> list[SupportiveEntry]:
+    """The supportive entries of ``phase`` that go with one ``kind`` of dose of
+    ``drug`` (``first``: the drug's first dose of the course)."""
     return [
-        e for e in getattr(phase, "supportive", ()) if e.for_drug == drug and e.applies_to(kind)
+        e
+        for e in getattr(phase, "supportive", ())
+        if e.for_drug == drug and e.applies_to(kind, first)
     ]
 
 

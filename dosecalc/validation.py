@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import DataFileError, Problem
+from .errors import DataFileError, Problem, format_path
 from .limits import Bound
-from .yamlio import Lines, format_path, load_yaml_file
+
+if TYPE_CHECKING:
+    from .yamlio import Lines
 
 T = TypeVar("T")
 N = TypeVar("N", int, float)
@@ -157,6 +159,9 @@ def load_data_file(path: Path, read: Callable[[Checker, Any], T | None]) -> T:
     """Parse the YAML file at ``path`` and build its object with ``read``,
     which reports problems to the Checker it is given. Raises DataFileError
     listing every problem found; used by every data-file loader."""
+    # PyYAML is imported only when a file is parsed: a warm cache (datacache) skips it.
+    from .yamlio import load_yaml_file
+
     data, lines = load_yaml_file(path)
     checker = Checker(str(path), lines)
     result = read(checker, data)

@@ -15,18 +15,10 @@ from typing import Any
 
 import yaml
 
-from .errors import DataFileError, Problem
+from .errors import DataFileError, Problem, format_path
 from .inputfile import UnreadableFile, read_text_file
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def format_path(path: tuple[Any, ...]) -> str:
-    """``("phases", 0, "drugs", 2, "dose")`` -> ``"phases[0].drugs[2].dose"``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
@@ -147,7 +139,9 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
             [Problem(filename, line, "", f"not valid YAML: {exc.problem or exc}")]
         ) from None
     except yaml.YAMLError as exc:
-        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {exc}")]) from None
+        # PyYAML's own text spans several lines; an error is one line.
+        reason = " ".join(str(exc).split())
+        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {reason}")]) from None
     finally:
         loader.dispose()
     return data, lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 from click.testing import CliRunner
@@ -14,6 +15,11 @@ from dosecalc.cli import main
 # in benchmarks/.
 settings.register_profile("dosecalc", deadline=None)
 settings.load_profile("dosecalc")
+
+# The cache of parsed data files is off for the suite: tests load files they
+# have just written or patched, and never write to the user's cache folder.
+# tests/test_datacache.py turns it on in a temporary folder.
+os.environ["DOSECALC_NO_CACHE"] = "1"
 
 
 class CliResult(NamedTuple):

@@ -21,9 +21,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dosecalc"
 #: matching prefix wins). docs/architecture.md explains each layer.
 LAYERS = {
     "cli": "face",
+    "web": "face",
     "__main__": "face",
     "api": "commands",
     "commands": "commands",
+    "datacache": "data",
     "checker": "checker",
     "case": "checker",
     "output": "output",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -217,3 +219,32 @@ _QUADRATIC_QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
 def test_the_linear_quantity_pattern_reads_what_the_old_one_read(text):
     old, new = _QUADRATIC_QUANTITY.match(text), _LEADING_NUMBER.match(text)
     assert (old and old.groups()) == (new and new.groups())
+
+
+@pytest.mark.parametrize("args", [["check"], ["check", "--text"], ["regimens", "validate"]])
+def test_a_file_of_zeros_is_refused_in_one_line(tmp_path, args):
+    zeros = tmp_path / "zeros.yaml"
+    zeros.write_bytes(b"\x00" * 5000)
+    result = subprocess.run(
+        [sys.executable, "-m", "dosecalc", *args, str(zeros)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "binary file" in result.stderr
+
+
+def test_a_control_character_in_yaml_is_one_line(tmp_path):
+    bad = tmp_path / "case.yaml"
+    bad.write_bytes(b"a: \x01b\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "dosecalc", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not valid YAML" in result.stderr

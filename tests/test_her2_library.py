@@ -208,8 +208,9 @@ def test_her2climb_doses():
     tucatinib = line(report, "tucatinib")
     assert tucatinib.final_mg == 300 and tucatinib.times_per_day == 2 and tucatinib.route == "PO"
     capecitabine = line(report, "capecitabine")
-    # 1000 x 1.685724 = 1685.72 mg a dose -> 1686 mg, twice daily on days 1-14
-    assert capecitabine.final_mg == 1686 and capecitabine.times_per_day == 2
+    # 1000 x 1.685724 = 1685.72 mg a dose -> 150/500 mg tablets: 1650 mg (3 x 500 + 1 x 150,
+    # -2.1%) rather than 1800 mg (+6.8%), twice daily on days 1-14
+    assert capecitabine.final_mg == 1650 and capecitabine.times_per_day == 2
     assert capecitabine.cycles_text == "1 onwards (days 1-14)"
     assert line(report, "trastuzumab", "loading").final_mg == 496
     assert line(report, "trastuzumab", "maintenance").final_mg == 372
@@ -220,9 +221,9 @@ def test_her2climb_one_cycle_totals():
         "tucatinib-trastuzumab-capecitabine", "2026-01-05", cycles=1, **WOMAN
     )
     totals = {t.drug: t for t in report.drug_totals}
-    # tucatinib 300 mg x 2 a day x 21 days = 12,600 mg; capecitabine 1686 mg x 2 x 14 days = 47,208 mg
+    # tucatinib 300 mg x 2 a day x 21 days = 12,600 mg; capecitabine 1650 mg x 2 x 14 days = 46,200 mg
     assert totals["tucatinib"].count == 21 and totals["tucatinib"].total_mg == 12600
-    assert totals["capecitabine"].count == 14 and totals["capecitabine"].total_mg == 47208
+    assert totals["capecitabine"].count == 14 and totals["capecitabine"].total_mg == 46200
     assert totals["trastuzumab"].total_mg == 496
 
 

@@ -32,13 +32,16 @@ def final_doses(regimen: str) -> dict[tuple[str, str], float]:
     ("regimen", "expected"),
     [
         # doxorubicin 60 x 1.685724 = 101.14 -> 101; cyclophosphamide 600 x 1.685724 = 1011.43 -> 1011;
-        # paclitaxel 175 x 1.685724 = 295.00 -> 295
+        # paclitaxel 175 x 1.685724 = 295.00 -> 295; pegfilgrastim 6 mg flat on day 2 of every
+        # dose-dense cycle (Burstein 2005)
         (
             "ddac-t",
             {
                 ("ddAC", "doxorubicin"): 101,
                 ("ddAC", "cyclophosphamide"): 1011,
+                ("ddAC", "pegfilgrastim"): 6,
                 ("ddT", "paclitaxel"): 295,
+                ("ddT", "pegfilgrastim"): 6,
             },
         ),
         # paclitaxel 80 x 1.685724 = 134.86 -> 135
@@ -73,9 +76,12 @@ def final_doses(regimen: str) -> dict[tuple[str, str], float]:
                 ("D", "docetaxel"): 169,
             },
         ),
-        # capecitabine 1250 x 1.685724 = 2107.16 -> 2107 a dose; 1000 x 1.685724 = 1685.72 -> 1686
-        ("capecitabine", {("X", "capecitabine"): 2107}),
-        ("capecitabine-1000", {("X", "capecitabine"): 1686}),
+        # capecitabine to 150 mg and 500 mg tablets (Xeloda: fewest tablets, under 500 mg
+        # of 150 mg ones): 1250 x 1.685724 = 2107.16 mg -> 2000 (-5.1%) or 2150 (+2.0%):
+        # 2150 = 4 x 500 + 1 x 150, the Xeloda table's dose for BSA 1.67-1.77 m2;
+        # 1000 x 1.685724 = 1685.72 mg -> 1650 (-2.1%) or 1800 (+6.8%): 1650 = 3 x 500 + 1 x 150
+        ("capecitabine", {("X", "capecitabine"): 2150}),
+        ("capecitabine-1000", {("X", "capecitabine"): 1650}),
     ],
 )
 def test_backbone_doses(regimen, expected):
@@ -109,8 +115,13 @@ def test_capecitabine_twice_daily_on_days_1_to_14():
     (only,) = report.lines
     assert only.times_per_day == 2 and only.route == "PO"
     assert only.cycles_text == "1 onwards (days 1-14)"
-    # the day's total is stated: 2107 mg x 2 = 4214 mg
-    assert any("2,107 mg per dose, 4,214 mg a day" in step for step in only.derivation)
+    # 2107.16 mg rounded to tablets: 2150 mg = 4 x 500 + 1 x 150 (+2.0%); the day's
+    # total is stated: 2150 mg x 2 = 4300 mg
+    assert any(
+        "2,107.2 mg → 2,150 mg = 4 × 500 mg + 1 × 150 mg (+2%, within 5%)" in step
+        for step in only.derivation
+    ), only.derivation
+    assert any("2,150 mg per dose, 4,300 mg a day" in step for step in only.derivation)
 
 
 @pytest.mark.parametrize(

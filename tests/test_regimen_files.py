@@ -387,7 +387,7 @@ def test_latin1_file(tmp_path):
 
 def test_nul_character(tmp_path):
     problems = problems_of(write(tmp_path, "id: a\x00b\n"))
-    assert "not valid YAML" in problems[0].message
+    assert "binary file, not text" in problems[0].message
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])

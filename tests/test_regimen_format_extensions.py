@@ -129,11 +129,12 @@ def test_twice_daily_dose_is_per_administration_and_the_day_total_is_shown(tmp_p
     )
     capecitabine = next(line for line in report.lines if line.drug == "capecitabine")
     # Mosteller: sqrt(165 x 62 / 3600) = sqrt(2.841667) = 1.685725 m2;
-    # 1000 mg/m2 x 1.685725 = 1685.73 mg a dose (1686 mg rounded to 1 mg), twice a day.
+    # 1000 mg/m2 x 1.685725 = 1685.73 mg a dose, dispensed as 150 mg and 500 mg tablets:
+    # 1650 mg (3 x 500 + 1 x 150, -2.1%), twice a day: 3300 mg a day.
     assert capecitabine.calculated_mg == pytest.approx(1685.73, abs=0.01)
-    assert capecitabine.final_mg == 1686
+    assert capecitabine.final_mg == 1650
     assert capecitabine.times_per_day == 2
-    assert any("1,686 mg per dose, 3,372 mg a day" in step for step in capecitabine.derivation)
+    assert any("1,650 mg per dose, 3,300 mg a day" in step for step in capecitabine.derivation)
 
 
 def test_calendar_counts_both_daily_doses_in_the_course_total(tmp_path):
@@ -143,9 +144,9 @@ def test_calendar_counts_both_daily_doses_in_the_course_total(tmp_path):
     )
     lines = [line for line in report.lines if line.administration.drug == "capecitabine"]
     assert len(lines) == 14  # days 1-14
-    assert lines[0].dose_text == "1,686 mg twice daily"
+    assert lines[0].dose_text == "1,650 mg twice daily"  # 1685.73 mg as 3 x 500 + 1 x 150 mg
     total = next(t for t in report.drug_totals if t.drug == "capecitabine")
-    assert total.total_mg == pytest.approx(14 * 2 * 1686)
+    assert total.total_mg == pytest.approx(14 * 2 * 1650)
 
 
 @pytest.mark.parametrize(

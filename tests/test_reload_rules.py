@@ -111,6 +111,39 @@ def test_pertuzumab_six_week_boundary(delay, gap, kind, mg):
     assert (p[2].administration.kind, p[2].dose.final_mg) == (kind, mg)
 
 
+# Phesgo (fixed-dose SC pertuzumab 1,200 mg then 600 mg, trastuzumab 600 mg in both):
+# its own rule, 6 weeks (42 days) or more since the last injection re-loads 1,200 mg.
+# Cycle 3 is due 21 days after cycle 2: 20 days late = 41 days, 21 days late = 42 days.
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize(
+    ("delay", "gap", "kind", "mg"),
+    [(20, 41, "maintenance", 600), (21, 42, "loading", 1200), (22, 43, "loading", 1200)],
+)
+def test_phesgo_own_six_week_rule_through_dose_delay(policy, delay, gap, kind, mg):
+    report = api.dose_course("phesgo", cycle=3, delays=[f"3={delay}"], policy=policy, **PATIENT)
+    line = next(line for line in report.lines if line.drug == "pertuzumab")
+    assert (line.kind, line.final_mg) == (kind, mg)
+    trastuzumab = next(line for line in report.lines if line.drug == "trastuzumab")
+    assert trastuzumab.final_mg == 600  # the same 600 mg whether loading or not
+    if kind == "loading":
+        assert f"{gap} days since the previous pertuzumab dose" in (line.reason or "")
+        assert "pertuzumab-trastuzumab-sc" in (line.reason or "")
+        assert "Phesgo" in (line.reason or "") and "Perjeta" not in (line.reason or "")
+
+
+def test_phesgo_rule_printed_by_dose_cli(capsys):
+    from dosecalc.cli import main
+
+    code = main(
+        ["dose", "phesgo", "--height", "165 cm", "--weight", "62 kg", "--cycle", "3",
+         "--delay", "3=21"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    row = next(r for r in out.splitlines() if r.startswith("PH-SC") and " pertuzumab " in r)
+    assert "loading" in row and "1,200 mg" in row
+
+
 def test_issue_example_ac_th_delay_of_21_days_reloads_weekly_trastuzumab():
     # Under hopa-vial-10 a TH dose 21 days late (28 days after the previous one) was given
     # 2 mg/kg by a six-week rule meant for pertuzumab; the weekly label rule re-loads 4 mg/kg.

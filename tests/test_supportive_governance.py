@@ -190,13 +190,21 @@ def test_check_reads_premedication_from_the_regimen_data(tmp_path):
     assert [f.drug for f in found] == ["docetaxel"]
     assert "dexamethasone 8 mg PO, twice daily, days -1, 0, +1" in found[0].message
     assert "16 mg per day" in found[0].source  # the regimen's cited source, not a constant
-    # A library whose THP gives no docetaxel premedication: nothing to miss.
+    # A library in which no regimen gives docetaxel premedication: nothing to miss.
     folder = tmp_path / "regimens"
     folder.mkdir()
-    text = (shipped_dir("regimens") / "thp.yaml").read_text(encoding="utf-8")
-    start = text.index("      - purpose: premedication\n        for: docetaxel")
-    end = text.index("      - purpose: observation", start)
-    (folder / "thp.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    docetaxel_premedication = (
+        "      - purpose: premedication\n        for: docetaxel\n        drug: dexamethasone\n"
+        "        dose: 8 mg\n        route: PO\n        days: [-1, 0, 1]\n"
+        "        times_per_day: 2\n        source: docetaxel-premedication\n"
+    )
+    for path in shipped_dir("regimens").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "tch.yaml" and docetaxel_premedication in text:
+            text = text.replace(docetaxel_premedication, "")
+            text = text.replace("    supportive:\n    drugs:", "    drugs:")
+            assert "for: docetaxel" not in text, path.name
+            (folder / path.name).write_text(text, encoding="utf-8")
     (folder / "tch.yaml").write_text(
         (shipped_dir("regimens") / "tch.yaml")
         .read_text(encoding="utf-8")

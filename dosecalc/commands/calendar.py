@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..dosing import DosingContext, compute_dose, require_dose
 from ..drugs import load_drug_reference
-from ..errors import DosecalcError, InputError, UnitError
+from ..errors import DosecalcError, InputError, UnitError, about_field
 from ..formatting import format_amount, format_number
 from ..governance import require_usable
 from ..model import (
@@ -45,12 +45,13 @@ from ..model import (
 )
 from ..patient import BsaResult
 from ..policy import find_policy
-from ..regimen import find_regimen, parse_duration_days
-from ..schedule import MAX_CYCLES, CourseSchedule, CycleRef, dose_kind, expand
+from ..regimen import find_regimen
+from ..schedule import MAX_CYCLES, CourseSchedule, CycleRef, dose_kind, expand, parse_delays
 from ..supportive import SupportiveEntry, day_text, supportive_for
 from ..units import normalise_digits, parse_quantity
 from .common import (
     Json,
+    drug_tablets,
     drug_vials,
     exact,
     given_inputs,
@@ -77,9 +78,6 @@ MAX_MOVE_DAYS = 14
 #: times the highest lifetime limit in use (550 mg/m², doxorubicin US PI), past
 #: which the figure is a typing or unit error, not a history.
 MAX_PRIOR_ANTHRACYCLINE_MG_M2 = 2200.0
-
-#: The longest delay ``--delay`` accepts for one cycle.
-MAX_DELAY_DAYS = 365
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -356,57 +354,6 @@ def parse_start(text: Any, option: str = "--start") -> dt.date:
     return day
 
 
-def parse_delays(items: Sequence[str] | Mapping[Any, int]) -> dict[CycleRef, int]:
-    """``["3=7", "TH:5=14"]`` -> ``{CycleRef(None, 3): 7, CycleRef("TH", 5): 14}``.
-
-    DAYS is a whole number of days or a duration with its unit ("1 week").
-    A delay is at least one day and at most a year; the same cycle may not
-    be named twice.
-    """
-    pairs: list[tuple[CycleRef, int | float]]
-    if isinstance(items, Mapping):
-        pairs = [
-            (k if isinstance(k, CycleRef) else CycleRef.parse(str(k)), v) for k, v in items.items()
-        ]
-        texts = [f"{k}={v}" for k, v in items.items()]
-    else:
-        pairs, texts = [], list(items)
-        for item in items:
-            cycle, sep, amount = str(item).partition("=")
-            if not sep or not cycle.strip() or not amount.strip():
-                raise InputError(f"--delay '{item}': write CYCLE=DAYS, e.g. 3=7 or TH:5=14")
-            pairs.append((CycleRef.parse(cycle.strip()), _delay_days(item, amount.strip())))
-    delays: dict[CycleRef, int] = {}
-    for (ref, days), text in zip(pairs, texts, strict=True):
-        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DELAY_DAYS:
-            raise InputError(
-                f"--delay '{text}': a delay is a whole number of days from 1 to {MAX_DELAY_DAYS}"
-            )
-        key = CycleRef(ref.phase.upper() if ref.phase else None, ref.cycle)
-        if key in delays:
-            raise InputError(
-                f"--delay: cycle {ref} is delayed twice; give one total delay per cycle"
-            )
-        delays[key] = days
-    return delays
-
-
-def _delay_days(item: str, amount: str) -> int | float:
-    amount = normalise_digits(amount)
-    if amount.lstrip("+").isascii() and amount.lstrip("+").isdigit():
-        return int(amount.lstrip("+"))
-    if amount.startswith("-"):
-        raise InputError(
-            f"--delay '{item}': a delay cannot be negative (a cycle cannot be brought forward); give 1 to {MAX_DELAY_DAYS} days"
-        )
-    try:
-        return parse_duration_days(amount)
-    except UnitError:
-        raise InputError(
-            f"--delay '{item}': '{amount}' is not a number of days (write e.g. 7 or '2 weeks')"
-        ) from None
-
-
 def parse_phase_cycles(items: Sequence[str] | Mapping[str, int]) -> dict[str, int]:
     """``["THP=8"]`` -> ``{"THP": 8}``."""
     if isinstance(items, Mapping):
@@ -613,7 +560,8 @@ def _doses(
                 cycle=a.cycle,
                 day=a.day,
                 cycles_text=str(a.cycle),
-                vials_mg=drug_vials(a.drug, policy, library),
+                vials_mg=drug_vials(a.drug, policy, a.entry.route, library),
+                tablets_mg=drug_tablets(a.drug, a.entry.route, library),
             )
         reason = "; ".join(n for n in a.notes if n.startswith("re-load:")) or None
         dose = replace(
@@ -655,9 +603,12 @@ def supportive_lines(regimen: Regimen, lines: list[CalendarLine]) -> list[Suppor
     regimen data, relative to the date each treatment dose is actually given
     (after delays and holiday moves)."""
     out = []
+    seen: set[str] = set()  # drugs already given: the calendar starts at the course's start
     for line in lines:
         a = line.administration
-        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind):
+        first = a.drug not in seen
+        seen.add(a.drug)
+        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind, first):
             for day in entry.days:
                 out.append(
                     SupportiveLine(
@@ -699,16 +650,16 @@ def parse_prior_anthracycline(value: Any) -> float:
     number is mg/m²); 0 when not given."""
     if value is None or str(value).strip() == "":
         return 0.0
-    amount = float(
-        parse_quantity(
+    try:
+        quantity = parse_quantity(
             value,
             dimension="[mass] / [length] ** 2",
             default_unit="mg/m2",
             what="prior anthracycline",
         )
-        .to("mg/m**2")
-        .magnitude
-    )
+    except UnitError as exc:
+        raise about_field(exc, "prior-anthracycline") from None
+    amount = float(quantity.to("mg/m**2").magnitude)
     if amount < 0:
         raise InputError(f"--prior-anthracycline '{value}' cannot be negative")
     if amount > MAX_PRIOR_ANTHRACYCLINE_MG_M2:

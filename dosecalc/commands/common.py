@@ -4,14 +4,16 @@ the provenance record of an output, and how ranges of cycles are written."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..drugs import load_drug_reference
 from ..errors import NotFoundError
 from ..model import Patient, Policy, Regimen
 from ..patient import make_patient
 from ..provenance import record
 from .inputs import SHIPPED, Library, PatientInput
+
+if TYPE_CHECKING:
+    from ..drugs import DrugReference
 
 #: A JSON value as recorded in a provenance record.
 Json = Any
@@ -30,15 +32,39 @@ def resolve_patient(given: PatientInput) -> Patient:
     )
 
 
-def drug_vials(drug: str, policy: Policy, library: Library = SHIPPED) -> tuple[float, ...]:
+def drug_vials(
+    drug: str, policy: Policy, route: str = "IV", library: Library = SHIPPED
+) -> tuple[float, ...]:
     """The drug's vial sizes in mg from the drug reference, when the policy
-    rounds to vials; () otherwise or if the drug has none listed."""
-    if policy.rounding.method != "vial":
+    rounds to vials and the line is intravenous; () otherwise or if the drug
+    has none listed. The listed vials are the IV products: a subcutaneous
+    fixed-dose product (Phesgo 1,200 mg pertuzumab) is never made up from
+    IV vials (3 x 420 mg = 1,260 mg)."""
+    if policy.rounding.method != "vial" or route != "IV":
         return ()
     try:
-        return load_drug_reference(library.drug_reference).get(drug).vials_mg
+        return _drug_reference(library).get(drug).vials_mg
     except NotFoundError:
         return ()
+
+
+def drug_tablets(drug: str, route: str, library: Library = SHIPPED) -> tuple[float, ...]:
+    """The drug's tablet strengths in mg from the drug reference for an oral
+    line; () for other routes or a drug with none listed."""
+    if route != "PO":
+        return ()
+    try:
+        return _drug_reference(library).get(drug).tablets_mg
+    except NotFoundError:
+        return ()
+
+
+def _drug_reference(library: Library) -> DrugReference:
+    # Imported here: most doses need no vial or tablet sizes, and a dose read
+    # from cached data files then never loads the drug reference's reader.
+    from ..drugs import load_drug_reference
+
+    return load_drug_reference(library.drug_reference)
 
 
 def given_value(value: object) -> Json:

@@ -8,19 +8,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..dosing import DosingContext, compute_dose
-from ..errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError, UnitError, about_field
 from ..formatting import format_number, format_percent
 from ..governance import require_usable
 from ..model import Administration, DoseLine, Patient, Policy, Regimen
 from ..patient import WEIGHT_PHYSICAL_KG, BsaResult, require_physical
 from ..policy import find_policy
 from ..regimen import find_regimen
-from ..schedule import MAX_CYCLES, CourseSchedule, CycleRef, expand
+from ..schedule import MAX_CYCLES, CourseSchedule, CycleRef, expand, parse_delays
 from ..units import parse_quantity
-from .calendar import parse_delays
 from .common import (
     Json,
     compress,
+    drug_tablets,
     drug_vials,
     exact,
     given_inputs,
@@ -166,8 +166,8 @@ def run(request: DoseRequest) -> DoseReport:
 def dose_course(
     regimen: str,
     *,
-    height: Typed,
-    weight: Typed,
+    height: Typed | None,  # None is refused with a message naming the value
+    weight: Typed | None,
     sex: str | None = None,
     age: Typed | None = None,
     scr: Typed | None = None,
@@ -206,14 +206,17 @@ def dose_course(
 def weight_change(previous_weight: Typed, patient: Patient, policy: Policy) -> WeightChange:
     """Compare the patient's weight with ``previous_weight`` (``"70 kg"``,
     ``"154 lb"``; a bare number is kg) under the policy's threshold."""
-    previous = float(
-        parse_quantity(
+    try:
+        quantity = parse_quantity(
             previous_weight, dimension="[mass]", default_unit="kg", what="previous weight"
         )
-        .to("kg")
-        .magnitude
-    )
-    require_physical(previous, WEIGHT_PHYSICAL_KG, "previous weight", "kg", "check the unit")
+    except UnitError as exc:
+        raise about_field(exc, "previous-weight") from None
+    previous = float(quantity.to("kg").magnitude)
+    try:
+        require_physical(previous, WEIGHT_PHYSICAL_KG, "previous weight", "kg", "check the unit")
+    except InputError as exc:
+        raise about_field(exc, "previous-weight") from None
     return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
 
 
@@ -310,7 +313,8 @@ def _cycle_lines(
                 day=first.day,
                 cycles_text=where,
                 reason="; ".join(n for n in first.notes if not n.startswith("caution:")) or None,
-                vials_mg=drug_vials(first.drug, ctx.policy, library),
+                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route, library),
+                tablets_mg=drug_tablets(first.drug, first.entry.route, library),
             )
         )
     return lines
@@ -332,7 +336,8 @@ def _schedule_for_cycle(
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
         if not found:
             raise NotFoundError(
-                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}"
+                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}",
+                field="cycle",
             )
         return schedule, found[0]
     target = reg.phase(phase)
@@ -345,7 +350,8 @@ def _schedule_for_cycle(
     if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
         count = sum(1 for p, *_ in schedule.cycles if p == target.id)
         raise NotFoundError(
-            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}"
+            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}",
+            field="cycle",
         )
     return schedule, (target.id, cycle)
 
@@ -383,7 +389,8 @@ def _course_lines(
                 cycle=first.cycle,
                 day=first.day,
                 cycles_text=text,
-                vials_mg=drug_vials(first.drug, ctx.policy, library),
+                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route, library),
+                tablets_mg=drug_tablets(first.drug, first.entry.route, library),
             )
         )
     order = {p.id: i for i, p in enumerate(schedule.regimen.phases)}

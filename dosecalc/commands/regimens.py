@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import DataFileError, InputError, NotFoundError
 from ..formatting import format_amount
 from ..model import BASIS_UNITS, Regimen
+from ..policy import policy_files
 from ..regimen import find_regimen, load_all, load_regimen_file, parse_per_unit_dose, regimen_files
 from .inputs import Folders, Library
 
@@ -46,6 +47,11 @@ def summary(r: Regimen) -> RegimenSummary:
         r.status,
         r.last_reviewed.isoformat() if r.last_reviewed else None,
     )
+
+
+def list_policies(policy_dirs: Folders = ()) -> list[str]:
+    """The names of the policies of the library (shipped, then the folders given)."""
+    return [path.stem for path in policy_files(policy_dirs)]
 
 
 def show_regimen(name: str, regimen_dirs: Folders = ()) -> Regimen:

@@ -55,7 +55,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _months(
+def month_grids(
     report: CalendarReport, days: dict[dt.date, list[CalendarLine]]
 ) -> list[dict[str, Any]]:
     if not days:
@@ -142,7 +142,7 @@ def calendar_html(
         "settings": report.settings_lines(),
         "warnings": list(report.warnings),
         "continues": report.continues,
-        "months": _months(report, days),
+        "months": month_grids(report, days),
         "rows": rows,
         "summary": summary,
         "summary_headers": summary_headers,

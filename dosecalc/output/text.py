@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ..commands.dose import DoseReport, WeightChange
     from ..commands.regimens import RegimenSummary
     from ..model import Regimen
+    from ..patient import BsaResult
 
 
 FORMATS = ("table", "json", "csv")
@@ -166,6 +167,65 @@ def dose_json(report: DoseReport) -> dict[str, Any]:
     }
 
 
+#: The columns of the dose table (the command line's and the web page's).
+DOSE_HEADERS = (
+    "phase",
+    "cycles",
+    "drug",
+    "kind",
+    "dose",
+    "basis",
+    "calculated",
+    "final",
+    "diff",
+    "infusion",
+    "note",
+)
+
+
+def dose_row(line: DoseLine, bsa: BsaResult) -> list[str]:
+    """One dose line as the printed cells of :data:`DOSE_HEADERS`."""
+    note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
+    if line.capped and line.cap_mg is not None:
+        note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
+    if line.reduction_pct:
+        absorbed = (
+            " (absorbed by the cap: check)"
+            if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg
+            else ""
+        )
+        note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
+    if line.basis == "bsa" and bsa.capped:
+        full = line.per_unit * bsa.uncapped_m2
+        note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"
+    return [
+        line.phase,
+        line.cycles_text,
+        line.drug,
+        line.kind,
+        " ".join(
+            filter(
+                None,
+                (
+                    format_amount(line.per_unit, line.per_unit_unit, 4),
+                    times_per_day_text(line.times_per_day),
+                ),
+            )
+        ),
+        _metric_text(line),
+        format_amount(line.calculated_mg, "mg"),
+        format_amount(line.final_mg, "mg"),
+        format_percent(line.difference_pct),
+        line.infusion or "",
+        (("CAUTION (below); " if line.caution else "") + note).strip("; "),
+    ]
+
+
+def dose_cautions(report: DoseReport) -> list[tuple[str, str]]:
+    """Each drug's caution once, (drug, text), in the order of the table."""
+    return list(dict.fromkeys((line.drug, line.caution) for line in report.lines if line.caution))
+
+
 def dose_output(report: DoseReport, fmt: str, explain: bool = False) -> str:
     if fmt == "json":
         return to_json(dose_json(report))
@@ -178,44 +238,7 @@ def dose_output(report: DoseReport, fmt: str, explain: bool = False) -> str:
             ]
         )
         return csv_comment(report.provenance) + "\n" + body
-    rows = []
-    for line in report.lines:
-        note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
-        if line.capped and line.cap_mg is not None:
-            note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
-        if line.reduction_pct:
-            absorbed = (
-                " (absorbed by the cap: check)"
-                if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg
-                else ""
-            )
-            note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
-        if line.basis == "bsa" and report.bsa.capped:
-            full = line.per_unit * report.bsa.uncapped_m2
-            note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"
-        rows.append(
-            [
-                line.phase,
-                line.cycles_text,
-                line.drug,
-                line.kind,
-                " ".join(
-                    filter(
-                        None,
-                        (
-                            format_amount(line.per_unit, line.per_unit_unit, 4),
-                            times_per_day_text(line.times_per_day),
-                        ),
-                    )
-                ),
-                _metric_text(line),
-                format_amount(line.calculated_mg, "mg"),
-                format_amount(line.final_mg, "mg"),
-                format_percent(line.difference_pct),
-                line.infusion or "",
-                (("CAUTION (below); " if line.caution else "") + note).strip("; "),
-            ]
-        )
+    rows = [dose_row(line, report.bsa) for line in report.lines]
     out = banner_lines(report.regimen)
     out += [
         f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
@@ -226,25 +249,8 @@ def dose_output(report: DoseReport, fmt: str, explain: bool = False) -> str:
         flag = "RECALCULATE: " if report.weight_change.recalculate else ""
         out.append(f"  {flag}{report.weight_change.describe(report.policy.id)}")
     out.append("")
-    out.append(
-        text_table(
-            rows,
-            [
-                "phase",
-                "cycles",
-                "drug",
-                "kind",
-                "dose",
-                "basis",
-                "calculated",
-                "final",
-                "diff",
-                "infusion",
-                "note",
-            ],
-        )
-    )
-    cautions = dict.fromkeys((line.drug, line.caution) for line in report.lines if line.caution)
+    out.append(text_table(rows, list(DOSE_HEADERS)))
+    cautions = dose_cautions(report)
     if cautions:
         out.append("")
         out += [f"CAUTION, {drug}: {text}" for drug, text in cautions]

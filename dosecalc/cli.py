@@ -240,7 +240,8 @@ def bsa(
     from .commands import bsa as command
     from .output import text
 
-    request = command.BsaRequest(patient, None if formula == "all" else formula, cap, decimals)
+    formula_asked = None if formula == "all" else formula
+    request = command.BsaRequest(patient, formula=formula_asked, cap_m2=cap, decimals=decimals)
     _out(text.bsa_output(command.run(request), fmt))
 
 
@@ -311,14 +312,14 @@ def dose(
     request = command.DoseRequest(
         regimen,
         patient,
-        policy,
-        cycle,
-        phase,
-        reduce,
-        previous_weight,
-        delays,
-        allow_draft,
-        settings.library,
+        policy=policy,
+        cycle=cycle,
+        phase=phase,
+        reduce=reduce,
+        previous_weight=previous_weight,
+        delays=delays,
+        allow_draft=allow_draft,
+        library=settings.library,
     )
     _out(text.dose_output(command.run(request), fmt, explain))
 
@@ -428,16 +429,16 @@ def calendar(
         regimen,
         start,
         patient,
-        policy,
-        cycles,
-        until,
-        delays,
-        phase_cycles,
-        country,
-        holiday_mode,
-        prior_anthracycline,
-        allow_draft,
-        settings.library,
+        policy=policy,
+        cycles=cycles,
+        until=until,
+        delays=delays,
+        phase_cycles=phase_cycles,
+        country=country,
+        holidays=holiday_mode,
+        prior_anthracycline=prior_anthracycline,
+        allow_draft=allow_draft,
+        library=settings.library,
     )
     _emit(render.render(command.run(request), fmt, view, paper), output)
 
@@ -568,7 +569,9 @@ def check(
     if text_file is None and case_file is not None and case_file.endswith(".txt"):
         case_file, text_file = None, case_file
     report = command.run(
-        command.CheckRequest(case_file, text_file, patient, policy, settings.library)
+        command.CheckRequest(
+            case_file, text_file=text_file, patient=patient, policy=policy, library=settings.library
+        )
     )
     _out(text.check_output(report, fmt))
     if report.error_count:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from ..metrics import BSA_FORMULAS, bmi
 from ..model import Patient
@@ -16,6 +16,7 @@ class BsaRequest:
     only when the sex is known)."""
 
     patient: PatientInput
+    _: KW_ONLY
     formula: str | None = "mosteller"
     cap_m2: float | None = None
     decimals: int | None = None
@@ -54,4 +55,4 @@ def compute_bsa(
 ) -> BsaReport:
     """BSA by ``formula`` (or every formula when ``formula`` is None)."""
     patient = PatientInput(height, weight, sex, accept_implausible=accept_implausible)
-    return run(BsaRequest(patient, formula, cap_m2, decimals))
+    return run(BsaRequest(patient, formula=formula, cap_m2=cap_m2, decimals=decimals))

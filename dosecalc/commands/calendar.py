@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -772,6 +772,7 @@ class CalendarRequest:
     regimen: str
     start: Typed | dt.date
     patient: PatientInput = PatientInput()
+    _: KW_ONLY  # the choices by name: a swapped cycles and until cannot pass
     policy: str | None = None
     cycles: int | None = None  # counted over the whole course
     until: Typed | dt.date | None = None
@@ -917,16 +918,16 @@ def calendar_course(
             regimen,
             start,
             PatientInput(height, weight, sex, age, scr, gfr, accept_implausible),
-            policy,
-            cycles,
-            until,
-            delays,
-            phase_cycles,
-            country,
-            holidays,
-            prior_anthracycline,
-            allow_draft,
-            Library(regimen_dirs, policy_dirs),
+            policy=policy,
+            cycles=cycles,
+            until=until,
+            delays=delays,
+            phase_cycles=phase_cycles,
+            country=country,
+            holidays=holidays,
+            prior_anthracycline=prior_anthracycline,
+            allow_draft=allow_draft,
+            library=Library(regimen_dirs, policy_dirs),
         )
     )
 

@@ -4,7 +4,7 @@ checker's (:mod:`dosecalc.checker`); this module only gathers the inputs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ class CheckRequest:
     and weight complete a case that lacks them (for final doses in mg)."""
 
     case_file: str | None = None
+    _: KW_ONLY
     text_file: str | None = None
     patient: PatientInput = PatientInput()
     policy: str | None = None
@@ -84,4 +85,8 @@ def check_course(
     """
     patient = PatientInput(height, weight, accept_implausible=accept_implausible)
     library = Library(regimen_dirs, policy_dirs)
-    return run(CheckRequest(case_file, text_file, patient, policy, library))
+    return run(
+        CheckRequest(
+            case_file, text_file=text_file, patient=patient, policy=policy, library=library
+        )
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from ..dosing import DosingContext, compute_dose
@@ -40,6 +40,7 @@ class DoseRequest:
 
     regimen: str
     patient: PatientInput
+    _: KW_ONLY  # the choices by name: a swapped cycle and phase cannot pass
     policy: str | None = None
     cycle: int | None = None
     phase: str | None = None
@@ -186,19 +187,18 @@ def dose_course(
     """:func:`run` with keyword arguments (the Python API; ``reproduce``
     calls it with the inputs a provenance record gives)."""
     patient = PatientInput(height, weight, sex, age, scr, gfr, accept_implausible)
-    library = Library(regimen_dirs, policy_dirs)
     return run(
         DoseRequest(
             regimen,
             patient,
-            policy,
-            cycle,
-            phase,
-            reduce,
-            previous_weight,
-            delays,
-            allow_draft,
-            library,
+            policy=policy,
+            cycle=cycle,
+            phase=phase,
+            reduce=reduce,
+            previous_weight=previous_weight,
+            delays=delays,
+            allow_draft=allow_draft,
+            library=Library(regimen_dirs, policy_dirs),
         )
     )
 

@@ -23,12 +23,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .checker.frequency import frequency_from_id
-from .checker.text import fold
 from .errors import NotFoundError
 from .model import Source
 from .paths import shipped_dir
+from .textfold import fold
 from .validation import Checker
+from .vocabulary import frequency_from_id
 from .yamlio import load_yaml_file
 
 __all__ = [

@@ -159,7 +159,7 @@ class _Run:
         return found
 
     def _phase_for(self, t: Treatment, drugs: set[str]) -> tuple[Regimen | None, Phase | None]:
-        from .frequency import parse_frequency
+        from ..vocabulary import parse_frequency
 
         # Supportive drugs of a phase (G-CSF) are not part of its identity:
         # notes name the treatment drugs, not the support.
@@ -200,7 +200,7 @@ class _Run:
     # -- frequency and dates ----------------------------------------------------
 
     def frequency(self, found: Identified) -> None:
-        from .frequency import parse_frequency
+        from ..vocabulary import parse_frequency
 
         t, phase = found.treatment, found.phase
         if phase is None:
@@ -255,7 +255,7 @@ class _Run:
     def _dose_frequency(self, found: Identified, drug: str, dose: Any) -> None:
         """A frequency written with one regimen drug's dose ("docetaxel 75
         mg/m2 weekly") is checked like the treatment's."""
-        from .frequency import parse_frequency
+        from ..vocabulary import parse_frequency
 
         t, phase, freq = found.treatment, found.phase, dose.frequency
         if phase is None or freq is None:
@@ -283,7 +283,7 @@ class _Run:
 
     def _labelled_schedules(self, phase: Phase) -> str:
         """The schedules the labels allow for the phase's drugs, in words."""
-        from .frequency import frequency_from_id
+        from ..vocabulary import frequency_from_id
 
         ids: dict[str, None] = {}
         for entry in phase.drugs:
@@ -864,7 +864,7 @@ class _Run:
         verdicts = [u.allows_frequency(freq.id) for u in schedules]
         if any(v is not False for v in verdicts):
             return
-        from .frequency import frequency_from_id
+        from ..vocabulary import frequency_from_id
 
         allowed = ", ".join(
             dict.fromkeys(
@@ -1180,7 +1180,7 @@ def _spell_interval(days: float) -> str:
 
 
 def _duration_weeks(text: str) -> float | None:
-    from .text import fold
+    from ..textfold import fold
 
     folded = fold(text)
     if re.search(r"\b(un|1|one)\s+(an|year)\b|\b12\s+mo(is|nths?)\b", folded):

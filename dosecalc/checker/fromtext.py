@@ -15,8 +15,8 @@ import re
 from typing import Any
 
 from ..case import Case, CaseDate, CasePatient, Measurement, Treatment, WrittenDrug
+from ..textfold import fold
 from .check import Finding
-from .text import fold
 
 _SETTINGS = [
     ("neoadjuvant", r"neo-?adjuvant"),

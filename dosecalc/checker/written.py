@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..textfold import fold
 from ..units import Q
-from .frequency import Frequency, find_frequencies
-from .text import fold
+from ..vocabulary import Frequency, find_frequencies
 
 __all__ = ["DoseReading", "WrittenDose", "find_doses", "parse_written_dose"]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .text import NUMBER_PATTERN, fold, number_value
+from .textfold import NUMBER_PATTERN, fold, number_value
 
 __all__ = [
     "Frequency",

@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 CATEGORIES = ("chemotherapy", "targeted", "supportive")
+#: What a drug entry can require to be monitored (``monitoring``): the checker
+#: reports the course's LVEF values against the label for drugs with ``lvef``.
+MONITORING = ("lvef",)
 ROUTES = ("IV", "PO", "SC", "IM")
 LANGUAGES = ("en", "fr")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -153,6 +156,9 @@ class DrugInfo:
     combination: Combination | None = None
     note: str | None = None
     line: int | None = None
+    # What the label requires to be monitored during treatment ("lvef":
+    # left-ventricular ejection fraction at baseline and during treatment).
+    monitoring: tuple[str, ...] = ()
 
     @property
     def vials_mg(self) -> tuple[float, ...]:
@@ -582,7 +588,14 @@ class _Builder:
             item,
             path,
             required={"id", "names", "category", "sources"},
-            optional={"anthracycline_factor", "vials", "usual", "combination", "note"},
+            optional={
+                "anthracycline_factor",
+                "vials",
+                "usual",
+                "combination",
+                "note",
+                "monitoring",
+            },
         )
         if entry is None:
             return None
@@ -626,6 +639,13 @@ class _Builder:
             else None
         )
         note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
+        monitoring = tuple(
+            m
+            for i, item in enumerate(
+                c.sequence(entry.get("monitoring", []), (*path, "monitoring"), non_empty=False)
+            )
+            if (m := c.choice(item, (*path, "monitoring", i), MONITORING)) is not None
+        )
         if drug_id is None or names is None or category is None:
             return None
         return DrugInfo(
@@ -639,6 +659,7 @@ class _Builder:
             combination=combination,
             note=note,
             line=c.line(path),
+            monitoring=monitoring,
         )
 
     def _names(

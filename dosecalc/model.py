@@ -220,6 +220,9 @@ class Policy:
     non_working_days: Literal["flag", "next_working_day"]
     sources: tuple[Source, ...] = ()
     path: str | None = None
+    # The institution's lower limit of normal LVEF: a fall of 10 points or
+    # more to below it withholds trastuzumab (Herceptin US PI 2.2, 5.1).
+    lvef_lower_limit_pct: float = 50.0
 
     def summary_lines(self) -> list[str]:
         """The policy's settings, one readable line each, for printing."""

@@ -88,7 +88,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
             "non_working_days",
             "sources",
         },
-        optional={"description", "adjusted_weight_factor"},
+        optional={"description", "adjusted_weight_factor", "lvef_lower_limit"},
     )
     if top is None:
         return None
@@ -175,6 +175,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         tolerance_pct=_percent(c, rnd.get("tolerance", "5%"), ("rounding", "tolerance")) or 0.0,
     )
     weight_change = _percent(c, top.get("weight_change"), ("weight_change",))
+    lvef_limit = _percent(c, top.get("lvef_lower_limit", "50%"), ("lvef_lower_limit",))
 
     reload_rules: dict[str, ReloadRule] = {}
     reload_map = top.get("reload")
@@ -233,6 +234,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         non_working_days=non_working,  # type: ignore[arg-type]
         sources=tuple(sources.values()),
         path=c.filename,
+        lvef_lower_limit_pct=lvef_limit or 50.0,
     )
 
 

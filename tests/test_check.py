@@ -232,11 +232,18 @@ def test_corrected_seed_notes(corrected):
     assert "240 mg/m²" in one(corrected, "ANTHRACYCLINE_CUMULATIVE", "info").message
 
 
-def test_corrected_seed_lvef_has_one_baseline(corrected):
-    baseline = one(corrected, "LVEF_BASELINE", "info")
-    assert "64%" in baseline.message
-    later = one(corrected, "LVEF_MONITORED", "info")
-    assert "65%" in later.message and "baseline 64%" in later.message
+def test_corrected_seed_lvef_baseline_is_the_last_value_before_each_line(corrected):
+    # Herceptin US PI 2.2: the baseline is the LVEF before the line starts.
+    # 64% (2014-03-17) precedes the neoadjuvant line; THP (2016-01-19),
+    # 8 months after adjuvant trastuzumab ended, is a new line whose
+    # baseline is 65% measured that day.
+    baselines = find(corrected, "LVEF_BASELINE")
+    assert [("64%" in f.message, "65%" in f.message) for f in baselines] == [
+        (True, False),
+        (False, True),
+    ]
+    assert all(f.severity == "info" for f in baselines)
+    assert not find(corrected, "LVEF_MONITORED") and not find(corrected, "LVEF_DECLINE")
 
 
 # -- one planted error per rule --------------------------------------------------------------
@@ -330,9 +337,19 @@ PLANTED = [
         "doxorubicin",
         ["480 mg/m²", "450 mg/m²"],
     ),
-    ("lvef-missing", "LVEF_MISSING", "warning", "thp", "trastuzumab", ["baseline LVEF"]),
+    # Not documenting an LVEF harms no one by itself: a reminder (note).
+    ("lvef-missing", "LVEF_MISSING", "info", "thp", "trastuzumab", ["baseline LVEF"]),
     ("lvef-low", "LVEF_LOW", "warning", "thp", "trastuzumab", ["45%", "below 50%"]),
-    ("lvef-decline", "LVEF_DECLINE", "warning", "thp", "trastuzumab", ["68%", "51%", "17 points"]),
+    # 68% -> 51% on 2022-11-28 is 17 points; THP goes on to 2022-12-19: given
+    # after a fall the label withholds for, an error.
+    (
+        "lvef-decline",
+        "LVEF_DECLINE",
+        "error",
+        "thp",
+        "trastuzumab",
+        ["68%", "51%", "17 points", "given after"],
+    ),
     (
         "premedication-missing",
         "PREMEDICATION_MISSING",

@@ -12,12 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..case import Case, Treatment
+from ..drugs import DrugInfo, load_drug_reference
 from ..formatting import format_amount, format_number
-from ..model import BASIS_UNITS, DrugEntry, Patient, Phase, Policy, Regimen
+from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
+from ..patient import dosing_weight, policy_bsa
+from ..regimen import parse_per_unit_dose
+from ..schedule import expand
+from ..textfold import fold
+from ..vocabulary import frequency_from_id, parse_frequency
+from .written import parse_written_dose
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -90,7 +97,6 @@ class _Run:
     def __init__(
         self, case: Case, policy: Policy, regimens: list[Regimen], patient: Patient | None
     ):
-        from ..drugs import load_drug_reference
 
         self.case = case
         self.policy = policy
@@ -147,8 +153,9 @@ class _Run:
             if found.phase is None:
                 names = ", ".join(sorted(treated))
                 which = f"gives {names} together" if len(treated) > 1 else f"gives {names} alone"
+                # What the library lacks is a reminder, not a fault of the note.
                 self.add(
-                    "warning",
+                    "info",
                     "REGIMEN_NOT_FOUND",
                     t,
                     None,
@@ -159,7 +166,6 @@ class _Run:
         return found
 
     def _phase_for(self, t: Treatment, drugs: set[str]) -> tuple[Regimen | None, Phase | None]:
-        from ..vocabulary import parse_frequency
 
         # Supportive drugs of a phase (G-CSF) are not part of its identity:
         # notes name the treatment drugs, not the support.
@@ -200,7 +206,6 @@ class _Run:
     # -- frequency and dates ----------------------------------------------------
 
     def frequency(self, found: Identified) -> None:
-        from ..vocabulary import parse_frequency
 
         t, phase = found.treatment, found.phase
         if phase is None:
@@ -255,7 +260,6 @@ class _Run:
     def _dose_frequency(self, found: Identified, drug: str, dose: Any) -> None:
         """A frequency written with one regimen drug's dose ("docetaxel 75
         mg/m2 weekly") is checked like the treatment's."""
-        from ..vocabulary import parse_frequency
 
         t, phase, freq = found.treatment, found.phase, dose.frequency
         if phase is None or freq is None:
@@ -283,7 +287,6 @@ class _Run:
 
     def _labelled_schedules(self, phase: Phase) -> str:
         """The schedules the labels allow for the phase's drugs, in words."""
-        from ..vocabulary import frequency_from_id
 
         ids: dict[str, None] = {}
         for entry in phase.drugs:
@@ -330,7 +333,6 @@ class _Run:
             or t.end.precision != "day"
         ):
             return
-        from ..schedule import expand
 
         schedule = expand(
             _single_phase(regimen, phase),
@@ -451,7 +453,6 @@ class _Run:
     # -- doses ------------------------------------------------------------------
 
     def doses(self, found: Identified) -> None:
-        from .written import parse_written_dose
 
         t = found.treatment
         for written in t.drugs:
@@ -459,6 +460,16 @@ class _Run:
             if drug is None or written.dose is None:
                 continue
             dose = parse_written_dose(written.dose)
+            if dose.problem == "a dose cannot be negative":
+                self.add(
+                    "error",
+                    "DOSE_IMPLAUSIBLE",
+                    t,
+                    drug,
+                    f"'{written.dose}': a dose cannot be negative (a stray sign, or a range such as '60-75'?)",
+                    SRC_ISMP,
+                )
+                continue
             if not dose.understood:
                 self.add(
                     "warning",
@@ -532,6 +543,8 @@ class _Run:
             if reading is None:
                 return
             if reading.basis != entry.basis:
+                if self._confirm_in_mg(found, drug, entry, dose, reading):
+                    return
                 self.add(
                     "error",
                     "WRONG_BASIS",
@@ -541,7 +554,6 @@ class _Run:
                     self._sources(found),
                 )
                 return
-        from ..regimen import parse_per_unit_dose
 
         written = (
             parse_per_unit_dose(
@@ -552,40 +564,142 @@ class _Run:
             else reading.amounts[0]
         )
         value = float(written.magnitude)
-        steps = {
-            "standard": entry.standard,
-            "loading": entry.loading,
-            "maintenance": entry.maintenance,
-        }
-        matches = [
-            kind
-            for kind, step in steps.items()
-            if step is not None and abs(step.per_unit - value) < 1e-6
-        ]
+        steps = _steps(entry)
+        matches = _matching_steps(steps, value, self.policy.rounding.tolerance_pct)
         self._loading(found, drug, entry, matches, value)
         if matches:
             return
-        reference = [s.per_unit for s in steps.values() if s is not None]
-        ratio = max(value / r for r in reference) if value else 0
-        low = min(value / r for r in reference) if value else 0
-        if ratio >= 500 or (low and low <= 1 / 500):
+        self._judge_amount(found, drug, entry, dose, value, written.units)
+
+    def _confirm_in_mg(
+        self, found: Identified, drug: str, entry: DrugEntry, dose: Any, reading: Any
+    ) -> bool:
+        """A dose in mg for a drug dosed per kg or per m² is right when it is
+        the per-unit dose at the patient's documented weight or BSA (within
+        the policy's rounding tolerance): a confirmation, not a finding."""
+        if self.patient is None or reading.basis != "flat" or entry.basis not in ("bsa", "weight"):
+            return False
+        if entry.basis == "bsa":
+            metric = policy_bsa(self.patient, self.policy).value
+            how = f"BSA {format_number(metric, 2)} m²"
+        else:
+            metric, how = dosing_weight(
+                self.patient, self.policy.dosing_weight, self.policy.adjusted_weight_factor
+            )
+        mg = float(reading.amounts[0].to("mg").magnitude)
+        tolerance = self.policy.rounding.tolerance_pct
+        for kind, step in _steps(entry).items():
+            expected = step.per_unit * metric
+            if expected and abs(mg - expected) <= expected * tolerance / 100:
+                self._loading(found, drug, entry, [kind], step.per_unit)
+                self.add(
+                    "info",
+                    "DOSE_CONFIRMED",
+                    found.treatment,
+                    drug,
+                    f"'{dose.text}' is {format_amount(step.per_unit, BASIS_UNITS[entry.basis], 4)} × {how}"
+                    f" = {format_amount(expected, 'mg')} (within policy {self.policy.id}'s {format_number(tolerance)}% rounding tolerance)",
+                    self._sources(found),
+                )
+                return True
+        return False
+
+    def _judge_amount(
+        self, found: Identified, drug: str, entry: DrugEntry, dose: Any, value: float, units: Any
+    ) -> None:
+        """A dose that is none of the regimen's: graded by the harm it could do.
+
+        About 1000-fold off is a unit error (mg for g). Above the highest
+        usual dose of the drug reference for this schedule (or twice the
+        regimen dose when the reference gives none), or under half the
+        regimen dose, no label or regimen allows it: an error, with the
+        factor. A documented reduction level is a note; anything else in
+        between is a warning for the prescriber to confirm."""
+        t = found.treatment
+        steps = _steps(entry)
+        nearest_kind, nearest = min(
+            steps.items(), key=lambda item: abs(math.log(value / item[1].per_unit)) if value else 0
+        )
+        fold = value / nearest.per_unit if nearest.per_unit else 0
+        sources = self._sources(found)
+        if fold >= 500 or (fold and fold <= 1 / 500):
             self.add(
                 "error",
                 "UNIT_IMPLAUSIBLE",
                 t,
                 drug,
                 f"'{dose.text}' is about 1000 times the regimen dose ({_steps_text(entry)}): check mg against g",
-                self._sources(found),
+                sources,
             )
-        else:
+            return
+        tolerance = self.policy.rounding.tolerance_pct / 100
+        levels = _dose_levels(entry, self.reference.get(drug), units)
+        level = next((lv for lv in levels if abs(lv - value) <= lv * tolerance), None)
+        if level is not None and value < nearest.per_unit:
             self.add(
-                "warning",
-                "DOSE_DIFFERS",
+                "info",
+                "DOSE_REDUCED",
                 t,
                 drug,
-                f"'{dose.text}' differs from the regimen dose ({_steps_text(entry)})",
-                self._sources(found),
+                f"'{dose.text}' is a documented reduction level of {drug} (from {_steps_text(entry)}): record the reason",
+                sources,
             )
+            return
+        highest, where = self._highest_usual(found, drug, entry, units)
+        lowest = min(s.per_unit for s in steps.values())
+        times = _times(fold)
+        if value > highest * (1 + tolerance) or value < lowest / 2:
+            limit = (
+                f"above the highest usual dose ({format_amount(highest, BASIS_UNITS[entry.basis], 4)}, {where})"
+                if value > highest
+                else "under half the regimen dose, and not a documented reduction level"
+            )
+            decimal = " A decimal-point error?" if abs(math.log10(fold)) > 0.9 else ""
+            self.add(
+                "error",
+                "DOSE_IMPLAUSIBLE",
+                t,
+                drug,
+                f"'{dose.text}' is {times} the regimen {nearest_kind} dose ({_steps_text(entry)}): {limit}.{decimal}",
+                sources,
+            )
+            return
+        self.add(
+            "warning",
+            "DOSE_DIFFERS",
+            t,
+            drug,
+            f"'{dose.text}' differs from the regimen dose ({_steps_text(entry)}; {times} the {nearest_kind} dose): confirm and record the reason",
+            sources,
+        )
+
+    def _highest_usual(
+        self, found: Identified, drug: str, entry: DrugEntry, units: Any
+    ) -> tuple[float, str]:
+        """The highest dose the drug reference gives for this drug at the
+        phase's schedule (any schedule when none matches), in the regimen's
+        unit; twice the regimen's highest dose when the reference has none."""
+        info = self.reference.get(drug)
+        cycle = found.phase.cycle_length_days if found.phase else None
+        usual = [u for u in info.usual if u.basis == entry.basis]
+        at_cycle = [
+            u
+            for u in usual
+            if cycle is not None
+            and any(
+                (f := frequency_from_id(fid)) is not None and abs(f.interval_days - cycle) < 0.5
+                for fid in u.frequencies
+            )
+        ]
+        highest = []
+        for u in at_cycle or usual:
+            try:
+                highest.append(float(u.maximum.to(units).magnitude))
+            except Exception:  # a unit Pint cannot convert: not comparable
+                continue
+        if highest:
+            return max(highest), "drug reference"
+        return 2 * max(s.per_unit for s in _steps(entry).values()), "twice the regimen dose"
 
     def _loading(
         self, found: Identified, drug: str, entry: DrugEntry, matches: list[str], value: float
@@ -730,8 +844,6 @@ class _Run:
 
     def _step_kind(self, entry: DrugEntry, text: str) -> str | None:
         """Which step of ``entry`` a written dose is: loading, maintenance or standard."""
-        from ..regimen import parse_per_unit_dose
-        from .written import parse_written_dose
 
         readings = [
             r
@@ -805,14 +917,17 @@ class _Run:
             if u.basis == reading.basis and (dose.route is None or u.route == dose.route)
         ] or [u for u in info.usual if u.basis == reading.basis]
         if not schedules:
+            self._basis_unknown_to_reference(t, drug, dose, text, info)
             return
         factors = [(u, u.range_factor(amount, reading.basis)) for u in schedules]
         factors = [(u, f) for u, f in factors if f is not None]
         if not factors:
             return
         inside = [u for u, f in factors if f == 1.0]
+        # The frequency is judged whatever the dose: a dose finding never
+        # hides a frequency finding.
+        self._supportive_frequency(t, drug, dose, inside or schedules)
         if inside:
-            self._supportive_frequency(t, drug, dose, inside)
             return
         usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))
         if reading.basis == "auc":
@@ -840,6 +955,21 @@ class _Run:
                 f"'{text}' is above the plausible range ({range_text}) by about 1000 times: check the unit",
                 sources,
             )
+        elif info.category != "supportive" and (
+            factor > 1 + self.policy.rounding.tolerance_pct / 100 or factor < 0.5
+        ):
+            # An anticancer drug above the label's highest dose, or under half
+            # its lowest: no label allows it.
+            decimal = " A decimal-point error?" if abs(math.log10(factor)) > 0.9 else ""
+            where = "above the highest" if factor > 1 else "under half the lowest"
+            self.add(
+                "error",
+                "DOSE_IMPLAUSIBLE",
+                t,
+                drug,
+                f"'{text}' is {_times(factor)} the {'highest' if factor > 1 else 'lowest'} usual dose ({range_text}): {where} dose the label gives.{decimal}",
+                sources,
+            )
         else:
             self.add(
                 "warning",
@@ -849,6 +979,31 @@ class _Run:
                 f"'{text}' is outside the usual adult range ({range_text})",
                 sources,
             )
+
+    def _basis_unknown_to_reference(
+        self, t: Treatment, drug: str, dose: Any, text: str, info: DrugInfo
+    ) -> None:
+        """A flat dose for a drug the reference doses only per kg or per m²
+        (or the reverse) is an error, with or without a library regimen:
+        "T-DM1 3.6 mg" for 3.6 mg/kg is a 60-fold underdose."""
+        reading = dose.reading
+        bases = {u.basis for u in info.usual}
+        if not bases or reading.basis in bases or reading.basis == "auc":
+            return
+        usual = ", ".join(
+            dict.fromkeys(
+                f"{format_amount(float(u.minimum.magnitude), _unit_text(u.minimum), 3)} to {format_amount(float(u.maximum.magnitude), _unit_text(u.maximum), 3)}"
+                for u in info.usual
+            )
+        )
+        self.add(
+            "error",
+            "WRONG_BASIS",
+            t,
+            drug,
+            f"'{text}' is a {_basis_words(reading.basis)} dose; {drug} is dosed {' or '.join(_basis_words(b) for b in sorted(bases))} ({usual})",
+            self._citations(info.sources),
+        )
 
     def _citations(self, source_ids: Any) -> str:
         return "; ".join(
@@ -864,7 +1019,6 @@ class _Run:
         verdicts = [u.allows_frequency(freq.id) for u in schedules]
         if any(v is not False for v in verdicts):
             return
-        from ..vocabulary import frequency_from_id
 
         allowed = ", ".join(
             dict.fromkeys(
@@ -886,8 +1040,6 @@ class _Run:
     # -- course-wide ------------------------------------------------------------
 
     def anthracyclines(self) -> None:
-        from ..regimen import parse_per_unit_dose
-        from .written import parse_written_dose
 
         total, parts = 0.0, []
         for found in self.identified:
@@ -945,64 +1097,112 @@ class _Run:
         )
 
     def lvef(self) -> None:
-        anti_her2 = [
-            i for i in self.identified if {"trastuzumab", "pertuzumab"} & set(i.drugs.values())
+        """LVEF against the label of the drugs that require it (the drug
+        reference's ``monitoring: [lvef]``: trastuzumab, pertuzumab, T-DM1...).
+
+        The baseline of a value is the last LVEF before the line it falls in
+        started. A fall of 16 points or more, or of 10 points or more to
+        below the policy's lower limit of normal, withholds treatment: an
+        error when the drug was given after it, a warning when the record
+        stops there."""
+        monitored = [
+            i
+            for i in self.identified
+            if any("lvef" in self.reference.get(d).monitoring for d in i.drugs.values())
         ]
-        if not anti_her2:
+        if not monitored:
             return
+        drug = _monitored_drug(self.reference, monitored[-1])
         values = self.case.patient.lvef
-        latest = anti_her2[-1].treatment
+        latest = monitored[-1].treatment
         if not values:
             self.add(
-                "warning",
+                "info",
                 "LVEF_MISSING",
                 latest,
-                "trastuzumab",
-                "no LVEF documented: a baseline LVEF is needed before trastuzumab, then every 3 months",
+                drug,
+                f"no LVEF documented: the label asks for a baseline LVEF before {drug}, then every 3 months",
                 SRC_HERCEPTIN_LVEF,
             )
             return
         if all(m.date for m in values):
             values = tuple(sorted(values, key=lambda m: m.date.value))  # type: ignore[union-attr]
-        baseline = values[0]
-        since = f" on {baseline.date}" if baseline.date else ""
-        for m in values:
+        spans = [_span(i) for i in monitored]
+        line_starts = _line_starts([s for s in spans if s[0] is not None])
+        limit = self.policy.lvef_lower_limit_pct
+        for index, m in enumerate(values):
+            baseline, started = _lvef_baseline(values, index, line_starts)
             when = f" on {m.date}" if m.date else ""
-            follow = (
-                f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)"
-                if m.date
-                else ""
-            )
+            since = f" on {baseline.date}" if baseline.date else ""
+            line = f", the last before the line started on {started.isoformat()}" if started else ""
             fall = baseline.value - m.value
-            if m.value < 50:
+            significant = fall >= 16 or (fall >= 10 and m.value < limit)
+            if m is baseline:
+                follow = (
+                    f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)"
+                    if m.date
+                    else ""
+                )
+                severity, code = (
+                    ("warning", "LVEF_LOW") if m.value < limit else ("info", "LVEF_BASELINE")
+                )
+                state = (
+                    f"is below {format_number(limit)}% (policy {self.policy.id}): {drug} needs cardiology review"
+                    if m.value < limit
+                    else "is normal"
+                )
+                self.add(
+                    severity,
+                    code,
+                    latest,
+                    drug,
+                    f"LVEF {m.text}{when} {state}: record it as the baseline{follow}; hold {drug} for a fall of 16 points or more, or of 10 points or more to below {format_number(limit)}%",
+                    SRC_HERCEPTIN_LVEF,
+                )
+            elif significant:
+                after = _given_after(spans, m.date.value) if m.date else None
+                why = (
+                    "16 points or more"
+                    if fall >= 16
+                    else f"10 points or more, to below {format_number(limit)}% (policy {self.policy.id})"
+                )
+                message = (
+                    f"LVEF fell from {baseline.text}{since}{line} to {m.text}{when}, {format_number(fall)} points ({why}):"
+                    f" the label withholds {drug} for at least 4 weeks and repeats the LVEF every 4 weeks"
+                )
+                if after is not None:
+                    self.add(
+                        "error",
+                        "LVEF_DECLINE",
+                        latest,
+                        drug,
+                        f"{message}; yet {drug} was given after it ({after})",
+                        SRC_HERCEPTIN_LVEF,
+                    )
+                else:
+                    self.add(
+                        "warning",
+                        "LVEF_DECLINE",
+                        latest,
+                        drug,
+                        f"{message}; the record does not say whether it was held",
+                        SRC_HERCEPTIN_LVEF,
+                    )
+            elif m.value < limit:
                 self.add(
                     "warning",
                     "LVEF_LOW",
                     latest,
-                    "trastuzumab",
-                    f"LVEF {m.text}{when} is below 50%: trastuzumab needs cardiology review",
-                    SRC_HERCEPTIN_LVEF,
-                )
-            elif m is baseline:
-                self.add(
-                    "info",
-                    "LVEF_BASELINE",
-                    latest,
-                    "trastuzumab",
-                    f"LVEF {m.text}{when} is normal: record it as the baseline{follow}; hold trastuzumab for a fall of 16 points or more",
-                    SRC_HERCEPTIN_LVEF,
-                )
-            elif fall >= 16:
-                self.add(
-                    "warning",
-                    "LVEF_DECLINE",
-                    latest,
-                    "trastuzumab",
-                    f"LVEF fell from {baseline.text}{since} to {m.text}{when}, {format_number(fall)} points: withhold trastuzumab for at least 4 weeks"
-                    " (a fall of 16 points or more from baseline) and repeat the LVEF every 4 weeks",
+                    drug,
+                    f"LVEF {m.text}{when} is below {format_number(limit)}% (policy {self.policy.id}), {format_number(fall)} points from the baseline {baseline.text}{since}: {drug} needs cardiology review",
                     SRC_HERCEPTIN_LVEF,
                 )
             else:
+                follow = (
+                    f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)"
+                    if m.date
+                    else ""
+                )
                 change = (
                     f"{format_number(abs(fall))} point{'' if abs(fall) == 1 else 's'} {'below' if fall > 0 else 'above'}"
                     if fall
@@ -1012,8 +1212,8 @@ class _Run:
                     "info",
                     "LVEF_MONITORED",
                     latest,
-                    "trastuzumab",
-                    f"LVEF {m.text}{when}: {change} the baseline {baseline.text}{since}{follow}",
+                    drug,
+                    f"LVEF {m.text}{when}: {change} the baseline {baseline.text}{since}{line}{follow}",
                     SRC_HERCEPTIN_LVEF,
                 )
 
@@ -1180,7 +1380,6 @@ def _spell_interval(days: float) -> str:
 
 
 def _duration_weeks(text: str) -> float | None:
-    from ..textfold import fold
 
     folded = fold(text)
     if re.search(r"\b(un|1|one)\s+(an|year)\b|\b12\s+mo(is|nths?)\b", folded):
@@ -1209,8 +1408,6 @@ def _entry_for(phase: Phase | None, drug: str) -> DrugEntry | None:
 
 
 def _single_phase(regimen: Regimen, phase: Phase) -> Regimen:
-    from dataclasses import replace
-
     return replace(regimen, phases=(phase,), course_limits=())
 
 
@@ -1242,3 +1439,108 @@ def _spaced(dose: Any) -> str:
 
 def _unit_text(amount: Any) -> str:
     return format(amount.units, "~").replace(" ", "").replace("**", "").replace("µg", "mcg")
+
+
+def _steps(entry: DrugEntry) -> dict[str, DoseStep]:
+    """The regimen's doses of ``entry``: standard, or loading and maintenance."""
+    steps = {
+        "standard": entry.standard,
+        "loading": entry.loading,
+        "maintenance": entry.maintenance,
+    }
+    return {kind: step for kind, step in steps.items() if step is not None}
+
+
+def _matching_steps(steps: dict[str, DoseStep], value: float, tolerance_pct: float) -> list[str]:
+    """The steps ``value`` is, within the policy's rounding tolerance (a
+    deviation the pharmacy would make itself is not a finding), nearest first."""
+    close = [
+        (abs(step.per_unit - value), kind)
+        for kind, step in steps.items()
+        if abs(step.per_unit - value) <= step.per_unit * tolerance_pct / 100 + 1e-9
+    ]
+    return [kind for _, kind in sorted(close)]
+
+
+def _dose_levels(entry: DrugEntry, info: DrugInfo, units: Any) -> list[float]:
+    """Documented dose-reduction levels (the label's), in the regimen's unit,
+    from the regimen's drug entry or the drug reference when they give them."""
+    levels: list[float] = []
+    for owner in (entry, info):
+        for level in getattr(owner, "dose_levels", None) or ():
+            amount = getattr(level, "amount", level)
+            try:
+                levels.append(float(amount.to(units).magnitude))
+            except Exception:  # not a quantity in this basis: not comparable
+                continue
+    return levels
+
+
+def _times(fold: float) -> str:
+    """'10 times' or '1/10 of' a dose, for messages."""
+    if fold >= 1:
+        return f"{format_number(fold, 1)} times"
+    return f"1/{format_number(1 / fold, 1)} of" if fold else "none of"
+
+
+def _monitored_drug(reference: Any, found: Identified) -> str:
+    """The drug an LVEF finding is about: the first of the treatment whose
+    label asks for LVEF monitoring."""
+    monitored = [d for d in found.drugs.values() if "lvef" in reference.get(d).monitoring]
+    return "trastuzumab" if "trastuzumab" in monitored else monitored[0]
+
+
+def _span(found: Identified) -> tuple[dt.date | None, dt.date | None]:
+    """First and last known day of a treatment: its dated administrations,
+    else its start and end, else the end its cycle count gives."""
+    t = found.treatment
+    given = [g.date.value for g in t.given]
+    start = min(given + ([t.start.value] if t.start else []), default=None)
+    end = max(given + ([t.end.latest] if t.end else []), default=None)
+    count = _count(t.cycles)
+    if end is None and start is not None and count and found.phase is not None:
+        end = start + dt.timedelta(days=found.phase.cycle_length_days * (count - 1))
+    return start, end
+
+
+#: A gap longer than this between two treatments starts a new line (the
+#: re-load threshold of pertuzumab, Perjeta US PI 2.3: 6 weeks).
+_NEW_LINE_GAP_DAYS = 42
+
+
+def _line_starts(spans: list[tuple[Any, Any]]) -> list[dt.date]:
+    """The days the lines of treatment started: a treatment starts a line
+    when it begins more than six weeks after every earlier one ended."""
+    starts: list[dt.date] = []
+    last: dt.date | None = None
+    for start, end in sorted(spans, key=lambda s: s[0]):
+        if last is None or (start - last).days > _NEW_LINE_GAP_DAYS:
+            starts.append(start)
+        last = max(d for d in (last, end, start) if d is not None)
+    return starts
+
+
+def _lvef_baseline(values: Any, index: int, line_starts: list[dt.date]) -> tuple[Any, Any]:
+    """The baseline of ``values[index]``: the last value measured on or before
+    the start of the line it falls in (the first value of the line when none
+    was), and that line's start."""
+    m = values[index]
+    if m.date is None or not all(v.date for v in values):
+        return values[0], None
+    started = max((s for s in line_starts if s <= m.date.value), default=None)
+    if started is None:
+        return m, None
+    before = [v for v in values if v.date.value <= started]
+    if before:
+        return before[-1], started
+    return next(v for v in values if v.date.value >= started), started
+
+
+def _given_after(spans: list[tuple[Any, Any]], day: dt.date) -> str | None:
+    """When a monitored drug is known to have been given after ``day``."""
+    later = [
+        end if start is None or start <= day else start
+        for start, end in spans
+        if end is not None and end > day
+    ]
+    return f"until {max(later).isoformat()}" if later else None

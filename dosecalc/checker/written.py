@@ -122,7 +122,7 @@ _MASS = (
     r"(?:milligrammes?|milligrams?|microgrammes?|micrograms?|grammes?|grams?|mcg|µg|μg|ug|mg|gm|g)"
 )
 _NOT_CONCENTRATION = r"(?!\s*/\s*(?:d?l|ml|dl|litre|liter)(?![a-z]))"
-_PER = r"(?:\s*/\s*|\s+(?:per|par)\s+)(?P<per>m2|m\*\*2|m\^2|kg)(?![a-z0-9])"
+_PER = r"(?:\s*/\s*|\s+(?:per|par)\s+)(?P<per>m2|m\*\*2|m\^2|m 2|kg)(?![a-z0-9])"
 _ALT = r"\s*\(\s*(?P<alt_unit>" + _MASS + r")(?:\s*/\s*(?P<alt_per>m2|m\*\*2|kg))?\s*\)"
 
 _SIMPLE = re.compile(
@@ -153,7 +153,10 @@ _ROUTE = re.compile(
 )
 
 _MASS_UNITS = {"mg": "mg", "g": "g", "gm": "g", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg"}
-_PER_UNITS = {"m2": "bsa", "m**2": "bsa", "m^2": "bsa", "kg": "weight"}
+_PER_UNITS = {"m2": "bsa", "m**2": "bsa", "m^2": "bsa", "m 2": "bsa", "kg": "weight"}
+# "mg/m" with its ² lost, or "mg/m(2)": a unit that cannot be read whole.
+# It is never read as a flat dose (75 mg for 75 mg/m² is a 1.8-fold error).
+_BROKEN_AREA = re.compile(r"[ \t]?/[ \t]?m(?:\(2\)|[ \t]?\([ \t]?2[ \t]?\)|(?![a-z0-9*^]))")
 
 
 def _mass_unit(word: str) -> str:
@@ -305,6 +308,21 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
         if core is None:
             continue
         end, readings, flags, why = core
+        broken = _BROKEN_AREA.match(folded, end)
+        if broken and all(r.basis == "flat" for r in readings):
+            end = broken.end()
+            found.append(
+                (
+                    WrittenDose(
+                        text=text[start:end],
+                        understood=False,
+                        problem=f"the unit of '{text[start:end]}' cannot be read whole (mg/m²?)",
+                    ),
+                    (start, end),
+                )
+            )
+            position = end
+            continue
         route = None
         route_match = _ROUTE.match(folded, end)
         if route_match:
@@ -360,6 +378,10 @@ def parse_written_dose(text: str) -> WrittenDose:
             text=text, understood=False, problem=f"more than one dose written: {doses}"
         )
     dose, (start, end) = found[0]
+    if not dose.understood:
+        return WrittenDose(text=text, understood=False, problem=dose.problem)
+    if text[:start].strip() in ("-", "\u2212"):
+        return WrittenDose(text=text, understood=False, problem="a dose cannot be negative")
     rest = (text[:start] + " " + text[end:]).strip()
     leftover = "" if _DOSE_FILLER.fullmatch(fold(rest)) else rest
     return WrittenDose(

@@ -475,6 +475,16 @@ def check_course(
     return report
 
 
+def normalized_case(case_file: str) -> str:
+    """The case file as read, in the documented format (``dosecalc check
+    --normalize``): what the reader assumed or ignored first, as comments."""
+    from pathlib import Path
+
+    from .case import canonical_yaml, load_case_file
+
+    return canonical_yaml(load_case_file(Path(case_file)))
+
+
 #: The example patient of ``dosecalc demo``. The case report gives no height
 #: or weight; these are the clinical reference's worked example (a 165 cm,
 #: 62 kg woman of 40, serum creatinine 0.8 mg/dL).

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .errors import DosecalcError, FindingsFound
+from .errors import DosecalcError, FindingsFound, InputError
 
 FORMATS = ("table", "json", "csv")
 
@@ -416,6 +416,11 @@ def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
     is_flag=True,
     help="Accept values outside the adult ranges; the output says so.",
 )
+@click.option(
+    "--normalize",
+    is_flag=True,
+    help="Print the case file as read, in the documented format (what was assumed first), and check nothing.",
+)
 @format_option()
 @click.pass_obj
 def check(
@@ -426,6 +431,7 @@ def check(
     weight: str | None,
     policy: str | None,
     accept_implausible: bool,
+    normalize: bool,
     fmt: str,
 ) -> None:
     """Check a documented course against the regimen library; exit 1 if any error is found.
@@ -435,11 +441,17 @@ def check(
       dosecalc check seeds/case-report.yaml
       dosecalc check --text seeds/case-report.fr.txt
       dosecalc check seeds/case-report.yaml --height 165 --weight 62 --format json
+      dosecalc check --normalize my-case.yaml
     """
     from . import api, render
 
     if text_file is None and case_file is not None and case_file.endswith(".txt"):
         case_file, text_file = None, case_file
+    if normalize:
+        if case_file is None:
+            raise InputError("--normalize reads a case file (YAML), not a text")
+        _out(api.normalized_case(case_file).rstrip("\n"))
+        return
     report = api.check_course(
         case_file,
         text_file=text_file,

@@ -498,25 +498,27 @@ def test_cli_csv():
     }
 
 
+# Values that cannot be read at all (a hand-written file's forgivable forms,
+# such as "sex: femme" or "19/01/2016", are read: tests/test_case_input.py).
 BAD_CASE = """\
 schema_version: 1
 id: bad
 title: A case with several mistakes
 patient:
-  sex: femme
+  sex: unknown
   age: 400
   lvef:
-    - {date: 2016-01-19, value: 65}
+    - {date: 2016-01-19, value: high}
 treatments:
   - id: thp
     regimen: THP
-    start: 19/01/2016
+    start: sometime in spring
     frequency: every 3 weeks
     cycles: 8
     colour: red
     drugs:
       - {drug: docetaxel, dose: 75 mg/m2}
-  - id: thp
+  - id: thp-2
     regimen: THP
     start: 2016-02
     end: 2016-01-01
@@ -541,7 +543,6 @@ def test_cli_malformed_case_lists_every_problem_with_file_line_and_field(tmp_pat
         6: "patient.age",
         8: "patient.lvef[0].value",
         12: "treatments[0].start",
-        15: "treatments[0].colour",
         21: "treatments[1].end",
         24: "treatments[1].drugs",
     }
@@ -550,9 +551,9 @@ def test_cli_malformed_case_lists_every_problem_with_file_line_and_field(tmp_pat
         where, field_path, _message = line.split(": ", 2)
         filename, number = where.rsplit(":", 1)
         assert filename == str(path)
+        assert int(number) not in seen, ("one message per problem", lines)
         seen[int(number)] = field_path
-    for number, field_path in expected.items():
-        assert seen.get(number) == field_path, (number, field_path, lines)
+    assert seen == expected, lines
 
 
 def test_cli_missing_case_file_is_one_line():
@@ -619,8 +620,8 @@ def test_every_code_the_checker_emits_is_documented():
     import re
 
     sources = [
-        ROOT / "dosecalc" / "checker" / "check.py",
-        ROOT / "dosecalc" / "checker" / "fromtext.py",
+        *sorted((ROOT / "dosecalc" / "checker").rglob("*.py")),
+        ROOT / "dosecalc" / "case.py",
     ]
     emitted = set()
     for path in sources:

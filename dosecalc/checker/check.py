@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..case import Case, Treatment
+from ..case import Case, CaseDate, Treatment
 from ..drugs import DrugInfo, load_drug_reference
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
@@ -40,6 +40,7 @@ SRC_DOCETAXEL_PREMED = (
 )
 SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
 SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
+SRC_CASE_FORMAT = "dosecalc case file format (docs/case-format.md)"
 SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
 
 
@@ -105,6 +106,8 @@ class _Run:
         self.reference = load_drug_reference()
         self.findings: list[Finding] = []
         self.identified: list[Identified] = []
+        # Dates the timeline worked out (not written), with how.
+        self.estimated: dict[CaseDate, str] = {}
 
     def add(
         self,
@@ -453,66 +456,76 @@ class _Run:
     # -- doses ------------------------------------------------------------------
 
     def doses(self, found: Identified) -> None:
-
         t = found.treatment
         for written in t.drugs:
             drug = found.drugs.get(written.drug)
-            if drug is None or written.dose is None:
+            if drug is None:
                 continue
-            dose = parse_written_dose(written.dose)
-            if dose.problem == "a dose cannot be negative":
-                self.add(
-                    "error",
-                    "DOSE_IMPLAUSIBLE",
-                    t,
-                    drug,
-                    f"'{written.dose}': a dose cannot be negative (a stray sign, or a range such as '60-75'?)",
-                    SRC_ISMP,
-                )
-                continue
-            if not dose.understood:
-                self.add(
-                    "warning",
-                    "NOT_UNDERSTOOD",
-                    t,
-                    drug,
-                    f"dose '{written.dose}' was not understood ({dose.problem})",
-                    SRC_ISMP,
-                )
-                continue
-            if dose.leftover:
-                self.add(
-                    "warning",
-                    "NOT_UNDERSTOOD",
-                    t,
-                    drug,
-                    f"in '{written.dose}', '{dose.leftover}' was not understood",
-                    SRC_ISMP,
-                )
-            info = self.reference.get(drug)
-            entry = _entry_for(found.phase, drug)
-            before = len(self.findings)
-            if entry is not None:
-                self._dose_frequency(found, drug, dose)
-                self._regimen_dose(found, drug, entry, dose)
-            elif info.usual:
-                # No regimen to compare with (supportive care, or a drug the
-                # library has no regimen for): the drug reference's usual range.
-                self._supportive_dose(t, drug, dose, written.dose)
-            # Spacing advice only for a dose that is otherwise right: for a
-            # wrong or ambiguous one, the other finding says what to write.
-            flagged = any(f.severity != "info" and f.drug == drug for f in self.findings[before:])
-            if dose.run_together and not flagged:
-                self.add(
-                    "info",
-                    "ISMP_SPACING",
-                    t,
-                    drug,
-                    f"'{written.dose}': number and unit run together; write a space ('{_spaced(dose)}')",
-                    SRC_ISMP,
-                )
+            if written.dose is not None:
+                self._dose(found, drug, written.dose, then=False)
+            if written.maintenance is not None:
+                self._dose(found, drug, written.maintenance, then=True)
 
-    def _regimen_dose(self, found: Identified, drug: str, entry: DrugEntry, dose: Any) -> None:
+    def _dose(self, found: Identified, drug: str, text: str, then: bool) -> None:
+        """One written dose of ``drug``: the first (``then`` False: a loading
+        dose when one is due) or the maintenance dose written after it."""
+        t = found.treatment
+        dose = parse_written_dose(text)
+        if dose.problem == "a dose cannot be negative":
+            self.add(
+                "error",
+                "DOSE_IMPLAUSIBLE",
+                t,
+                drug,
+                f"'{text}': a dose cannot be negative (a stray sign, or a range such as '60-75'?)",
+                SRC_ISMP,
+            )
+            return
+        if not dose.understood:
+            self.add(
+                "warning",
+                "NOT_UNDERSTOOD",
+                t,
+                drug,
+                f"dose '{text}' was not understood ({dose.problem})",
+                SRC_ISMP,
+            )
+            return
+        if dose.leftover:
+            self.add(
+                "warning",
+                "NOT_UNDERSTOOD",
+                t,
+                drug,
+                f"in '{text}', '{dose.leftover}' was not understood",
+                SRC_ISMP,
+            )
+        info = self.reference.get(drug)
+        entry = _entry_for(found.phase, drug)
+        before = len(self.findings)
+        if entry is not None:
+            self._dose_frequency(found, drug, dose)
+            self._regimen_dose(found, drug, entry, dose, then)
+        elif info.usual:
+            # No regimen to compare with (supportive care, or a drug the
+            # library has no regimen for): the drug reference's usual range.
+            self._supportive_dose(t, drug, dose, text)
+        # Spacing advice only for a dose that is otherwise right: for a
+        # wrong or ambiguous one, the other finding says what to write.
+        flagged = any(f.severity != "info" and f.drug == drug for f in self.findings[before:])
+        if dose.run_together and not flagged:
+            self.add(
+                "info",
+                "ISMP_SPACING",
+                t,
+                drug,
+                f"'{text}': number and unit run together; write a space ('{_spaced(dose)}')",
+                SRC_ISMP,
+            )
+
+    def _regimen_dose(
+        self, found: Identified, drug: str, entry: DrugEntry, dose: Any, then: bool = False
+    ) -> None:
         t = found.treatment
         readings = list(dose.readings)
         fitting = [r for r in readings if r.basis == entry.basis]
@@ -566,7 +579,20 @@ class _Run:
         value = float(written.magnitude)
         steps = _steps(entry)
         matches = _matching_steps(steps, value, self.policy.rounding.tolerance_pct)
-        self._loading(found, drug, entry, matches, value)
+        if then:
+            # The dose written after the loading dose must be the maintenance dose.
+            if matches and matches[0] == "loading" and entry.maintenance is not None:
+                self.add(
+                    "warning",
+                    "UNEXPECTED_LOADING",
+                    t,
+                    drug,
+                    f"'{dose.text}' is written as the dose after the loading dose, but it is the loading dose: the maintenance dose is {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)}",
+                    self._sources(found),
+                )
+                return
+        else:
+            self._loading(found, drug, entry, matches, value)
         if matches:
             return
         self._judge_amount(found, drug, entry, dose, value, written.units)
@@ -717,7 +743,8 @@ class _Run:
             scheduled = found.phase.cycle_length_days if found.phase else 21
             gap = f"{gap_low} days" if gap_low == gap_high else f"about {gap_low}-{gap_high} days"
             if rule and rule.requires_reload(gap_low, scheduled):
-                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}: {rule.describe()}"
+                how = f": {self.estimated[previous]}" if previous in self.estimated else ""
+                why = f"{gap} since the last {drug} ({previous}{how}); policy {self.policy.id}: {rule.describe()}"
             elif rule and not rule.requires_reload(gap_high, scheduled):
                 due, why = False, f"{gap_high} days or less since the last {drug}"
             else:
@@ -730,11 +757,12 @@ class _Run:
                     SRC_PERJETA,
                 )
                 return
-        elif previous is None and any(
-            i.treatment is not t and drug in i.drugs.values() and not _after(i.treatment, t)
-            for i in self.identified
-        ):
-            why = f"first {drug} dose; earlier dates are not documented"
+        else:
+            earlier = self._earlier_undated(drug, found)
+            if earlier is not None:
+                # Maintenance doses of a line that started earlier, with no
+                # date to measure a gap: a continuation, not a new line.
+                return
         source = (
             SRC_PERJETA
             if drug == "pertuzumab"
@@ -872,17 +900,43 @@ class _Run:
         )
 
     def _previous_end(self, drug: str, t: Treatment) -> Any:
-        """The end of the latest earlier treatment with ``drug`` (a CaseDate)."""
-        earlier = [
-            i.treatment
-            for i in self.identified
-            if i.treatment is not t
-            and drug in i.drugs.values()
-            and i.treatment.end
-            and t.start
-            and i.treatment.end.value <= t.start.value
-        ]
-        return max((e.end for e in earlier), key=lambda d: d.value, default=None)
+        """The last known day of ``drug`` before ``t`` started, on the course's
+        timeline (a CaseDate): the latest end of an earlier treatment with it,
+        from its written end, its last dated administration, or else its start
+        and cycle count on its phase's cycle."""
+        if t.start is None:
+            return None
+        ends = []
+        for i in self.identified:
+            if i.treatment is t or drug not in i.drugs.values():
+                continue
+            end = i.treatment.end
+            given = [g.date for g in i.treatment.given if self.reference.match(g.drug)]
+            if given:
+                last = max(given, key=lambda d: d.value)
+                end = last if end is None or last.value > end.value else end
+            if end is None:
+                start, estimated = _span(i)
+                if start is not None and estimated is not None and estimated != start:
+                    end = CaseDate(estimated, "day")
+                    self.estimated[end] = (
+                        f"cycle {_count(i.treatment.cycles)} from {i.treatment.start}"
+                        f" every {_days(i.phase.cycle_length_days)}, by the calendar"  # type: ignore[union-attr]
+                    )
+            if end is not None and end.value <= t.start.value:
+                ends.append(end)
+        return max(ends, key=lambda d: d.value, default=None)
+
+    def _earlier_undated(self, drug: str, found: Identified) -> Treatment | None:
+        """An earlier treatment (in the order written) with ``drug`` whose
+        dates cannot place it: the line may have started there."""
+        t = found.treatment
+        for i in self.identified:
+            if i.treatment is t:
+                return None
+            if drug in i.drugs.values() and not _after(i.treatment, t):
+                return i.treatment
+        return None
 
     def _supportive_dose(self, t: Treatment, drug: str, dose: Any, text: str) -> None:
         info = self.reference.get(drug)
@@ -1329,6 +1383,11 @@ def check_case(
     text); findings come errors first."""
     run = _Run(case, policy, regimens, patient)
     run.findings += list(extra or [])
+    # What the case reader assumed or did not read is part of the answer.
+    run.findings += [
+        Finding(n.severity, n.code, None, None, n.message, SRC_CASE_FORMAT)
+        for n in case.assumptions
+    ]
     for treatment in case.treatments:
         run.identify(treatment)
     for found in run.identified:

@@ -456,7 +456,10 @@ def check_course(
     else:
         raise InputError("give a case file (YAML) or --text FILE")
     patient = None
+    if bool(height) != bool(weight):
+        raise InputError("give both --height and --weight (or neither)")
     # The case's own height and weight, else its latest dated measurements.
+    # A case with only one of them is checked on per-unit doses only.
     latest_height, latest_weight = case.patient.latest("height"), case.patient.latest("weight")
     height = height or case.patient.height or (latest_height.text if latest_height else None)
     weight = weight or case.patient.weight or (latest_weight.text if latest_weight else None)
@@ -468,8 +471,6 @@ def check_course(
             age=case.patient.age_years,
             accept_implausible=accept_implausible,
         )
-    elif height or weight:
-        raise InputError("give both --height and --weight (or neither)")
     report = check_case(case, pol, regimens, patient, text_findings)
     report.extracted = extracted
     return report

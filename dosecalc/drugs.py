@@ -27,7 +27,7 @@ from .errors import NotFoundError
 from .model import Source
 from .paths import shipped_dir
 from .textfold import fold
-from .validation import Checker
+from .validation import Checker, load_data_file
 from .vocabulary import frequency_from_id
 from .yamlio import load_yaml_file
 
@@ -448,6 +448,52 @@ def load_drug_reference(path: str | Path | None = None) -> DrugReference:
     if path is None:
         return _default_reference()
     return _load(Path(path))
+
+
+@dataclass(frozen=True)
+class RegimenName:
+    """A regimen name or acronym as written ("FEC") and its drugs' ids."""
+
+    name: str
+    drugs: tuple[str, ...]
+    source: str
+
+
+@cache
+def load_regimen_names(path: Path | None = None) -> tuple[RegimenName, ...]:
+    """The regimen names of ``drugs/regimen-names.yaml``; every drug must be
+    in the drug reference. Raises DataFileError listing every problem."""
+    path = path or default_path().with_name("regimen-names.yaml")
+    reference = load_drug_reference()
+
+    def read(c: Checker, data: Any) -> tuple[RegimenName, ...] | None:
+        top = c.mapping(data, (), required={"schema_version", "sources", "names"}, optional=set())
+        if top is None:
+            return None
+        sources = {
+            s.get("id"): s.get("citation")
+            for s in c.sequence(top.get("sources"), ("sources",))
+            if isinstance(s, dict)
+        }
+        found = []
+        for i, item in enumerate(c.sequence(top.get("names"), ("names",))):
+            entry = c.mapping(
+                item, ("names", i), required={"name", "drugs", "source"}, optional=set()
+            )
+            if entry is None:
+                continue
+            drugs = tuple(str(d) for d in c.sequence(entry.get("drugs"), ("names", i, "drugs")))
+            for j, drug in enumerate(drugs):
+                if drug not in reference:
+                    c.problem(("names", i, "drugs", j), f"'{drug}' is not in the drug reference")
+            if entry.get("source") not in sources:
+                c.problem(("names", i, "source"), f"unknown source '{entry.get('source')}'")
+            found.append(
+                RegimenName(str(entry.get("name")), drugs, str(sources.get(entry.get("source"))))
+            )
+        return tuple(found)
+
+    return load_data_file(path, read)
 
 
 def _load(path: Path) -> DrugReference:

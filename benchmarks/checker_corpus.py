@@ -135,6 +135,10 @@ def frequency_key(value: Any) -> tuple[str, float] | None:
     if value is None:
         return None
     if isinstance(value, dict):
+        if value.get("per_day") == 1:  # once a day is every day
+            return "every_days", 1.0
+        if value.get("per_week") == 1:
+            return "every_days", 7.0
         for key in ("every_days", "per_week", "per_day"):
             if key in value:
                 return key, float(value[key])

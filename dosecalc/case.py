@@ -28,6 +28,7 @@ import yaml
 
 from .checker.extract import find_dates
 from .checker.written import find_doses
+from .drugs import load_drug_reference
 from .errors import UnitError
 from .metrics import CREATININE_UMOL_PER_MG_DL
 from .textfold import fold
@@ -233,6 +234,7 @@ _ALIASES = {
     "doses": "administrations",
     "contexte": "setting",
     "voie": "route",
+    "every": "frequency",
     "médicament": "drug",
     "name_as_written": "drug",
     "posologie": "dose",
@@ -457,6 +459,9 @@ class _Reader:
         before = len(c.problems)
         if "drugs" not in entry:
             c.problem(path, "missing required field 'drugs'")
+        every = next((v for k, v in value.items() if str(k).strip().lower() == "every"), None)
+        if every is not None and entry.get("frequency") == every:  # "every: 3 weeks"
+            entry["frequency"] = f"every {every}"
         drugs = self.drugs(entry.get("drugs"), (*path, "drugs"))
         setting = self.setting(entry.get("setting"), (*path, "setting"))
         given = self.administrations(entry.get("administrations"), (*path, "administrations"))
@@ -502,7 +507,7 @@ class _Reader:
             if isinstance(item, str):
                 found.append(self.drug_string(item, here))
                 continue
-            d = self.fields(item, here, _DRUG_KEYS)
+            d = self.fields(_decimal_comma(item), here, _DRUG_KEYS)
             if d is None:
                 continue
             name = self.text(d.get("drug"), (*here, "drug"))
@@ -512,16 +517,45 @@ class _Reader:
             dose = self.text(d.get("dose"), (*here, "dose"))
             first, maintenance = split_loading(dose) if dose else (None, None)
             written_maintenance = self.text(d.get("maintenance"), (*here, "maintenance"))
-            found.append(
+            found += self.components(
                 WrittenDrug(
                     name,
                     first,
                     _route(self.text(d.get("route"), (*here, "route"))),
                     self.c.line(here),
                     written_maintenance or maintenance,
-                )
+                ),
+                here,
             )
         return found
+
+    def components(self, written: WrittenDrug, path: tuple[Any, ...]) -> list[WrittenDrug]:
+        """A fixed combination written with its components' names and one
+        dose per component ("Phesgo (pertuzumab/trastuzumab)", "1200 mg/600
+        mg"): one drug line per component, each with its dose."""
+        reference = load_drug_reference()
+        if reference.match(written.drug) is not None:
+            return [written]
+        names = list(dict.fromkeys(m.drug_id for m, _ in reference.find_names(written.drug)))
+        if len(names) < 2:
+            return [written]
+        parts = [_components(d, len(names)) for d in (written.dose, written.maintenance)]
+        if any(p is None for p in parts):
+            return [written]
+        self.assume(
+            f"{self.where(path)}: '{written.drug}' read as {' and '.join(names)}, one dose each"
+        )
+        first, then = parts
+        return [
+            WrittenDrug(
+                name,
+                first[i] if first else None,  # type: ignore[index]
+                written.route,
+                written.line,
+                then[i] if then else None,  # type: ignore[index]
+            )
+            for i, name in enumerate(names)
+        ]
 
     def drug_string(self, text: str, path: tuple[Any, ...]) -> WrittenDrug:
         """ "docetaxel 75 mg/m2 IV": the name before the first dose, the dose
@@ -705,6 +739,44 @@ _MEASURES = {
     "height": ("[length]", "cm"),
     "scr": ("[mass] / [length] ** 3", "mg/dL"),
 }
+
+
+_DOSE_TAIL = re.compile(r"\d+\s*[a-zA-Zµ/]")
+
+
+def _decimal_comma(item: Any) -> Any:
+    """'{drug: Kadcyla, dose: 3,6 mg}': YAML reads a flow mapping's comma as a
+    separator (dose 3, then a key '6 mg' without a value). A number followed by
+    such a key is one decimal-comma dose: '3,6 mg'."""
+    if not isinstance(item, dict):
+        return item
+    out: dict[Any, Any] = {}
+    previous = None
+    for key, value in item.items():
+        if (
+            value is None
+            and previous is not None
+            and isinstance(out.get(previous), int)
+            and not isinstance(out.get(previous), bool)
+            and isinstance(key, str)
+            and _DOSE_TAIL.match(key)
+        ):
+            out[previous] = f"{out[previous]},{key}"
+            continue
+        out[key] = value
+        previous = key
+    return out
+
+
+def _components(dose: str | None, count: int) -> list[str] | None | list[None]:
+    """'1200 mg/600 mg' as ['1200 mg', '600 mg'] for a combination of
+    ``count`` drugs; [None] * count for no dose; None when it does not split."""
+    if dose is None:
+        return [None] * count
+    parts = [p.strip() for p in dose.split("/")]
+    if len(parts) != count or not all(len(find_doses(p)) == 1 for p in parts):
+        return None
+    return parts
 
 
 def split_loading(dose: str) -> tuple[str, str | None]:

@@ -50,6 +50,7 @@ _ISMP_ADVICE = {
     "qod": "'QOD' is mistaken for 'QD' or 'QID' (ISMP): write 'every other day'",
     "tiw": "'TIW' is mistaken for '3 times a day' or 'twice a week' (ISMP): write '3 times weekly'",
     "biw": "'BIW' is mistaken for 'BID' (ISMP): write '2 times weekly'",
+    "biweekly": "'bi-weekly' means every 2 weeks to some readers and twice a week to others: write 'every 2 weeks' or '2 times weekly'",
 }
 
 
@@ -315,6 +316,49 @@ def _adverb_times(match: re.Match[str]) -> tuple[str, float, int, float] | None:
         return None
     return built[0], built[1] / times, times, built[1]
 
+
+def _day_one_equals(match: re.Match[str]) -> tuple[str, float, int, float] | None:
+    """'J1=J22': the next cycle's day 1 is day 22, so every 21 days."""
+    next_day = int(match.group("n"))
+    built = _interval_id(next_day - 1, "day") if next_day > 1 else None
+    return (built[0], built[1], 1, built[1]) if built else None
+
+
+# Forms written by pharmacists and in protocols (issue 9, section 4).
+_PATTERNS += [
+    # J1=J22, J1 = J29, D1=D22
+    (re.compile(rf"{_START}[jd]\s?1\s?=\s?[jd]\s?(?P<n>\d{{1,2}}){_END}"), _day_one_equals, None),
+    # cycles de 21 jours, cycle of 28 days, 21-day cycles, cures de 3 semaines
+    (
+        re.compile(
+            rf"{_START}(?:cycles?|cures?|courses?)\s+(?:de|of)\s+(?P<n>{_N})\s*{_UNIT}{_END}"
+        ),
+        _every,
+        None,
+    ),
+    (
+        re.compile(
+            rf"{_START}(?P<n>\d{{1,2}})[- ](?P<unit>days?|weeks?)\s+(?:cycles?|courses?){_END}"
+        ),
+        _every,
+        None,
+    ),
+    # 3-weekly, three-weekly, 2 weekly (not "12 weekly doses": 2 to 4 only)
+    (
+        re.compile(
+            rf"{_START}(?P<n>2|3|4|two|three|four)[- ]?(?P<unit>week)ly{_END}(?!\s+(?:doses?|injections?|infusions?|administrations?|cycles?))"
+        ),
+        _every,
+        None,
+    ),
+    # once every 3 weeks
+    (re.compile(rf"{_START}once\s+every\s+(?P<n>{_N})\s*{_UNIT}{_END}"), _every, None),
+    # bi-weekly: every 2 weeks or twice a week? Read as every 2 weeks and flagged.
+    (re.compile(rf"{_START}bi-?weekly{_END}"), _fixed("every_2_weeks"), "biweekly"),
+    # per week / par semaine / a day
+    (re.compile(rf"{_START}(?:par|per|each)\s+(?:semaine|week){_END}"), _fixed("weekly"), None),
+    (re.compile(rf"{_START}matin\s+et\s+soir{_END}"), _fixed("twice_daily"), None),
+]
 
 _PATTERNS = [(p, b if b is not None else _adverb_times, a) for p, b, a in _PATTERNS]
 

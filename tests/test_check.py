@@ -311,7 +311,7 @@ PLANTED = [
     (
         "trastuzumab-two-years",
         "DURATION_EXCEEDED",
-        "warning",
+        "error",
         "h-adjuvant",
         "trastuzumab",
         ["52 weeks"],

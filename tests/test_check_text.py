@@ -87,9 +87,10 @@ def test_a_drug_read_alone_is_checked_against_the_drug_reference(tmp_path):
     # alone forms no regimen, but its usual schedule is still checked.
     text = "On 2020-03-02 she started pertuzumab 840 mg, trastuzumab 8 mg/kg every 3 weeks, and docetaxel 75 mg/m2 weekly.\n"
     report = check_text(tmp_path, text)
-    unusual = find(report, "FREQUENCY_UNUSUAL")
-    assert [(f.severity, f.drug) for f in unusual] == [("warning", "docetaxel")]
-    assert "docetaxel alone" in find(report, "REGIMEN_NOT_FOUND")[0].message
+    # 75 mg/m2 is the label's every-3-weeks dose: weekly is 3 times its intensity.
+    wrong = find(report, "FREQUENCY_IMPLAUSIBLE")
+    assert [(f.severity, f.drug) for f in wrong] == [("error", "docetaxel")]
+    assert "3 times the labelled dose intensity" in wrong[0].message
 
 
 def test_french_carboplatin_without_a_library_regimen(tmp_path):

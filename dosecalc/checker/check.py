@@ -152,7 +152,7 @@ class _Run:
             d for d in found.drugs.values() if self.reference.get(d).category != "supportive"
         }
         if treated:
-            found.regimen, found.phase = self._phase_for(t, treated)
+            found.regimen, found.phase = self._phase_for(t, treated, _written_routes(t, found))
             if found.phase is None:
                 names = ", ".join(sorted(treated))
                 which = f"gives {names} together" if len(treated) > 1 else f"gives {names} alone"
@@ -168,7 +168,9 @@ class _Run:
         self.identified.append(found)
         return found
 
-    def _phase_for(self, t: Treatment, drugs: set[str]) -> tuple[Regimen | None, Phase | None]:
+    def _phase_for(
+        self, t: Treatment, drugs: set[str], routes: dict[str, str] | None = None
+    ) -> tuple[Regimen | None, Phase | None]:
 
         # Supportive drugs of a phase (G-CSF) are not part of its identity:
         # notes name the treatment drugs, not the support.
@@ -180,7 +182,19 @@ class _Run:
                 or self.reference.get(e.drug).category != "supportive"
             }
 
-        candidates = [(r, p) for r in self.regimens for p in r.phases if treated(p) == drugs]
+        # A route written for a drug must be the phase's (subcutaneous
+        # trastuzumab is not the IV phase's mg/kg drug): read from the data.
+        def same_routes(phase: Phase) -> bool:
+            return all(
+                (routes or {}).get(e.drug, e.route).upper() == e.route.upper() for e in phase.drugs
+            )
+
+        candidates = [
+            (r, p)
+            for r in self.regimens
+            for p in r.phases
+            if treated(p) == drugs and same_routes(p)
+        ]
         if not candidates:
             return None, None
         frequency = parse_frequency(t.frequency) if t.frequency else None
@@ -426,7 +440,7 @@ class _Run:
             dates = f" (given from {first.isoformat()} to {t.end})" if first and t.end else ""
             if weeks is not None and weeks > limit.duration_days / 7 + 0.5:
                 self.add(
-                    "warning",
+                    "error",
                     "DURATION_EXCEEDED",
                     t,
                     limit.drug,
@@ -435,7 +449,7 @@ class _Run:
                 )
             elif first and t.end and (t.end.latest - first).days > limit.duration_days + 31:
                 self.add(
-                    "warning",
+                    "error",
                     "DURATION_EXCEEDED",
                     t,
                     limit.drug,
@@ -509,7 +523,7 @@ class _Run:
         elif info.usual:
             # No regimen to compare with (supportive care, or a drug the
             # library has no regimen for): the drug reference's usual range.
-            self._supportive_dose(t, drug, dose, text)
+            self._supportive_dose(t, drug, dose, text, _written_route(t, drug, found))
         # Spacing advice only for a dose that is otherwise right: for a
         # wrong or ambiguous one, the other finding says what to write.
         flagged = any(f.severity != "info" and f.drug == drug for f in self.findings[before:])
@@ -938,11 +952,22 @@ class _Run:
                 return i.treatment
         return None
 
-    def _supportive_dose(self, t: Treatment, drug: str, dose: Any, text: str) -> None:
+    def _supportive_dose(
+        self, t: Treatment, drug: str, dose: Any, text: str, route: str | None = None
+    ) -> None:
         info = self.reference.get(drug)
         reading = dose.reading
         if reading is None:
             return
+        route = dose.route or route
+        if route and info.usual and not any(u.route == route for u in info.usual):
+            # The reference gives no dose for this route (a subcutaneous
+            # product of an IV drug): nothing to compare with.
+            return
+        if dose.frequency is None and t.frequency and info.category != "supportive":
+            written = parse_frequency(t.frequency)
+            if written is not None:
+                dose = replace(dose, frequency=written)
         sources = self._citations(info.sources)
         if reading.is_combination and not (
             reading.units_each
@@ -968,7 +993,7 @@ class _Run:
         schedules = [
             u
             for u in info.usual
-            if u.basis == reading.basis and (dose.route is None or u.route == dose.route)
+            if u.basis == reading.basis and (route is None or u.route == route)
         ] or [u for u in info.usual if u.basis == reading.basis]
         if not schedules:
             self._basis_unknown_to_reference(t, drug, dose, text, info)
@@ -980,7 +1005,7 @@ class _Run:
         inside = [u for u, f in factors if f == 1.0]
         # The frequency is judged whatever the dose: a dose finding never
         # hides a frequency finding.
-        self._supportive_frequency(t, drug, dose, inside or schedules)
+        self._supportive_frequency(t, drug, dose, inside or schedules, bool(inside))
         if inside:
             return
         usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))
@@ -1009,9 +1034,7 @@ class _Run:
                 f"'{text}' is above the plausible range ({range_text}) by about 1000 times: check the unit",
                 sources,
             )
-        elif info.category != "supportive" and (
-            factor > 1 + self.policy.rounding.tolerance_pct / 100 or factor < 0.5
-        ):
+        elif info.category != "supportive" and (factor >= 1.5 or factor < 0.5):
             # An anticancer drug above the label's highest dose, or under half
             # its lowest: no label allows it.
             decimal = " A decimal-point error?" if abs(math.log10(factor)) > 0.9 else ""
@@ -1065,13 +1088,40 @@ class _Run:
         )
 
     def _supportive_frequency(
-        self, t: Treatment, drug: str, dose: Any, schedules: list[Any]
+        self, t: Treatment, drug: str, dose: Any, schedules: list[Any], in_range: bool = False
     ) -> None:
         freq = dose.frequency
         if freq is None:
             return
         verdicts = [u.allows_frequency(freq.id) for u in schedules]
         if any(v is not False for v in verdicts):
+            return
+        usual = [f for u in schedules for fid in u.frequencies if (f := frequency_from_id(fid))]
+        longest = max((f.interval_days for f in usual), default=0)
+        if (
+            in_range
+            and self.reference.get(drug).category != "supportive"
+            and longest
+            and freq.interval_days * 1.5 <= min(f.interval_days for f in usual)
+        ):
+            # An anticancer dose of a labelled schedule given more often than
+            # any labelled schedule: a multiple of the labelled dose intensity.
+            fold = longest / freq.interval_days
+            message = (
+                f"{drug} '{dose.text}' {freq.spelled_out()}: the dose is labelled"
+                f" {' or '.join(dict.fromkeys(f.spelled_out() for f in usual))}; {freq.spelled_out()} would give"
+                f" {format_number(fold, 1)} times the labelled dose intensity"
+            )
+            if freq.error_prone:
+                message += f". {freq.ismp_warning}"
+            self.add(
+                "error",
+                "FREQUENCY_IMPLAUSIBLE",
+                t,
+                drug,
+                message,
+                f"{self._citations(schedules[0].sources)}; {SRC_ISMP}",
+            )
             return
 
         allowed = ", ".join(
@@ -1603,3 +1653,20 @@ def _given_after(spans: list[tuple[Any, Any]], day: dt.date) -> str | None:
         if end is not None and end > day
     ]
     return f"until {max(later).isoformat()}" if later else None
+
+
+def _written_route(t: Treatment, drug: str, found: Identified) -> str | None:
+    """The route written for ``drug`` in ``t`` (its line's, or its dose's)."""
+    return _written_routes(t, found).get(drug)
+
+
+def _written_routes(t: Treatment, found: Identified) -> dict[str, str]:
+    routes = {}
+    for written in t.drugs:
+        drug = found.drugs.get(written.drug)
+        route = written.route
+        if route is None and written.dose:
+            route = parse_written_dose(written.dose).route
+        if drug and route and route.upper() in ("IV", "SC", "PO", "IM"):
+            routes[drug] = route.upper()
+    return routes

@@ -348,6 +348,11 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
     return found
 
 
+# "max 2 mg", "maximum 2 mg", "capped at 2 mg", "plafonné à 2 mg" (text folded).
+_CAP = re.compile(r"(?:max(?:imum)?|cap(?:ped)?(?: at)?|plafon\w*(?: a)?|sans depasser)[ .:]{0,3}$")
+_CAP_START = re.compile(
+    r"[ ,;(]{0,3}(?:max(?:imum)?|cap(?:ped)?(?: at)?|plafon\w*(?: a)?|sans depasser)[ .:]{0,3}$"
+)
 _DOSE_FILLER = re.compile(r"(?:\s|[,;:()\-]|dose|de|of|at|a)*")
 
 
@@ -372,6 +377,19 @@ def parse_written_dose(text: str) -> WrittenDose:
             understood=False,
             problem="no dose (a number with a unit such as mg, g, mg/m², mg/kg or AUC) found",
         )
+    # "1.4 mg/m2 (max 2 mg)": a cap written with the dose is not a second dose.
+    folded = fold(text)
+    caps = [
+        span
+        for _, span in found[1:]
+        if _CAP.search(folded[max(0, span[0] - 16) : span[0]]) is not None
+    ]
+    if caps and len(found) - len(caps) == 1:
+        found = [found[0]]
+        for cap_start, cap_end in reversed(caps):
+            head = _CAP_START.search(folded[:cap_start])
+            begin = head.start() if head else cap_start
+            text = text[:begin] + text[cap_end:].lstrip(" )")
     if len(found) > 1:
         doses = ", ".join(f"'{d.text}'" for d, _ in found)
         return WrittenDose(

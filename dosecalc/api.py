@@ -450,7 +450,7 @@ def check_course(
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read '{text_file}': {exc}") from None
-        case, extracted, text_findings = case_from_text(text, str(path))
+        case, extracted, text_findings = case_from_text(text, str(path), regimens)
     elif case_file is not None:
         case, text_findings = load_case_file(Path(case_file)), []
     else:

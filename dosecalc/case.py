@@ -100,6 +100,10 @@ class Treatment:
     given: tuple[GivenDose, ...]
     quote: str | None
     line: int | None
+    # The source says this continues a line started earlier ("cure 4",
+    # "poursuivi", "entretien"): not a new line needing a loading dose.
+    continued: bool = False
+    position: int | None = None  # where it was read in a free text (character offset)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Measurement:
     date: CaseDate | None
     value: float
     text: str
+    position: int | None = None  # where it was read in a free text (character offset)
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ _COMBINATION = re.compile(
     rf"{_NOT_CONCENTRATION}(?:{_PER})?"
 )
 _AUC = re.compile(
-    rf"(?<![a-z])auc\s*(?:=|:|de|of|cible|target)?\s*(?P<num>{_NUM})"
+    rf"(?<![a-z])(?:auc|area under the curve|aire sous la courbe)\s?(?:=|:|de|of|cible|target)?\s*(?P<num>{_NUM})"
     r"(?:\s*mg\s*/\s*ml\s*[.·*x×]?\s*min|\s*mg\s*[.·*]\s*min\s*/\s*ml)?(?![a-z])"
 )
 
@@ -281,7 +281,7 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
     return match.end(), readings, flags, why
 
 
-_NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])auc")
+_NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])(?:auc|area under|aire sous)")
 _MAX_TEXT = 200_000
 
 

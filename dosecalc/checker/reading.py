@@ -1,0 +1,672 @@
+"""Reading a clinical text the way a pharmacist does: treatments, not words.
+
+``read_treatments(text, reference, regimen_names)`` finds every drug name,
+regimen acronym, dose, frequency, count, duration and date in the text once,
+then builds treatments clause by clause:
+
+* A sentence is cut into clauses where "then", "puis", "followed by", ";" or
+  an arrow lead to another drug (not where they lead to a maintenance dose:
+  "8 mg/kg loading then 6 mg/kg" is one clause).
+* The drugs of a clause are one treatment. A dose belongs to the drug written
+  just before it, across intervening words ("l'Herceptin est ensuite
+  maintenu, seul, à la dose de 6 mg/kg"), or to the drug after it when it is
+  written "75 mg/m2 de docétaxel"; a dose after "then"/"puis" goes to the
+  drug whose first dose has the same basis (840 mg then 420 mg for
+  pertuzumab, 8 then 6 mg/kg for trastuzumab). A dose marked "loading" /
+  "dose de charge" is the loading dose, the other the maintenance dose.
+* A frequency, count, duration or date written once for the clause is every
+  drug's; a frequency written before another drug of the clause is the
+  preceding drug's own.
+* A clause without a drug continues the paragraph's last treatment (a
+  pronoun or an ellipsis: "il a été poursuivi à 6 mg/kg", "C1 le 15/02/2021",
+  "then continued alone at"). A clause naming only drugs already read,
+  without a dose, completes them ("Début de l'AC le 21/11/2022") or dates a
+  further administration ("poursuite du trastuzumab le 23/08/2021").
+* Regimen names and acronyms (drug data: ``drugs/regimen-names.yaml``, and
+  the library's aliases and phase ids) stand for their drugs unless the
+  drugs are written out in the same sentence.
+* Background is not treatment: table rows, and a regimen named only as
+  history ("after progression on THP") with nothing of its own.
+
+Every step is a single pass over the items found (no nested quantifier over
+text), so reading stays linear in the length of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..textfold import NUMBER_PATTERN, fold, number_value
+from ..vocabulary import Frequency, find_frequencies
+from .extract import (
+    CycleCount,
+    DateMention,
+    Duration,
+    _find_cycles,
+    _find_durations,
+    _sentences,
+    find_dates,
+)
+from .written import WrittenDose, find_doses
+
+if TYPE_CHECKING:
+    from ..drugs import DrugReference, NameMatch
+
+Span = tuple[int, int]
+
+__all__ = ["ReadDrug", "ReadTreatment", "read_treatments"]
+
+
+@dataclass
+class ReadDrug:
+    """One drug of a treatment as read: its loading or first dose, its
+    maintenance dose, its own frequency and route."""
+
+    name: NameMatch
+    span: Span
+    written_as: str  # the words written ("AC" for doxorubicin read from AC)
+    dose: WrittenDose | None = None
+    maintenance: WrittenDose | None = None
+    frequency: Frequency | None = None
+    route: str | None = None
+    loading_marked: bool = False
+
+    @property
+    def drug_id(self) -> str:
+        return self.name.drug_id
+
+    @property
+    def written(self) -> str:
+        return self.written_as
+
+
+@dataclass
+class ReadTreatment:
+    """A treatment built from the text, with where it was read."""
+
+    span: Span
+    text: str  # the clause it was read from
+    sentence: str
+    drugs: list[ReadDrug] = field(default_factory=list)
+    frequency: Frequency | None = None
+    cycles: CycleCount | None = None
+    duration: Duration | None = None
+    start: DateMention | None = None
+    end: DateMention | None = None
+    given: list[DateMention] = field(default_factory=list)  # further dated doses
+    continued: bool = False  # the text says it continues a line started earlier
+    paragraph: int = 0
+
+
+# -- words ------------------------------------------------------------------------
+
+_N = NUMBER_PATTERN
+# Where a clause ends and the next treatment begins (if a drug follows).
+_CLAUSE_BREAK = re.compile(
+    r";|-->|→|(?<![a-z])(?:puis|then|followed by|suivie?s? (?:de|du|par)|ensuite|relais par)(?![a-z])"
+)
+_LOADING_BEFORE = re.compile(
+    r"(?:dose de charge|de charge|d'attaque|loading(?: dose)?)(?: de| of| a| at)?\s*[:(]?\s*$"
+)
+_LOADING_AFTER = re.compile(
+    r"^\s*\(?\s*(?:en\s+)?(?:dose de charge|de charge|d'attaque|loading(?: dose)?)(?![a-z])"
+)
+_THEN_BEFORE = re.compile(
+    r"(?:puis|then|followed by|suivie? de|ensuite|maintenance|entretien|d'entretien)\b[^.;]{0,12}$"
+)
+_DOSE_OF = re.compile(r"^\s*(?:de|d'|du|des|of|de la)\s*$")
+_CONTINUED = re.compile(
+    r"(?<![a-z])(?:poursuivie?s?|poursuite|maintenue?s?|continued?|continuing|kept on|entretien|"
+    r"maintenance (?:par|with|on)|reprise|toujours en cours|ongoing|still on)(?![a-z])"
+)
+_START_WORDS = re.compile(
+    r"(?<![a-z])(?:c1|cycle 1|j1|d1|debut|debute|started|start|starting|commence|initiated|from|depuis|a partir)(?![a-z])"
+)
+_HISTORY_BEFORE = re.compile(
+    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior|previous)\s+(?:\w+\s+){0,2}$"
+)
+_MEETING_BEFORE = re.compile(
+    r"(?:rcp|tumou?r board|letter|clinic|consultation|reunion|staff|review|note|query|summary)\s*(?:du|of|on|,)?\s*$"
+)
+_UNTIL_BETWEEN = re.compile(r"^\s*(?:au|to|-|–|a|à|until|jusqu'au|jusqu'en|through)\s*$")
+_ROUTE_WORDS = [
+    ("SC", re.compile(r"(?<![a-z])(?:sc|s\.c\.|sous[- ]cutanee?|subcutaneous|subcut)(?![a-z])")),
+    ("PO", re.compile(r"(?<![a-z])(?:po|per os|oral|orally|by mouth)(?![a-z])")),
+    ("IV", re.compile(r"(?<![a-z])(?:iv|i\.v\.|intraveineuse?|intravenous)(?![a-z])")),
+]
+_STOPPED_AFTER = re.compile(
+    r"^\s*(?:(?:was|has been|had been|a ete|est|etait)\s+)?(?:stopped|arretee?s?|discontinued|interrompue?s?|held|suspendue?s?|withdrawn)(?![a-z])"
+)
+_CYCLE_NUMBER = re.compile(
+    r"(?<![a-z0-9])(?:c|cycle|cure|course)\s?(?P<n>\d{1,2})(?:d\d{1,2})?(?![a-z0-9])"
+)
+_COUNT_BEFORE_NAME = re.compile(
+    rf"(?<![\w.,/])(?P<n>{_N})\s+(?:(?:cycles?|cures?|courses?)\s+(?:de|d'|of)\s*)?$"
+)
+_MORE_COUNTS = re.compile(
+    rf"(?<![\w.,])(?P<n>{_N})\s+(?P<what>administrations?|semaines|weeks)(?![\w])"
+)
+_COMPLETE = re.compile(
+    rf"(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant)"
+    rf"\s+(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
+)
+_UNITS = {
+    "an": "year",
+    "ans": "year",
+    "annee": "year",
+    "annees": "year",
+    "year": "year",
+    "years": "year",
+    "mois": "month",
+    "month": "month",
+    "months": "month",
+    "semaine": "week",
+    "semaines": "week",
+    "week": "week",
+    "weeks": "week",
+}
+
+
+@dataclass
+class _Items:
+    """Everything found in the text, by kind, each with its span."""
+
+    names: list[tuple[NameMatch, Span, str]]
+    doses: list[tuple[WrittenDose, Span]]
+    frequencies: list[tuple[Frequency, Span]]
+    dates: list[DateMention]
+    cycles: list[CycleCount]
+    durations: list[Duration]
+
+
+def read_treatments(
+    text: str, reference: DrugReference, regimen_names: dict[str, tuple[str, ...]]
+) -> list[ReadTreatment]:
+    """The treatments a text states, in the order written."""
+    folded = fold(text)
+    items = _find_items(text, folded, reference, regimen_names)
+    treatments: list[ReadTreatment] = []
+    paragraph = 0
+    last_break = 0
+    for start, end in _sentences(text):
+        if "\n\n" in text[last_break:start] or re.search(r"\n\s*\n", text[last_break:start]):
+            paragraph += 1
+        last_break = end
+        line = text[start:end]
+        if line.count("|") >= 2:
+            continue  # a table row or header: background, not a statement
+        for c_start, c_end in _clauses(folded, start, end, items):
+            _read_clause(text, folded, (c_start, c_end), (start, end), items, treatments, paragraph)
+    return [t for t in treatments if t.drugs]
+
+
+# -- finding the items --------------------------------------------------------------
+
+
+def _find_items(
+    text: str, folded: str, reference: DrugReference, regimen_names: dict[str, tuple[str, ...]]
+) -> _Items:
+    names = [(m, span, m.written) for m, span in reference.find_names(text)]
+    taken = [span for _, span, _ in names]
+    if regimen_names:
+        pattern = re.compile(
+            r"(?<![A-Za-z0-9])("
+            + "|".join(re.escape(n) for n in sorted(regimen_names, key=len, reverse=True))
+            + r")(?![A-Za-z])"
+        )
+        for match in pattern.finditer(text):
+            span = match.span()
+            if any(a < span[1] and span[0] < b for a, b in taken):
+                continue
+            for drug in regimen_names[match.group(1)]:
+                name = reference.match(drug)
+                if name is not None:
+                    names.append((name, span, match.group(1)))
+    names.sort(key=lambda item: item[1][0])
+    doses = find_doses(text)
+    inside = [span for _, span in doses]
+    frequencies = [
+        (f, span)
+        for f, span in find_frequencies(text)
+        if not any(a <= span[0] < b for a, b in inside)
+    ]
+    dates = find_dates(text)
+    cycles = _find_cycles(text, folded)
+    for match in _MORE_COUNTS.finditer(folded):
+        count = number_value(match.group("n"))
+        if count and not any(c.span[0] <= match.start() < c.span[1] for c in cycles):
+            unit = "doses" if match.group("what").startswith("admin") else "weeks"
+            cycles.append(CycleCount(count, unit, text[match.start() : match.end()], match.span()))
+    durations = _find_durations(text, folded, dates)
+    for match in _COMPLETE.finditer(folded):
+        word = match.group("n")
+        amount = 1 if word in ("one", "un", "une", "a") else number_value(word)
+        if amount and not any(d.span[0] <= match.start() < d.span[1] for d in durations):
+            durations.append(
+                Duration(
+                    text[match.start() : match.end()],
+                    match.span(),
+                    float(amount),
+                    _UNITS[match.group("unit")],
+                )
+            )
+    return _Items(names, doses, frequencies, dates, cycles, durations)
+
+
+def _within(span: Span, region: Span) -> bool:
+    return region[0] <= span[0] and span[1] <= region[1]
+
+
+def _clauses(folded: str, start: int, end: int, items: _Items) -> list[Span]:
+    """Cut a sentence where a break word leads to another drug."""
+    anchors = sorted(
+        [(s[0], "name") for _, s, _ in items.names if _within(s, (start, end))]
+        + [(s[0], "dose") for _, s in items.doses if _within(s, (start, end))]
+    )
+    cuts = [start]
+    for match in _CLAUSE_BREAK.finditer(folded, start, end):
+        following = next((kind for pos, kind in anchors if pos >= match.end()), None)
+        if following == "name":
+            cuts.append(match.start())
+    cuts.append(end)
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if folded[a:b].strip()]
+
+
+# -- building treatments -------------------------------------------------------------
+
+
+def _read_clause(
+    text: str,
+    folded: str,
+    clause: Span,
+    sentence: Span,
+    items: _Items,
+    treatments: list[ReadTreatment],
+    paragraph: int,
+) -> None:
+    names = [(m, s, w) for m, s, w in items.names if _within(s, clause)]
+    doses = [(d, s) for d, s in items.doses if _within(s, clause)]
+    frequencies = [(f, s) for f, s in items.frequencies if _within(s, clause)]
+    dates = [d for d in items.dates if _within(d.span, clause) and not _meeting_date(folded, d)]
+    cycles = [c for c in items.cycles if _within(c.span, clause)]
+    durations = [d for d in items.durations if _within(d.span, clause)]
+    words = folded[clause[0] : clause[1]]
+    continued = bool(_CONTINUED.search(words)) or any(
+        int(m.group("n")) > 1 for m in _CYCLE_NUMBER.finditer(words)
+    )
+
+    # Acronyms whose drugs are written out in the same sentence stand for nothing more.
+    spelled = {m.drug_id for m, s, w in items.names if _within(s, sentence) and w == m.written}
+    names = [(m, s, w) for m, s, w in names if w == m.written or m.drug_id not in spelled]
+    # A regimen named only as history ("after progression on THP") is context.
+    names = [
+        (m, s, w)
+        for m, s, w in names
+        if not (
+            _HISTORY_BEFORE.search(folded[max(clause[0], s[0] - 40) : s[0]])
+            and not doses
+            and not cycles
+            and not frequencies
+        )
+    ]
+
+    # "After docetaxel was stopped": a drug written as stopped is not given.
+    names = [
+        (m, s, w)
+        for m, s, w in names
+        if not _STOPPED_AFTER.match(folded[s[1] : min(clause[1], s[1] + 40)])
+    ]
+
+    if not names:
+        _continue_last(
+            text,
+            folded,
+            clause,
+            doses,
+            frequencies,
+            dates,
+            cycles,
+            durations,
+            treatments,
+            paragraph,
+            continued,
+        )
+        return
+
+    drugs: dict[str, ReadDrug] = {}
+    for match, span, written in names:
+        if match.drug_id not in drugs:
+            drugs[match.drug_id] = ReadDrug(match, span, written)
+    order = list(drugs.values())
+
+    # Doses to drugs.
+    for dose, span in doses:
+        owner = _dose_owner(folded, span, names, drugs, clause)
+        if owner is None:
+            continue
+        _give_dose(owner, dose, span, folded, clause, order)
+
+    # Frequencies: written before another drug, the preceding drug's own;
+    # after the last drug, the clause's.
+    shared: Frequency | None = None
+    for freq, span in frequencies:
+        later = [n for n in names if n[1][0] > span[1]]
+        earlier = [n for n in names if n[1][1] <= span[0]]
+        if later and earlier:
+            own = drugs[earlier[-1][0].drug_id]
+            if own.frequency is None:
+                own.frequency = freq
+        elif shared is None:
+            shared = freq
+
+    # "A, B and C 840 mg every 3 weeks": a frequency written only with the
+    # last drug's dose is the group's, as a reader takes it.
+    with_own = [d for d in order if d.frequency or (d.dose and d.dose.frequency)]
+    if shared is None and len(order) > 1 and with_own == [order[-1]] and order[-1].dose:
+        shared = order[-1].frequency or order[-1].dose.frequency
+        if order[-1].maintenance is not None and order[-1].maintenance.frequency is not None:
+            shared = None  # "4 mg/kg puis 2 mg/kg hebdomadaire": the maintenance dose's own
+
+    # Routes: a route word goes to the nearest drug.
+    for route, pattern in _ROUTE_WORDS:
+        for match in pattern.finditer(folded, clause[0], clause[1]):
+            nearest = min(order, key=lambda d: abs(d.span[0] - match.start()))
+            if nearest.route is None:
+                nearest.route = route
+    for d in order:
+        if d.dose is not None and d.dose.route:
+            d.route = d.dose.route
+
+    start, end, given = _dates(folded, dates, items)
+    count = _count_for(folded, clause, cycles, names)
+    duration = next((d for d in durations if d.amount is not None), None)
+    until = next((d.until for d in durations if d.until is not None), None)
+    end = end or until
+
+    # Doses for drugs read earlier without one ("Le trastuzumab a été
+    # administré à la dose de 4 mg/kg"; a list under its regimen's name).
+    if _fill_earlier(order, treatments, shared, count, duration, start, end):
+        return
+    # Drugs already read, no dose written: this completes or dates them.
+    if not any(d.dose for d in order) and _complete_earlier(
+        order, treatments, shared, count, duration, start, end, given
+    ):
+        return
+
+    treatments.append(
+        ReadTreatment(
+            span=clause,
+            text=text[clause[0] : clause[1]].strip(),
+            sentence=text[sentence[0] : sentence[1]].strip(),
+            drugs=order,
+            frequency=shared,
+            cycles=count,
+            duration=duration,
+            start=start,
+            end=end,
+            given=given,
+            continued=continued,
+            paragraph=paragraph,
+        )
+    )
+
+
+def _meeting_date(folded: str, date: DateMention) -> bool:
+    """The date of a meeting or letter, not of a treatment ("RCP du 04/02/2021")."""
+    return bool(_MEETING_BEFORE.search(folded[max(0, date.span[0] - 24) : date.span[0]]))
+
+
+def _dose_owner(
+    folded: str,
+    span: Span,
+    names: list[tuple[Any, Span, str]],
+    drugs: dict[str, ReadDrug],
+    clause: Span,
+) -> ReadDrug | None:
+    after = next((n for n in names if n[1][0] >= span[1]), None)
+    if after is not None and _DOSE_OF.match(folded[span[1] : after[1][0]]):
+        return drugs[after[0].drug_id]  # "75 mg/m2 de docétaxel"
+    before = [n for n in names if n[1][1] <= span[0]]
+    if before:
+        return drugs[before[-1][0].drug_id]
+    return drugs[after[0].drug_id] if after else None
+
+
+def _give_dose(
+    owner: ReadDrug, dose: WrittenDose, span: Span, folded: str, clause: Span, order: list[ReadDrug]
+) -> None:
+    before = folded[max(clause[0], span[0] - 30) : span[0]]
+    after = folded[span[1] : min(clause[1], span[1] + 24)]
+    loading = bool(_LOADING_BEFORE.search(before) or _LOADING_AFTER.match(after))
+    then = bool(_THEN_BEFORE.search(before))
+    basis = dose.readings[0].basis if dose.readings else None
+    if (
+        then
+        and owner.dose is not None
+        and owner.maintenance is not None
+        or (then and owner.dose is not None and _basis(owner.dose) != basis)
+    ):
+        # "puis 420 mg et 6 mg/kg": the drug whose first dose has this basis.
+        candidates = [
+            d
+            for d in order
+            if d.dose is not None and d.maintenance is None and _basis(d.dose) == basis
+        ]
+        if candidates:
+            owner = candidates[0] if len(candidates) == 1 else _nearest_before(candidates, span)
+    if owner.dose is None:
+        owner.dose, owner.loading_marked = dose, loading
+        return
+    if owner.maintenance is not None or _basis(owner.dose) != basis:
+        return  # a third dose, or a dose in mg beside a dose per m²: not another step
+    if loading and not owner.loading_marked:
+        owner.maintenance, owner.dose, owner.loading_marked = owner.dose, dose, True
+    else:
+        owner.maintenance = dose
+
+
+def _nearest_before(candidates: list[ReadDrug], span: Span) -> ReadDrug:
+    before = [d for d in candidates if d.span[0] < span[0]]
+    return max(before, key=lambda d: d.span[0]) if before else candidates[0]
+
+
+def _basis(dose: WrittenDose) -> str | None:
+    return dose.readings[0].basis if dose.readings else None
+
+
+def _dates(
+    folded: str, dates: list[DateMention], items: _Items
+) -> tuple[DateMention | None, DateMention | None, list[DateMention]]:
+    """Start and end of a clause's dates: "du X au Y", "from X to Y"."""
+    if not dates:
+        return None, None, []
+    start = dates[0]
+    end = None
+    if len(dates) > 1 and _UNTIL_BETWEEN.match(folded[start.span[1] : dates[1].span[0]]):
+        end = dates[1]
+    return start, end, []
+
+
+def _count_for(
+    folded: str, clause: Span, cycles: list[CycleCount], names: list[tuple[Any, Span, str]]
+) -> CycleCount | None:
+    counts = [c for c in cycles if c.unit in ("cycles", "doses", "unspecified")]
+    if counts:
+        return counts[0]
+    # "3 FEC 100", "4 AC", "6 cycles de docétaxel": a count written before the name.
+    for _, span, _ in names:
+        match = _COUNT_BEFORE_NAME.search(folded[max(clause[0], span[0] - 24) : span[0]])
+        if match:
+            count = number_value(match.group("n"))
+            if count and count < 60:
+                return CycleCount(count, "cycles", match.group(0).strip(), span)
+    weeks = [c for c in cycles if c.unit == "weeks"]
+    return None if not weeks else None
+
+
+def _fill_earlier(
+    order: list[ReadDrug],
+    treatments: list[ReadTreatment],
+    frequency: Frequency | None,
+    count: CycleCount | None,
+    duration: Duration | None,
+    start: DateMention | None,
+    end: DateMention | None,
+) -> bool:
+    if not order or not all(d.dose for d in order):
+        return False
+    targets = []
+    for d in order:
+        earlier = next(
+            (
+                (t, e)
+                for t in reversed(treatments)
+                for e in t.drugs
+                if e.drug_id == d.drug_id and e.dose is None
+            ),
+            None,
+        )
+        if earlier is None:
+            return False
+        targets.append((earlier, d))
+    for (t, e), d in targets:
+        e.dose, e.maintenance, e.loading_marked = d.dose, d.maintenance, d.loading_marked
+        e.frequency = e.frequency or d.frequency
+        e.route = e.route or d.route
+        if frequency is not None:
+            if t.frequency is None:
+                t.frequency = frequency
+            elif e.frequency is None and frequency.id != t.frequency.id:
+                e.frequency = frequency
+        t.cycles = t.cycles or count
+        t.duration = t.duration or duration
+        t.start = t.start or start
+        t.end = t.end or end
+    return True
+
+
+def _complete_earlier(
+    order: list[ReadDrug],
+    treatments: list[ReadTreatment],
+    frequency: Frequency | None,
+    count: CycleCount | None,
+    duration: Duration | None,
+    start: DateMention | None,
+    end: DateMention | None,
+    given: list[DateMention],
+) -> bool:
+    ids = {d.drug_id for d in order}
+    earlier = next((t for t in reversed(treatments) if ids <= {d.drug_id for d in t.drugs}), None)
+    if earlier is None:
+        return False
+    written = earlier.frequency or next((d.frequency for d in earlier.drugs if d.frequency), None)
+    if (
+        (frequency is not None and written is not None and frequency.id != written.id)
+        or (duration is not None and earlier.duration is not None)
+        or (end is not None and earlier.end is not None)
+    ):
+        return False  # another schedule or course: a treatment of its own
+    if frequency is not None and earlier.frequency is None:
+        earlier.frequency = frequency
+    if count is not None and earlier.cycles is None:
+        earlier.cycles = count
+    if duration is not None and earlier.duration is None:
+        earlier.duration = duration
+    if end is not None and earlier.end is None:
+        earlier.end = end
+    if start is not None:
+        if earlier.start is None:
+            earlier.start = start
+        else:
+            earlier.given.append(start)
+    return True
+
+
+def _continue_last(
+    text: str,
+    folded: str,
+    clause: Span,
+    doses: list[tuple[WrittenDose, Span]],
+    frequencies: list[tuple[Frequency, Span]],
+    dates: list[DateMention],
+    cycles: list[CycleCount],
+    durations: list[Duration],
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    continued: bool,
+) -> None:
+    """A clause without a drug: an ellipsis or a pronoun for the last treatment."""
+    words = folded[clause[0] : clause[1]]
+    count = next((c for c in cycles if c.unit in ("cycles", "doses", "unspecified")), None)
+    last = next((t for t in reversed(treatments) if t.paragraph == paragraph and t.drugs), None)
+    if last is None and count is not None and not doses:
+        # "Au 14/06/2016 la patiente a reçu 8 cycles": the last treatment without a count.
+        last = next((t for t in reversed(treatments) if t.drugs and t.cycles is None), None)
+    if last is None:
+        return
+    frequency = frequencies[0][0] if frequencies else None
+    duration = next((d for d in durations if d.amount is not None), None)
+    until = next((d.until for d in durations if d.until is not None), None)
+    start, end, _ = _dates(folded, dates, _Items([], [], [], [], [], []))
+    end = end or until
+    if not doses:
+        # "C1 le 15/02/2021", "Start: 2022-06-01", "pendant 12 semaines".
+        if start is not None and last.start is None and _START_WORDS.search(words):
+            last.start = start
+        if count is not None and last.cycles is None:
+            last.cycles = count
+            if (
+                start is not None
+                and last.end is None
+                and last.start is not None
+                and not _START_WORDS.search(words)
+            ):
+                last.end = start
+        if duration is not None and last.duration is None:
+            last.duration = duration
+        if end is not None and last.end is None:
+            last.end = end
+        if frequency is not None and last.frequency is None:
+            last.frequency = frequency
+        return
+    for dose, span in doses:
+        basis = _basis(dose)
+        same = [d for d in last.drugs if d.dose is not None and _basis(d.dose) == basis]
+        target = same[-1] if same else (last.drugs[-1] if len(last.drugs) == 1 else None)
+        if target is None:
+            continue
+        before = folded[max(clause[0], span[0] - 30) : span[0]]
+        if (
+            target.maintenance is None
+            and target.dose is not None
+            and not continued
+            and (
+                _THEN_BEFORE.search(before)
+                or re.search(r"(?<![a-z])(?:maintenance|entretien)", words)
+            )
+        ):
+            target.maintenance = dose
+            if frequency is not None and last.frequency is None:
+                last.frequency = frequency
+            continue
+        treatments.append(
+            ReadTreatment(
+                span=clause,
+                text=text[clause[0] : clause[1]].strip(),
+                sentence=text[clause[0] : clause[1]].strip(),
+                drugs=[
+                    ReadDrug(
+                        target.name, target.span, target.written_as, dose=dose, route=target.route
+                    )
+                ],
+                frequency=frequency,
+                cycles=count,
+                duration=duration,
+                start=start,
+                end=end,
+                continued=True,
+                paragraph=paragraph,
+            )
+        )

@@ -73,6 +73,7 @@ class WrittenDrug:
     route: str | None
     line: int | None
     maintenance: str | None = None
+    cumulative: str | None = None  # a total already given, as stated ("dose cumulée 400 mg/m2")
 
 
 @dataclass(frozen=True)

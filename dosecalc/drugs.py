@@ -457,6 +457,7 @@ class RegimenName:
     name: str
     drugs: tuple[str, ...]
     source: str
+    route: str | None = None  # a name that means a route ("Phesgo": SC)
 
 
 @cache
@@ -478,7 +479,7 @@ def load_regimen_names(path: Path | None = None) -> tuple[RegimenName, ...]:
         found = []
         for i, item in enumerate(c.sequence(top.get("names"), ("names",))):
             entry = c.mapping(
-                item, ("names", i), required={"name", "drugs", "source"}, optional=set()
+                item, ("names", i), required={"name", "drugs", "source"}, optional={"route"}
             )
             if entry is None:
                 continue
@@ -488,8 +489,13 @@ def load_regimen_names(path: Path | None = None) -> tuple[RegimenName, ...]:
                     c.problem(("names", i, "drugs", j), f"'{drug}' is not in the drug reference")
             if entry.get("source") not in sources:
                 c.problem(("names", i, "source"), f"unknown source '{entry.get('source')}'")
+            route = entry.get("route")
+            if route is not None:
+                c.choice(route, ("names", i, "route"), ROUTES)
             found.append(
-                RegimenName(str(entry.get("name")), drugs, str(sources.get(entry.get("source"))))
+                RegimenName(
+                    str(entry.get("name")), drugs, str(sources.get(entry.get("source"))), route
+                )
             )
         return tuple(found)
 

@@ -224,7 +224,9 @@ def _fixed(frequency_id: str):
 
 
 _TIMES_WORD = r"(?:times?|x|fois)"
-_PER = r"(?:a|an|per|par|each|every|/)"
+_PER = (
+    r"(?:(?:a|an|per|par|each|every)(?=\s)|/)"  # a word, then a space: "1 and 15" is not "1 a day"
+)
 _ADVERB_PERIOD = (
     r"(?P<unit>daily|weekly|quotidiens?|quotidiennes?|hebdomadaires?|jour|day|week|semaine)"
 )

@@ -198,11 +198,45 @@ class _Run:
         if not candidates:
             return None, None
         frequency = parse_frequency(t.frequency) if t.frequency else None
+        if frequency is None:
+            own = {
+                f.id: f
+                for w in t.drugs
+                for text in (w.maintenance, w.dose)
+                if text and (f := parse_written_dose(text).frequency) is not None
+            }
+            frequency = next(iter(own.values())) if len(own) == 1 else None
         setting = t.setting or ""
 
-        # Prefer the phase whose cycle matches a plausible written frequency,
-        # then the regimen of the same setting, then the library's order.
-        def score(item: tuple[Regimen, Phase]) -> tuple[int, int]:
+        written_doses = self._written_values(t)
+
+        def fits(phase: Phase) -> int:
+            """How many written doses are one of the phase's doses."""
+            return sum(
+                1
+                for e in phase.drugs
+                for value, basis in written_doses.get(e.drug, [])
+                if basis == e.basis and _matching_steps(_steps(e), value, 5)
+            )
+
+        # A phase none of whose doses was written, at another schedule than
+        # the one written, is not the treatment (weekly trastuzumab 4 then
+        # 2 mg/kg is not the every-3-weeks 'H' phase).
+        if frequency is not None and any(written_doses.values()):
+            candidates = [
+                (r, p)
+                for r, p in candidates
+                if fits(p) or abs(frequency.interval_days - p.cycle_length_days) < 0.5
+            ] or candidates
+            if not any(fits(p) for _, p in candidates) and not any(
+                abs(frequency.interval_days - p.cycle_length_days) < 0.5 for _, p in candidates
+            ):
+                return None, None
+
+        # Prefer the phase whose doses were written, then whose cycle matches
+        # a plausible written frequency, then the regimen of the same setting,
+        # then the library's order.
+        def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int]:
             regimen, phase = item
             freq_match = int(
                 frequency is not None
@@ -215,10 +249,26 @@ class _Run:
                     and regimen.setting in ("neoadjuvant", "adjuvant")
                 )
             )
-            return (freq_match, setting_match)
+            return (fits(phase), freq_match, setting_match)
 
         best = max(candidates, key=score)
         return best
+
+    def _written_values(self, t: Treatment) -> dict[str, list[tuple[float, str]]]:
+        """Per drug id, the per-unit values and bases of its written doses."""
+        values: dict[str, list[tuple[float, str]]] = {}
+        for written in t.drugs:
+            match = self.reference.match(written.drug)
+            if match is None:
+                continue
+            for text in (written.dose, written.maintenance):
+                reading = parse_written_dose(text).reading if text else None
+                if reading is None or reading.is_combination:
+                    continue
+                values.setdefault(match.drug_id, []).append(
+                    (float(reading.amounts[0].magnitude), reading.basis)
+                )
+        return values
 
     # -- frequency and dates ----------------------------------------------------
 
@@ -771,6 +821,9 @@ class _Run:
                     SRC_PERJETA,
                 )
                 return
+        elif t.continued:
+            # "Cure 4", "poursuivi", "entretien": the line started earlier.
+            return
         else:
             earlier = self._earlier_undated(drug, found)
             if earlier is not None:
@@ -1145,7 +1198,9 @@ class _Run:
 
     def anthracyclines(self) -> None:
 
-        total, parts = 0.0, []
+        # Per drug, in doxorubicin equivalents, in the order written; a stated
+        # cumulative dose ("dose cumulée de 400 mg/m2") sums what came before.
+        ledger: dict[str, tuple[float, list[str]]] = {}
         for found in self.identified:
             t = found.treatment
             for written in t.drugs:
@@ -1153,6 +1208,21 @@ class _Run:
                 factor = self.reference.get(drug).anthracycline_factor if drug else None
                 if not factor:
                     continue
+                if written.cumulative:
+                    stated = parse_written_dose(written.cumulative).reading
+                    if stated is not None and stated.basis == "bsa":
+                        value = float(stated.amounts[0].to("mg/m**2").magnitude)
+                        so_far = ledger.get(drug, (0.0, []))[0]
+                        if value * factor > so_far:
+                            ledger[drug] = (
+                                value * factor,
+                                [
+                                    f"{drug} {format_number(value)} mg/m² stated as the cumulative dose"
+                                    + (f" × {format_number(factor)}" if factor != 1 else "")
+                                ],
+                            )
+                    if not written.dose:
+                        continue
                 count = _count(t.cycles) or len([g for g in t.given if g.drug == written.drug])
                 entry = _entry_for(found.phase, drug)
                 per_cycle = None
@@ -1181,10 +1251,16 @@ class _Run:
                     )
                     continue
                 amount = per_cycle * count * factor
-                total += amount
-                parts.append(
-                    f"{drug} {format_number(per_cycle)} mg/m² × {count}{' × ' + format_number(factor) if factor != 1 else ''} = {format_number(amount)} mg/m²{assumed}"
+                so_far, parts_so_far = ledger.get(drug, (0.0, []))
+                ledger[drug] = (
+                    so_far + amount,
+                    [
+                        *parts_so_far,
+                        f"{drug} {format_number(per_cycle)} mg/m² × {count}{' × ' + format_number(factor) if factor != 1 else ''} = {format_number(amount)} mg/m²{assumed}",
+                    ],
                 )
+        total = sum(amount for amount, _ in ledger.values())
+        parts = [part for _, drug_parts in ledger.values() for part in drug_parts]
         if not parts:
             return
         limit = self.policy.anthracycline_limit_mg_m2

@@ -110,7 +110,8 @@ def case_from_text(
             f"the text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} can be checked"
         )
     reference = load_drug_reference()
-    read = read_treatments(text, reference, regimen_names(regimens))
+    routes = {n.name: n.route for n in load_regimen_names() if n.route}
+    read = read_treatments(text, reference, regimen_names(regimens), routes)
     all_dates = find_dates(text)
     treatments: list[Treatment] = []
     for index, found in enumerate(read):
@@ -193,7 +194,8 @@ def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:
     if dose and d.frequency is not None and d.dose.frequency is None and d.frequency is not shared:
         dose = f"{dose} {d.frequency.text}"
     maintenance = d.maintenance.text if d.maintenance else None
-    return WrittenDrug(name, dose, d.route, None, maintenance)
+    cumulative = d.cumulative.text if d.cumulative else None
+    return WrittenDrug(name, dose, d.route, None, maintenance, cumulative)
 
 
 # An LVEF value: a percentage after the keyword, each with its own date.

@@ -72,6 +72,7 @@ class ReadDrug:
     frequency: Frequency | None = None
     route: str | None = None
     loading_marked: bool = False
+    cumulative: WrittenDose | None = None  # "dose cumulée de doxorubicine de 400 mg/m2"
 
     @property
     def drug_id(self) -> str:
@@ -136,6 +137,16 @@ _ROUTE_WORDS = [
     ("PO", re.compile(r"(?<![a-z])(?:po|per os|oral|orally|by mouth)(?![a-z])")),
     ("IV", re.compile(r"(?<![a-z])(?:iv|i\.v\.|intraveineuse?|intravenous)(?![a-z])")),
 ]
+# A dose right after a word that looks like a drug name the reference does not
+# know ("vinblastine 6 mg/m2", "pembrolizumab 200 mg") is that drug's.
+_UNKNOWN_DRUG_BEFORE = re.compile(
+    r"(?<![a-z])(?!(?:semaines?|routine|medecine|medicine|poitrine|dose|doses)\b)[a-z][a-z-]{3,}"
+    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus)"
+    r"\s*(?:\(\w+\)\s*)?[:(]?\s*$"
+)
+_ADJACENT = re.compile(r"[\s:(),]*(?:(?:at|a|à|de|of|dose|la|le|en|iv|sc|po)\s*){0,4}[\s:(]*")
+_CAP_BEFORE = re.compile(r"(?:max(?:imum)?|capped at|cap|plafonnee? a|sans depasser)[ .:]{0,3}$")
+_CUMULATIVE_BEFORE = re.compile(r"(?:cumul\w*|dose totale|total dose|lifetime)(?![a-z])")
 _STOPPED_AFTER = re.compile(
     r"^\s*(?:(?:was|has been|had been|a ete|est|etait)\s+)?(?:stopped|arretee?s?|discontinued|interrompue?s?|held|suspendue?s?|withdrawn)(?![a-z])"
 )
@@ -179,14 +190,21 @@ class _Items:
     dates: list[DateMention]
     cycles: list[CycleCount]
     durations: list[Duration]
+    bases: dict[str, set[str]] = field(default_factory=dict)  # drug -> bases the reference uses
+    name_routes: dict[str, str] = field(default_factory=dict)
 
 
 def read_treatments(
-    text: str, reference: DrugReference, regimen_names: dict[str, tuple[str, ...]]
+    text: str,
+    reference: DrugReference,
+    regimen_names: dict[str, tuple[str, ...]],
+    name_routes: dict[str, str] | None = None,
 ) -> list[ReadTreatment]:
-    """The treatments a text states, in the order written."""
+    """The treatments a text states, in the order written. ``name_routes``
+    gives the route a regimen name means ("Phesgo": SC)."""
     folded = fold(text)
     items = _find_items(text, folded, reference, regimen_names)
+    items.name_routes = name_routes or {}
     treatments: list[ReadTreatment] = []
     paragraph = 0
     last_break = 0
@@ -252,7 +270,8 @@ def _find_items(
                     _UNITS[match.group("unit")],
                 )
             )
-    return _Items(names, doses, frequencies, dates, cycles, durations)
+    bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m, _, _ in names}
+    return _Items(names, doses, frequencies, dates, cycles, durations, bases)
 
 
 def _within(span: Span, region: Span) -> bool:
@@ -292,11 +311,24 @@ def _read_clause(
     dates = [d for d in items.dates if _within(d.span, clause) and not _meeting_date(folded, d)]
     cycles = [c for c in items.cycles if _within(c.span, clause)]
     durations = [d for d in items.durations if _within(d.span, clause)]
+
+    def reference_bases(drug: str, span: Span) -> bool | None:
+        """Whether the reference doses ``drug`` on the basis of the dose at ``span``."""
+        dose = next((d for d, s in doses if s == span), None)
+        basis = _basis(dose) if dose else None
+        known = items.bases.get(drug)
+        if basis is None or not known:
+            return None
+        return basis in known
+
     words = folded[clause[0] : clause[1]]
     continued = bool(_CONTINUED.search(words)) or any(
         int(m.group("n")) > 1 for m in _CYCLE_NUMBER.finditer(words)
     )
 
+    all_names = list(names)
+    # A regimen name that means a route (Phesgo) gives it to its drugs here.
+    named_routes = {m.drug_id: items.name_routes[w] for m, s, w in names if w in items.name_routes}
     # Acronyms whose drugs are written out in the same sentence stand for nothing more.
     spelled = {m.drug_id for m, s, w in items.names if _within(s, sentence) and w == m.written}
     names = [(m, s, w) for m, s, w in names if w == m.written or m.drug_id not in spelled]
@@ -342,11 +374,22 @@ def _read_clause(
     order = list(drugs.values())
 
     # Doses to drugs.
+    drugs_of: dict[Span, ReadDrug] = {}
     for dose, span in doses:
-        owner = _dose_owner(folded, span, names, drugs, clause)
+        if _UNKNOWN_DRUG_BEFORE.search(
+            folded[max(clause[0], span[0] - 40) : span[0]]
+        ) and not _known_just_before(names, span, folded):
+            continue  # "vinblastine 6 mg/m2": a drug the reference does not know
+        if _CAP_BEFORE.search(folded[max(clause[0], span[0] - 16) : span[0]]):
+            continue  # "(capped at 2 mg)": a cap, not a dose
+        owner = _dose_owner(folded, span, names, drugs, clause, reference_bases)
         if owner is None:
             continue
+        if _CUMULATIVE_BEFORE.search(folded[max(clause[0], span[0] - 50) : span[0]]):
+            owner.cumulative = dose  # a total already given, not a dose
+            continue
         _give_dose(owner, dose, span, folded, clause, order)
+        drugs_of[span] = owner
 
     # Frequencies: written before another drug, the preceding drug's own;
     # after the last drug, the clause's.
@@ -369,25 +412,28 @@ def _read_clause(
         if order[-1].maintenance is not None and order[-1].maintenance.frequency is not None:
             shared = None  # "4 mg/kg puis 2 mg/kg hebdomadaire": the maintenance dose's own
 
-    # Routes: a route word goes to the nearest drug.
+    # Routes: a route word right after a drug's name or dose is that drug's
+    # ("Herceptin SC 600 mg", "75 mg/m2 IV"); "SC 1,68 m2" is a body surface.
+    ends = [(drugs[m.drug_id], s[1]) for m, s, _ in names] + [(drugs_of[s], s[1]) for s in drugs_of]
     for route, pattern in _ROUTE_WORDS:
         for match in pattern.finditer(folded, clause[0], clause[1]):
-            nearest = min(order, key=lambda d: abs(d.span[0] - match.start()))
-            if nearest.route is None:
-                nearest.route = route
+            close = [d for d, end in ends if 0 <= match.start() - end <= 3]
+            if close and close[0].route is None:
+                close[0].route = route
     for d in order:
         if d.dose is not None and d.dose.route:
             d.route = d.dose.route
+        d.route = d.route or named_routes.get(d.drug_id)
 
     start, end, given = _dates(folded, dates, items)
-    count = _count_for(folded, clause, cycles, names)
+    count = _count_for(folded, clause, cycles, all_names)
     duration = next((d for d in durations if d.amount is not None), None)
     until = next((d.until for d in durations if d.until is not None), None)
     end = end or until
 
     # Doses for drugs read earlier without one ("Le trastuzumab a été
     # administré à la dose de 4 mg/kg"; a list under its regimen's name).
-    if _fill_earlier(order, treatments, shared, count, duration, start, end):
+    if _fill_earlier(order, treatments, paragraph, shared, count, duration, start, end):
         return
     # Drugs already read, no dose written: this completes or dates them.
     if not any(d.dose for d in order) and _complete_earlier(
@@ -424,14 +470,31 @@ def _dose_owner(
     names: list[tuple[Any, Span, str]],
     drugs: dict[str, ReadDrug],
     clause: Span,
+    bases: Any,
 ) -> ReadDrug | None:
+    """The drug a dose is written for: the drug after it ("75 mg/m2 de
+    docétaxel"); the drug right before it whatever the basis (so "T-DM1 3.6
+    mg" is read as written, a basis error); else the nearest drug before it
+    (then after it) that the reference doses on this basis."""
     after = next((n for n in names if n[1][0] >= span[1]), None)
     if after is not None and _DOSE_OF.match(folded[span[1] : after[1][0]]):
         return drugs[after[0].drug_id]  # "75 mg/m2 de docétaxel"
     before = [n for n in names if n[1][1] <= span[0]]
-    if before:
+    if before and _ADJACENT.fullmatch(folded[before[-1][1][1] : span[0]]):
         return drugs[before[-1][0].drug_id]
-    return drugs[after[0].drug_id] if after else None
+    for name in reversed(before):
+        if bases(name[0].drug_id, span) is not False:
+            return drugs[name[0].drug_id]
+    later = [n for n in names if n[1][0] >= span[1]]
+    for name in later:
+        if bases(name[0].drug_id, span) is not False:
+            return drugs[name[0].drug_id]
+    return None
+
+
+def _known_just_before(names: list[tuple[Any, Span, str]], span: Span, folded: str) -> bool:
+    before = [n for n in names if n[1][1] <= span[0]]
+    return bool(before) and bool(_ADJACENT.fullmatch(folded[before[-1][1][1] : span[0]]))
 
 
 def _give_dose(
@@ -492,7 +555,11 @@ def _dates(
 def _count_for(
     folded: str, clause: Span, cycles: list[CycleCount], names: list[tuple[Any, Span, str]]
 ) -> CycleCount | None:
-    counts = [c for c in cycles if c.unit in ("cycles", "doses", "unspecified")]
+    counts = [
+        c
+        for c in cycles
+        if c.unit in ("cycles", "doses", "unspecified") and not (c.unit == "doses" and c.count == 1)
+    ]
     if counts:
         return counts[0]
     # "3 FEC 100", "4 AC", "6 cycles de docétaxel": a count written before the name.
@@ -509,6 +576,7 @@ def _count_for(
 def _fill_earlier(
     order: list[ReadDrug],
     treatments: list[ReadTreatment],
+    paragraph: int,
     frequency: Frequency | None,
     count: CycleCount | None,
     duration: Duration | None,
@@ -524,7 +592,10 @@ def _fill_earlier(
                 (t, e)
                 for t in reversed(treatments)
                 for e in t.drugs
-                if e.drug_id == d.drug_id and e.dose is None
+                if e.drug_id == d.drug_id
+                and e.dose is None
+                and t.paragraph == paragraph
+                and not (start is not None and t.start is not None)
             ),
             None,
         )

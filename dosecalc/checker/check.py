@@ -469,14 +469,27 @@ class _Run:
                     self._sources(found),
                 )
         elif phase.cycles.mode == "minimum" and expected and count < expected:
-            self.add(
-                "error",
-                "CYCLES_BELOW_MINIMUM",
-                t,
-                None,
-                f"{drugs}: {count} cycles documented, fewer than the minimum of {expected}",
-                self._sources(found),
-            )
+            regimen = found.regimen
+            if regimen is not None and t.setting == regimen.setting:
+                self.add(
+                    "error",
+                    "CYCLES_BELOW_MINIMUM",
+                    t,
+                    None,
+                    f"{drugs}: {count} cycles documented, fewer than the minimum of {expected}",
+                    self._sources(found),
+                )
+            else:
+                # The minimum is the regimen's setting's (metastatic THP); a
+                # short course in another or unstated setting is a question.
+                self.add(
+                    "warning",
+                    "CYCLE_COUNT_DIFFERS",
+                    t,
+                    None,
+                    f"{drugs}: {count} cycles documented; the regimen gives at least {expected} in the {regimen.setting if regimen else ''} setting: confirm the setting",
+                    self._sources(found),
+                )
 
     def course_limits(self, found: Identified) -> None:
         t, regimen = found.treatment, found.regimen
@@ -1043,13 +1056,10 @@ class _Run:
         # or as its first component, as the drug reference says.
         by_total = info.combination is not None and info.combination.dose_basis == "total"
         amount = reading.total if by_total else reading.amounts[0]
-        schedules = [
-            u
-            for u in info.usual
-            if u.basis == reading.basis and (route is None or u.route == route)
-        ] or [u for u in info.usual if u.basis == reading.basis]
+        for_route = [u for u in info.usual if route is None or u.route == route] or list(info.usual)
+        schedules = [u for u in for_route if u.basis == reading.basis]
         if not schedules:
-            self._basis_unknown_to_reference(t, drug, dose, text, info)
+            self._basis_unknown_to_reference(t, drug, dose, text, info, for_route, route)
             return
         factors = [(u, u.range_factor(amount, reading.basis)) for u in schedules]
         factors = [(u, f) for u, f in factors if f is not None]
@@ -1111,27 +1121,36 @@ class _Run:
             )
 
     def _basis_unknown_to_reference(
-        self, t: Treatment, drug: str, dose: Any, text: str, info: DrugInfo
+        self,
+        t: Treatment,
+        drug: str,
+        dose: Any,
+        text: str,
+        info: DrugInfo,
+        usual: list[Any] | None = None,
+        route: str | None = None,
     ) -> None:
         """A flat dose for a drug the reference doses only per kg or per m²
         (or the reverse) is an error, with or without a library regimen:
         "T-DM1 3.6 mg" for 3.6 mg/kg is a 60-fold underdose."""
         reading = dose.reading
-        bases = {u.basis for u in info.usual}
+        schedules = usual if usual is not None else list(info.usual)
+        bases = {u.basis for u in schedules}
         if not bases or reading.basis in bases or reading.basis == "auc":
             return
-        usual = ", ".join(
+        ranges = ", ".join(
             dict.fromkeys(
                 f"{format_amount(float(u.minimum.magnitude), _unit_text(u.minimum), 3)} to {format_amount(float(u.maximum.magnitude), _unit_text(u.maximum), 3)}"
-                for u in info.usual
+                for u in schedules
             )
         )
+        how = f" {route}" if route else ""
         self.add(
             "error",
             "WRONG_BASIS",
             t,
             drug,
-            f"'{text}' is a {_basis_words(reading.basis)} dose; {drug} is dosed {' or '.join(_basis_words(b) for b in sorted(bases))} ({usual})",
+            f"'{text}' is a {_basis_words(reading.basis)} dose; {drug}{how} is dosed {' or '.join(_basis_words(b) for b in sorted(bases))} ({ranges})",
             self._citations(info.sources),
         )
 
@@ -1308,7 +1327,13 @@ class _Run:
         if all(m.date for m in values):
             values = tuple(sorted(values, key=lambda m: m.date.value))  # type: ignore[union-attr]
         spans = [_span(i) for i in monitored]
-        line_starts = _line_starts([s for s in spans if s[0] is not None])
+        line_starts = _line_starts(
+            [
+                s
+                for s, i in zip(spans, monitored, strict=True)
+                if s[0] is not None and not i.treatment.continued
+            ]
+        )
         limit = self.policy.lvef_lower_limit_pct
         for index, m in enumerate(values):
             baseline, started = _lvef_baseline(values, index, line_starts)
@@ -1341,6 +1366,8 @@ class _Run:
                 )
             elif significant:
                 after = _given_after(spans, m.date.value) if m.date else None
+                if after is None:
+                    after = _continued_after(monitored, m)
                 why = (
                     "16 points or more"
                     if fall >= 16
@@ -1714,7 +1741,10 @@ def _lvef_baseline(values: Any, index: int, line_starts: list[dt.date]) -> tuple
         return values[0], None
     started = max((s for s in line_starts if s <= m.date.value), default=None)
     if started is None:
-        return m, None
+        # Before any line started: a pre-treatment value, its own baseline;
+        # when no line start is known (a course written as continuing), the
+        # first value is.
+        return (m, None) if line_starts else (values[0], None)
     before = [v for v in values if v.date.value <= started]
     if before:
         return before[-1], started
@@ -1746,3 +1776,15 @@ def _written_routes(t: Treatment, found: Identified) -> dict[str, str]:
         if drug and route and route.upper() in ("IV", "SC", "PO", "IM"):
             routes[drug] = route.upper()
     return routes
+
+
+def _continued_after(monitored: list[Identified], m: Any) -> str | None:
+    """A treatment written after the LVEF value in a text and saying it
+    continues ("Trastuzumab and pertuzumab continued every 3 weeks")."""
+    if m.position is None:
+        return None
+    for found in monitored:
+        t = found.treatment
+        if t.continued and t.position is not None and t.position > m.position:
+            return f"'{t.quote or t.regimen}'"
+    return None

@@ -126,7 +126,11 @@ _START_WORDS = re.compile(
     r"(?<![a-z])(?:c1|cycle 1|j1|d1|debut|debute|started|start|starting|commence|initiated|from|depuis|a partir)(?![a-z])"
 )
 _HISTORY_BEFORE = re.compile(
-    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior|previous)\s+(?:\w+\s+){0,2}$"
+    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior|previous|before|avant)\s+(?:\w+\s+){0,2}$"
+)
+# "trastuzumab-naive", "trastuzumab-resistant": a description, not a treatment.
+_DESCRIBED_AFTER = re.compile(
+    r"^[- ](?:naive|naif|resistant|refractory|refractaire|pretreated|based|containing)"
 )
 _MEETING_BEFORE = re.compile(
     r"(?:rcp|tumou?r board|letter|clinic|consultation|reunion|staff|review|note|query|summary)\s*(?:du|of|on|,)?\s*$"
@@ -349,6 +353,7 @@ def _read_clause(
         (m, s, w)
         for m, s, w in names
         if not _STOPPED_AFTER.match(folded[s[1] : min(clause[1], s[1] + 40)])
+        and not _DESCRIBED_AFTER.match(folded[s[1] : min(clause[1], s[1] + 16)])
     ]
 
     if not names:
@@ -375,10 +380,12 @@ def _read_clause(
 
     # Doses to drugs.
     drugs_of: dict[Span, ReadDrug] = {}
+    skipped: list[Span] = []
     for dose, span in doses:
         if _UNKNOWN_DRUG_BEFORE.search(
             folded[max(clause[0], span[0] - 40) : span[0]]
         ) and not _known_just_before(names, span, folded):
+            skipped.append(span)
             continue  # "vinblastine 6 mg/m2": a drug the reference does not know
         if _CAP_BEFORE.search(folded[max(clause[0], span[0] - 16) : span[0]]):
             continue  # "(capped at 2 mg)": a cap, not a dose
@@ -394,6 +401,14 @@ def _read_clause(
     # Frequencies: written before another drug, the preceding drug's own;
     # after the last drug, the clause's.
     shared: Frequency | None = None
+    first_name = names[0][1][0]
+    # "vinorelbine 25 mg/m2 J1 J8 tous les 21 jours et trastuzumab ...": the
+    # schedule of a drug the reference does not know.
+    frequencies = [
+        (f, s)
+        for f, s in frequencies
+        if not (s[0] < first_name and any(k[1] <= s[0] for k in skipped))
+    ]
     for freq, span in frequencies:
         later = [n for n in names if n[1][0] > span[1]]
         earlier = [n for n in names if n[1][1] <= span[0]]

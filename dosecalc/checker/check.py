@@ -587,6 +587,8 @@ class _Run:
             # No regimen to compare with (supportive care, or a drug the
             # library has no regimen for): the drug reference's usual range.
             self._supportive_dose(t, drug, dose, text, _written_route(t, drug, found))
+            if not then:
+                self._loading_from_library(found, drug, dose)
         # Spacing advice only for a dose that is otherwise right: for a
         # wrong or ambiguous one, the other finding says what to write.
         flagged = any(f.severity != "info" and f.drug == drug for f in self.findings[before:])
@@ -979,6 +981,36 @@ class _Run:
             None,
         )
 
+    def _loading_from_library(self, found: Identified, drug: str, dose: Any) -> None:
+        """A drug with a loading dose given outside any library regimen
+        (docetaxel + trastuzumab without pertuzumab): the loading rule of the
+        library phase whose loading or maintenance dose was written decides."""
+        reading = dose.reading
+        if reading is None or reading.is_combination:
+            return
+        route = _written_route(found.treatment, drug, found)
+        for regimen in self.regimens:
+            for phase in regimen.phases:
+                entry = _entry_for(phase, drug)
+                if (
+                    entry is None
+                    or entry.loading is None
+                    or entry.basis != reading.basis
+                    or (route is not None and entry.route.upper() != route)
+                ):
+                    continue
+                value = float(
+                    parse_per_unit_dose(
+                        f"{float(reading.amounts[0].magnitude)} {reading.unit}", entry.basis
+                    ).magnitude
+                )
+                matches = _matching_steps(_steps(entry), value, self.policy.rounding.tolerance_pct)
+                if matches:
+                    self._loading(
+                        replace(found, regimen=regimen, phase=phase), drug, entry, matches, value
+                    )
+                    return
+
     def _previous_end(self, drug: str, t: Treatment) -> Any:
         """The last known day of ``drug`` before ``t`` started, on the course's
         timeline (a CaseDate): the latest end of an earlier treatment with it,
@@ -1289,7 +1321,7 @@ class _Run:
             severity,
             "ANTHRACYCLINE_CUMULATIVE",
             None,
-            "doxorubicin",
+            list(ledger)[-1],  # the anthracycline the total was last counted on
             f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
             f" {format_number(limit)} mg/m² lifetime limit of policy {self.policy.id}; count it before any further anthracycline",
             self.policy.anthracycline_source,

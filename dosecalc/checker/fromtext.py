@@ -260,7 +260,7 @@ def _lvef_regions(folded: str) -> list[tuple[int, int]]:
         else:
             header_column = None
             for key in _LVEF_KEY.finditer(line):
-                stop = re.search(r"[.;](?:\s|$)", line[key.end() :])
+                stop = re.search(r"\.(?:\s|$)", line[key.end() :])
                 end = key.end() + (stop.start() if stop else len(line) - key.end())
                 regions.append((offset + key.start(), offset + end))
         offset += len(line) + 1

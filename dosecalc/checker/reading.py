@@ -560,7 +560,10 @@ def _dates(
     """Start and end of a clause's dates: "du X au Y", "from X to Y"."""
     if not dates:
         return None, None, []
-    start = dates[0]
+    # A year alone ("in 2023") only when no day or month is written.
+    dated = [d for d in dates if d.month is not None] or dates
+    start = dated[0]
+    dates = dated
     end = None
     if len(dates) > 1 and _UNTIL_BETWEEN.match(folded[start.span[1] : dates[1].span[0]]):
         end = dates[1]

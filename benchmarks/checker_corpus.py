@@ -227,9 +227,16 @@ def read_entries(report: CheckReport, reference: Any) -> list[Entry]:
             doses = [(written.dose, "loading" if written.maintenance else None)]
             if written.maintenance:
                 doses.append((written.maintenance, "maintenance"))
+            then = parse_written_dose(written.maintenance) if written.maintenance else None
             for text, kind in doses:
                 dose = parse_written_dose(text) if text else None
-                frequency = (dose.frequency if dose and dose.frequency else None) or t.frequency
+                # A loading dose follows the course's schedule: the
+                # maintenance dose's when it is written with it.
+                frequency = (
+                    (dose.frequency if dose and dose.frequency else None)
+                    or t.frequency
+                    or (then.frequency if then and kind == "loading" else None)
+                )
                 entries.append(
                     Entry(
                         drug=drug,

@@ -505,6 +505,7 @@ def _statement_json(read: Any) -> dict[str, Any]:
         "duration": read.duration.text if read.duration else None,
         "start": when(read.start),
         "end": when(read.end),
+        "given": [d.text for d in read.given],
         "continued": read.continued,
     }
 
@@ -529,6 +530,8 @@ def _statement_text(read: Any) -> str:
     for key in ("frequency", "cycles", "duration", "start", "end"):
         if data[key]:
             text += f"; {key}: {data[key]}"
+    if data["given"]:
+        text += f"; also given: {', '.join(data['given'])}"
     if data["continued"]:
         text += "; continues an earlier line"
     start, end = data["span"]

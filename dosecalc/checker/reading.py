@@ -106,7 +106,8 @@ class ReadTreatment:
 _N = NUMBER_PATTERN
 # Where a clause ends and the next treatment begins (if a drug follows).
 _CLAUSE_BREAK = re.compile(
-    r";|-->|→|(?<![a-z])(?:puis|then|followed by|suivie?s? (?:de|du|par)|ensuite|relais par)(?![a-z])"
+    r";|-->|→|(?<![a-z])(?:puis|then|followed by|suivie?s? (?:de|du|par)|ensuite|relais par|"
+    r"and (?:then )?(?:started|began|commenced)|et (?:a )?(?:debute|commence))(?![a-z])"
 )
 _LOADING_BEFORE = re.compile(
     r"(?:dose de charge|de charge|d'attaque|loading(?: dose)?)(?: de| of| a| at)?\s*[:(]?\s*$"
@@ -151,6 +152,22 @@ _UNKNOWN_DRUG_BEFORE = re.compile(
 _ADJACENT = re.compile(r"[\s:(),]*(?:(?:at|a|à|de|of|dose|la|le|en|iv|sc|po)\s*){0,4}[\s:(]*")
 _CAP_BEFORE = re.compile(r"(?:max(?:imum)?|capped at|cap|plafonnee? a|sans depasser)[ .:]{0,3}$")
 _CUMULATIVE_BEFORE = re.compile(r"(?:cumul\w*|dose totale|total dose|lifetime)(?![a-z])")
+# "Interruption du pertuzumab et du trastuzumab du ... au ...": not given then.
+_PAUSED_BEFORE = re.compile(
+    r"(?:interruption|arret|pause|suspension|held|holding|withheld)\s+(?:(?:du|de la|des|de l'|of|et|and|du|,)\s*|\w+\s+){0,6}$"
+)
+# "cyclophosphamide unchanged": the earlier dose goes on, not a new one.
+_UNCHANGED_AFTER = re.compile(
+    r"^\s*(?:unchanged|inchangee?s?|idem|a la meme dose|at the same dose)(?![a-z])"
+)
+# "(75% of 1250 mg/m2)", "instead of 80 mg/m2": a dose named, not given.
+_NOT_GIVEN_BEFORE = re.compile(
+    r"(?:%\s*(?:of|de|du)|instead of|au lieu de|reduced from|reduite? de|from)\s*(?:the\s+|la\s+)?$"
+)
+_END_BEFORE = re.compile(
+    r"(?:completed?|complete|termine\w*|acheve\w*|ended|last dose|derniere \w+|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
+)
+_TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 _STOPPED_AFTER = re.compile(
     r"^\s*(?:(?:was|has been|had been|a ete|est|etait)\s+)?(?:stopped|arretee?s?|discontinued|interrompue?s?|held|suspendue?s?|withdrawn)(?![a-z])"
 )
@@ -195,6 +212,7 @@ class _Items:
     cycles: list[CycleCount]
     durations: list[Duration]
     bases: dict[str, set[str]] = field(default_factory=dict)  # drug -> bases the reference uses
+    category: dict[str, str] = field(default_factory=dict)
     name_routes: dict[str, str] = field(default_factory=dict)
 
 
@@ -275,7 +293,8 @@ def _find_items(
                 )
             )
     bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m, _, _ in names}
-    return _Items(names, doses, frequencies, dates, cycles, durations, bases)
+    category = {m.drug_id: reference.get(m.drug_id).category for m, _, _ in names}
+    return _Items(names, doses, frequencies, dates, cycles, durations, bases, category)
 
 
 def _within(span: Span, region: Span) -> bool:
@@ -342,10 +361,10 @@ def _read_clause(
         for m, s, w in names
         if not (
             _HISTORY_BEFORE.search(folded[max(clause[0], s[0] - 40) : s[0]])
-            and not doses
-            and not cycles
-            and not frequencies
+            and not _COUNT_BEFORE_NAME.search(folded[max(clause[0], s[0] - 24) : s[0]])
+            and (w != m.written or (not doses and not cycles and not frequencies))
         )
+        and not _PAUSED_BEFORE.search(folded[max(clause[0], s[0] - 30) : s[0]])
     ]
 
     # "After docetaxel was stopped": a drug written as stopped is not given.
@@ -361,6 +380,7 @@ def _read_clause(
             text,
             folded,
             clause,
+            items.dates,
             doses,
             frequencies,
             dates,
@@ -389,6 +409,8 @@ def _read_clause(
             continue  # "vinblastine 6 mg/m2": a drug the reference does not know
         if _CAP_BEFORE.search(folded[max(clause[0], span[0] - 16) : span[0]]):
             continue  # "(capped at 2 mg)": a cap, not a dose
+        if _NOT_GIVEN_BEFORE.search(folded[max(clause[0], span[0] - 20) : span[0]]):
+            continue
         owner = _dose_owner(folded, span, names, drugs, clause, reference_bases)
         if owner is None:
             continue
@@ -419,17 +441,29 @@ def _read_clause(
         elif shared is None:
             shared = freq
 
+    for match, span, _ in names:
+        d = drugs.get(match.drug_id)
+        if (
+            d is not None
+            and d.dose is None
+            and any(other.dose for other in order)
+            and _UNCHANGED_AFTER.match(folded[span[1] : span[1] + 24])
+        ):
+            del drugs[match.drug_id]  # "cyclophosphamide unchanged" beside a changed dose
+    order = [d for d in order if d.drug_id in drugs]
+    if not order:
+        return
+
     # "A, B and C 840 mg every 3 weeks": a frequency written only with the
     # last drug's dose is the group's, as a reader takes it.
-    with_own = [d for d in order if d.frequency or (d.dose and d.dose.frequency)]
-    if shared is None and len(order) > 1 and with_own == [order[-1]] and order[-1].dose:
-        shared = order[-1].frequency or order[-1].dose.frequency
-        if order[-1].maintenance is not None and order[-1].maintenance.frequency is not None:
-            shared = None  # "4 mg/kg puis 2 mg/kg hebdomadaire": the maintenance dose's own
+    if shared is None:
+        shared = _course_frequency(order, items)
 
     # Routes: a route word right after a drug's name or dose is that drug's
     # ("Herceptin SC 600 mg", "75 mg/m2 IV"); "SC 1,68 m2" is a body surface.
-    ends = [(drugs[m.drug_id], s[1]) for m, s, _ in names] + [(drugs_of[s], s[1]) for s in drugs_of]
+    ends = [(drugs[m.drug_id], s[1]) for m, s, _ in names if m.drug_id in drugs] + [
+        (drugs_of[s], s[1]) for s in drugs_of if drugs_of[s].drug_id in drugs
+    ]
     for route, pattern in _ROUTE_WORDS:
         for match in pattern.finditer(folded, clause[0], clause[1]):
             close = [d for d, end in ends if 0 <= match.start() - end <= 3]
@@ -472,6 +506,29 @@ def _read_clause(
             paragraph=paragraph,
         )
     )
+
+
+def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
+    """One frequency written with a dose, for a list of drugs that has no
+    other: on the last dose of the list ("A, B and C 840 mg every 3 weeks"),
+    or on a maintenance dose ("puis 420 mg et 6 mg/kg toutes les 3
+    semaines"), it is the course's."""
+    treated = [d for d in order if items.category.get(d.drug_id) != "supportive"]
+    attached = [
+        (dose, d)
+        for d in treated
+        for dose in (d.dose, d.maintenance)
+        if dose is not None and dose.frequency is not None
+    ]
+    own = {d.frequency.id for d in treated if d.frequency is not None}
+    ids = {dose.frequency.id for dose, _ in attached} | own  # type: ignore[union-attr]
+    if len(ids) != 1 or own:
+        return None
+    doses = [dose for d in treated for dose in (d.dose, d.maintenance) if dose is not None]
+    dose, _ = attached[-1]
+    if dose is doses[-1] or any(dose is d.maintenance for d in treated):
+        return dose.frequency
+    return None
 
 
 def _meeting_date(folded: str, date: DateMention) -> bool:
@@ -519,21 +576,35 @@ def _give_dose(
     after = folded[span[1] : min(clause[1], span[1] + 24)]
     loading = bool(_LOADING_BEFORE.search(before) or _LOADING_AFTER.match(after))
     then = bool(_THEN_BEFORE.search(before))
-    basis = dose.readings[0].basis if dose.readings else None
+    basis = _basis(dose)
+    reading = dose.readings[0] if dose.readings else None
+    waiting = [d for d in order if d.dose is not None and d.maintenance is None]
+    if (
+        then
+        and reading is not None
+        and reading.is_combination
+        and len(waiting) == len(reading.amounts) > 1
+    ):
+        # "puis 600 mg / 600 mg": one maintenance dose for each drug, in order.
+        parts = [find_doses(p) for p in dose.text.split("/")]
+        if all(len(p) == 1 for p in parts):
+            for d, found in zip(waiting, parts, strict=True):
+                d.maintenance = found[0][0]
+            return
     if (
         then
         and owner.dose is not None
-        and owner.maintenance is not None
-        or (then and owner.dose is not None and _basis(owner.dose) != basis)
+        and owner.maintenance is None
+        and (owner.loading_marked or _basis(owner.dose) == basis)
     ):
+        owner.maintenance = dose  # "840 mg/kg en dose de charge puis 420 mg": as written
+        return
+    if then and owner.dose is not None:
         # "puis 420 mg et 6 mg/kg": the drug whose first dose has this basis.
-        candidates = [
-            d
-            for d in order
-            if d.dose is not None and d.maintenance is None and _basis(d.dose) == basis
-        ]
+        candidates = [d for d in waiting if _basis(d.dose) == basis]  # type: ignore[arg-type]
         if candidates:
-            owner = candidates[0] if len(candidates) == 1 else _nearest_before(candidates, span)
+            _nearest_before(candidates, span).maintenance = dose
+            return
     if owner.dose is None:
         owner.dose, owner.loading_marked = dose, loading
         return
@@ -562,11 +633,14 @@ def _dates(
         return None, None, []
     # A year alone ("in 2023") only when no day or month is written.
     dated = [d for d in dates if d.month is not None] or dates
-    start = dated[0]
-    dates = dated
-    end = None
-    if len(dates) > 1 and _UNTIL_BETWEEN.match(folded[start.span[1] : dates[1].span[0]]):
-        end = dates[1]
+    ends = [d for d in dated if _END_BEFORE.search(folded[max(0, d.span[0] - 30) : d.span[0]])]
+    starts = [d for d in dated if d not in ends]
+    start = starts[0] if starts else None
+    end = ends[0] if ends else None
+    if start is not None and end is None:
+        later = [d for d in starts if d.span[0] > start.span[0]]
+        if later and _UNTIL_BETWEEN.match(folded[start.span[1] : later[0].span[0]]):
+            end = later[0]
     return start, end, []
 
 
@@ -677,6 +751,7 @@ def _continue_last(
     text: str,
     folded: str,
     clause: Span,
+    all_dates: list[DateMention],
     doses: list[tuple[WrittenDose, Span]],
     frequencies: list[tuple[Frequency, Span]],
     dates: list[DateMention],
@@ -700,10 +775,18 @@ def _continue_last(
     until = next((d.until for d in durations if d.until is not None), None)
     start, end, _ = _dates(folded, dates, _Items([], [], [], [], [], []))
     end = end or until
+    items_dates = all_dates
     if not doses:
-        # "C1 le 15/02/2021", "Start: 2022-06-01", "pendant 12 semaines".
-        if start is not None and last.start is None and _START_WORDS.search(words):
-            last.start = start
+        # "C1 le 15/02/2021", "Start: 2022-06-01", "pendant 12 semaines": the
+        # start of the plan, the paragraph's first treatment without one.
+        first = next(
+            (t for t in treatments if t.paragraph == paragraph and t.drugs and t.start is None),
+            None,
+        )
+        if start is None and _TODAY.search(words) and _START_WORDS.search(words):
+            start = next((d for d in reversed(items_dates) if d.span[0] < clause[0]), None)
+        if start is not None and first is not None and _START_WORDS.search(words):
+            first.start = start
         if count is not None and last.cycles is None:
             last.cycles = count
             if (

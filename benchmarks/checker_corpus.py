@@ -232,9 +232,11 @@ def read_entries(report: CheckReport, reference: Any) -> list[Entry]:
                 dose = parse_written_dose(text) if text else None
                 # A loading dose follows the course's schedule: the
                 # maintenance dose's when it is written with it.
+                # Supportive drugs keep their own schedule (G-CSF on day 2).
+                course = t.frequency if not _supportive(reference, drug) else None
                 frequency = (
                     (dose.frequency if dose and dose.frequency else None)
-                    or t.frequency
+                    or course
                     or (then.frequency if then and kind == "loading" else None)
                 )
                 entries.append(
@@ -249,6 +251,10 @@ def read_entries(report: CheckReport, reference: Any) -> list[Entry]:
                     )
                 )
     return entries
+
+
+def _supportive(reference: Any, drug: str) -> bool:
+    return drug in reference and reference.get(drug).category == "supportive"
 
 
 def _kind(entry: Any, dose: Any) -> str | None:

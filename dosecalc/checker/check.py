@@ -202,6 +202,7 @@ class _Run:
             own = {
                 f.id: f
                 for w in t.drugs
+                if (m := self.reference.match(w.drug)) is not None and m.drug_id in drugs
                 for text in (w.maintenance, w.dose)
                 if text and (f := parse_written_dose(text).frequency) is not None
             }

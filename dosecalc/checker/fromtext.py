@@ -118,7 +118,10 @@ def case_from_text(
         year = next(
             (d.year for d in reversed(all_dates) if d.year and d.span[0] < found.span[1]), None
         )
-        supportive = all(reference.get(d.drug_id).category == "supportive" for d in found.drugs)
+        supportive = all(
+            d.drug_id in reference and reference.get(d.drug_id).category == "supportive"
+            for d in found.drugs
+        )
         own = {d.frequency.id: d.frequency for d in found.drugs if d.frequency is not None}
         frequency = found.frequency or (
             next(iter(own.values()))

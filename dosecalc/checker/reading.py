@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..drugs import NameMatch
 from ..textfold import NUMBER_PATTERN, fold, number_value
 from ..vocabulary import Frequency, find_frequencies
 from .extract import (
@@ -52,7 +53,7 @@ from .extract import (
 from .written import WrittenDose, find_doses
 
 if TYPE_CHECKING:
-    from ..drugs import DrugReference, NameMatch
+    from ..drugs import DrugReference
 
 Span = tuple[int, int]
 
@@ -145,8 +146,8 @@ _ROUTE_WORDS = [
 # A dose right after a word that looks like a drug name the reference does not
 # know ("vinblastine 6 mg/m2", "pembrolizumab 200 mg") is that drug's.
 _UNKNOWN_DRUG_BEFORE = re.compile(
-    r"(?<![a-z])(?!(?:semaines?|routine|medecine|medicine|poitrine|dose|doses)\b)[a-z][a-z-]{3,}"
-    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus)"
+    r"(?<![a-z])(?P<word>(?!(?:semaines?|routine|medecine|medicine|poitrine|dose|doses)\b)[a-z][a-z-]{3,}"
+    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus))"
     r"\s*(?:\(\w+\)\s*)?[:(]?\s*$"
 )
 _ADJACENT = re.compile(r"[\s:(),]*(?:(?:at|a|à|de|of|dose|la|le|en|iv|sc|po)\s*){0,4}[\s:(]*")
@@ -165,8 +166,9 @@ _NOT_GIVEN_BEFORE = re.compile(
     r"(?:%\s*(?:of|de|du)|instead of|au lieu de|reduced from|reduite? de|from)\s*(?:the\s+|la\s+)?$"
 )
 _END_BEFORE = re.compile(
-    r"(?:completed?|complete|termine\w*|acheve\w*|ended|last dose|derniere \w+|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
+    r"(?:completed?|complete|termine\w*|acheve\w*|ended|last dose|derniere \w+|(?:planned )?end|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
 )
+_COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 _STOPPED_AFTER = re.compile(
     r"^\s*(?:(?:was|has been|had been|a ete|est|etait)\s+)?(?:stopped|arretee?s?|discontinued|interrompue?s?|held|suspendue?s?|withdrawn)(?![a-z])"
@@ -181,7 +183,7 @@ _MORE_COUNTS = re.compile(
     rf"(?<![\w.,])(?P<n>{_N})\s+(?P<what>administrations?|semaines|weeks)(?![\w])"
 )
 _COMPLETE = re.compile(
-    rf"(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant)"
+    rf"(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant|until|x|\()"
     rf"\s+(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
 )
 _UNITS = {
@@ -264,8 +266,24 @@ def _find_items(
                 name = reference.match(drug)
                 if name is not None:
                     names.append((name, span, match.group(1)))
-    names.sort(key=lambda item: item[1][0])
     doses = find_doses(text)
+    # A drug-like word the reference does not know, written right before a
+    # dose ("vinblastine 6 mg/m2"): read as a drug, so its dose and schedule
+    # are its own (the check says it is not in the reference).
+    for _, (start, _) in doses:
+        before = folded[max(0, start - 40) : start]
+        unknown = _UNKNOWN_DRUG_BEFORE.search(before)
+        if unknown is None:
+            continue
+        span = (
+            start - len(before) + unknown.start("word"),
+            start - len(before) + unknown.end("word"),
+        )
+        if any(a < span[1] and span[0] < b for _, (a, b), _ in names):
+            continue
+        word = text[span[0] : span[1]]
+        names.append((NameMatch(fold(word), word, word, (), False, 0.0, ()), span, word))
+    names.sort(key=lambda item: item[1][0])
     inside = [span for _, span in doses]
     frequencies = [
         (f, span)
@@ -292,8 +310,9 @@ def _find_items(
                     _UNITS[match.group("unit")],
                 )
             )
-    bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m, _, _ in names}
-    category = {m.drug_id: reference.get(m.drug_id).category for m, _, _ in names}
+    known = [m for m, _, _ in names if m.drug_id in reference]
+    bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m in known}
+    category = {m.drug_id: reference.get(m.drug_id).category for m in known}
     return _Items(names, doses, frequencies, dates, cycles, durations, bases, category)
 
 
@@ -432,8 +451,11 @@ def _read_clause(
         if not (s[0] < first_name and any(k[1] <= s[0] for k in skipped))
     ]
     for freq, span in frequencies:
-        later = [n for n in names if n[1][0] > span[1]]
         earlier = [n for n in names if n[1][1] <= span[0]]
+        seen = {n[0].drug_id for n in earlier}
+        # Later mentions of drugs already named ("trastuzumab every 3 weeks
+        # ..., trastuzumab at 8 mg/kg") do not make it the last drug's own.
+        later = [n for n in names if n[1][0] > span[1] and n[0].drug_id not in seen]
         if later and earlier:
             own = drugs[earlier[-1][0].drug_id]
             if own.frequency is None:
@@ -633,7 +655,12 @@ def _dates(
         return None, None, []
     # A year alone ("in 2023") only when no day or month is written.
     dated = [d for d in dates if d.month is not None] or dates
-    ends = [d for d in dated if _END_BEFORE.search(folded[max(0, d.span[0] - 30) : d.span[0]])]
+    ends = [
+        d
+        for d in dated
+        if _END_BEFORE.search(folded[max(0, d.span[0] - 30) : d.span[0]])
+        or _COMPLETED.search(folded[max(0, d.span[0] - 160) : d.span[0]])
+    ]
     starts = [d for d in dated if d not in ends]
     start = starts[0] if starts else None
     end = ends[0] if ends else None
@@ -694,6 +721,10 @@ def _fill_earlier(
         if earlier is None:
             return False
         targets.append((earlier, d))
+    for (t, e), _ in targets:
+        written = t.frequency or e.frequency
+        if frequency is not None and written is not None and frequency.id != written.id:
+            return False  # another schedule: a treatment of its own
     for (t, e), d in targets:
         e.dose, e.maintenance, e.loading_marked = d.dose, d.maintenance, d.loading_marked
         e.frequency = e.frequency or d.frequency

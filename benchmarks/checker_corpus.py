@@ -209,7 +209,7 @@ def expected_entries(data: dict[str, Any], reference: Any) -> list[Entry]:
     return entries
 
 
-def read_entries(report: CheckReport, reference: Any) -> list[Entry]:
+def read_entries(report: CheckReport, reference: Any, from_text: bool = True) -> list[Entry]:
     """What the checker read: one entry per drug and per dose of each treatment."""
     entries = []
     case: Case = report.case
@@ -232,8 +232,9 @@ def read_entries(report: CheckReport, reference: Any) -> list[Entry]:
                 dose = parse_written_dose(text) if text else None
                 # A loading dose follows the course's schedule: the
                 # maintenance dose's when it is written with it.
-                # Supportive drugs keep their own schedule (G-CSF on day 2).
-                course = t.frequency if not _supportive(reference, drug) else None
+                # In a text, a supportive drug keeps its own schedule (G-CSF
+                # on day 2); a case file's frequency is every drug's.
+                course = t.frequency if not (from_text and _supportive(reference, drug)) else None
                 frequency = (
                     (dose.frequency if dose and dose.frequency else None)
                     or course
@@ -357,7 +358,7 @@ def score_subset(subset: Path, reference: Any) -> Score:
                 score.entries.fn += 1
             score.planted.update(str(e.get("kind")) for e in expected.get("errors") or [])
             continue
-        read = read_entries(report, reference)
+        read = read_entries(report, reference, from_text=path.suffix == ".txt")
         wanted = expected_entries(expected, reference)
         for got, want in pair(read, wanted):
             for name in ("drug", "dose", "frequency"):

@@ -324,13 +324,20 @@ class _Reader:
                 out[name] = item
                 continue
             nearest = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = f"; did you mean '{nearest[0]}'?" if nearest else f" (known: {', '.join(known)})"
-            self.notes.append(
-                CaseNote(
-                    "warning",
-                    "UNKNOWN_KEY",
-                    f"{self.where((*path, key))}: unknown key '{key}' was not read{hint}",
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+            if close and close[0] not in out and close[0] not in value:
+                # A misspelling of one key ("frequncy"): read as it, and said.
+                out[close[0]] = item
+                message = f"unknown key '{key}' read as '{close[0]}': check it"
+            else:
+                hint = (
+                    f"; did you mean '{nearest[0]}'?"
+                    if nearest
+                    else f" (known: {', '.join(known)})"
                 )
+                message = f"unknown key '{key}' was not read{hint}"
+            self.notes.append(
+                CaseNote("warning", "UNKNOWN_KEY", f"{self.where((*path, key))}: {message}")
             )
         return out
 

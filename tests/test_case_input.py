@@ -69,7 +69,8 @@ def test_a_hand_written_case_is_read(tmp_path):
     notes = [(n.severity, n.code) for n in case.assumptions]
     assert ("warning", "UNKNOWN_KEY") in notes
     unknown = next(n for n in case.assumptions if n.code == "UNKNOWN_KEY")
-    assert "'wieght'" in unknown.message and "'weight'" in unknown.message
+    assert "'wieght' read as 'weight'" in unknown.message
+    assert case.patient.weight == "62 kg"
     ambiguous = [n.message for n in case.assumptions if "day-first" in n.message]
     assert ambiguous and "2024-12-03" in ambiguous[0]
 
@@ -147,17 +148,23 @@ def test_a_value_that_cannot_be_read_stops_with_file_line_and_field(tmp_path):
     assert line.startswith(f"Error: {path}:4: patient.age: ") and "'quite old'" in line
 
 
+def test_an_unknown_key_far_from_any_is_not_read(tmp_path):
+    case = load_case_file(write(tmp_path, HAND_WRITTEN.replace("wieght: 62 kg", "colour: red")))
+    (unknown,) = [n for n in case.assumptions if n.code == "UNKNOWN_KEY"]
+    assert unknown.severity == "warning" and "'colour' was not read" in unknown.message
+
+
 def test_normalize_prints_the_canonical_case_that_reads_back_the_same(tmp_path):
     code, out, _ = run("check", "--normalize", str(write(tmp_path, HAND_WRITTEN)))
     assert code == 0
-    assert "# warning: patient.wieght (line 6): unknown key 'wieght'" in out
+    assert "# warning: patient.wieght (line 6): unknown key 'wieght' read as 'weight'" in out
     data = yaml.safe_load(out)
     assert data["schema_version"] == 1
     assert data["patient"] == {
         "sex": "female",
         "age": 45,
         "height": None,
-        "weight": None,
+        "weight": "62 kg",  # 'wieght' is read as weight, with a warning
         "lvef": [{"date": dt.date(2024, 3, 12), "value": "62%"}],
     }
     assert data["treatments"][0]["drugs"][1] == {

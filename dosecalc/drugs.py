@@ -143,6 +143,16 @@ class Combination:
 
 
 @dataclass(frozen=True)
+class Premedication:
+    """What the label requires before a drug: any of ``drugs`` (reference
+    ids), described in ``note``, with its sources."""
+
+    drugs: tuple[str, ...]
+    note: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DrugInfo:
     """One drug of the reference."""
 
@@ -159,6 +169,7 @@ class DrugInfo:
     # What the label requires to be monitored during treatment ("lvef":
     # left-ventricular ejection fraction at baseline and during treatment).
     monitoring: tuple[str, ...] = ()
+    premedication: Premedication | None = None
 
     @property
     def vials_mg(self) -> tuple[float, ...]:
@@ -647,6 +658,7 @@ class _Builder:
                 "combination",
                 "note",
                 "monitoring",
+                "premedication",
             },
         )
         if entry is None:
@@ -698,6 +710,11 @@ class _Builder:
             )
             if (m := c.choice(item, (*path, "monitoring", i), MONITORING)) is not None
         )
+        premedication = (
+            self._premedication(entry["premedication"], (*path, "premedication"), sources)
+            if "premedication" in entry
+            else None
+        )
         if drug_id is None or names is None or category is None:
             return None
         return DrugInfo(
@@ -712,7 +729,19 @@ class _Builder:
             note=note,
             line=c.line(path),
             monitoring=monitoring,
+            premedication=premedication,
         )
+
+    def _premedication(
+        self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
+    ) -> Premedication | None:
+        entry = self.c.mapping(value, path, required={"drugs", "note", "sources"}, optional=set())
+        if entry is None:
+            return None
+        drugs = tuple(str(d) for d in self.c.sequence(entry.get("drugs"), (*path, "drugs")))
+        note = self.c.text(entry.get("note"), (*path, "note"))
+        refs = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
+        return Premedication(drugs, note or "", refs)
 
     def _names(
         self, value: Any, path: tuple[Any, ...], drug_id: str, owners: dict

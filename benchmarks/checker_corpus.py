@@ -191,13 +191,23 @@ def duration_days(text: Any) -> float | None:
     return None
 
 
+def drug_key(name: str, reference: Any) -> str:
+    """The reference id, or for a drug outside the reference its folded name
+    without a French final 'e' ('bléomycine' and 'bleomycin' alike)."""
+    match = reference.match(name)
+    if match is not None:
+        return str(match.drug_id)
+    from dosecalc.textfold import fold
+
+    return fold(name).strip().removesuffix("e")
+
+
 def expected_entries(data: dict[str, Any], reference: Any) -> list[Entry]:
     entries = []
     for item in data.get("entries") or []:
-        match = reference.match(str(item.get("drug", "")))
         entries.append(
             Entry(
-                drug=match.drug_id if match else str(item.get("drug")),
+                drug=drug_key(str(item.get("drug", "")), reference),
                 dose=dose_key(item.get("dose")),
                 kind=item.get("kind"),
                 frequency=frequency_key(item.get("frequency")),
@@ -217,8 +227,7 @@ def read_entries(report: CheckReport, reference: Any, from_text: bool = True) ->
     for t in case.treatments:
         found = identified.get(t.id)
         for written in t.drugs:
-            match = reference.match(written.drug)
-            drug = match.drug_id if match else written.drug
+            drug = drug_key(written.drug, reference)
             entry = (
                 next((e for e in found.phase.drugs if e.drug == drug), None)
                 if found and found.phase
@@ -234,7 +243,11 @@ def read_entries(report: CheckReport, reference: Any, from_text: bool = True) ->
                 # maintenance dose's when it is written with it.
                 # In a text, a supportive drug keeps its own schedule (G-CSF
                 # on day 2); a case file's frequency is every drug's.
-                course = t.frequency if not (from_text and _supportive(reference, drug)) else None
+                course = (
+                    t.frequency
+                    if not (from_text and _supportive(reference, drug, t.frequency))
+                    else None
+                )
                 frequency = (
                     (dose.frequency if dose and dose.frequency else None)
                     or course
@@ -254,8 +267,14 @@ def read_entries(report: CheckReport, reference: Any, from_text: bool = True) ->
     return entries
 
 
-def _supportive(reference: Any, drug: str) -> bool:
-    return drug in reference and reference.get(drug).category == "supportive"
+def _supportive(reference: Any, drug: str, frequency: Any = None) -> bool:
+    """A supportive drug with a schedule of its own (G-CSF on day 2): not one
+    whose usual schedules include the course's (leucovorin in FOLFOX)."""
+    if drug not in reference or reference.get(drug).category != "supportive":
+        return False
+    written = parse_frequency(str(frequency)) if frequency else None
+    usual = {fid for u in reference.get(drug).usual for fid in u.frequencies}
+    return written is None or written.id not in usual
 
 
 def _kind(entry: Any, dose: Any) -> str | None:

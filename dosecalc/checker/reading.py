@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..drugs import NameMatch
 from ..textfold import NUMBER_PATTERN, fold, number_value
-from ..vocabulary import Frequency, find_frequencies
+from ..vocabulary import Frequency, find_frequencies, parse_frequency
 from .extract import (
     CycleCount,
     DateMention,
@@ -108,7 +108,8 @@ _N = NUMBER_PATTERN
 # Where a clause ends and the next treatment begins (if a drug follows).
 _CLAUSE_BREAK = re.compile(
     r";|-->|→|(?<![a-z])(?:puis|then|followed by|suivie?s? (?:de|du|par)|ensuite|relais par|"
-    r"and (?:then )?(?:started|began|commenced)|et (?:a )?(?:debute|commence))(?![a-z])"
+    r"and (?:then )?(?:started|began|commenced)|et (?:a )?(?:debute|commence)|"
+    r"(?:apres|after) (?=\d|six|quatre|trois|huit|four|six|three|eight))(?![a-z])"
 )
 _LOADING_BEFORE = re.compile(
     r"(?:dose de charge|de charge|d'attaque|loading(?: dose)?)(?: de| of| a| at)?\s*[:(]?\s*$"
@@ -170,6 +171,9 @@ _END_BEFORE = re.compile(
 )
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
+_AFTER_COUNT = re.compile(rf"\s*(?:apres|after)\s+{_N}\s")
+_YEAR_MONTH = re.compile(r"(?<![\d/.-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
+_NAME_CYCLE = re.compile(r"-(14|21|28)(?![\d])")
 _STOPPED_AFTER = re.compile(
     r"^\s*(?:(?:was|has been|had been|a ete|est|etait)\s+)?(?:stopped|arretee?s?|discontinued|interrompue?s?|held|suspendue?s?|withdrawn)(?![a-z])"
 )
@@ -183,8 +187,8 @@ _MORE_COUNTS = re.compile(
     rf"(?<![\w.,])(?P<n>{_N})\s+(?P<what>administrations?|semaines|weeks)(?![\w])"
 )
 _COMPLETE = re.compile(
-    rf"(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant|until|x|\()"
-    rf"\s+(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
+    rf"(?:(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant|until|x)\s+|\(\s*)"
+    rf"(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
 )
 _UNITS = {
     "an": "year",
@@ -239,8 +243,10 @@ def read_treatments(
         line = text[start:end]
         if line.count("|") >= 2:
             continue  # a table row or header: background, not a statement
+        before = len(treatments)
         for c_start, c_end in _clauses(folded, start, end, items):
             _read_clause(text, folded, (c_start, c_end), (start, end), items, treatments, paragraph)
+        _range_for_sequence(treatments[before:])
     return [t for t in treatments if t.drugs]
 
 
@@ -291,6 +297,21 @@ def _find_items(
         if not any(a <= span[0] < b for a, b in inside)
     ]
     dates = find_dates(text)
+    for match in _YEAR_MONTH.finditer(folded):
+        if not any(d.span[0] <= match.start() < d.span[1] for d in dates):
+            dates.append(
+                DateMention(
+                    match.group(0), match.span(), int(match.group(1)), int(match.group(2)), None
+                )
+            )
+    dates.sort(key=lambda d: d.span[0])
+    # "R-CHOP-21": a regimen name with its cycle length.
+    for _, span, written in names:
+        if written != _written_name(names, span):
+            tail = _NAME_CYCLE.match(folded, span[1])
+            if tail and (every := parse_frequency(f"every {tail.group(1)} days")) is not None:
+                frequencies.append((every, tail.span()))
+    frequencies.sort(key=lambda item: item[1][0])
     cycles = _find_cycles(text, folded)
     for match in _MORE_COUNTS.finditer(folded):
         count = number_value(match.group("n"))
@@ -316,6 +337,11 @@ def _find_items(
     return _Items(names, doses, frequencies, dates, cycles, durations, bases, category)
 
 
+def _written_name(names: list[tuple[Any, Span, str]], span: Span) -> str:
+    """The drug name written at ``span`` (a regimen name stands for several)."""
+    return next((m.written for m, s, _ in names if s == span), "")
+
+
 def _within(span: Span, region: Span) -> bool:
     return region[0] <= span[0] and span[1] <= region[1]
 
@@ -331,6 +357,13 @@ def _clauses(folded: str, start: int, end: int, items: _Items) -> list[Span]:
         following = next((kind for pos, kind in anchors if pos >= match.end()), None)
         if following == "name":
             cuts.append(match.start())
+    # "Après 4 AC, paclitaxel ...": the history ends at its comma.
+    for cut in list(cuts):
+        if _AFTER_COUNT.match(folded, cut):
+            comma = folded.find(",", cut, end)
+            if comma != -1 and any(kind == "name" for pos, kind in anchors if pos > comma):
+                cuts.append(comma)
+    cuts = sorted(set(cuts))
     cuts.append(end)
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if folded[a:b].strip()]
 
@@ -455,7 +488,13 @@ def _read_clause(
         seen = {n[0].drug_id for n in earlier}
         # Later mentions of drugs already named ("trastuzumab every 3 weeks
         # ..., trastuzumab at 8 mg/kg") do not make it the last drug's own.
-        later = [n for n in names if n[1][0] > span[1] and n[0].drug_id not in seen]
+        later = [
+            n
+            for n in names
+            if n[1][0] > span[1]
+            and n[0].drug_id not in seen
+            and items.category.get(n[0].drug_id) != "supportive"
+        ]
         if later and earlier:
             own = drugs[earlier[-1][0].drug_id]
             if own.frequency is None:
@@ -496,7 +535,7 @@ def _read_clause(
             d.route = d.dose.route
         d.route = d.route or named_routes.get(d.drug_id)
 
-    start, end, given = _dates(folded, dates, items)
+    start, end, given = _dates(folded, dates, clause[0])
     count = _count_for(folded, clause, cycles, all_names)
     duration = next((d for d in durations if d.amount is not None), None)
     until = next((d.until for d in durations if d.until is not None), None)
@@ -551,6 +590,16 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
     if dose is doses[-1] or any(dose is d.maintenance for d in treated):
         return dose.frequency
     return None
+
+
+def _range_for_sequence(sequence: list[ReadTreatment]) -> None:
+    """ "3 FEC puis 3 docétaxel, du 06/09/2021 au 20/12/2021": a range written
+    after a sequence starts its first treatment and ends its last."""
+    if len(sequence) < 2:
+        return
+    first, last = sequence[0], sequence[-1]
+    if first.start is None and last.start is not None and last.end is not None:
+        first.start, last.start = last.start, None
 
 
 def _meeting_date(folded: str, date: DateMention) -> bool:
@@ -648,7 +697,7 @@ def _basis(dose: WrittenDose) -> str | None:
 
 
 def _dates(
-    folded: str, dates: list[DateMention], items: _Items
+    folded: str, dates: list[DateMention], clause_start: int
 ) -> tuple[DateMention | None, DateMention | None, list[DateMention]]:
     """Start and end of a clause's dates: "du X au Y", "from X to Y"."""
     if not dates:
@@ -659,7 +708,7 @@ def _dates(
         d
         for d in dated
         if _END_BEFORE.search(folded[max(0, d.span[0] - 30) : d.span[0]])
-        or _COMPLETED.search(folded[max(0, d.span[0] - 160) : d.span[0]])
+        or _COMPLETED.search(folded[max(clause_start, d.span[0] - 160) : d.span[0]])
     ]
     starts = [d for d in dated if d not in ends]
     start = starts[0] if starts else None
@@ -804,7 +853,7 @@ def _continue_last(
     frequency = frequencies[0][0] if frequencies else None
     duration = next((d for d in durations if d.amount is not None), None)
     until = next((d.until for d in durations if d.until is not None), None)
-    start, end, _ = _dates(folded, dates, _Items([], [], [], [], [], []))
+    start, end, _ = _dates(folded, dates, clause[0])
     end = end or until
     items_dates = all_dates
     if not doses:

@@ -123,13 +123,14 @@ _THEN_BEFORE = re.compile(
 _DOSE_OF = re.compile(r"^\s*(?:de|d'|du|des|of|de la)\s*$")
 _CONTINUED = re.compile(
     r"(?<![a-z])(?:poursuivie?s?|poursuite|maintenue?s?|continued?|continuing|kept on|entretien|"
-    r"maintenance (?:par|with|on)|reprise|toujours en cours|ongoing|still on)(?![a-z])"
+    r"maintenance (?:par|with|on)|reprise|toujours en cours|ongoing|still on|thereafter|subsequent|"
+    r"following the last|after the last|apres la derniere|doses? suivantes?)(?![a-z])"
 )
 _START_WORDS = re.compile(
     r"(?<![a-z])(?:c1|cycle 1|j1|d1|debut|debute|started|start|starting|commence|initiated|from|depuis|a partir)(?![a-z])"
 )
 _HISTORY_BEFORE = re.compile(
-    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior|previous|before|avant)\s+(?:\w+\s+){0,2}$"
+    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior(?: to)?|previous|before|avant)\s+(?:\w+\s+){0,2}$"
 )
 # "trastuzumab-naive", "trastuzumab-resistant": a description, not a treatment.
 _DESCRIBED_AFTER = re.compile(
@@ -152,7 +153,12 @@ _UNKNOWN_DRUG_BEFORE = re.compile(
     r"\s*(?:\(\w+\)\s*)?[:(]?\s*$"
 )
 _ADJACENT = re.compile(r"[\s:(),]*(?:(?:at|a|à|de|of|dose|la|le|en|iv|sc|po)\s*){0,4}[\s:(]*")
-_CAP_BEFORE = re.compile(r"(?:max(?:imum)?|capped at|cap|plafonnee? a|sans depasser)[ .:]{0,3}$")
+# A cap or a limit written beside a dose is not a dose: "(capped at 2 mg)",
+# "do not exceed 3.6 mg/kg", "doses greater than 3.6 mg/kg".
+_CAP_BEFORE = re.compile(
+    r"(?:max(?:imum)?|capped at|cap|plafonnee? a|sans depasser|greater than|higher than|more than|"
+    r"above|exceed\w*|superieure?s? a|plus de)[ .:]{0,3}$"
+)
 _CUMULATIVE_BEFORE = re.compile(r"(?:cumul\w*|dose totale|total dose|lifetime)(?![a-z])")
 # "Interruption du pertuzumab et du trastuzumab du ... au ...": not given then.
 _PAUSED_BEFORE = re.compile(
@@ -171,6 +177,9 @@ _END_BEFORE = re.compile(
 )
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
+_PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
+# "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
+_OR_BETWEEN = re.compile(r"^\s*(?:or|ou)\s*$")
 _AFTER_COUNT = re.compile(rf"\s*(?:apres|after)\s+{_N}\s")
 _YEAR_MONTH = re.compile(r"(?<![\d/.-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
 _NAME_CYCLE = re.compile(r"-(14|21|28)(?![\d])")
@@ -325,7 +334,7 @@ def _find_items(
         if amount and not any(d.span[0] <= match.start() < d.span[1] for d in durations):
             durations.append(
                 Duration(
-                    text[match.start() : match.end()],
+                    text[match.start() : match.end()].lstrip("( "),
                     match.span(),
                     float(amount),
                     _UNITS[match.group("unit")],
@@ -483,6 +492,11 @@ def _read_clause(
         for f, s in frequencies
         if not (s[0] < first_name and any(k[1] <= s[0] for k in skipped))
     ]
+    frequencies = [
+        (f, s)
+        for f, s in frequencies
+        if not _PAST_DOSE_BEFORE.search(folded[max(clause[0], s[0] - 16) : s[0]])
+    ]
     for freq, span in frequencies:
         earlier = [n for n in names if n[1][1] <= span[0]]
         seen = {n[0].drug_id for n in earlier}
@@ -511,6 +525,21 @@ def _read_clause(
             and _UNCHANGED_AFTER.match(folded[span[1] : span[1] + 24])
         ):
             del drugs[match.drug_id]  # "cyclophosphamide unchanged" beside a changed dose
+    for match, span, _ in names:
+        # "prior to docetaxel administration", beside the doses of another drug.
+        d = drugs.get(match.drug_id)
+        if (
+            d is not None
+            and d.dose is None
+            and any(other.dose for other in drugs.values())
+            and _HISTORY_BEFORE.search(folded[max(clause[0], span[0] - 40) : span[0]])
+        ):
+            del drugs[match.drug_id]
+    for (a, sa, _), (b, sb, _) in zip(names, names[1:], strict=False):
+        if _OR_BETWEEN.match(folded[sa[1] : sb[0]]):
+            for name in (a, b):
+                if name.drug_id in drugs and drugs[name.drug_id].dose is None:
+                    del drugs[name.drug_id]
     order = [d for d in order if d.drug_id in drugs]
     if not order:
         return
@@ -598,7 +627,12 @@ def _range_for_sequence(sequence: list[ReadTreatment]) -> None:
     if len(sequence) < 2:
         return
     first, last = sequence[0], sequence[-1]
-    if first.start is None and last.start is not None and last.end is not None:
+    if (
+        first.start is None
+        and last.start is not None
+        and last.end is not None
+        and last.duration is None  # "pendant 18 mois, du ... au ...": the last one's own
+    ):
         first.start, last.start = last.start, None
 
 

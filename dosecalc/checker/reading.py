@@ -180,12 +180,14 @@ _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
 _OR_BETWEEN = re.compile(r"^\s*(?:or|ou)\s*$")
+_LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
 _AFTER_COUNT = re.compile(rf"\s*(?:apres|after)\s+{_N}\s")
 _YEAR_MONTH = re.compile(r"(?<![\d/.-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
 _NAME_CYCLE = re.compile(r"-(14|21|28)(?![\d])")
 _STOPPED_AFTER = re.compile(
     r"^\s*(?:(?:was|has been|had been|a ete|est|etait)\s+)?(?:stopped|arretee?s?|discontinued|interrompue?s?|held|suspendue?s?|withdrawn)(?![a-z])"
 )
+_ONWARDS = re.compile(r"(?:onwards|and after|suivants?|ulterieurs?)")
 _CYCLE_NUMBER = re.compile(
     r"(?<![a-z0-9])(?:c|cycle|cure|course)\s?(?P<n>\d{1,2})(?:d\d{1,2})?(?![a-z0-9])"
 )
@@ -256,7 +258,7 @@ def read_treatments(
         for c_start, c_end in _clauses(folded, start, end, items):
             _read_clause(text, folded, (c_start, c_end), (start, end), items, treatments, paragraph)
         _range_for_sequence(treatments[before:])
-    return [t for t in treatments if t.drugs]
+    return _merge_list_items([t for t in treatments if t.drugs])
 
 
 # -- finding the items --------------------------------------------------------------
@@ -407,7 +409,8 @@ def _read_clause(
 
     words = folded[clause[0] : clause[1]]
     continued = bool(_CONTINUED.search(words)) or any(
-        int(m.group("n")) > 1 for m in _CYCLE_NUMBER.finditer(words)
+        int(m.group("n")) > 1 or _ONWARDS.match(words, m.end() + 1)
+        for m in _CYCLE_NUMBER.finditer(words)
     )
 
     all_names = list(names)
@@ -619,6 +622,36 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
     if dose is doses[-1] or any(dose is d.maintenance for d in treated):
         return dose.frequency
     return None
+
+
+def _merge_list_items(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
+    """Lines of one list ("Day 1: Trastuzumab 8 mg/kg", "Day 1: Pertuzumab
+    840 mg", ...) are one treatment: the drugs given on the same day."""
+    merged: list[ReadTreatment] = []
+    for t in treatments:
+        marker = _LIST_ITEM.match(fold(t.text))
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and marker is not None
+            and _LIST_ITEM.match(fold(last.text)) is not None
+            and _LIST_ITEM.match(fold(last.text)).group(0) == marker.group(0)  # type: ignore[union-attr]
+            and last.paragraph == t.paragraph
+            and not ({d.drug_id for d in last.drugs} & {d.drug_id for d in t.drugs})
+            and (
+                t.frequency is None or last.frequency is None or t.frequency.id == last.frequency.id
+            )
+        ):
+            last.drugs += t.drugs
+            last.span = (last.span[0], t.span[1])
+            last.frequency = last.frequency or t.frequency
+            last.cycles = last.cycles or t.cycles
+            last.duration = last.duration or t.duration
+            last.start = last.start or t.start
+            last.end = last.end or t.end
+            continue
+        merged.append(t)
+    return merged
 
 
 def _range_for_sequence(sequence: list[ReadTreatment]) -> None:

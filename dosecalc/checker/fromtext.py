@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from typing import Any
 
 from ..case import (
@@ -113,11 +114,10 @@ def case_from_text(
     routes = {n.name: n.route for n in load_regimen_names() if n.route}
     read = read_treatments(text, reference, regimen_names(regimens), routes)
     all_dates = find_dates(text)
+    years = [(d.span[0], d.year) for d in all_dates if d.year]
     treatments: list[Treatment] = []
     for index, found in enumerate(read):
-        year = next(
-            (d.year for d in reversed(all_dates) if d.year and d.span[0] < found.span[1]), None
-        )
+        year = _year_before(years, found.span[1])
         supportive = all(
             d.drug_id in reference and reference.get(d.drug_id).category == "supportive"
             for d in found.drugs
@@ -187,6 +187,12 @@ def case_from_text(
         path=filename,
     )
     return case, read, findings
+
+
+def _year_before(years: list[tuple[int, int]], position: int) -> int | None:
+    """The year of the last date written with one before ``position``."""
+    index = bisect_left(years, (position, 0)) - 1
+    return years[index][1] if index >= 0 else None
 
 
 def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:

@@ -35,6 +35,8 @@ text), so reading stays linear in the length of the text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -231,6 +233,43 @@ class _Items:
     bases: dict[str, set[str]] = field(default_factory=dict)  # drug -> bases the reference uses
     category: dict[str, str] = field(default_factory=dict)
     name_routes: dict[str, str] = field(default_factory=dict)
+    all_dates: list[DateMention] = field(default_factory=list)  # the whole text's
+    starts: dict[str, list[int]] = field(default_factory=dict)  # sorted starts, per kind
+
+    def within(self, region: Span) -> _Items:
+        """The items inside ``region`` (each list is sorted by start: a
+        binary search, so reading stays linear in the number of sentences)."""
+
+        def part(name: str, items: list[Any]) -> list[Any]:
+            starts = self.starts.get(name)
+            if starts is None:
+                starts = self.starts[name] = [_span_of(item)[0] for item in items]
+            low, high = bisect_left(starts, region[0]), bisect_right(starts, region[1])
+            return [item for item in items[low:high] if _within(_span_of(item), region)]
+
+        return _Items(
+            part("names", self.names),
+            part("doses", self.doses),
+            part("frequencies", self.frequencies),
+            part("dates", self.dates),
+            part("cycles", self.cycles),
+            part("durations", self.durations),
+            self.bases,
+            self.category,
+            self.name_routes,
+            self.all_dates,
+        )
+
+
+def _covered(spans: list[Span], position: int) -> bool:
+    """Whether ``position`` falls inside one of ``spans`` (sorted, not
+    overlapping): a binary search."""
+    index = bisect_right(spans, (position, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
+def _span_of(item: Any) -> Span:
+    return item[1] if isinstance(item, tuple) else item.span
 
 
 def read_treatments(
@@ -255,8 +294,9 @@ def read_treatments(
         if line.count("|") >= 2:
             continue  # a table row or header: background, not a statement
         before = len(treatments)
-        for c_start, c_end in _clauses(folded, start, end, items):
-            _read_clause(text, folded, (c_start, c_end), (start, end), items, treatments, paragraph)
+        here = items.within((start, end))
+        for c_start, c_end in _clauses(folded, start, end, here):
+            _read_clause(text, folded, (c_start, c_end), (start, end), here, treatments, paragraph)
         _range_for_sequence(treatments[before:])
     return _merge_list_items([t for t in treatments if t.drugs])
 
@@ -287,6 +327,7 @@ def _find_items(
     # A drug-like word the reference does not know, written right before a
     # dose ("vinblastine 6 mg/m2"): read as a drug, so its dose and schedule
     # are its own (the check says it is not in the reference).
+    known_spans = sorted(span for _, span, _ in names)
     for _, (start, _) in doses:
         before = folded[max(0, start - 40) : start]
         unknown = _UNKNOWN_DRUG_BEFORE.search(before)
@@ -296,20 +337,17 @@ def _find_items(
             start - len(before) + unknown.start("word"),
             start - len(before) + unknown.end("word"),
         )
-        if any(a < span[1] and span[0] < b for _, (a, b), _ in names):
+        if _covered(known_spans, span[0]) or _covered(known_spans, span[1] - 1):
             continue
         word = text[span[0] : span[1]]
         names.append((NameMatch(fold(word), word, word, (), False, 0.0, ()), span, word))
     names.sort(key=lambda item: item[1][0])
-    inside = [span for _, span in doses]
-    frequencies = [
-        (f, span)
-        for f, span in find_frequencies(text)
-        if not any(a <= span[0] < b for a, b in inside)
-    ]
+    inside = sorted(span for _, span in doses)
+    frequencies = [(f, span) for f, span in find_frequencies(text) if not _covered(inside, span[0])]
     dates = find_dates(text)
+    date_spans = sorted(d.span for d in dates)
     for match in _YEAR_MONTH.finditer(folded):
-        if not any(d.span[0] <= match.start() < d.span[1] for d in dates):
+        if not _covered(date_spans, match.start()):
             dates.append(
                 DateMention(
                     match.group(0), match.span(), int(match.group(1)), int(match.group(2)), None
@@ -317,23 +355,26 @@ def _find_items(
             )
     dates.sort(key=lambda d: d.span[0])
     # "R-CHOP-21": a regimen name with its cycle length.
+    written_at = {span: m.written for m, span, _ in names}
     for _, span, written in names:
-        if written != _written_name(names, span):
+        if written != written_at.get(span, ""):
             tail = _NAME_CYCLE.match(folded, span[1])
             if tail and (every := parse_frequency(f"every {tail.group(1)} days")) is not None:
                 frequencies.append((every, tail.span()))
     frequencies.sort(key=lambda item: item[1][0])
     cycles = _find_cycles(text, folded)
+    cycle_spans = sorted(c.span for c in cycles)
     for match in _MORE_COUNTS.finditer(folded):
         count = number_value(match.group("n"))
-        if count and not any(c.span[0] <= match.start() < c.span[1] for c in cycles):
+        if count and not _covered(cycle_spans, match.start()):
             unit = "doses" if match.group("what").startswith("admin") else "weeks"
             cycles.append(CycleCount(count, unit, text[match.start() : match.end()], match.span()))
     durations = _find_durations(text, folded, dates)
+    duration_spans = sorted(d.span for d in durations)
     for match in _COMPLETE.finditer(folded):
         word = match.group("n")
         amount = 1 if word in ("one", "un", "une", "a") else number_value(word)
-        if amount and not any(d.span[0] <= match.start() < d.span[1] for d in durations):
+        if amount and not _covered(duration_spans, match.start()):
             durations.append(
                 Duration(
                     text[match.start() : match.end()].lstrip("( "),
@@ -345,7 +386,9 @@ def _find_items(
     known = [m for m, _, _ in names if m.drug_id in reference]
     bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m in known}
     category = {m.drug_id: reference.get(m.drug_id).category for m in known}
-    return _Items(names, doses, frequencies, dates, cycles, durations, bases, category)
+    cycles.sort(key=lambda c: c.span[0])
+    durations.sort(key=lambda d: d.span[0])
+    return _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
 
 
 def _written_name(names: list[tuple[Any, Span, str]], span: Span) -> str:
@@ -444,7 +487,7 @@ def _read_clause(
             text,
             folded,
             clause,
-            items.dates,
+            items.all_dates,
             doses,
             frequencies,
             dates,
@@ -687,10 +730,10 @@ def _dose_owner(
     mg" is read as written, a basis error); else the nearest drug before it
     (then after it) that the reference doses on this basis."""
     after = next((n for n in names if n[1][0] >= span[1]), None)
-    if after is not None and _DOSE_OF.match(folded[span[1] : after[1][0]]):
+    if after is not None and _DOSE_OF.match(_gap(folded, span[1], after[1][0])):
         return drugs[after[0].drug_id]  # "75 mg/m2 de docétaxel"
     before = [n for n in names if n[1][1] <= span[0]]
-    if before and _ADJACENT.fullmatch(folded[before[-1][1][1] : span[0]]):
+    if before and _ADJACENT.fullmatch(_gap(folded, before[-1][1][1], span[0])):
         return drugs[before[-1][0].drug_id]
     for name in reversed(before):
         if bases(name[0].drug_id, span) is not False:
@@ -704,7 +747,14 @@ def _dose_owner(
 
 def _known_just_before(names: list[tuple[Any, Span, str]], span: Span, folded: str) -> bool:
     before = [n for n in names if n[1][1] <= span[0]]
-    return bool(before) and bool(_ADJACENT.fullmatch(folded[before[-1][1][1] : span[0]]))
+    return bool(before) and bool(_ADJACENT.fullmatch(_gap(folded, before[-1][1][1], span[0])))
+
+
+def _gap(folded: str, start: int, end: int) -> str:
+    """The text between two items, when they are close enough to belong
+    together (a long gap is never "adjacent": this also keeps the patterns
+    over it linear)."""
+    return folded[start:end] if end - start <= 60 else "\x00"
 
 
 def _give_dose(
@@ -808,6 +858,19 @@ def _count_for(
     return None if not weeks else None
 
 
+def _same_paragraph(treatments: list[ReadTreatment], paragraph: int) -> Iterator[ReadTreatment]:
+    """The latest treatments of ``paragraph``, latest first (they come last;
+    a list item completes one of the last few, never one far back)."""
+    for t in reversed(treatments[-_RECENT:]):
+        if t.paragraph != paragraph:
+            return
+        yield t
+
+
+#: How far back a clause may complete an earlier statement.
+_RECENT = 20
+
+
 def _fill_earlier(
     order: list[ReadDrug],
     treatments: list[ReadTreatment],
@@ -825,11 +888,10 @@ def _fill_earlier(
         earlier = next(
             (
                 (t, e)
-                for t in reversed(treatments)
+                for t in _same_paragraph(treatments, paragraph)
                 for e in t.drugs
                 if e.drug_id == d.drug_id
                 and e.dose is None
-                and t.paragraph == paragraph
                 and not (start is not None and t.start is not None)
             ),
             None,
@@ -868,7 +930,9 @@ def _complete_earlier(
     given: list[DateMention],
 ) -> bool:
     ids = {d.drug_id for d in order}
-    earlier = next((t for t in reversed(treatments) if ids <= {d.drug_id for d in t.drugs}), None)
+    earlier = next(
+        (t for t in reversed(treatments[-_RECENT:]) if ids <= {d.drug_id for d in t.drugs}), None
+    )
     if earlier is None:
         return False
     written = earlier.frequency or next((d.frequency for d in earlier.drugs if d.frequency), None)
@@ -911,10 +975,12 @@ def _continue_last(
     """A clause without a drug: an ellipsis or a pronoun for the last treatment."""
     words = folded[clause[0] : clause[1]]
     count = next((c for c in cycles if c.unit in ("cycles", "doses", "unspecified")), None)
-    last = next((t for t in reversed(treatments) if t.paragraph == paragraph and t.drugs), None)
+    last = next((t for t in _same_paragraph(treatments, paragraph) if t.drugs), None)
     if last is None and count is not None and not doses:
         # "Au 14/06/2016 la patiente a reçu 8 cycles": the last treatment without a count.
-        last = next((t for t in reversed(treatments) if t.drugs and t.cycles is None), None)
+        last = next(
+            (t for t in reversed(treatments[-_RECENT:]) if t.drugs and t.cycles is None), None
+        )
     if last is None:
         return
     frequency = frequencies[0][0] if frequencies else None
@@ -927,7 +993,11 @@ def _continue_last(
         # "C1 le 15/02/2021", "Start: 2022-06-01", "pendant 12 semaines": the
         # start of the plan, the paragraph's first treatment without one.
         first = next(
-            (t for t in treatments if t.paragraph == paragraph and t.drugs and t.start is None),
+            (
+                t
+                for t in reversed(list(_same_paragraph(treatments, paragraph)))
+                if t.drugs and t.start is None
+            ),
             None,
         )
         if start is None and _TODAY.search(words) and _START_WORDS.search(words):

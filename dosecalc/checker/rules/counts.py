@@ -18,6 +18,7 @@ from ..course import (
     duration_weeks,
     phase_counts,
     single_phase,
+    treatment_span,
 )
 
 
@@ -92,6 +93,7 @@ def course_limits(course: Course, out: Findings, found: Identified) -> None:
             continue
         weeks = duration_weeks(t.duration) if t.duration else None
         first = course.first_start(limit.drug)
+        last = t.end.latest if t.end else treatment_span(found)[1]
         dates = f" (given from {first.isoformat()} to {t.end})" if first and t.end else ""
         if weeks is not None and weeks > limit.duration_days / 7 + 0.5:
             out.add(
@@ -102,13 +104,16 @@ def course_limits(course: Course, out: Findings, found: Identified) -> None:
                 f"{limit.drug} for {t.duration}{dates} exceeds {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended",
                 _limit_source(course, found, limit),
             )
-        elif first and t.end and (t.end.latest - first).days > limit.duration_days + 31:
+        elif first and last and (last - first).days > limit.duration_days + 31:
+            # On the course's timeline: the written end, the last dated dose,
+            # or the last cycle the count gives on the calendar.
+            until = str(t.end) if t.end else f"{last.isoformat()} (the last dose on the calendar)"
             out.add(
                 "error",
                 "DURATION_EXCEEDED",
                 t,
                 limit.drug,
-                f"{limit.drug} from {first.isoformat()} to {t.end} is longer than {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended",
+                f"{limit.drug} from {first.isoformat()} to {until} is longer than {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended",
                 _limit_source(course, found, limit),
             )
 

@@ -74,6 +74,7 @@ class WrittenDrug:
     line: int | None
     maintenance: str | None = None
     cumulative: str | None = None  # a total already given, as stated ("dose cumulée 400 mg/m2")
+    reduction: float | None = None  # a dose written as a percentage of the full dose (0.75)
 
 
 @dataclass(frozen=True)

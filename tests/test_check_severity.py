@@ -207,3 +207,15 @@ def test_no_lvef_documented_is_a_note(tmp_path):
     assert [(f.severity, f.code) for f in report.findings if f.code == "LVEF_MISSING"] == [
         ("info", "LVEF_MISSING")
     ]
+
+
+def test_a_reduction_written_as_such_is_a_note(tmp_path):
+    # 37.5 mg/m2 is half of docetaxel 75 mg/m2, under the label's 60 mg/m2:
+    # the text says it is a 50% reduction.
+    note = "Docetaxel 75 mg/m2 q3w from 2020-03-02; from C3 docetaxel 37.5 mg/m2 (reduced by 50%) q3w.\n"
+    report = text(tmp_path, note)
+    assert ("info", "DOSE_REDUCED") in about(report, "docetaxel")
+    assert not [f for f in report.findings if f.severity == "error"]
+    # The same dose without the words is outside the usual range: a warning.
+    report = text(tmp_path, note.replace(" (reduced by 50%)", ""))
+    assert ("warning", "DOSE_OUT_OF_RANGE") in about(report, "docetaxel")

@@ -100,6 +100,8 @@ class Course:
         self.identified: list[Identified] = []
         # Dates the timeline worked out (not written), with how.
         self.estimated: dict[CaseDate, str] = {}
+        # Doses written as a share of the full dose, per (treatment, drug).
+        self.reductions: dict[tuple[str, str], float] = {}
 
     def sources(self, found: Identified) -> str:
         """The citations behind the treatment's phase: its drug lines' sources."""

@@ -76,6 +76,7 @@ class ReadDrug:
     route: str | None = None
     loading_marked: bool = False
     cumulative: WrittenDose | None = None  # "dose cumulée de doxorubicine de 400 mg/m2"
+    reduction: float | None = None  # "75% of 1250 mg/m2", "reduced by 20%": 0.75, 0.8
 
     @property
     def drug_id(self) -> str:
@@ -183,6 +184,10 @@ _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
 _OR_BETWEEN = re.compile(r"^\s*(?:or|ou)\s*$")
 _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
+_REDUCTION = re.compile(
+    r"(?<![\d.,])(?:(?P<pct>\d{2})\s?%\s*(?:of|de|du|of the|de la|of full)(?![a-z])"
+    r"|(?:reduced|reduite?s?|reduction|diminuee?s?|decreased)\s*(?:by|de|of)\s*(?P<by>\d{1,2})\s?%)"
+)
 _AFTER_COUNT = re.compile(rf"\s*(?:apres|after)\s+{_N}\s")
 _YEAR_MONTH = re.compile(r"(?<![\d/.-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
 _NAME_CYCLE = re.compile(r"-(14|21|28)(?![\d])")
@@ -589,6 +594,20 @@ def _read_clause(
     order = [d for d in order if d.drug_id in drugs]
     if not order:
         return
+
+    # "950 mg/m2 (75% of 1250 mg/m2)", "réduit de 20 %": a reduction written as such.
+    for match in _REDUCTION.finditer(folded, clause[0], clause[1]):
+        with_dose = [
+            (abs(s[0] - match.start()), d) for s, d in drugs_of.items() if d.drug_id in drugs
+        ]
+        if with_dose:
+            share = (
+                (100 - float(match.group("by"))) / 100
+                if match.group("by")
+                else float(match.group("pct")) / 100
+            )
+            if 0 < share < 1:
+                min(with_dose, key=lambda item: item[0])[1].reduction = share
 
     # "A, B and C 840 mg every 3 weeks": a frequency written only with the
     # last drug's dose is the group's, as a reader takes it.

@@ -43,6 +43,8 @@ def doses(course: Course, out: Findings, found: Identified) -> None:
         drug = found.drugs.get(written.drug)
         if drug is None:
             continue
+        if written.reduction:
+            course.reductions[(t.id, drug)] = written.reduction
         if written.dose is not None:
             _dose(course, out, found, drug, written.dose, then=False)
         if written.maintenance is not None:
@@ -268,6 +270,25 @@ def _judge_amount(
         )
         return
     tolerance = course.policy.rounding.tolerance_pct / 100
+    share = course.reductions.get((t.id, drug))
+    reduced = next(
+        (
+            (kind, step)
+            for kind, step in steps.items()
+            if share and abs(value - step.per_unit * share) <= step.per_unit * share * tolerance
+        ),
+        None,
+    )
+    if reduced is not None and share is not None:
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{dose.text}' is written as {format_number(share * 100)}% of the regimen {reduced[0]} dose ({steps_text(entry)}): a reduction, as documented",
+            sources,
+        )
+        return
     levels = dose_levels(entry, course.reference.get(drug), units)
     level = next((lv for lv in levels if abs(lv - value) <= lv * tolerance), None)
     if level is not None and value < nearest.per_unit:
@@ -419,6 +440,19 @@ def reference_dose(
             t,
             drug,
             f"'{text}' is above the plausible range ({range_text}) by about 1000 times: check the unit",
+            sources,
+        )
+    elif (share := course.reductions.get((t.id, drug))) and (
+        float(usual.minimum.magnitude) * share * 0.95
+        <= float(amount.to(usual.minimum.units).magnitude)
+        <= float(usual.maximum.to(usual.minimum.units).magnitude) * share * 1.05
+    ):
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{text}' is written as {format_number(share * 100)}% of the usual dose ({range_text}): a reduction, as documented",
             sources,
         )
     elif info.category != "supportive" and (factor >= 1.5 or factor < 0.5):

@@ -75,6 +75,7 @@ class WrittenDrug:
     maintenance: str | None = None
     cumulative: str | None = None  # a total already given, as stated ("dose cumulée 400 mg/m2")
     reduction: float | None = None  # a dose written as a percentage of the full dose (0.75)
+    reduced: bool = False  # the source calls the dose a reduction ("dose reduction 4.4 mg/kg")
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ class Course:
         self.estimated: dict[CaseDate, str] = {}
         # Doses written as a share of the full dose, per (treatment, drug).
         self.reductions: dict[tuple[str, str], float] = {}
+        # Doses the source calls a reduction level, per (treatment, drug).
+        self.reduced: set[tuple[str, str]] = set()
 
     def sources(self, found: Identified) -> str:
         """The citations behind the treatment's phase: its drug lines' sources."""

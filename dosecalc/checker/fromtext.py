@@ -204,7 +204,7 @@ def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:
         dose = f"{dose} {d.frequency.text}"
     maintenance = d.maintenance.text if d.maintenance else None
     cumulative = d.cumulative.text if d.cumulative else None
-    return WrittenDrug(name, dose, d.route, None, maintenance, cumulative, d.reduction)
+    return WrittenDrug(name, dose, d.route, None, maintenance, cumulative, d.reduction, d.reduced)
 
 
 # An LVEF value: a percentage after the keyword, each with its own date.

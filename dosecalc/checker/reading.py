@@ -77,6 +77,7 @@ class ReadDrug:
     loading_marked: bool = False
     cumulative: WrittenDose | None = None  # "dose cumulée de doxorubicine de 400 mg/m2"
     reduction: float | None = None  # "75% of 1250 mg/m2", "reduced by 20%": 0.75, 0.8
+    reduced: bool = False  # "first dose reduction 4.4 mg/kg": a reduction level
 
     @property
     def drug_id(self) -> str:
@@ -115,15 +116,21 @@ _CLAUSE_BREAK = re.compile(
     r"(?:apres|after) (?=\d|six|quatre|trois|huit|four|six|three|eight))(?![a-z])"
 )
 _LOADING_BEFORE = re.compile(
-    r"(?:dose de charge|de charge|d'attaque|loading(?: dose)?)(?: de| of| a| at)?\s*[:(]?\s*$"
+    r"(?:dose de charge|de charge|d'attaque|loading(?: dose)?|initial dose|dose initiale|first dose|premiere dose)"
+    r"(?: de| of| a| at| is| est)?\s*[:(]?\s*$"
 )
 _LOADING_AFTER = re.compile(
     r"^\s*\(?\s*(?:en\s+)?(?:dose de charge|de charge|d'attaque|loading(?: dose)?)(?![a-z])"
 )
 _THEN_BEFORE = re.compile(
-    r"(?:puis|then|followed by|suivie? de|ensuite|maintenance|entretien|d'entretien)\b[^.;]{0,12}$"
+    r"(?:puis|then|followed by|suivie? de|ensuite|maintenance|entretien|d'entretien|subsequent|"
+    r"suivantes|ulterieures|thereafter)\b[^.;]{0,45}$"
 )
 _DOSE_OF = re.compile(r"^\s*(?:de|d'|du|des|of|de la)\s*$")
+_BLANK_OR_COMMA = re.compile(r"[ \t]{1,3}")
+# A dose written right after a drug, with nothing but blanks, a colon or a
+# bracket between ("pertuzumab 840 mg", "docetaxel: 75 mg/m2").
+_TIGHT = re.compile(r"[ \t:(]{0,3}")
 _CONTINUED = re.compile(
     r"(?<![a-z])(?:poursuivie?s?|poursuite|maintenue?s?|continued?|continuing|kept on|entretien|"
     r"maintenance (?:par|with|on)|reprise|toujours en cours|ongoing|still on|thereafter|subsequent|"
@@ -155,7 +162,9 @@ _UNKNOWN_DRUG_BEFORE = re.compile(
     r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus))"
     r"\s*(?:\(\w+\)\s*)?[:(]?\s*$"
 )
-_ADJACENT = re.compile(r"[\s:(),]*(?:(?:at|a|à|de|of|dose|la|le|en|iv|sc|po)\s*){0,4}[\s:(]*")
+_ADJACENT = re.compile(
+    r"[\s:(),]*(?:(?:at|a|à|de|of|dose|la|le|en|iv|sc|po|is|est|was|were|given|recue?)\s*){0,4}[\s:(]*"
+)
 # A cap or a limit written beside a dose is not a dose: "(capped at 2 mg)",
 # "do not exceed 3.6 mg/kg", "doses greater than 3.6 mg/kg".
 _CAP_BEFORE = re.compile(
@@ -182,11 +191,17 @@ _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
-_OR_BETWEEN = re.compile(r"^\s*(?:or|ou)\s*$")
+_OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*$")
+_LIST_BETWEEN = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?$")
 _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
 _REDUCTION = re.compile(
     r"(?<![\d.,])(?:(?P<pct>\d{2})\s?%\s*(?:of|de|du|of the|de la|of full)(?![a-z])"
     r"|(?:reduced|reduite?s?|reduction|diminuee?s?|decreased)\s*(?:by|de|of)\s*(?P<by>\d{1,2})\s?%)"
+)
+_NEGATION = re.compile(r"\s*(?:ne pas|n'|do not|don't|never|jamais|not to)(?![a-z])")
+# "first dose reduction 4.4 mg/kg", "réduction à 60 mg/m2": a reduction level.
+_REDUCTION_LEVEL_BEFORE = re.compile(
+    r"(?:reduction|reduced to|reduit\w* a|diminu\w* a|niveau|level\s*-?\d)\s*(?:de dose|dose)?\s*[:,]?\s*$"
 )
 _AFTER_COUNT = re.compile(rf"\s*(?:apres|after)\s+{_N}\s")
 _YEAR_MONTH = re.compile(r"(?<![\d/.-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
@@ -315,19 +330,27 @@ def _find_items(
     names = [(m, span, m.written) for m, span in reference.find_names(text)]
     taken = [span for _, span, _ in names]
     if regimen_names:
+        # Acronyms ("AC", "EC") as written, in capitals; brand-like names
+        # ("Phesgo", "PHESGO") in any case.
+        by_key = {n if n.upper() == n else n.lower(): n for n in regimen_names}
         pattern = re.compile(
             r"(?<![A-Za-z0-9])("
-            + "|".join(re.escape(n) for n in sorted(regimen_names, key=len, reverse=True))
+            + "|".join(
+                re.escape(n) if n.upper() == n else "(?i:" + re.escape(n) + ")"
+                for n in sorted(regimen_names, key=len, reverse=True)
+            )
             + r")(?![A-Za-z])"
         )
         for match in pattern.finditer(text):
             span = match.span()
             if any(a < span[1] and span[0] < b for a, b in taken):
                 continue
-            for drug in regimen_names[match.group(1)]:
+            written = match.group(1)
+            key = by_key.get(written) or by_key.get(written.lower(), written)
+            for drug in regimen_names[key]:
                 name = reference.match(drug)
                 if name is not None:
-                    names.append((name, span, match.group(1)))
+                    names.append((name, span, key))
     doses = find_doses(text)
     # A drug-like word the reference does not know, written right before a
     # dose ("vinblastine 6 mg/m2"): read as a drug, so its dose and schedule
@@ -487,12 +510,15 @@ def _read_clause(
         and not _DESCRIBED_AFTER.match(folded[s[1] : min(clause[1], s[1] + 16)])
     ]
 
+    if _NEGATION.match(words) and not doses:
+        return  # "Ne pas substituer Kadcyla par le trastuzumab": nothing is given
     if not names:
         _continue_last(
             text,
             folded,
             clause,
             items.all_dates,
+            items.bases,
             doses,
             frequencies,
             dates,
@@ -529,6 +555,8 @@ def _read_clause(
         if _CUMULATIVE_BEFORE.search(folded[max(clause[0], span[0] - 50) : span[0]]):
             owner.cumulative = dose  # a total already given, not a dose
             continue
+        if _REDUCTION_LEVEL_BEFORE.search(folded[max(clause[0], span[0] - 40) : span[0]]):
+            owner.reduced = True
         _give_dose(owner, dose, span, folded, clause, order)
         drugs_of[span] = owner
 
@@ -586,11 +614,21 @@ def _read_clause(
             and _HISTORY_BEFORE.search(folded[max(clause[0], span[0] - 40) : span[0]])
         ):
             del drugs[match.drug_id]
-    for (a, sa, _), (b, sb, _) in zip(names, names[1:], strict=False):
-        if _OR_BETWEEN.match(folded[sa[1] : sb[0]]):
-            for name in (a, b):
-                if name.drug_id in drugs and drugs[name.drug_id].dose is None:
-                    del drugs[name.drug_id]
+    # "paclitaxel, docetaxel, or docetaxel/carboplatin": a list joined by "or"
+    # names alternatives; without a dose they are not given together.
+    run: list[Any] = []
+    alternatives = False
+    for index, (match, span, _) in enumerate(names):
+        run.append(match)
+        following = names[index + 1] if index + 1 < len(names) else None
+        gap = _gap(folded, span[1], following[1][0]) if following else "\x00"
+        alternatives = alternatives or bool(_OR_BETWEEN.match(gap))
+        if following is None or not _LIST_BETWEEN.match(gap):
+            if alternatives:
+                for name in run:
+                    if name.drug_id in drugs and drugs[name.drug_id].dose is None:
+                        del drugs[name.drug_id]
+            run, alternatives = [], False
     order = [d for d in order if d.drug_id in drugs]
     if not order:
         return
@@ -635,9 +673,18 @@ def _read_clause(
     until = next((d.until for d in durations if d.until is not None), None)
     end = end or until
 
+    # A clause that writes a loading dose, or loading then maintenance, starts
+    # its line ("initial dose of 4 mg/kg followed by subsequent doses of 2 mg/kg").
+    if any(d.loading_marked or d.maintenance is not None for d in order):
+        continued = any(int(m.group("n")) > 1 for m in _CYCLE_NUMBER.finditer(words)) and not any(
+            d.loading_marked for d in order
+        )
     # Doses for drugs read earlier without one ("Le trastuzumab a été
-    # administré à la dose de 4 mg/kg"; a list under its regimen's name).
-    if _fill_earlier(order, treatments, paragraph, shared, count, duration, start, end):
+    # administré à la dose de 4 mg/kg"; a list under its regimen's name); not
+    # a later phase of the line ("one week following the last weekly dose").
+    if not continued and _fill_earlier(
+        order, treatments, paragraph, shared, count, duration, start, end
+    ):
         return
     # Drugs already read, no dose written: this completes or dates them.
     if not any(d.dose for d in order) and _complete_earlier(
@@ -749,9 +796,15 @@ def _dose_owner(
     mg" is read as written, a basis error); else the nearest drug before it
     (then after it) that the reference doses on this basis."""
     after = next((n for n in names if n[1][0] >= span[1]), None)
-    if after is not None and _DOSE_OF.match(_gap(folded, span[1], after[1][0])):
-        return drugs[after[0].drug_id]  # "75 mg/m2 de docétaxel"
     before = [n for n in names if n[1][1] <= span[0]]
+    if after is not None:
+        gap = _gap(folded, span[1], after[1][0])
+        if _DOSE_OF.match(gap):
+            return drugs[after[0].drug_id]  # "75 mg/m2 de docétaxel"
+        if _BLANK_OR_COMMA.fullmatch(gap) and not (
+            before and _TIGHT.fullmatch(_gap(folded, before[-1][1][1], span[0]))
+        ):
+            return drugs[after[0].drug_id]  # "1,200 mg pertuzumab, 600 mg trastuzumab"
     if before and _ADJACENT.fullmatch(_gap(folded, before[-1][1][1], span[0])):
         return drugs[before[-1][0].drug_id]
     for name in reversed(before):
@@ -819,8 +872,11 @@ def _give_dose(
         return  # a third dose, or a dose in mg beside a dose per m²: not another step
     if loading and not owner.loading_marked:
         owner.maintenance, owner.dose, owner.loading_marked = owner.dose, dose, True
-    else:
+    elif owner.loading_marked or then:
         owner.maintenance = dose
+    # Otherwise a second dose of the same drug with no word that makes it
+    # the next step ("60 mg/m2 to 100 mg/m2", another indication's dose) is
+    # not read as its maintenance dose.
 
 
 def _nearest_before(candidates: list[ReadDrug], span: Span) -> ReadDrug:
@@ -982,6 +1038,7 @@ def _continue_last(
     folded: str,
     clause: Span,
     all_dates: list[DateMention],
+    bases: dict[str, set[str]],
     doses: list[tuple[WrittenDose, Span]],
     frequencies: list[tuple[Frequency, Span]],
     dates: list[DateMention],
@@ -1043,6 +1100,8 @@ def _continue_last(
         basis = _basis(dose)
         same = [d for d in last.drugs if d.dose is not None and _basis(d.dose) == basis]
         target = same[-1] if same else (last.drugs[-1] if len(last.drugs) == 1 else None)
+        if target is not None and basis not in bases.get(target.drug_id, {basis}):
+            continue  # "8 mg/kg" is no dose of carboplatin: not its ellipsis
         if target is None:
             continue
         before = folded[max(clause[0], span[0] - 30) : span[0]]
@@ -1066,7 +1125,12 @@ def _continue_last(
                 sentence=text[clause[0] : clause[1]].strip(),
                 drugs=[
                     ReadDrug(
-                        target.name, target.span, target.written_as, dose=dose, route=target.route
+                        target.name,
+                        target.span,
+                        target.written_as,
+                        dose=dose,
+                        route=target.route,
+                        reduced=bool(_REDUCTION_LEVEL_BEFORE.search(before)),
                     )
                 ],
                 frequency=frequency,

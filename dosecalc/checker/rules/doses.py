@@ -45,6 +45,8 @@ def doses(course: Course, out: Findings, found: Identified) -> None:
             continue
         if written.reduction:
             course.reductions[(t.id, drug)] = written.reduction
+        if written.reduced:
+            course.reduced.add((t.id, drug))
         if written.dose is not None:
             _dose(course, out, found, drug, written.dose, then=False)
         if written.maintenance is not None:
@@ -124,7 +126,13 @@ def _regimen_dose(
 ) -> None:
     t = found.treatment
     readings = list(dose.readings)
-    fitting = [r for r in readings if r.basis == entry.basis]
+    # "1,200 mg" (a thousands separator or a decimal comma): of the readings
+    # in the regimen's basis, the one nearest its doses is judged; the
+    # ambiguity itself is reported.
+    fitting = sorted(
+        (r for r in readings if r.basis == entry.basis),
+        key=lambda r: _distance(r, entry),
+    )
     expected_unit = BASIS_UNITS[entry.basis]
     if dose.ambiguous:
         text = " or ".join(
@@ -320,6 +328,16 @@ def _judge_amount(
             sources,
         )
         return
+    if (t.id, drug) in course.reduced and value < nearest.per_unit:
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{dose.text}' is written as a dose reduction of {drug} ({steps_text(entry)}; {times} the {nearest_kind} dose): record the reason",
+            sources,
+        )
+        return
     out.add(
         "warning",
         "DOSE_DIFFERS",
@@ -468,6 +486,15 @@ def reference_dose(
             f"'{text}' is {times_text(factor)} the {'highest' if factor > 1 else 'lowest'} usual dose ({range_text}): {where} dose the label gives.{decimal}",
             sources,
         )
+    elif (t.id, drug) in course.reduced and factor < 1:
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{text}' is written as a dose reduction, under the usual adult range ({range_text})",
+            sources,
+        )
     else:
         out.add(
             "warning",
@@ -520,3 +547,12 @@ def check(course: Course) -> Iterator[Finding]:
     for found in course.identified:
         doses(course, out, found)
     yield from out.items
+
+
+def _distance(reading: Any, entry: DrugEntry) -> float:
+    """How far a reading is from the regimen's nearest dose (log scale)."""
+    value = float(reading.amounts[0].magnitude)
+    steps = [s.per_unit for s in regimen_steps(entry).values() if s.per_unit]
+    if value <= 0 or not steps:
+        return math.inf
+    return min(abs(math.log(value / step)) for step in steps)

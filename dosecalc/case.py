@@ -115,6 +115,7 @@ class Measurement:
     value: float
     text: str
     position: int | None = None  # where it was read in a free text (character offset)
+    held: bool = False  # the source says the drug was held after it
 
 
 @dataclass(frozen=True)

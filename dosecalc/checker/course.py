@@ -18,7 +18,7 @@ from ..case import Case, CaseDate, Treatment
 from ..drugs import DrugInfo, load_drug_reference
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
-from ..textfold import fold
+from ..textfold import NUMBER_PATTERN, fold, number_value
 from .written import parse_written_dose
 
 SEVERITIES = ("error", "warning", "info")
@@ -171,13 +171,18 @@ class Course:
 # -- small helpers ---------------------------------------------------------------
 
 _COUNT = re.compile(r"(\d+)")
+_COUNT_WORD = re.compile(NUMBER_PATTERN)
 
 
 def cycle_count(text: str | None) -> int | None:
+    """The first number of a count as written: "x 4 cycles", "six cycles"."""
     if not text:
         return None
     match = _COUNT.search(str(text))
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    word = _COUNT_WORD.search(fold(str(text)))
+    return number_value(word.group(0)) if word else None
 
 
 def days_text(days: float) -> str:

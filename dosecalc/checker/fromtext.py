@@ -217,6 +217,12 @@ _THRESHOLD = re.compile(
 )
 
 
+# "when trastuzumab was held for 4 weeks": the label's response, written.
+_HELD = re.compile(
+    r"(?<![a-z])(?:held|withheld|interrupted|suspended|stopped|interrompue?|suspendue?|arretee?)(?![a-z])"
+)
+
+
 def _lvef_values(text: str, folded: str, dates: list[Any]) -> list[Measurement]:
     """Every LVEF value with its own date: the date written right after it
     ("48 % le 20/08/2021", "56% (Apr 2021)"), else just before it, else the
@@ -247,6 +253,7 @@ def _lvef_values(text: str, folded: str, dates: list[Any]) -> list[Measurement]:
                     value,
                     f"{match.group('value')}%",
                     position=match.start(),
+                    held=bool(_HELD.search(folded, match.end(), min(end, limit + 60))),
                 )
             )
     return found

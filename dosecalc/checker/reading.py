@@ -111,7 +111,8 @@ class ReadTreatment:
 _N = NUMBER_PATTERN
 # Where a clause ends and the next treatment begins (if a drug follows).
 _CLAUSE_BREAK = re.compile(
-    r";|-->|→|(?<![a-z])(?:puis|then|followed by|suivie?s? (?:de|du|par)|ensuite|relais par|"
+    r";|-->|→|(?<![a-z])(?:puis|then|followed by|suivie?s? (?:de|du|par)|ensuite|relais par|relaye\w* par|"
+    r"switched to|or|ou|"
     r"and (?:then )?(?:started|began|commenced)|et (?:a )?(?:debute|commence)|"
     r"(?:apres|after) (?=\d|six|quatre|trois|huit|four|six|three|eight))(?![a-z])"
 )
@@ -198,6 +199,9 @@ _REDUCTION = re.compile(
     r"(?<![\d.,])(?:(?P<pct>\d{2})\s?%\s*(?:of|de|du|of the|de la|of full)(?![a-z])"
     r"|(?:reduced|reduite?s?|reduction|diminuee?s?|decreased)\s*(?:by|de|of)\s*(?P<by>\d{1,2})\s?%)"
 )
+_POPULATION = re.compile(
+    r"(?<![a-z])(?:patients|trial|essai|etude|study|randomi[sz]ed|randomises?|arm|bras)(?![a-z])"
+)
 _NEGATION = re.compile(r"\s*(?:ne pas|n'|do not|don't|never|jamais|not to)(?![a-z])")
 # "first dose reduction 4.4 mg/kg", "réduction à 60 mg/m2": a reduction level.
 _REDUCTION_LEVEL_BEFORE = re.compile(
@@ -220,7 +224,8 @@ _MORE_COUNTS = re.compile(
     rf"(?<![\w.,])(?P<n>{_N})\s+(?P<what>administrations?|semaines|weeks)(?![\w])"
 )
 _COMPLETE = re.compile(
-    rf"(?:(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant|until|x)\s+|\(\s*)"
+    rf"(?:(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant|until|x)\s+"
+    rf"|(?<![a-z])(?:pour une duree totale d'|for a total duration of\s)\s*|\(\s*)"
     rf"(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
 )
 _UNITS = {
@@ -479,9 +484,16 @@ def _read_clause(
         return basis in known
 
     words = folded[clause[0] : clause[1]]
-    continued = bool(_CONTINUED.search(words)) or any(
-        int(m.group("n")) > 1 or _ONWARDS.match(words, m.end() + 1)
-        for m in _CYCLE_NUMBER.finditer(words)
+    # A trial or a population described ("patients received ..."), not one
+    # patient's course: no line start can be judged on it.
+    population = bool(_POPULATION.search(folded[sentence[0] : sentence[1]]))
+    continued = (
+        population
+        or bool(_CONTINUED.search(words))
+        or any(
+            int(m.group("n")) > 1 or _ONWARDS.match(words, m.end() + 1)
+            for m in _CYCLE_NUMBER.finditer(words)
+        )
     )
 
     all_names = list(names)
@@ -675,7 +687,7 @@ def _read_clause(
 
     # A clause that writes a loading dose, or loading then maintenance, starts
     # its line ("initial dose of 4 mg/kg followed by subsequent doses of 2 mg/kg").
-    if any(d.loading_marked or d.maintenance is not None for d in order):
+    if not population and any(d.loading_marked or d.maintenance is not None for d in order):
         continued = any(int(m.group("n")) > 1 for m in _CYCLE_NUMBER.finditer(words)) and not any(
             d.loading_marked for d in order
         )

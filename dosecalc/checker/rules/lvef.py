@@ -90,6 +90,16 @@ def lvef(course: Course, out: Findings) -> None:
             after = _given_after(spans, m.date.value) if m.date else None
             if after is None:
                 after = _continued_after(monitored, m)
+            if m.held:
+                out.add(
+                    "info",
+                    "LVEF_DECLINE",
+                    latest,
+                    drug,
+                    f"LVEF fell from {baseline.text}{since}{line} to {m.text}{when}, {format_number(fall)} points: {drug} was held, as the label requires",
+                    SRC_HERCEPTIN_LVEF,
+                )
+                continue
             why = (
                 "16 points or more"
                 if fall >= 16

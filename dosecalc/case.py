@@ -30,9 +30,9 @@ from .checker.extract import find_dates
 from .checker.written import find_doses
 from .drugs import load_drug_reference
 from .errors import UnitError
-from .metrics import CREATININE_UMOL_PER_MG_DL
+from .patient import parse_creatinine
 from .textfold import fold
-from .units import parse_quantity, split_number
+from .units import parse_quantity
 from .validation import Checker, describe_value, format_path, load_data_file
 
 SCHEMA_VERSION = 1
@@ -732,12 +732,8 @@ class _Reader:
             try:
                 if not isinstance(m.get("value"), str):
                     raise UnitError(f"{m.get('value')!r} needs its unit (e.g. '62 kg')")
-                number, written_unit = split_number(text)
-                if name == "scr" and written_unit.replace("µ", "u").lower() in (
-                    "umol/l",
-                    "micromol/l",
-                ):
-                    amount = number / CREATININE_UMOL_PER_MG_DL
+                if name == "scr":
+                    amount = parse_creatinine(text)[0]
                 else:
                     amount = float(
                         parse_quantity(text, dimension=dimension, what=name).to(unit).magnitude

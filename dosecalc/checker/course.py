@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..case import Case, CaseDate, Treatment
-from ..drugs import DrugInfo, load_drug_reference
+from ..drugs import load_drug_reference
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
 from ..textfold import NUMBER_PATTERN, fold, number_value
@@ -202,15 +202,15 @@ def spell_interval(days: float) -> str:
 def duration_weeks(text: str) -> float | None:
 
     folded = fold(text)
-    if re.search(r"\b(un|1|one)\s+(an|year)\b|\b12\s+mo(is|nths?)\b", folded):
+    if re.search(r"\b(un|1|one)\s++(an|year)\b|\b12\s++mo(is|nths?)\b", folded):
         return 52.0
-    match = re.search(r"(\d+)\s*(semaines?|weeks?)", folded)
+    match = re.search(r"(\d+)\s*+(semaines?|weeks?)", folded)
     if match:
         return float(match.group(1))
-    match = re.search(r"(\d+)\s*(mois|months?)", folded)
+    match = re.search(r"(\d+)\s*+(mois|months?)", folded)
     if match:
         return float(match.group(1)) * 52 / 12
-    match = re.search(r"(\d+)\s*(ans|years?)", folded)
+    match = re.search(r"(\d+)\s*+(ans|years?)", folded)
     if match:
         return float(match.group(1)) * 52
     return None
@@ -280,20 +280,6 @@ def matching_steps(steps: dict[str, DoseStep], value: float, tolerance_pct: floa
         if abs(step.per_unit - value) <= step.per_unit * tolerance_pct / 100 + 1e-9
     ]
     return [kind for _, kind in sorted(close)]
-
-
-def dose_levels(entry: DrugEntry, info: DrugInfo, units: Any) -> list[float]:
-    """Documented dose-reduction levels (the label's), in the regimen's unit,
-    from the regimen's drug entry or the drug reference when they give them."""
-    levels: list[float] = []
-    for owner in (entry, info):
-        for level in getattr(owner, "dose_levels", None) or ():
-            amount = getattr(level, "amount", level)
-            try:
-                levels.append(float(amount.to(units).magnitude))
-            except Exception:  # not a quantity in this basis: not comparable
-                continue
-    return levels
 
 
 def times_text(fold: float) -> str:

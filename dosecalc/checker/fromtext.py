@@ -39,12 +39,12 @@ _SETTINGS = [
     ("metastatic", r"recidive|relapse|metasta|recurren|progression"),
 ]
 _PATIENT = re.compile(
-    r"\b(?P<sex>femme|woman|female|homme|man|male)\b[^.\d]{0,25}?(?P<age>\d{2})\s*(?:ans|-?\s*years?|-?\s*year-old|yo)\b"
+    r"\b(?P<sex>femme|woman|female|homme|man|male)\b[^.\d]{0,25}?(?P<age>\d{2})\s*+(?:ans|-?\s*+years?|-?\s*+year-old|yo)\b"
 )
 _LVEF = re.compile(
-    r"\b(?:fevg|fe|lvef|ef|fraction d.ejection|ejection fraction)\b\D{0,20}?(?P<value>\d{2})\s*%"
+    r"\b(?:fevg|fe|lvef|ef|fraction d.ejection|ejection fraction)\b\D{0,20}?(?P<value>\d{2})\s*+%"
 )
-_KI67 = re.compile(r"\bki\s*-?\s*(?P<number>\d{1,3})\b")
+_KI67 = re.compile(r"\bki\s*+-?\s*+(?P<number>\d{1,3})\b")
 
 #: Markers written with the wrong number are typos worth a note (Ki-67 is the
 #: proliferation marker; "Ki57" in the seed case). Source: Gerdes J et al.,

@@ -22,13 +22,28 @@ def anthracyclines(course: Course, out: Findings) -> None:
     # Per drug, in doxorubicin equivalents, in the order written; a stated
     # cumulative dose ("dose cumulée de 400 mg/m2") sums what came before.
     ledger: dict[str, tuple[float, list[str]]] = {}
+    caveats: dict[str, str] = {}
     for found in course.identified:
         t = found.treatment
         for written in t.drugs:
             drug = found.drugs.get(written.drug)
-            factor = course.reference.get(drug).anthracycline_factor if drug else None
-            if not factor:
+            detail = course.reference.get(drug).anthracycline if drug else None
+            if detail is None:
                 continue
+            if detail.value is None:
+                # Never a silent zero: an anthracycline without a ratio is named.
+                out.add(
+                    "warning",
+                    "ANTHRACYCLINE_NOT_COUNTED",
+                    t,
+                    drug,
+                    f"{drug} is an anthracycline the cumulative total does not count: {detail.caveat}",
+                    f"{detail.table}",
+                )
+                continue
+            factor = detail.value
+            if detail.caveat:
+                caveats[drug] = detail.caveat
             if written.cumulative:
                 stated = parse_written_dose(written.cumulative).reading
                 if stated is not None and stated.basis == "bsa":
@@ -85,16 +100,32 @@ def anthracyclines(course: Course, out: Findings) -> None:
     if not parts:
         return
     limit = course.policy.anthracycline_limit_mg_m2
+    warn_at = course.policy.anthracycline_warning_mg_m2
     share = total / limit * 100 if limit else 0
-    severity = "error" if total >= limit else ("warning" if share >= 80 else "info")
+    severity = (
+        "error"
+        if total >= limit
+        else ("warning" if share >= 80 or (warn_at and total >= warn_at) else "info")
+    )
+    message = (
+        f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
+        f" {format_number(limit)} mg/m² lifetime limit of policy {course.policy.id}; count it before any further anthracycline"
+    )
+    sources = [course.policy.anthracycline_source]
+    if warn_at and total >= warn_at and total < limit:
+        message += (
+            f"; at {format_number(warn_at)} mg/m² or more consider cardioprotection (dexrazoxane)"
+            " and closer LVEF monitoring"
+        )
+        sources.append(course.policy.anthracycline_warning_source)
+    message += "".join(f"; {drug} factor caveat: {text}" for drug, text in caveats.items())
     out.add(
         severity,
         "ANTHRACYCLINE_CUMULATIVE",
         None,
         list(ledger)[-1],  # the anthracycline the total was last counted on
-        f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
-        f" {format_number(limit)} mg/m² lifetime limit of policy {course.policy.id}; count it before any further anthracycline",
-        course.policy.anthracycline_source,
+        message,
+        "; ".join(sources),
     )
 
 

@@ -22,7 +22,6 @@ from ..course import (
     Findings,
     Identified,
     basis_words,
-    dose_levels,
     entry_for,
     matching_steps,
     regimen_steps,
@@ -279,11 +278,17 @@ def _judge_amount(
         return
     tolerance = course.policy.rounding.tolerance_pct / 100
     share = course.reductions.get((t.id, drug))
+    # A reduction is of the regimen's dose, or of the dose written before it
+    # ("75 mg/m2 ..., then 37.5 mg/m2 (reduced by 50%)").
+    bases = [(kind, step.per_unit) for kind, step in steps.items()]
+    earlier = _earlier_value(course, found, drug, entry.basis) if share else None
+    if earlier is not None:
+        bases.append(("previous", earlier))
     reduced = next(
         (
-            (kind, step)
-            for kind, step in steps.items()
-            if share and abs(value - step.per_unit * share) <= step.per_unit * share * tolerance
+            (kind, base)
+            for kind, base in bases
+            if share and abs(value - base * share) <= base * share * tolerance
         ),
         None,
     )
@@ -293,20 +298,29 @@ def _judge_amount(
             "DOSE_REDUCED",
             t,
             drug,
-            f"'{dose.text}' is written as {format_number(share * 100)}% of the regimen {reduced[0]} dose ({steps_text(entry)}): a reduction, as documented",
+            f"'{dose.text}' is written as {format_number(share * 100)}% of "
+            + (
+                f"the previous dose ({format_amount(reduced[1], BASIS_UNITS[entry.basis], 4)})"
+                if reduced[0] == "previous"
+                else f"the regimen {reduced[0]} dose ({steps_text(entry)})"
+            )
+            + ": a reduction, as documented",
             sources,
         )
         return
-    levels = dose_levels(entry, course.reference.get(drug), units)
-    level = next((lv for lv in levels if abs(lv - value) <= lv * tolerance), None)
-    if level is not None and value < nearest.per_unit:
+    level = entry.reduction_level(value) if entry.dose_levels is not None else None
+    if level is not None:
+        # A reduction the label or trial documents is a decision to record,
+        # not a discrepancy: say which level it is.
+        start = entry.starting_step.per_unit
         out.add(
             "info",
-            "DOSE_REDUCED",
+            "DOSE_REDUCTION_DOCUMENTED",
             t,
             drug,
-            f"'{dose.text}' is a documented reduction level of {drug} (from {steps_text(entry)}): record the reason",
-            sources,
+            f"'{dose.text}' is documented dose reduction {level} of {drug} "
+            f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
+            _level_source(found, entry.dose_levels.source),  # type: ignore[union-attr]
         )
         return
     highest, where = _highest_usual(course, found, drug, entry, units)
@@ -556,3 +570,26 @@ def _distance(reading: Any, entry: DrugEntry) -> float:
     if value <= 0 or not steps:
         return math.inf
     return min(abs(math.log(value / step)) for step in steps)
+
+
+def _level_source(found: Identified, source_id: str) -> str:
+    """The citation of a regimen source id (dose levels cite one)."""
+    if found.regimen is None:
+        return "dosecalc regimen library"
+    by_id = {s.id: s.citation for s in found.regimen.sources}
+    return f"regimen {found.regimen.id}: {by_id.get(source_id, source_id)}"
+
+
+def _earlier_value(course: Course, found: Identified, drug: str, basis: str) -> float | None:
+    """The per-unit dose of ``drug`` written in the latest earlier treatment."""
+    value = None
+    for other in course.identified:
+        if other is found:
+            break
+        for written in other.treatment.drugs:
+            if other.drugs.get(written.drug) != drug or not written.dose:
+                continue
+            reading = parse_written_dose(written.dose).reading
+            if reading is not None and reading.basis == basis and not reading.is_combination:
+                value = float(reading.amounts[0].magnitude)
+    return value

@@ -10,6 +10,7 @@ from typing import Any
 from ...formatting import format_amount
 from ...model import BASIS_UNITS, DrugEntry
 from ...regimen import parse_per_unit_dose
+from ...schedule import reload_due, reload_rule_for
 from ..course import (
     SRC_VOCABULARY,
     Course,
@@ -39,18 +40,18 @@ def loading_due(
         return
     t = found.treatment
     previous = course.previous_end(drug, t)
-    rule = course.policy.reload_rules.get(entry.reload_rule or drug)
+    rule = reload_rule_for(entry, course.policy)
     source = _loading_source(course, found, entry, rule)
     due, why = True, f"first {drug} dose of this treatment line"
     if previous is not None and t.start is not None:
         gap_low = (t.start.value - previous.latest).days
         gap_high = (t.start.latest - previous.value).days
-        scheduled = found.phase.cycle_length_days if found.phase else 21
+        scheduled = entry.interval_days or 21
         gap = f"{gap_low} days" if gap_low == gap_high else f"about {gap_low}-{gap_high} days"
-        if rule and rule.requires_reload(gap_low, scheduled):
+        if rule and reload_due(entry, course.policy, gap_low, scheduled)[0]:
             how = f": {course.estimated[previous]}" if previous in course.estimated else ""
-            why = f"{gap} since the last {drug} ({previous}{how}); policy {course.policy.id}: {rule.describe()}"
-        elif rule and not rule.requires_reload(gap_high, scheduled):
+            why = f"{gap} since the last {drug} ({previous}{how}); policy {course.policy.id}, {rule.scope()}: {rule.describe()}"
+        elif rule and not reload_due(entry, course.policy, gap_high, scheduled)[0]:
             due, why = False, f"{gap_high} days or less since the last {drug}"
         else:
             out.add(
@@ -121,11 +122,7 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
         by_drug.setdefault(match.drug_id, []).append(given)
     for drug, doses in by_drug.items():
         entry = entry_for(found.phase, drug)
-        rule = (
-            course.policy.reload_rules.get(entry.reload_rule or drug)
-            if entry and entry.loading
-            else None
-        )
+        rule = reload_rule_for(entry, course.policy) if entry and entry.loading else None
         if entry is None or rule is None:
             continue
         source = _loading_source(course, found, entry, rule)
@@ -149,12 +146,8 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
                     course.sources(found),
                 )
                 continue
-            due = (
-                rule.requires_reload(gap, int(found.phase.cycle_length_days))
-                if found.phase
-                else False
-            )
-            after = f"{gap} days after the dose of {previous.date}; policy {course.policy.id}: {rule.describe()}"
+            due = reload_due(entry, course.policy, gap, entry.interval_days or gap)[0]
+            after = f"{gap} days after the dose of {previous.date}; policy {course.policy.id}, {rule.scope()}: {rule.describe()}"
             if due and kind == "maintenance":
                 out.add(
                     "error",

@@ -15,6 +15,7 @@ from ..course import (
     Finding,
     Findings,
     Identified,
+    cycle_count,
     matching_steps,
     regimen_steps,
     written_routes,
@@ -128,11 +129,31 @@ def _phase_for(
         ):
             return None, None
 
-    # Prefer the phase whose doses were written, then whose cycle matches
-    # a plausible written frequency, then the regimen of the same setting,
-    # then the library's order.
-    def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int]:
+    written_name = _name_key(t.regimen or "")
+    written_count = cycle_count(t.cycles) if t.cycles else None
+
+    def count_fits(phase: Phase) -> int:
+        mode, count = phase.cycles.mode, phase.cycles.count or 0
+        if written_count is None:
+            return 0
+        return int(
+            (mode == "fixed" and written_count == count)
+            or (mode == "minimum" and written_count >= count)
+            or mode == "until_progression"
+        )
+
+    # Prefer the regimen the treatment names (its id or an alias: several
+    # regimens share a phase's drugs, e.g. THP in thp and ac-thp), then the
+    # phase whose doses were written, then whose cycle matches a plausible
+    # written frequency, then the regimen of the same setting, then the
+    # phase whose number of cycles fits the documented count, then the
+    # library's order.
+    def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int, int, int]:
         regimen, phase = item
+        name_match = int(
+            bool(written_name)
+            and written_name in {_name_key(n) for n in (regimen.id, *regimen.aliases)}
+        )
         freq_match = int(
             frequency is not None and abs(frequency.interval_days - phase.cycle_length_days) < 0.5
         )
@@ -143,7 +164,7 @@ def _phase_for(
                 and regimen.setting in ("neoadjuvant", "adjuvant")
             )
         )
-        return (fits(phase), freq_match, setting_match)
+        return (name_match, fits(phase), freq_match, setting_match, count_fits(phase))
 
     best = max(candidates, key=score)
     return best
@@ -183,3 +204,9 @@ def check_nothing_found(course: Course) -> Iterator[Finding]:
     out = Findings()
     nothing_found(course, out)
     yield from out.items
+
+
+def _name_key(name: str) -> str:
+    """A regimen name compared without case, spaces or punctuation: "AC->THP",
+    "ac thp" and "AC-THP" are one name."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())

@@ -4,12 +4,14 @@ regimen, the drug reference's usual schedules); a several-fold dose intensity is
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ...case import Treatment
 from ...formatting import format_number
 from ...model import Phase
+from ...textfold import fold
 from ...vocabulary import frequency_from_id, parse_frequency
 from ..course import (
     SRC_ISMP,
@@ -52,6 +54,8 @@ def frequency(course: Course, out: Findings, found: Identified) -> None:
     expected = phase.cycle_length_days
     if abs(freq.interval_days - expected) <= 0.5:
         return
+    if all(_fits_entry(freq, e, phase, t) for e in phase.drugs):
+        return  # every drug's own schedule within the cycle (weekly, twice daily)
     drugs = ", ".join(e.drug for e in phase.drugs)
     fold = expected / freq.interval_days
     labelled = _labelled_schedules(course, phase)
@@ -87,6 +91,9 @@ def dose_frequency(course: Course, out: Findings, found: Identified, drug: str, 
     if (written is not None and written.same_schedule(freq)) or abs(
         freq.interval_days - phase.cycle_length_days
     ) <= 0.5:
+        return
+    entry = next((e for e in phase.drugs if e.drug == drug), None)
+    if entry is not None and _fits_entry(freq, entry, phase, t):
         return
     fold = phase.cycle_length_days / freq.interval_days
     message = (
@@ -210,3 +217,35 @@ def check(course: Course) -> Iterator[Finding]:
     for found in course.identified:
         frequency(course, out, found)
     yield from out.items
+
+
+# "J1 J8 J15", "days 1, 8 and 15", "d1-14": days listed within a cycle.
+_DAYS_LISTED = re.compile(
+    r"(?<![a-z])(?:j|d|days?|jours?)\s?1\b\s*(?:[,et&and-]|\s)+\s*(?:j|d)?\s?\d"
+)
+_CYCLE_WORDS = re.compile(r"(?<![a-z])(?:cycles?|cures?|courses?|j1\s?=)")
+
+
+def _fits_entry(freq: Any, entry: Any, phase: Phase, t: Treatment) -> bool:
+    """Whether a written frequency is one the regimen's data gives the drug:
+    its dosing interval within the phase (weekly on days 1, 8, 15), doses a
+    day (capecitabine twice daily), or the cycle written as the cycle of a
+    several-dose phase ("28-day cycle" with days 1, 8 and 15 listed)."""
+    interval = freq.interval_days
+    own = [float(entry.interval_days)] if entry.interval_days else []
+    if entry.times_per_day > 1:
+        own.append(1 / entry.times_per_day)
+    if any(abs(interval - days) <= max(0.1, days * 0.05) for days in own):
+        return True
+    written = fold(" ".join(x for x in (t.frequency or "", freq.text, t.quote or "") if x))
+    several = (
+        len(entry.days) > 1
+        or (entry.interval_days or phase.cycle_length_days) < phase.cycle_length_days
+    )
+    cycle_written = bool(_CYCLE_WORDS.search(fold(freq.text)) or _DAYS_LISTED.search(written))
+    return (
+        cycle_written
+        and interval > phase.cycle_length_days
+        and round(interval) % round(phase.cycle_length_days) == 0
+        or (several and cycle_written and interval >= phase.cycle_length_days)
+    )

@@ -202,3 +202,13 @@ treatments:
     report = api.check_course(str(path))
     assert errors(report) == []
     assert not [f for f in report.findings if f.code in ("WRONG_BASIS", "LOADING_MISSING")]
+
+
+def test_twice_daily_is_the_oral_drugs_own_schedule_in_its_regimen(tmp_path):
+    # Capecitabine 1250 mg/m2 twice daily, days 1-14 of a 21-day cycle (label):
+    # twice daily is how the regimen gives it, not a 42-fold dose frequency.
+    note = "Capécitabine 1250 mg/m2 matin et soir J1-J14, tous les 21 jours, 8 cycles, débutée le 5 juin 2023.\n"
+    assert errors(check(tmp_path, note)) == []
+    # Weekly paclitaxel's dose written daily is still 7 times its schedule.
+    wrong = "Paclitaxel 80 mg/m2 IV daily x 12 doses from 2022-10-03.\n"
+    assert ("FREQUENCY_IMPLAUSIBLE", "paclitaxel") in errors(check(tmp_path, wrong))

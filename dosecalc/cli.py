@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
-from .errors import DataFileError, DosecalcError, FindingsFound, ResultDiffers, Terminated
+from .errors import (
+    DataFileError,
+    DosecalcError,
+    FindingsFound,
+    InputError,
+    ResultDiffers,
+    Terminated,
+)
 
 if TYPE_CHECKING:
     from .commands.inputs import Library, PatientInput
@@ -544,6 +551,11 @@ def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
     is_flag=True,
     help="Accept values outside the adult ranges; the output says so.",
 )
+@click.option(
+    "--normalize",
+    is_flag=True,
+    help="Print the case file as read, in the documented format (what was assumed first), and check nothing.",
+)
 @format_option()
 @click.pass_obj
 @gathered_patient
@@ -553,6 +565,7 @@ def check(
     text_file: str | None,
     patient: PatientInput,
     policy: str | None,
+    normalize: bool,
     fmt: str,
 ) -> None:
     """Check a documented course against the regimen library; exit 1 if any error is found.
@@ -562,12 +575,18 @@ def check(
       dosecalc check seeds/case-report.yaml
       dosecalc check --text seeds/case-report.fr.txt
       dosecalc check seeds/case-report.yaml --height 165 --weight 62 --format json
+      dosecalc check --normalize my-case.yaml
     """
     from .commands import check as command
     from .output import text
 
     if text_file is None and case_file is not None and case_file.endswith(".txt"):
         case_file, text_file = None, case_file
+    if normalize:
+        if case_file is None:
+            raise InputError("--normalize reads a case file (YAML), not a text")
+        _out(command.normalized_case(case_file).rstrip("\n"))
+        return
     report = command.run(
         command.CheckRequest(
             case_file, text_file=text_file, patient=patient, policy=policy, library=settings.library

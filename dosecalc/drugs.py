@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from . import datacache
-from .checker.frequency import frequency_from_id
-from .checker.text import fold
 from .errors import NotFoundError
 from .limits import ANTHRACYCLINE_FACTOR, DOSE_BY_BASIS
 from .model import Source
 from .paths import drug_reference_file
-from .validation import Checker
+from .textfold import fold
+from .validation import Checker, load_data_file
+from .vocabulary import frequency_from_id
 
 __all__ = [
     "AnthracyclineFactor",
@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 CATEGORIES = ("chemotherapy", "targeted", "supportive")
+#: What a drug entry can require to be monitored (``monitoring``): the checker
+#: reports the course's LVEF values against the label for drugs with ``lvef``.
+MONITORING = ("lvef",)
 ROUTES = ("IV", "PO", "SC", "IM")
 LANGUAGES = ("en", "fr")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -161,6 +164,9 @@ class DrugInfo:
     note: str | None = None
     line: int | None = None
     tablets: tuple[Any, ...] = ()  # Pint mass quantities: the tablet strengths of an oral drug
+    # What the label requires to be monitored during treatment ("lvef":
+    # left-ventricular ejection fraction at baseline and during treatment).
+    monitoring: tuple[str, ...] = ()
 
     @property
     def vials_mg(self) -> tuple[float, ...]:
@@ -461,6 +467,58 @@ def load_drug_reference(path: str | Path | None = None) -> DrugReference:
     return _load(Path(path))
 
 
+@dataclass(frozen=True)
+class RegimenName:
+    """A regimen name or acronym as written ("FEC") and its drugs' ids."""
+
+    name: str
+    drugs: tuple[str, ...]
+    source: str
+    route: str | None = None  # a name that means a route ("Phesgo": SC)
+
+
+@cache
+def load_regimen_names(path: Path | None = None) -> tuple[RegimenName, ...]:
+    """The regimen names of ``drugs/regimen-names.yaml``; every drug must be
+    in the drug reference. Raises DataFileError listing every problem."""
+    path = path or default_path().with_name("regimen-names.yaml")
+    reference = load_drug_reference()
+
+    def read(c: Checker, data: Any) -> tuple[RegimenName, ...] | None:
+        top = c.mapping(data, (), required={"schema_version", "sources", "names"}, optional=set())
+        if top is None:
+            return None
+        sources = {
+            s.get("id"): s.get("citation")
+            for s in c.sequence(top.get("sources"), ("sources",))
+            if isinstance(s, dict)
+        }
+        found = []
+        for i, item in enumerate(c.sequence(top.get("names"), ("names",))):
+            entry = c.mapping(
+                item, ("names", i), required={"name", "drugs", "source"}, optional={"route"}
+            )
+            if entry is None:
+                continue
+            drugs = tuple(str(d) for d in c.sequence(entry.get("drugs"), ("names", i, "drugs")))
+            for j, drug in enumerate(drugs):
+                if drug not in reference:
+                    c.problem(("names", i, "drugs", j), f"'{drug}' is not in the drug reference")
+            if entry.get("source") not in sources:
+                c.problem(("names", i, "source"), f"unknown source '{entry.get('source')}'")
+            route = entry.get("route")
+            if route is not None:
+                c.choice(route, ("names", i, "route"), ROUTES)
+            found.append(
+                RegimenName(
+                    str(entry.get("name")), drugs, str(sources.get(entry.get("source"))), route
+                )
+            )
+        return tuple(found)
+
+    return load_data_file(path, read)
+
+
 def _load(path: Path) -> DrugReference:
     return datacache.load("drugs", path, _read, DrugReference)  # cached once valid
 
@@ -625,7 +683,15 @@ class _Builder:
             item,
             path,
             required={"id", "names", "category", "sources"},
-            optional={"anthracycline_factor", "vials", "tablets", "usual", "combination", "note"},
+            optional={
+                "anthracycline_factor",
+                "vials",
+                "tablets",
+                "usual",
+                "combination",
+                "note",
+                "monitoring",
+            },
         )
         if entry is None:
             return None
@@ -658,6 +724,13 @@ class _Builder:
             else None
         )
         note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
+        monitoring = tuple(
+            m
+            for i, item in enumerate(
+                c.sequence(entry.get("monitoring", []), (*path, "monitoring"), non_empty=False)
+            )
+            if (m := c.choice(item, (*path, "monitoring", i), MONITORING)) is not None
+        )
         if drug_id is None or names is None or category is None:
             return None
         return DrugInfo(
@@ -672,6 +745,7 @@ class _Builder:
             combination=combination,
             note=note,
             line=c.line(path),
+            monitoring=monitoring,
         )
 
     def _names(

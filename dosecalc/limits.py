@@ -110,6 +110,13 @@ POLICY = {
         "%",
         "guidelines recalculate at a 5 to 10% change; at 0% every weighing alerts, above 50% none",
     ),
+    "lvef_lower_limit": Bound(
+        40.0,
+        60.0,
+        "%",
+        "echocardiography laboratories set the lower limit of normal LVEF between about 50 and 55%;"
+        " outside 40-60% the LVEF rules of the trastuzumab label lose their meaning",
+    ),
     "reload.threshold": Bound(
         1.0,
         90.0,

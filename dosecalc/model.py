@@ -342,6 +342,9 @@ class Policy:
     non_working_days: Literal["flag", "next_working_day"]
     sources: tuple[Source, ...] = ()
     path: str | None = None
+    # The institution's lower limit of normal LVEF: a fall of 10 points or
+    # more to below it withholds trastuzumab (Herceptin US PI 2.2, 5.1).
+    lvef_lower_limit_pct: float = 50.0
     # How a regimen's course limit is applied: "by_date" (no dose on or after
     # first dose + duration) or "by_count" (a number of dose equivalents).
     course_limit: Literal["by_date", "by_count"] = "by_date"

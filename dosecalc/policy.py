@@ -210,7 +210,13 @@ _REQUIRED = {
     "non_working_days",
     "sources",
 }
-_OPTIONAL = {"description", "adjusted_weight_factor", "anthracycline_warning", "course_limit"}
+_OPTIONAL = {
+    "description",
+    "adjusted_weight_factor",
+    "anthracycline_warning",
+    "course_limit",
+    "lvef_lower_limit",
+}
 
 
 def _read_policy(c: Checker, data: Any) -> Policy | None:
@@ -249,6 +255,14 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         ("weight_change",),
         POLICY["weight_change"],
         top.get("weight_change"),
+    )
+    # The institutional lower limit of normal for LVEF (the Herceptin label's
+    # "below the LLN and fallen by 10 points or more"); 50% when not given.
+    lvef_limit = c.within(
+        _percent(c, top.get("lvef_lower_limit", "50%"), ("lvef_lower_limit",)),
+        ("lvef_lower_limit",),
+        POLICY["lvef_lower_limit"],
+        top.get("lvef_lower_limit", "50%"),
     )
     reload_rules = _reload_rules(c, top.get("reload"), source_ref)
     limit, limit_source, warning_mg_m2, warning_source = _anthracycline(c, top, source_ref)
@@ -294,6 +308,7 @@ def _read_policy(c: Checker, data: Any) -> Policy | None:
         sources=tuple(sources.values()),
         path=c.filename,
         course_limit=course_limit or "by_date",  # type: ignore[arg-type]
+        lvef_lower_limit_pct=lvef_limit or 50.0,
     )
 
 

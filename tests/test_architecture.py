@@ -69,11 +69,6 @@ EXCEPTIONS = {
     # reproduce compares two JSON outputs, so it renders them.
     ("commands.reproduce", "output.text"),
     ("commands.reproduce", "output.calendar"),
-    # The frequency vocabulary and text folding used by the drug reference
-    # move to Ground (vocabulary.py, textfold.py) with the checker rewrite.
-    ("drugs", "checker.frequency"),
-    ("drugs", "checker.text"),
-    ("drugs", "checker"),
 }
 
 

@@ -74,23 +74,23 @@ def test_english_weekly_docetaxel_inside_thp(tmp_path):
     ]
 
 
-def test_a_drug_read_alone_is_checked_against_the_drug_reference(tmp_path):
-    # ", and cyclophosphamide ..." after a frequency starts a new group:
-    # cyclophosphamide alone forms no regimen (docetaxel alone now does: the
-    # docetaxel phase of FEC-D), but its usual schedule is still checked.
-    text = "On 2020-03-02 she started pertuzumab 840 mg, trastuzumab 8 mg/kg every 3 weeks, and cyclophosphamide 600 mg/m2 weekly.\n"
+def test_a_drug_with_its_own_frequency_in_a_list_is_checked_for_it(tmp_path):
+    # The three drugs are THP; docetaxel's own "weekly" is checked for it.
+    text = "On 2020-03-02 she started pertuzumab 840 mg, trastuzumab 8 mg/kg every 3 weeks, and docetaxel 75 mg/m2 weekly.\n"
     report = check_text(tmp_path, text)
-    unusual = find(report, "FREQUENCY_UNUSUAL")
-    assert [(f.severity, f.drug) for f in unusual] == [("warning", "cyclophosphamide")]
-    assert "cyclophosphamide alone" in find(report, "REGIMEN_NOT_FOUND")[0].message
+    # 75 mg/m2 is the label's every-3-weeks dose: weekly is 3 times its intensity.
+    wrong = find(report, "FREQUENCY_IMPLAUSIBLE")
+    assert [(f.severity, f.drug) for f in wrong] == [("error", "docetaxel")]
+    assert "3 times" in wrong[0].message
 
 
 def test_french_carboplatin_without_a_library_regimen(tmp_path):
     report = check_text(tmp_path, FRENCH_CARBOPLATIN)
     assert report.error_count == 0
-    warning = find(report, "REGIMEN_NOT_FOUND")
-    assert len(warning) == 1 and warning[0].severity == "warning"
-    assert "carboplatin" in warning[0].message
+    # No library regimen is a reminder about the library, not a fault of the note.
+    note = find(report, "REGIMEN_NOT_FOUND")
+    assert len(note) == 1 and note[0].severity == "info"
+    assert "carboplatin" in note[0].message
     assert [m.drug_id for s in report.extracted for m in s.drugs] == ["carboplatin"]
 
 
@@ -192,5 +192,7 @@ def test_carboplatin_auc_out_of_range_without_a_regimen(tmp_path):
     report = check_text(
         tmp_path, "Carboplatine AUC 60 toutes les 3 semaines à partir du 04/05/2021.\n"
     )
-    out = find(report, "DOSE_OUT_OF_RANGE")
-    assert len(out) == 1 and out[0].drug == "carboplatin" and "AUC 4 to 6" in out[0].message
+    # AUC 60 is 10 times the label's highest (AUC 6): a decimal-point error.
+    out = find(report, "DOSE_IMPLAUSIBLE")
+    assert len(out) == 1 and out[0].drug == "carboplatin" and out[0].severity == "error"
+    assert "AUC 4 to 6" in out[0].message and "10 times" in out[0].message

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dosecalc.checker.extract import MAX_TEXT_CHARS, extract_statements, find_dates
-from dosecalc.checker.frequency import find_frequencies, frequency_from_id, parse_frequency
 from dosecalc.checker.written import find_doses, parse_written_dose
 from dosecalc.drugs import load_drug_reference
 from dosecalc.errors import InputError
 from dosecalc.units import Q
+from dosecalc.vocabulary import find_frequencies, frequency_from_id, parse_frequency
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "case-report.fr.txt"
 

@@ -455,7 +455,7 @@ def test_cli_import_does_not_load_the_checker():
 
 
 def test_frequency_parser_does_not_import_pint():
-    code = "import sys, dosecalc.checker.frequency; print('pint' in sys.modules)"
+    code = "import sys, dosecalc.vocabulary; print('pint' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

@@ -1,6 +1,7 @@
 """Building blocks of ``dosecalc check``: reading what a clinical note says.
 
-``frequency`` parses dosing frequencies ("toutes les 3 semaines", "q6h"),
+The frequency vocabulary ("toutes les 3 semaines", "q6h") lives in
+``dosecalc.vocabulary`` (the drug reference uses it too);
 ``written`` parses doses as written ("75mg/m2", "4/0.5 g"), and ``extract``
 finds drug, dose, frequency, cycle and date statements in free text. None of
 these judge anything; the checker compares what they read with the regimen

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from .frequency import Frequency, find_frequencies
-from .text import NUMBER_PATTERN, fold, number_value
+from ..textfold import NUMBER_PATTERN, fold, number_value
+from ..vocabulary import Frequency, find_frequencies
 from .written import WrittenDose, find_doses
 
 if TYPE_CHECKING:  # only for annotations: keeps this module light to import

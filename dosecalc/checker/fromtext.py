@@ -12,11 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from typing import Any
 
-from ..case import Case, CaseDate, CasePatient, Measurement, Treatment, WrittenDrug
+from ..case import (
+    Case,
+    CaseDate,
+    CasePatient,
+    GivenDose,
+    Measurement,
+    Treatment,
+    WrittenDrug,
+)
+from ..drugs import load_drug_reference, load_regimen_names
+from ..errors import InputError
+from ..model import Regimen
+from ..textfold import fold
+from ..vocabulary import Frequency
 from .check import Finding
-from .text import fold
+from .extract import MAX_TEXT_CHARS, find_dates
+from .reading import ReadDrug, ReadTreatment, read_treatments
 
 _SETTINGS = [
     ("neoadjuvant", r"neo-?adjuvant"),
@@ -61,61 +76,81 @@ def _setting(sentence: str, supportive: bool) -> str | None:
     return None
 
 
-def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Finding]]:
-    """A Case read from ``text``, the statements it came from, and findings
-    about the text itself (typos in markers)."""
-    from ..drugs import load_drug_reference
-    from .extract import extract_statements, find_dates
-
+def regimen_names(regimens: list[Regimen] | None = None) -> dict[str, tuple[str, ...]]:
+    """Regimen names and acronyms and their drugs: the drug data's list
+    (``drugs/regimen-names.yaml``), then the library's aliases and phase ids
+    (short, capitalised: "THP", "TCH", "AC")."""
     reference = load_drug_reference()
-    statements = extract_statements(text, reference)
-    treatments: list[Treatment] = []
-    last_year: int | None = None
-    for index, statement in enumerate(statements):
-        dated = [
-            d for d in (statement.preceding_date, *statement.dates) if d is not None and d.year
-        ]
-        if dated:
-            last_year = dated[0].year
-        if not statement.drugs:
-            if statement.cycles and treatments:
-                _complete(treatments, statement, last_year)
-            continue
-        supportive = all(reference.get(m.drug_id).category == "supportive" for m in statement.drugs)
-        frequency = (
-            statement.frequency.text if statement.frequency else _last_drug_frequency(statement)
+    names = {n.name: n.drugs for n in load_regimen_names()}
+    for regimen in regimens or []:
+        for phase in regimen.phases:
+            treated = tuple(
+                e.drug
+                for e in phase.drugs
+                if e.drug in reference and reference.get(e.drug).category != "supportive"
+            )
+            words = [phase.id] + [a for a in regimen.aliases if len(regimen.phases) == 1]
+            for word in words:
+                if _ACRONYM.fullmatch(word) and word not in names and treated:
+                    names[word] = treated
+    return names
+
+
+_ACRONYM = re.compile(r"[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]{0,4}")
+
+
+def case_from_text(
+    text: str, filename: str, regimens: list[Regimen] | None = None
+) -> tuple[Case, list[ReadTreatment], list[Finding]]:
+    """A Case read from ``text``, the treatments as read (with where they
+    were read), and findings about the text itself (typos in markers)."""
+    if not isinstance(text, str):
+        raise InputError("the text to check must be text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(
+            f"the text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} can be checked"
         )
-        start = (
-            _case_date(statement.dates[0], last_year)
-            if statement.dates and statement.dates[0] is not statement.until
+    reference = load_drug_reference()
+    routes = {n.name: n.route for n in load_regimen_names() if n.route}
+    read = read_treatments(text, reference, regimen_names(regimens), routes)
+    all_dates = find_dates(text)
+    years = [(d.span[0], d.year) for d in all_dates if d.year]
+    treatments: list[Treatment] = []
+    for index, found in enumerate(read):
+        year = _year_before(years, found.span[1])
+        supportive = all(
+            d.drug_id in reference and reference.get(d.drug_id).category == "supportive"
+            for d in found.drugs
+        )
+        own = {d.frequency.id: d.frequency for d in found.drugs if d.frequency is not None}
+        frequency = found.frequency or (
+            next(iter(own.values()))
+            if len(own) == 1 and all(d.frequency for d in found.drugs)
             else None
         )
-        if (
-            start is None
-            and statement.duration is None
-            and statement.until is None
-            and statement.preceding_date
-            and not supportive
-        ):
-            start = None
-        drugs = tuple(
-            WrittenDrug(m.written, m.dose.text if m.dose else None, m.route, None)
-            for m in statement.drugs
-        )
+        drugs = tuple(_written_drug(d, frequency) for d in found.drugs)
+        start = _case_date(found.start, year)
         treatments.append(
             Treatment(
                 id=f"statement-{index + 1}",
-                regimen=statement.text.strip()[:80],
-                setting=_setting(statement.sentence, supportive),
-                start=start if not supportive or start else None,
-                end=_case_date(statement.until, last_year),
-                frequency=None if supportive else frequency,
-                cycles=statement.cycles.text if statement.cycles else None,
-                duration=statement.duration.text if statement.duration else None,
+                regimen=found.text[:80],
+                setting=_setting(found.sentence, supportive),
+                start=start,
+                end=_case_date(found.end, year),
+                frequency=None if supportive or frequency is None else frequency.text,
+                cycles=found.cycles.text if found.cycles else None,
+                duration=found.duration.text if found.duration else None,
                 drugs=drugs,
-                given=(),
-                quote=statement.sentence.strip(),
-                line=text.count("\n", 0, statement.span[0]) + 1,
+                given=tuple(
+                    GivenDose(date, d.drug, None)
+                    for mention in found.given
+                    if (date := _case_date(mention, year)) is not None
+                    for d in drugs
+                ),
+                quote=found.sentence,
+                line=text.count("\n", 0, found.span[0]) + 1,
+                continued=found.continued,
+                position=found.span[0],
             )
         )
     folded = fold(text)
@@ -123,29 +158,12 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
     sex = None
     if person:
         sex = "female" if person.group("sex") in ("femme", "woman", "female") else "male"
-    lvef = []
-    dates_by_line: dict[int, list[Any]] = {}  # each line read once, however many LVEFs
-    for match in _LVEF.finditer(folded):
-        line_start = folded.rfind("\n", 0, match.start()) + 1
-        if line_start not in dates_by_line:
-            line_end = folded.find("\n", match.end())
-            dates_by_line[line_start] = find_dates(
-                text[line_start : line_end if line_end != -1 else len(text)]
-            )
-        dates = dates_by_line[line_start]
-        lvef.append(
-            Measurement(
-                _case_date(dates[0], last_year) if dates else None,
-                float(match.group("value")),
-                f"{match.group('value')}%",
-            )
-        )
     patient = CasePatient(
         sex=sex,
         age_years=float(person.group("age")) if person else None,
         height=None,
         weight=None,
-        lvef=tuple(lvef),
+        lvef=tuple(_lvef_values(text, folded, all_dates)),
     )
     findings = [
         Finding(
@@ -168,26 +186,104 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
         treatments=tuple(treatments),
         path=filename,
     )
-    return case, statements, findings
+    return case, read, findings
 
 
-def _complete(treatments: list[Treatment], statement: Any, year: int | None) -> None:
-    """A bare "8 cycles" (with its date) completes the last drug treatment without a count."""
-    from dataclasses import replace
-
-    for i in range(len(treatments) - 1, -1, -1):
-        treatment = treatments[i]
-        if treatment.setting == "supportive" or treatment.cycles:
-            continue
-        end = _case_date(statement.dates[0], year) if statement.dates else None
-        treatments[i] = replace(treatment, cycles=statement.cycles.text, end=end or treatment.end)
-        return
+def _year_before(years: list[tuple[int, int]], position: int) -> int | None:
+    """The year of the last date written with one before ``position``."""
+    index = bisect_left(years, (position, 0)) - 1
+    return years[index][1] if index >= 0 else None
 
 
-def _last_drug_frequency(statement: Any) -> str | None:
-    """ "A, B and C 840 mg every 3 weeks": a frequency written only after the
-    last drug's dose is the group's frequency (as the reader takes it)."""
-    own = [m for m in statement.drugs if m.frequency is not None and not m.frequency_inherited]
-    if len(own) == 1 and own[0] is statement.drugs[-1]:
-        return own[0].frequency.text
-    return None
+def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:
+    """A drug as read, as a case's drug line: a drug read from a regimen name
+    is named by its id; its own frequency goes with its dose."""
+    name = d.name.written if d.written_as == d.name.written else d.drug_id  # "AC" → doxorubicin
+    dose = d.dose.text if d.dose else None
+    if dose and d.frequency is not None and d.dose.frequency is None and d.frequency is not shared:
+        dose = f"{dose} {d.frequency.text}"
+    maintenance = d.maintenance.text if d.maintenance else None
+    cumulative = d.cumulative.text if d.cumulative else None
+    return WrittenDrug(name, dose, d.route, None, maintenance, cumulative, d.reduction, d.reduced)
+
+
+# An LVEF value: a percentage after the keyword, each with its own date.
+_LVEF_KEY = re.compile(
+    r"(?<![a-z])(?:fevg|fe|lvef|ef|fraction d.ejection|ejection fraction)(?![a-z])"
+)
+_PERCENT = re.compile(r"(?<![\d,.])(?P<value>\d{2})(?:[.,]\d)?\s?%")
+_THRESHOLD = re.compile(
+    r"(?:[≥>≤<]|>=|<=|at least|au moins|superieure? a|inferieure? a|above|below|over|under)\s*$"
+)
+
+
+# "when trastuzumab was held for 4 weeks": the label's response, written.
+_HELD = re.compile(
+    r"(?<![a-z])(?:held|withheld|interrupted|suspended|stopped|interrompue?|suspendue?|arretee?)(?![a-z])"
+)
+
+
+def _lvef_values(text: str, folded: str, dates: list[Any]) -> list[Measurement]:
+    """Every LVEF value with its own date: the date written right after it
+    ("48 % le 20/08/2021", "56% (Apr 2021)"), else just before it, else the
+    first date of its line. Thresholds ("LVEF >= 55%") are not values."""
+    found = []
+    for start, end in _lvef_regions(folded):
+        for match in _PERCENT.finditer(folded, start, end):
+            if _THRESHOLD.search(folded[max(0, match.start() - 14) : match.start()]):
+                continue
+            value = float(match.group("value"))
+            if not 10 <= value <= 90:
+                continue
+            next_value = _PERCENT.search(folded, match.end(), end)
+            limit = next_value.start() if next_value else end
+            after = [d for d in dates if match.end() <= d.span[0] < min(limit, match.end() + 40)]
+            before = [d for d in dates if start <= d.span[1] <= match.start()]
+            line_start = folded.rfind("\n", 0, match.start()) + 1
+            on_line = [d for d in dates if line_start <= d.span[0] < match.start()]
+            mention = (
+                after[0] if after else (before[-1] if before else (on_line[0] if on_line else None))
+            )
+            year = next(
+                (d.year for d in reversed(dates) if d.year and d.span[0] <= match.end() + 40), None
+            )
+            found.append(
+                Measurement(
+                    _case_date(mention, year),
+                    value,
+                    f"{match.group('value')}%",
+                    position=match.start(),
+                    held=bool(_HELD.search(folded, match.end(), min(end, limit + 60))),
+                )
+            )
+    return found
+
+
+def _lvef_regions(folded: str) -> list[tuple[int, int]]:
+    """Stretches of text about LVEF: from a keyword to the end of its sentence
+    (a table's LVEF column: every row under it)."""
+    regions = []
+    lines = folded.split("\n")
+    offset = 0
+    header_column = None
+    for line in lines:
+        cells = line.split("|")
+        if len(cells) >= 3:
+            if header_column is None:
+                header_column = next((i for i, c in enumerate(cells) if _LVEF_KEY.search(c)), None)
+            elif header_column < len(cells):
+                regions.append((offset, offset + len(line)))
+        else:
+            header_column = None
+            for key in _LVEF_KEY.finditer(line):
+                stop = re.search(r"\.(?:\s|$)", line[key.end() :])
+                end = key.end() + (stop.start() if stop else len(line) - key.end())
+                regions.append((offset + key.start(), offset + end))
+        offset += len(line) + 1
+    merged: list[tuple[int, int]] = []
+    for region in sorted(regions):
+        if merged and region[0] <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], region[1]))
+        else:
+            merged.append(region)
+    return merged

@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..textfold import fold
 from ..units import Q
-from .frequency import Frequency, find_frequencies
-from .text import fold
+from ..vocabulary import Frequency, find_frequencies
 
 __all__ = ["DoseReading", "WrittenDose", "find_doses", "parse_written_dose"]
 
@@ -122,7 +122,7 @@ _MASS = (
     r"(?:milligrammes?|milligrams?|microgrammes?|micrograms?|grammes?|grams?|mcg|µg|μg|ug|mg|gm|g)"
 )
 _NOT_CONCENTRATION = r"(?!\s*+/\s*+(?:d?l|ml|dl|litre|liter)(?![a-z]))"
-_PER = r"(?:\s*+/\s*+|\s++(?:per|par)\s++)(?P<per>m2|m\*\*2|m\^2|kg)(?![a-z0-9])"
+_PER = r"(?:\s*+/\s*+|\s++(?:per|par)\s++)(?P<per>m2|m\*\*2|m\^2|m 2|kg)(?![a-z0-9])"
 _ALT = r"\s*+\(\s*+(?P<alt_unit>" + _MASS + r")(?:\s*+/\s*+(?P<alt_per>m2|m\*\*2|kg))?\s*+\)"
 
 _SIMPLE = re.compile(
@@ -136,7 +136,7 @@ _COMBINATION = re.compile(
     rf"{_NOT_CONCENTRATION}(?:{_PER})?"
 )
 _AUC = re.compile(
-    rf"(?<![a-z])auc\s*+(?:=|:|de|of|cible|target)?\s*+(?P<num>{_NUM})"
+    rf"(?<![a-z])(?:auc|area under the curve|aire sous la courbe)\s*+(?:=|:|de|of|cible|target)?\s*+(?P<num>{_NUM})"
     r"(?:\s*+mg\s*+/\s*+ml\s*+[.·*x×]?\s*+min|\s*+mg\s*+[.·*]\s*+min\s*+/\s*+ml)?(?![a-z])"
 )
 
@@ -153,7 +153,10 @@ _ROUTE = re.compile(
 )
 
 _MASS_UNITS = {"mg": "mg", "g": "g", "gm": "g", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg"}
-_PER_UNITS = {"m2": "bsa", "m**2": "bsa", "m^2": "bsa", "kg": "weight"}
+_PER_UNITS = {"m2": "bsa", "m**2": "bsa", "m^2": "bsa", "m 2": "bsa", "kg": "weight"}
+# "mg/m" with its ² lost, or "mg/m(2)": a unit that cannot be read whole.
+# It is never read as a flat dose (75 mg for 75 mg/m² is a 1.8-fold error).
+_BROKEN_AREA = re.compile(r"[ \t]?/[ \t]?m(?:\(2\)|[ \t]?\([ \t]?2[ \t]?\)|(?![a-z0-9*^]))")
 
 
 def _mass_unit(word: str) -> str:
@@ -278,7 +281,7 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
     return match.end(), readings, flags, why
 
 
-_NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])auc")
+_NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])(?:auc|area under|aire sous)")
 _MAX_TEXT = 200_000
 _BLANKS = re.compile(r"[ \t]*+")
 
@@ -306,6 +309,21 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
         if core is None:
             continue
         end, readings, flags, why = core
+        broken = _BROKEN_AREA.match(folded, end)
+        if broken and all(r.basis == "flat" for r in readings):
+            end = broken.end()
+            found.append(
+                (
+                    WrittenDose(
+                        text=text[start:end],
+                        understood=False,
+                        problem=f"the unit of '{text[start:end]}' cannot be read whole (mg/m²?)",
+                    ),
+                    (start, end),
+                )
+            )
+            position = end
+            continue
         route = None
         route_match = _ROUTE.match(folded, end)
         if route_match:
@@ -333,6 +351,11 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
     return found
 
 
+# "max 2 mg", "maximum 2 mg", "capped at 2 mg", "plafonné à 2 mg" (text folded).
+_CAP = re.compile(r"(?:max(?:imum)?|cap(?:ped)?(?: at)?|plafon\w*(?: a)?|sans depasser)[ .:]{0,3}$")
+_CAP_START = re.compile(
+    r"[ ,;(]{0,3}(?:max(?:imum)?|cap(?:ped)?(?: at)?|plafon\w*(?: a)?|sans depasser)[ .:]{0,3}$"
+)
 _DOSE_FILLER = re.compile(r"(?:\s|[,;:()\-]|dose|de|of|at|a)*")
 
 
@@ -357,12 +380,29 @@ def parse_written_dose(text: str) -> WrittenDose:
             understood=False,
             problem="no dose (a number with a unit such as mg, g, mg/m², mg/kg or AUC) found",
         )
+    # "1.4 mg/m2 (max 2 mg)": a cap written with the dose is not a second dose.
+    folded = fold(text)
+    caps = [
+        span
+        for _, span in found[1:]
+        if _CAP.search(folded[max(0, span[0] - 16) : span[0]]) is not None
+    ]
+    if caps and len(found) - len(caps) == 1:
+        found = [found[0]]
+        for cap_start, cap_end in reversed(caps):
+            head = _CAP_START.search(folded[:cap_start])
+            begin = head.start() if head else cap_start
+            text = text[:begin] + text[cap_end:].lstrip(" )")
     if len(found) > 1:
         doses = ", ".join(f"'{d.text}'" for d, _ in found)
         return WrittenDose(
             text=text, understood=False, problem=f"more than one dose written: {doses}"
         )
     dose, (start, end) = found[0]
+    if not dose.understood:
+        return WrittenDose(text=text, understood=False, problem=dose.problem)
+    if text[:start].strip() in ("-", "\u2212"):
+        return WrittenDose(text=text, understood=False, problem="a dose cannot be negative")
     rest = (text[:start] + " " + text[end:]).strip()
     leftover = "" if _DOSE_FILLER.fullmatch(fold(rest)) else rest
     return WrittenDose(

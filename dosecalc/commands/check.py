@@ -8,7 +8,7 @@ from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..case import load_case_file
+from ..case import canonical_yaml, load_case_file
 from ..checker.check import CheckReport, check_case
 from ..checker.fromtext import case_from_text
 from ..errors import InputError
@@ -41,15 +41,18 @@ def run(request: CheckRequest) -> CheckReport:
     if request.text_file is not None:
         path = Path(request.text_file)
         text = read_text_file(path)
-        case, extracted, text_findings = case_from_text(text, str(path))
+        case, extracted, text_findings = case_from_text(text, str(path), regimens)
     elif request.case_file is not None:
         case, text_findings = load_case_file(Path(request.case_file)), []
     else:
         raise InputError("give a case file (YAML) or --text FILE")
     patient = None
-    # The case's own height and weight, else its latest dated measurements.
-    latest_height, latest_weight = case.patient.latest("height"), case.patient.latest("weight")
     given = request.patient
+    if bool(given.height) != bool(given.weight):
+        raise InputError("give both --height and --weight (or neither)")
+    # The case's own height and weight, else its latest dated measurements.
+    # A case with only one of them is checked on per-unit doses only.
+    latest_height, latest_weight = case.patient.latest("height"), case.patient.latest("weight")
     height = given.height or case.patient.height or (latest_height.text if latest_height else None)
     weight = given.weight or case.patient.weight or (latest_weight.text if latest_weight else None)
     if height and weight:
@@ -60,8 +63,6 @@ def run(request: CheckRequest) -> CheckReport:
             age=case.patient.age_years,
             accept_implausible=given.accept_implausible,
         )
-    elif height or weight:
-        raise InputError("give both --height and --weight (or neither)")
     report = check_case(case, pol, regimens, patient, text_findings)
     report.extracted = extracted
     return report
@@ -90,3 +91,9 @@ def check_course(
             case_file, text_file=text_file, patient=patient, policy=policy, library=library
         )
     )
+
+
+def normalized_case(case_file: str) -> str:
+    """The case file as read, in the documented format (``dosecalc check
+    --normalize``): what the reader assumed or ignored first, as comments."""
+    return canonical_yaml(load_case_file(Path(case_file)))

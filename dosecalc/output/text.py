@@ -526,29 +526,41 @@ def _short_source(source: str) -> str:
     return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
-def _statement_json(statement: Any) -> dict[str, Any]:
-    """What was read from one sentence of a free text."""
+def _statement_json(read: Any) -> dict[str, Any]:
+    """One treatment as read from a free text: its drugs (dose, maintenance
+    dose, own frequency), shared frequency, count, duration, dates, and where
+    it was read (the clause and its character span)."""
+
+    def when(mention: Any) -> str | None:
+        return mention.text if mention is not None else None
+
     return {
-        "text": statement.text,
+        "text": read.text,
+        "span": list(read.span),
         "drugs": [
             {
-                "written": m.written,
-                "drug": m.drug_id,
-                "misspelled": m.name.misspelled,
-                "dose": m.dose.text if m.dose else None,
-                "frequency": m.frequency.spelled_out() if m.frequency else None,
+                "written": d.written,
+                "drug": d.drug_id,
+                "misspelled": d.name.misspelled,
+                "dose": d.dose.text if d.dose else None,
+                "maintenance": d.maintenance.text if d.maintenance else None,
+                "frequency": d.frequency.spelled_out() if d.frequency else None,
+                "route": d.route,
             }
-            for m in statement.drugs
+            for d in read.drugs
         ],
-        "frequency": statement.frequency.text if statement.frequency else None,
-        "cycles": statement.cycles.text if statement.cycles else None,
-        "duration": statement.duration.text if statement.duration else None,
-        "dates": [d.text for d in statement.dates],
+        "frequency": read.frequency.text if read.frequency else None,
+        "cycles": read.cycles.text if read.cycles else None,
+        "duration": read.duration.text if read.duration else None,
+        "start": when(read.start),
+        "end": when(read.end),
+        "given": [d.text for d in read.given],
+        "continued": read.continued,
     }
 
 
-def _statement_text(statement: Any) -> str:
-    data = _statement_json(statement)
+def _statement_text(read: Any) -> str:
+    data = _statement_json(read)
     parts = []
     for d in data["drugs"]:
         item = d["written"] + (
@@ -558,14 +570,21 @@ def _statement_text(statement: Any) -> str:
         )
         if d["dose"]:
             item += f" {d['dose']}"
+        if d["maintenance"]:
+            item += f" then {d['maintenance']}"
+        if d["frequency"] and not data["frequency"]:
+            item += f" ({d['frequency']})"
         parts.append(item)
     text = ", ".join(parts) if parts else "(no drug)"
-    for key in ("frequency", "cycles", "duration"):
+    for key in ("frequency", "cycles", "duration", "start", "end"):
         if data[key]:
             text += f"; {key}: {data[key]}"
-    if data["dates"]:
-        text += f"; dates: {', '.join(data['dates'])}"
-    return text
+    if data["given"]:
+        text += f"; also given: {', '.join(data['given'])}"
+    if data["continued"]:
+        text += "; continues an earlier line"
+    start, end = data["span"]
+    return f"{text}  [characters {start}-{end}]"
 
 
 # -- demo ----------------------------------------------------------------------

@@ -25,9 +25,10 @@ This module has no third-party imports.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .text import NUMBER_PATTERN, fold, number_value
+from .textfold import NUMBER_PATTERN, fold, number_value
 
 __all__ = [
     "Frequency",
@@ -50,6 +51,7 @@ _ISMP_ADVICE = {
     "qod": "'QOD' is mistaken for 'QD' or 'QID' (ISMP): write 'every other day'",
     "tiw": "'TIW' is mistaken for '3 times a day' or 'twice a week' (ISMP): write '3 times weekly'",
     "biw": "'BIW' is mistaken for 'BID' (ISMP): write '2 times weekly'",
+    "biweekly": "'bi-weekly' means every 2 weeks to some readers and twice a week to others: write 'every 2 weeks' or '2 times weekly'",
 }
 
 
@@ -213,7 +215,11 @@ def _times(match: re.Match[str]) -> tuple[str, float, int, float] | None:
     return built[0], built[1] / times, times, built[1]
 
 
-def _fixed(frequency_id: str):
+#: Turns a pattern's match into (frequency id, interval days, times, period days), or None.
+Builder = Callable[[re.Match[str]], tuple[str, float, int, float] | None]
+
+
+def _fixed(frequency_id: str) -> Builder:
     def build(_match: re.Match[str]) -> tuple[str, float, int, float]:
         freq = frequency_from_id(frequency_id)
         assert freq is not None
@@ -223,14 +229,16 @@ def _fixed(frequency_id: str):
 
 
 _TIMES_WORD = r"(?:times?|x|fois)"
-_PER = r"(?:a|an|per|par|each|every|/)"
+_PER = (
+    r"(?:(?:a|an|per|par|each|every)(?=\s)|/)"  # a word, then a space: "1 and 15" is not "1 a day"
+)
 _ADVERB_PERIOD = (
     r"(?P<unit>daily|weekly|quotidiens?|quotidiennes?|hebdomadaires?|jour|day|week|semaine)"
 )
 
 # (pattern, builder, ISMP abbreviation or None). Longest match wins at a
 # given start, so the order here only breaks exact ties.
-_PATTERNS: list[tuple[re.Pattern[str], object, str | None]] = [
+_WRITTEN: list[tuple[re.Pattern[str], Builder | None, str | None]] = [
     # every 3 weeks / toutes les 3 semaines / tous les 21 jours / chaque 3 semaines
     (
         re.compile(
@@ -316,7 +324,53 @@ def _adverb_times(match: re.Match[str]) -> tuple[str, float, int, float] | None:
     return built[0], built[1] / times, times, built[1]
 
 
-_PATTERNS = [(p, b if b is not None else _adverb_times, a) for p, b, a in _PATTERNS]
+def _day_one_equals(match: re.Match[str]) -> tuple[str, float, int, float] | None:
+    """'J1=J22': the next cycle's day 1 is day 22, so every 21 days."""
+    next_day = int(match.group("n"))
+    built = _interval_id(next_day - 1, "day") if next_day > 1 else None
+    return (built[0], built[1], 1, built[1]) if built else None
+
+
+# Forms written by pharmacists and in protocols (issue 9, section 4).
+_WRITTEN += [
+    # J1=J22, J1 = J29, D1=D22
+    (re.compile(rf"{_START}[jd]\s?1\s?=\s?[jd]\s?(?P<n>\d{{1,2}}){_END}"), _day_one_equals, None),
+    # cycles de 21 jours, cycle of 28 days, 21-day cycles, cures de 3 semaines
+    (
+        re.compile(
+            rf"{_START}(?:cycles?|cures?|courses?)\s+(?:de|of)\s+(?P<n>{_N})\s*{_UNIT}{_END}"
+        ),
+        _every,
+        None,
+    ),
+    (
+        re.compile(
+            rf"{_START}(?P<n>\d{{1,2}})[- ](?P<unit>days?|weeks?)\s+(?:cycles?|courses?){_END}"
+        ),
+        _every,
+        None,
+    ),
+    # 3-weekly, three-weekly, 2 weekly (not "12 weekly doses": 2 to 4 only)
+    (
+        re.compile(
+            rf"{_START}(?P<n>2|3|4|two|three|four)[- ]?(?P<unit>week)ly{_END}(?!\s+(?:doses?|injections?|infusions?|administrations?|cycles?))"
+        ),
+        _every,
+        None,
+    ),
+    # once every 3 weeks
+    (re.compile(rf"{_START}once\s+every\s+(?P<n>{_N})\s*{_UNIT}{_END}"), _every, None),
+    # bi-weekly: every 2 weeks or twice a week? Read as every 2 weeks and flagged.
+    (re.compile(rf"{_START}bi-?weekly{_END}"), _fixed("every_2_weeks"), "biweekly"),
+    # per week / par semaine / a day
+    (re.compile(rf"{_START}(?:par|per|each)\s+(?:semaine|week){_END}"), _fixed("weekly"), None),
+    (re.compile(rf"{_START}matin\s+et\s+soir{_END}"), _fixed("twice_daily"), None),
+]
+
+# A pattern without its own builder counts adverbs of times ("twice", "trois fois").
+_PATTERNS: list[tuple[re.Pattern[str], Builder, str | None]] = [
+    (p, b if b is not None else _adverb_times, a) for p, b, a in _WRITTEN
+]
 
 # Longer texts are not dosing phrases; the extractor calls find_frequencies
 # sentence by sentence, so this bound is never met in normal use.
@@ -374,8 +428,6 @@ def parse_frequency(text: str) -> Frequency | None:
     words besides route and filler words: a phrase that is only partly
     understood is not silently read. Never raises.
     """
-    if not isinstance(text, str):
-        return None
     found = find_frequencies(text)
     if len(found) != 1:
         return None

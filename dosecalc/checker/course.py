@@ -1,0 +1,323 @@
+"""What every check rule works on: the course being checked, its findings,
+and the small helpers the rules share.
+
+A :class:`Course` holds the case, the policy, the regimen library, the drug
+reference and the patient, the treatments as identified, and the dates the
+course's timeline worked out. A rule (``dosecalc.checker.rules``) is a
+function over the course that yields :class:`Finding` objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..case import Case, CaseDate, Treatment
+from ..drugs import load_drug_reference
+from ..formatting import format_amount, format_number
+from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
+from ..textfold import NUMBER_PATTERN, fold, number_value
+from .written import parse_written_dose
+
+SEVERITIES = ("error", "warning", "info")
+
+# Sources of the rules, cited with every finding.
+SRC_HERCEPTIN_LVEF = "Herceptin US PI 2.2 and 5.1 (LVEF at baseline and every 3 months; hold for a fall of 16 points or more)"
+SRC_ISMP = "ISMP List of Error-Prone Abbreviations, Symbols, and Dose Designations (2021)"
+SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
+SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
+SRC_CASE_FORMAT = "dosecalc case file format (docs/case-format.md)"
+SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the checker found."""
+
+    severity: str  # error | warning | info
+    code: str
+    treatment: str | None
+    drug: str | None
+    message: str
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "treatment": self.treatment,
+            "drug": self.drug,
+            "message": self.message,
+            "source": self.source,
+        }
+
+
+@dataclass
+class Identified:
+    """What the checker made of one treatment."""
+
+    treatment: Treatment
+    drugs: dict[str, str]  # name as written -> drug id
+    regimen: Regimen | None = None
+    phase: Phase | None = None
+
+
+class Findings:
+    """The findings a rule reports, in order."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+
+    def add(
+        self,
+        severity: str,
+        code: str,
+        treatment: Treatment | None,
+        drug: str | None,
+        message: str,
+        source: str,
+    ) -> None:
+        self.items.append(
+            Finding(severity, code, treatment.id if treatment else None, drug, message, source)
+        )
+
+
+class Course:
+    """One course being checked: the case, the library, the policy and what
+    the rules share (treatments as identified, dates worked out)."""
+
+    def __init__(
+        self, case: Case, policy: Policy, regimens: list[Regimen], patient: Patient | None
+    ):
+
+        self.case = case
+        self.policy = policy
+        self.regimens = regimens
+        self.patient = patient
+        self.reference = load_drug_reference()
+        self.identified: list[Identified] = []
+        # Dates the timeline worked out (not written), with how.
+        self.estimated: dict[CaseDate, str] = {}
+        # Doses written as a share of the full dose, per (treatment, drug).
+        self.reductions: dict[tuple[str, str], float] = {}
+        # Doses the source calls a reduction level, per (treatment, drug).
+        self.reduced: set[tuple[str, str]] = set()
+
+    def sources(self, found: Identified) -> str:
+        """The citations behind the treatment's phase: its drug lines' sources."""
+        if found.regimen is None or found.phase is None:
+            return "dosecalc regimen library"
+        by_id = {s.id: s.citation for s in found.regimen.sources}
+        ids = dict.fromkeys(e.sources[0] for e in found.phase.drugs if e.sources)
+        return f"regimen {found.regimen.id}: " + "; ".join(by_id[i] for i in ids)
+
+    def citations(self, source_ids: Any) -> str:
+        return "; ".join(
+            self.reference.sources[s].citation for s in source_ids if s in self.reference.sources
+        )
+
+    def first_start(self, drug: str) -> dt.date | None:
+        dates = [
+            i.treatment.start.value
+            for i in self.identified
+            if drug in i.drugs.values()
+            and i.treatment.start
+            and i.treatment.setting in ("neoadjuvant", "adjuvant")
+        ]
+        return min(dates) if dates else None
+
+    def previous_end(self, drug: str, t: Treatment) -> Any:
+        """The last known day of ``drug`` before ``t`` started, on the course's
+        timeline (a CaseDate): the latest end of an earlier treatment with it,
+        from its written end, its last dated administration, or else its start
+        and cycle count on its phase's cycle."""
+        if t.start is None:
+            return None
+        ends = []
+        for i in self.identified:
+            if i.treatment is t or drug not in i.drugs.values():
+                continue
+            end = i.treatment.end
+            given = [g.date for g in i.treatment.given if self.reference.match(g.drug)]
+            if given:
+                last = max(given, key=lambda d: d.value)
+                end = last if end is None or last.value > end.value else end
+            if end is None:
+                start, estimated = treatment_span(i)
+                if start is not None and estimated is not None and estimated != start:
+                    end = CaseDate(estimated, "day")
+                    self.estimated[end] = (
+                        f"cycle {cycle_count(i.treatment.cycles)} from {i.treatment.start}"
+                        f" every {days_text(i.phase.cycle_length_days)}, by the calendar"  # type: ignore[union-attr]
+                    )
+            if end is not None and end.value <= t.start.value:
+                ends.append(end)
+        return max(ends, key=lambda d: d.value, default=None)
+
+    def earlier_undated(self, drug: str, found: Identified) -> Treatment | None:
+        """An earlier treatment (in the order written) with ``drug`` whose
+        dates cannot place it: the line may have started there."""
+        t = found.treatment
+        for i in self.identified:
+            if i.treatment is t:
+                return None
+            if drug in i.drugs.values() and not starts_after(i.treatment, t):
+                return i.treatment
+        return None
+
+
+# -- small helpers ---------------------------------------------------------------
+
+_COUNT = re.compile(r"(\d+)")
+_COUNT_WORD = re.compile(NUMBER_PATTERN)
+
+
+def cycle_count(text: str | None) -> int | None:
+    """The first number of a count as written: "x 4 cycles", "six cycles"."""
+    if not text:
+        return None
+    match = _COUNT.search(str(text))
+    if match:
+        return int(match.group(1))
+    word = _COUNT_WORD.search(fold(str(text)))
+    return number_value(word.group(0)) if word else None
+
+
+def days_text(days: float) -> str:
+    if days % 7 == 0:
+        weeks = int(days // 7)
+        return "week" if weeks == 1 else f"{weeks} weeks"
+    return f"{format_number(days, 1)} days"
+
+
+def spell_interval(days: float) -> str:
+    per_week = 7 / days
+    if abs(per_week - round(per_week)) < 1e-6 and per_week >= 1:
+        return f"{int(round(per_week))} times weekly" if per_week > 1 else "weekly"
+    return f"every {days_text(days)}"
+
+
+def duration_weeks(text: str) -> float | None:
+
+    folded = fold(text)
+    if re.search(r"\b(un|1|one)\s++(an|year)\b|\b12\s++mo(is|nths?)\b", folded):
+        return 52.0
+    match = re.search(r"(\d+)\s*+(semaines?|weeks?)", folded)
+    if match:
+        return float(match.group(1))
+    match = re.search(r"(\d+)\s*+(mois|months?)", folded)
+    if match:
+        return float(match.group(1)) * 52 / 12
+    match = re.search(r"(\d+)\s*+(ans|years?)", folded)
+    if match:
+        return float(match.group(1)) * 52
+    return None
+
+
+def starts_after(other: Treatment, t: Treatment) -> bool:
+    """True when ``other`` is known to start after ``t`` starts."""
+    return bool(other.start and t.start and other.start.value > t.start.latest)
+
+
+def entry_for(phase: Phase | None, drug: str) -> DrugEntry | None:
+    if phase is None:
+        return None
+    return next((e for e in phase.drugs if e.drug == drug), None)
+
+
+def single_phase(regimen: Regimen, phase: Phase) -> Regimen:
+    return replace(regimen, phases=(phase,), course_limits=())
+
+
+def phase_counts(phase: Phase, count: int) -> dict[str, int]:
+    if phase.cycles.mode in ("until_progression",) or (
+        phase.cycles.mode == "minimum" and count >= (phase.cycles.count or 0)
+    ):
+        return {phase.id: count}
+    return {}
+
+
+def steps_text(entry: DrugEntry) -> str:
+    unit = BASIS_UNITS[entry.basis]
+    if entry.standard:
+        return format_amount(entry.standard.per_unit, unit, 4)
+    return f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"  # type: ignore[union-attr]
+
+
+def basis_words(basis: str) -> str:
+    return {"bsa": "per m²", "weight": "per kg", "flat": "flat (mg)", "auc": "AUC"}[basis]
+
+
+def spaced(dose: Any) -> str:
+    reading = dose.reading or (dose.readings[0] if dose.readings else None)
+    if reading is None:
+        return dose.text
+    return " / ".join(format_amount(float(a.magnitude), reading.unit, 4) for a in reading.amounts)
+
+
+def unit_text(amount: Any) -> str:
+    return format(amount.units, "~").replace(" ", "").replace("**", "").replace("µg", "mcg")
+
+
+def regimen_steps(entry: DrugEntry) -> dict[str, DoseStep]:
+    """The regimen's doses of ``entry``: standard, or loading and maintenance."""
+    steps = {
+        "standard": entry.standard,
+        "loading": entry.loading,
+        "maintenance": entry.maintenance,
+    }
+    return {kind: step for kind, step in steps.items() if step is not None}
+
+
+def matching_steps(steps: dict[str, DoseStep], value: float, tolerance_pct: float) -> list[str]:
+    """The steps ``value`` is, within the policy's rounding tolerance (a
+    deviation the pharmacy would make itself is not a finding), nearest first."""
+    close = [
+        (abs(step.per_unit - value), kind)
+        for kind, step in steps.items()
+        if abs(step.per_unit - value) <= step.per_unit * tolerance_pct / 100 + 1e-9
+    ]
+    return [kind for _, kind in sorted(close)]
+
+
+def times_text(fold: float) -> str:
+    """'10 times' or '1/10 of' a dose, for messages."""
+    if fold >= 1:
+        return f"{format_number(fold, 1)} times"
+    return f"1/{format_number(1 / fold, 1)} of" if fold else "none of"
+
+
+def treatment_span(found: Identified) -> tuple[dt.date | None, dt.date | None]:
+    """First and last known day of a treatment: its dated administrations,
+    else its start and end, else the end its cycle count gives."""
+    t = found.treatment
+    given = [g.date.value for g in t.given]
+    start = min(given + ([t.start.value] if t.start else []), default=None)
+    end = max(given + ([t.end.latest] if t.end else []), default=None)
+    count = cycle_count(t.cycles)
+    if end is None and start is not None and count and found.phase is not None:
+        end = start + dt.timedelta(days=found.phase.cycle_length_days * (count - 1))
+    return start, end
+
+
+#: A gap longer than this between two treatments starts a new line (the
+#: re-load threshold of pertuzumab, Perjeta US PI 2.3: 6 weeks).
+
+
+def written_route(t: Treatment, drug: str, found: Identified) -> str | None:
+    """The route written for ``drug`` in ``t`` (its line's, or its dose's)."""
+    return written_routes(t, found).get(drug)
+
+
+def written_routes(t: Treatment, found: Identified) -> dict[str, str]:
+    routes = {}
+    for written in t.drugs:
+        drug = found.drugs.get(written.drug)
+        route = written.route
+        if route is None and written.dose:
+            route = parse_written_dose(written.dose).route
+        if drug and route and route.upper() in ("IV", "SC", "PO", "IM"):
+            routes[drug] = route.upper()
+    return routes

@@ -1,0 +1,1156 @@
+"""Reading a clinical text the way a pharmacist does: treatments, not words.
+
+``read_treatments(text, reference, regimen_names)`` finds every drug name,
+regimen acronym, dose, frequency, count, duration and date in the text once,
+then builds treatments clause by clause:
+
+* A sentence is cut into clauses where "then", "puis", "followed by", ";" or
+  an arrow lead to another drug (not where they lead to a maintenance dose:
+  "8 mg/kg loading then 6 mg/kg" is one clause).
+* The drugs of a clause are one treatment. A dose belongs to the drug written
+  just before it, across intervening words ("l'Herceptin est ensuite
+  maintenu, seul, à la dose de 6 mg/kg"), or to the drug after it when it is
+  written "75 mg/m2 de docétaxel"; a dose after "then"/"puis" goes to the
+  drug whose first dose has the same basis (840 mg then 420 mg for
+  pertuzumab, 8 then 6 mg/kg for trastuzumab). A dose marked "loading" /
+  "dose de charge" is the loading dose, the other the maintenance dose.
+* A frequency, count, duration or date written once for the clause is every
+  drug's; a frequency written before another drug of the clause is the
+  preceding drug's own.
+* A clause without a drug continues the paragraph's last treatment (a
+  pronoun or an ellipsis: "il a été poursuivi à 6 mg/kg", "C1 le 15/02/2021",
+  "then continued alone at"). A clause naming only drugs already read,
+  without a dose, completes them ("Début de l'AC le 21/11/2022") or dates a
+  further administration ("poursuite du trastuzumab le 23/08/2021").
+* Regimen names and acronyms (drug data: ``drugs/regimen-names.yaml``, and
+  the library's aliases and phase ids) stand for their drugs unless the
+  drugs are written out in the same sentence.
+* Background is not treatment: table rows, and a regimen named only as
+  history ("after progression on THP") with nothing of its own.
+
+Every step is a single pass over the items found (no nested quantifier over
+text), so reading stays linear in the length of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..drugs import NameMatch
+from ..textfold import NUMBER_PATTERN, fold, number_value
+from ..vocabulary import Frequency, find_frequencies, parse_frequency
+from .extract import (
+    CycleCount,
+    DateMention,
+    Duration,
+    _find_cycles,
+    _find_durations,
+    _sentences,
+    find_dates,
+)
+from .written import WrittenDose, find_doses
+
+if TYPE_CHECKING:
+    from ..drugs import DrugReference
+
+Span = tuple[int, int]
+
+__all__ = ["ReadDrug", "ReadTreatment", "read_treatments"]
+
+
+@dataclass
+class ReadDrug:
+    """One drug of a treatment as read: its loading or first dose, its
+    maintenance dose, its own frequency and route."""
+
+    name: NameMatch
+    span: Span
+    written_as: str  # the words written ("AC" for doxorubicin read from AC)
+    dose: WrittenDose | None = None
+    maintenance: WrittenDose | None = None
+    frequency: Frequency | None = None
+    route: str | None = None
+    loading_marked: bool = False
+    cumulative: WrittenDose | None = None  # "dose cumulée de doxorubicine de 400 mg/m2"
+    reduction: float | None = None  # "75% of 1250 mg/m2", "reduced by 20%": 0.75, 0.8
+    reduced: bool = False  # "first dose reduction 4.4 mg/kg": a reduction level
+
+    @property
+    def drug_id(self) -> str:
+        return self.name.drug_id
+
+    @property
+    def written(self) -> str:
+        return self.written_as
+
+
+@dataclass
+class ReadTreatment:
+    """A treatment built from the text, with where it was read."""
+
+    span: Span
+    text: str  # the clause it was read from
+    sentence: str
+    drugs: list[ReadDrug] = field(default_factory=list)
+    frequency: Frequency | None = None
+    cycles: CycleCount | None = None
+    duration: Duration | None = None
+    start: DateMention | None = None
+    end: DateMention | None = None
+    given: list[DateMention] = field(default_factory=list)  # further dated doses
+    continued: bool = False  # the text says it continues a line started earlier
+    paragraph: int = 0
+
+
+# -- words ------------------------------------------------------------------------
+
+_N = NUMBER_PATTERN
+# Where a clause ends and the next treatment begins (if a drug follows).
+_CLAUSE_BREAK = re.compile(
+    r";|-->|→|(?<![a-z])(?:puis|then|followed by|suivie?s? (?:de|du|par)|ensuite|relais par|relaye\w* par|"
+    r"switched to|or|ou|"
+    r"and (?:then )?(?:started|began|commenced)|et (?:a )?(?:debute|commence)|"
+    r"(?:apres|after) (?=\d|six|quatre|trois|huit|four|six|three|eight))(?![a-z])"
+)
+_LOADING_BEFORE = re.compile(
+    r"(?:dose de charge|de charge|d'attaque|loading(?: dose)?|initial dose|dose initiale|first dose|premiere dose)"
+    r"(?: de| of| a| at| is| est)?\s*[:(]?\s*$"
+)
+_LOADING_AFTER = re.compile(
+    r"^\s*\(?\s*(?:en\s+)?(?:dose de charge|de charge|d'attaque|loading(?: dose)?)(?![a-z])"
+)
+_THEN_BEFORE = re.compile(
+    r"(?:puis|then|followed by|suivie? de|ensuite|maintenance|entretien|d'entretien|subsequent|"
+    r"suivantes|ulterieures|thereafter)\b[^.;]{0,45}$"
+)
+_DOSE_OF = re.compile(r"^\s*(?:de|d'|du|des|of|de la)\s*$")
+_BLANK_OR_COMMA = re.compile(r"[ \t]{1,3}")
+# A dose written right after a drug, with nothing but blanks, a colon or a
+# bracket between ("pertuzumab 840 mg", "docetaxel: 75 mg/m2").
+_TIGHT = re.compile(r"[ \t:(]{0,3}")
+_CONTINUED = re.compile(
+    r"(?<![a-z])(?:poursuivie?s?|poursuite|maintenue?s?|continued?|continuing|kept on|entretien|"
+    r"maintenance (?:par|with|on)|reprise|toujours en cours|ongoing|still on|thereafter|subsequent|"
+    r"following the last|after the last|apres la derniere|doses? suivantes?)(?![a-z])"
+)
+_START_WORDS = re.compile(
+    r"(?<![a-z])(?:c1|cycle 1|j1|d1|debut|debute|started|start|starting|commence|initiated|from|depuis|a partir)(?![a-z])"
+)
+_HISTORY_BEFORE = re.compile(
+    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior(?: to)?|previous|before|avant)\s+(?:\w+\s+){0,2}$"
+)
+# "trastuzumab-naive", "trastuzumab-resistant": a description, not a treatment.
+_DESCRIBED_AFTER = re.compile(
+    r"^[- ](?:naive|naif|resistant|refractory|refractaire|pretreated|based|containing)"
+)
+_MEETING_BEFORE = re.compile(
+    r"(?:rcp|tumou?r board|letter|clinic|consultation|reunion|staff|review|note|query|summary)\s*(?:du|of|on|,)?\s*$"
+)
+_UNTIL_BETWEEN = re.compile(r"^\s*(?:au|to|-|–|a|à|until|jusqu'au|jusqu'en|through)\s*$")
+_ROUTE_WORDS = [
+    ("SC", re.compile(r"(?<![a-z])(?:sc|s\.c\.|sous[- ]cutanee?|subcutaneous|subcut)(?![a-z])")),
+    ("PO", re.compile(r"(?<![a-z])(?:po|per os|oral|orally|by mouth)(?![a-z])")),
+    ("IV", re.compile(r"(?<![a-z])(?:iv|i\.v\.|intraveineuse?|intravenous)(?![a-z])")),
+]
+# A dose right after a word that looks like a drug name the reference does not
+# know ("vinblastine 6 mg/m2", "pembrolizumab 200 mg") is that drug's.
+_UNKNOWN_DRUG_BEFORE = re.compile(
+    r"(?<![a-z])(?P<word>(?!(?:semaines?|routine|medecine|medicine|poitrine|dose|doses)\b)[a-z][a-z-]{3,}"
+    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus))"
+    r"\s*(?:\(\w+\)\s*)?[:(]?\s*$"
+)
+_ADJACENT = re.compile(
+    r"[\s:(),]*(?:(?:at|a|à|de|of|dose|la|le|en|iv|sc|po|is|est|was|were|given|recue?)\s*){0,4}[\s:(]*"
+)
+# A cap or a limit written beside a dose is not a dose: "(capped at 2 mg)",
+# "do not exceed 3.6 mg/kg", "doses greater than 3.6 mg/kg".
+_CAP_BEFORE = re.compile(
+    r"(?:max(?:imum)?|capped at|cap|plafonnee? a|sans depasser|greater than|higher than|more than|"
+    r"above|exceed\w*|superieure?s? a|plus de)[ .:]{0,3}$"
+)
+_CUMULATIVE_BEFORE = re.compile(r"(?:cumul\w*|dose totale|total dose|lifetime)(?![a-z])")
+# "Interruption du pertuzumab et du trastuzumab du ... au ...": not given then.
+_PAUSED_BEFORE = re.compile(
+    r"(?:interruption|arret|pause|suspension|held|holding|withheld)\s+(?:(?:du|de la|des|de l'|of|et|and|du|,)\s*|\w+\s+){0,6}$"
+)
+# "cyclophosphamide unchanged": the earlier dose goes on, not a new one.
+_UNCHANGED_AFTER = re.compile(
+    r"^\s*(?:unchanged|inchangee?s?|idem|a la meme dose|at the same dose)(?![a-z])"
+)
+# "(75% of 1250 mg/m2)", "instead of 80 mg/m2": a dose named, not given.
+_NOT_GIVEN_BEFORE = re.compile(
+    r"(?:%\s*(?:of|de|du)|instead of|au lieu de|reduced from|reduite? de|from)\s*(?:the\s+|la\s+)?$"
+)
+_END_BEFORE = re.compile(
+    r"(?:completed?|complete|termine\w*|acheve\w*|ended|last dose|derniere \w+|(?:planned )?end|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
+)
+_COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
+_TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
+_PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
+# "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
+_OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*$")
+_LIST_BETWEEN = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?$")
+_LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
+_REDUCTION = re.compile(
+    r"(?<![\d.,])(?:(?P<pct>\d{2})\s?%\s*(?:of|de|du|of the|de la|of full)(?![a-z])"
+    r"|(?:reduced|reduite?s?|reduction|diminuee?s?|decreased)\s*(?:by|de|of)\s*(?P<by>\d{1,2})\s?%)"
+)
+_POPULATION = re.compile(
+    r"(?<![a-z])(?:patients|trial|essai|etude|study|randomi[sz]ed|randomises?|arm|bras)(?![a-z])"
+)
+_NEGATION = re.compile(r"\s*(?:ne pas|n'|do not|don't|never|jamais|not to)(?![a-z])")
+# "first dose reduction 4.4 mg/kg", "réduction à 60 mg/m2": a reduction level.
+_REDUCTION_LEVEL_BEFORE = re.compile(
+    r"(?:reduction|reduced to|reduit\w* a|diminu\w* a|niveau|level\s*-?\d)\s*(?:de dose|dose)?\s*[:,]?\s*$"
+)
+_AFTER_COUNT = re.compile(rf"\s*(?:apres|after)\s+{_N}\s")
+_YEAR_MONTH = re.compile(r"(?<![\d/.-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
+_NAME_CYCLE = re.compile(r"-(14|21|28)(?![\d])")
+_STOPPED_AFTER = re.compile(
+    r"^\s*(?:(?:was|has been|had been|a ete|est|etait)\s+)?(?:stopped|arretee?s?|discontinued|interrompue?s?|held|suspendue?s?|withdrawn)(?![a-z])"
+)
+_ONWARDS = re.compile(r"(?:onwards|and after|suivants?|ulterieurs?)")
+_CYCLE_NUMBER = re.compile(
+    r"(?<![a-z0-9])(?:c|cycle|cure|course)\s?(?P<n>\d{1,2})(?:d\d{1,2})?(?![a-z0-9])"
+)
+_COUNT_BEFORE_NAME = re.compile(
+    rf"(?<![\w.,/])(?P<n>{_N})\s+(?:(?:cycles?|cures?|courses?)\s+(?:de|d'|of)\s*)?$"
+)
+_MORE_COUNTS = re.compile(
+    rf"(?<![\w.,])(?P<n>{_N})\s+(?P<what>administrations?|semaines|weeks)(?![\w])"
+)
+_COMPLETE = re.compile(
+    rf"(?:(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant|until|x)\s+"
+    rf"|(?<![a-z])(?:pour une duree totale d'|for a total duration of\s)\s*|\(\s*)"
+    rf"(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
+)
+_UNITS = {
+    "an": "year",
+    "ans": "year",
+    "annee": "year",
+    "annees": "year",
+    "year": "year",
+    "years": "year",
+    "mois": "month",
+    "month": "month",
+    "months": "month",
+    "semaine": "week",
+    "semaines": "week",
+    "week": "week",
+    "weeks": "week",
+}
+
+
+@dataclass
+class _Items:
+    """Everything found in the text, by kind, each with its span."""
+
+    names: list[tuple[NameMatch, Span, str]]
+    doses: list[tuple[WrittenDose, Span]]
+    frequencies: list[tuple[Frequency, Span]]
+    dates: list[DateMention]
+    cycles: list[CycleCount]
+    durations: list[Duration]
+    bases: dict[str, set[str]] = field(default_factory=dict)  # drug -> bases the reference uses
+    category: dict[str, str] = field(default_factory=dict)
+    name_routes: dict[str, str] = field(default_factory=dict)
+    all_dates: list[DateMention] = field(default_factory=list)  # the whole text's
+    starts: dict[str, list[int]] = field(default_factory=dict)  # sorted starts, per kind
+
+    def within(self, region: Span) -> _Items:
+        """The items inside ``region`` (each list is sorted by start: a
+        binary search, so reading stays linear in the number of sentences)."""
+
+        def part(name: str, items: list[Any]) -> list[Any]:
+            starts = self.starts.get(name)
+            if starts is None:
+                starts = self.starts[name] = [_span_of(item)[0] for item in items]
+            low, high = bisect_left(starts, region[0]), bisect_right(starts, region[1])
+            return [item for item in items[low:high] if _within(_span_of(item), region)]
+
+        return _Items(
+            part("names", self.names),
+            part("doses", self.doses),
+            part("frequencies", self.frequencies),
+            part("dates", self.dates),
+            part("cycles", self.cycles),
+            part("durations", self.durations),
+            self.bases,
+            self.category,
+            self.name_routes,
+            self.all_dates,
+        )
+
+
+def _covered(spans: list[Span], position: int) -> bool:
+    """Whether ``position`` falls inside one of ``spans`` (sorted, not
+    overlapping): a binary search."""
+    index = bisect_right(spans, (position, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
+def _span_of(item: Any) -> Span:
+    return item[1] if isinstance(item, tuple) else item.span
+
+
+def read_treatments(
+    text: str,
+    reference: DrugReference,
+    regimen_names: dict[str, tuple[str, ...]],
+    name_routes: dict[str, str] | None = None,
+) -> list[ReadTreatment]:
+    """The treatments a text states, in the order written. ``name_routes``
+    gives the route a regimen name means ("Phesgo": SC)."""
+    folded = fold(text)
+    items = _find_items(text, folded, reference, regimen_names)
+    items.name_routes = name_routes or {}
+    treatments: list[ReadTreatment] = []
+    paragraph = 0
+    last_break = 0
+    for start, end in _sentences(text):
+        if "\n\n" in text[last_break:start] or re.search(r"\n\s*\n", text[last_break:start]):
+            paragraph += 1
+        last_break = end
+        line = text[start:end]
+        if line.count("|") >= 2:
+            continue  # a table row or header: background, not a statement
+        before = len(treatments)
+        here = items.within((start, end))
+        for c_start, c_end in _clauses(folded, start, end, here):
+            _read_clause(text, folded, (c_start, c_end), (start, end), here, treatments, paragraph)
+        _range_for_sequence(treatments[before:])
+    return _merge_list_items([t for t in treatments if t.drugs])
+
+
+# -- finding the items --------------------------------------------------------------
+
+
+def _find_items(
+    text: str, folded: str, reference: DrugReference, regimen_names: dict[str, tuple[str, ...]]
+) -> _Items:
+    names = [(m, span, m.written) for m, span in reference.find_names(text)]
+    taken = [span for _, span, _ in names]
+    if regimen_names:
+        # Acronyms ("AC", "EC") as written, in capitals; brand-like names
+        # ("Phesgo", "PHESGO") in any case.
+        by_key = {n if n.upper() == n else n.lower(): n for n in regimen_names}
+        pattern = re.compile(
+            r"(?<![A-Za-z0-9])("
+            + "|".join(
+                re.escape(n) if n.upper() == n else "(?i:" + re.escape(n) + ")"
+                for n in sorted(regimen_names, key=len, reverse=True)
+            )
+            + r")(?![A-Za-z])"
+        )
+        for match in pattern.finditer(text):
+            span = match.span()
+            if any(a < span[1] and span[0] < b for a, b in taken):
+                continue
+            written = match.group(1)
+            key = by_key.get(written) or by_key.get(written.lower(), written)
+            for drug in regimen_names[key]:
+                name = reference.match(drug)
+                if name is not None:
+                    names.append((name, span, key))
+    doses = find_doses(text)
+    # A drug-like word the reference does not know, written right before a
+    # dose ("vinblastine 6 mg/m2"): read as a drug, so its dose and schedule
+    # are its own (the check says it is not in the reference).
+    known_spans = sorted(span for _, span, _ in names)
+    for _, (start, _) in doses:
+        before = folded[max(0, start - 40) : start]
+        unknown = _UNKNOWN_DRUG_BEFORE.search(before)
+        if unknown is None:
+            continue
+        span = (
+            start - len(before) + unknown.start("word"),
+            start - len(before) + unknown.end("word"),
+        )
+        if _covered(known_spans, span[0]) or _covered(known_spans, span[1] - 1):
+            continue
+        word = text[span[0] : span[1]]
+        names.append((NameMatch(fold(word), word, word, (), False, 0.0, ()), span, word))
+    names.sort(key=lambda item: item[1][0])
+    inside = sorted(span for _, span in doses)
+    frequencies = [(f, span) for f, span in find_frequencies(text) if not _covered(inside, span[0])]
+    dates = find_dates(text)
+    date_spans = sorted(d.span for d in dates)
+    for match in _YEAR_MONTH.finditer(folded):
+        if not _covered(date_spans, match.start()):
+            dates.append(
+                DateMention(
+                    match.group(0), match.span(), int(match.group(1)), int(match.group(2)), None
+                )
+            )
+    dates.sort(key=lambda d: d.span[0])
+    # "R-CHOP-21": a regimen name with its cycle length.
+    written_at = {span: m.written for m, span, _ in names}
+    for _, span, written in names:
+        if written != written_at.get(span, ""):
+            tail = _NAME_CYCLE.match(folded, span[1])
+            if tail and (every := parse_frequency(f"every {tail.group(1)} days")) is not None:
+                frequencies.append((every, tail.span()))
+    frequencies.sort(key=lambda item: item[1][0])
+    cycles = _find_cycles(text, folded)
+    cycle_spans = sorted(c.span for c in cycles)
+    for match in _MORE_COUNTS.finditer(folded):
+        count = number_value(match.group("n"))
+        if count and not _covered(cycle_spans, match.start()):
+            unit = "doses" if match.group("what").startswith("admin") else "weeks"
+            cycles.append(CycleCount(count, unit, text[match.start() : match.end()], match.span()))
+    durations = _find_durations(text, folded, dates)
+    duration_spans = sorted(d.span for d in durations)
+    for match in _COMPLETE.finditer(folded):
+        word = match.group("n")
+        amount = 1 if word in ("one", "un", "une", "a") else number_value(word)
+        if amount and not _covered(duration_spans, match.start()):
+            durations.append(
+                Duration(
+                    text[match.start() : match.end()].lstrip("( "),
+                    match.span(),
+                    float(amount),
+                    _UNITS[match.group("unit")],
+                )
+            )
+    known = [m for m, _, _ in names if m.drug_id in reference]
+    bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m in known}
+    category = {m.drug_id: reference.get(m.drug_id).category for m in known}
+    cycles.sort(key=lambda c: c.span[0])
+    durations.sort(key=lambda d: d.span[0])
+    return _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
+
+
+def _written_name(names: list[tuple[Any, Span, str]], span: Span) -> str:
+    """The drug name written at ``span`` (a regimen name stands for several)."""
+    return next((m.written for m, s, _ in names if s == span), "")
+
+
+def _within(span: Span, region: Span) -> bool:
+    return region[0] <= span[0] and span[1] <= region[1]
+
+
+def _clauses(folded: str, start: int, end: int, items: _Items) -> list[Span]:
+    """Cut a sentence where a break word leads to another drug."""
+    anchors = sorted(
+        [(s[0], "name") for _, s, _ in items.names if _within(s, (start, end))]
+        + [(s[0], "dose") for _, s in items.doses if _within(s, (start, end))]
+    )
+    cuts = [start]
+    for match in _CLAUSE_BREAK.finditer(folded, start, end):
+        following = next((kind for pos, kind in anchors if pos >= match.end()), None)
+        if following == "name":
+            cuts.append(match.start())
+    # "Après 4 AC, paclitaxel ...": the history ends at its comma.
+    for cut in list(cuts):
+        if _AFTER_COUNT.match(folded, cut):
+            comma = folded.find(",", cut, end)
+            if comma != -1 and any(kind == "name" for pos, kind in anchors if pos > comma):
+                cuts.append(comma)
+    cuts = sorted(set(cuts))
+    cuts.append(end)
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if folded[a:b].strip()]
+
+
+# -- building treatments -------------------------------------------------------------
+
+
+def _read_clause(
+    text: str,
+    folded: str,
+    clause: Span,
+    sentence: Span,
+    items: _Items,
+    treatments: list[ReadTreatment],
+    paragraph: int,
+) -> None:
+    names = [(m, s, w) for m, s, w in items.names if _within(s, clause)]
+    doses = [(d, s) for d, s in items.doses if _within(s, clause)]
+    frequencies = [(f, s) for f, s in items.frequencies if _within(s, clause)]
+    dates = [d for d in items.dates if _within(d.span, clause) and not _meeting_date(folded, d)]
+    cycles = [c for c in items.cycles if _within(c.span, clause)]
+    durations = [d for d in items.durations if _within(d.span, clause)]
+
+    def reference_bases(drug: str, span: Span) -> bool | None:
+        """Whether the reference doses ``drug`` on the basis of the dose at ``span``."""
+        dose = next((d for d, s in doses if s == span), None)
+        basis = _basis(dose) if dose else None
+        known = items.bases.get(drug)
+        if basis is None or not known:
+            return None
+        return basis in known
+
+    words = folded[clause[0] : clause[1]]
+    # A trial or a population described ("patients received ..."), not one
+    # patient's course: no line start can be judged on it.
+    population = bool(_POPULATION.search(folded[sentence[0] : sentence[1]]))
+    continued = (
+        population
+        or bool(_CONTINUED.search(words))
+        or any(
+            int(m.group("n")) > 1 or _ONWARDS.match(words, m.end() + 1)
+            for m in _CYCLE_NUMBER.finditer(words)
+        )
+    )
+
+    all_names = list(names)
+    # A regimen name that means a route (Phesgo) gives it to its drugs here.
+    named_routes = {m.drug_id: items.name_routes[w] for m, s, w in names if w in items.name_routes}
+    # Acronyms whose drugs are written out in the same sentence stand for nothing more.
+    spelled = {m.drug_id for m, s, w in items.names if _within(s, sentence) and w == m.written}
+    names = [(m, s, w) for m, s, w in names if w == m.written or m.drug_id not in spelled]
+    # A regimen named only as history ("after progression on THP") is context.
+    names = [
+        (m, s, w)
+        for m, s, w in names
+        if not (
+            _HISTORY_BEFORE.search(folded[max(clause[0], s[0] - 40) : s[0]])
+            and not _COUNT_BEFORE_NAME.search(folded[max(clause[0], s[0] - 24) : s[0]])
+            and (w != m.written or (not doses and not cycles and not frequencies))
+        )
+        and not _PAUSED_BEFORE.search(folded[max(clause[0], s[0] - 30) : s[0]])
+    ]
+
+    # "After docetaxel was stopped": a drug written as stopped is not given.
+    names = [
+        (m, s, w)
+        for m, s, w in names
+        if not _STOPPED_AFTER.match(folded[s[1] : min(clause[1], s[1] + 40)])
+        and not _DESCRIBED_AFTER.match(folded[s[1] : min(clause[1], s[1] + 16)])
+    ]
+
+    if _NEGATION.match(words) and not doses:
+        return  # "Ne pas substituer Kadcyla par le trastuzumab": nothing is given
+    if not names:
+        _continue_last(
+            text,
+            folded,
+            clause,
+            items.all_dates,
+            items.bases,
+            doses,
+            frequencies,
+            dates,
+            cycles,
+            durations,
+            treatments,
+            paragraph,
+            continued,
+        )
+        return
+
+    drugs: dict[str, ReadDrug] = {}
+    for match, span, written in names:
+        if match.drug_id not in drugs:
+            drugs[match.drug_id] = ReadDrug(match, span, written)
+    order = list(drugs.values())
+
+    # Doses to drugs.
+    drugs_of: dict[Span, ReadDrug] = {}
+    skipped: list[Span] = []
+    for dose, span in doses:
+        if _UNKNOWN_DRUG_BEFORE.search(
+            folded[max(clause[0], span[0] - 40) : span[0]]
+        ) and not _known_just_before(names, span, folded):
+            skipped.append(span)
+            continue  # "vinblastine 6 mg/m2": a drug the reference does not know
+        if _CAP_BEFORE.search(folded[max(clause[0], span[0] - 16) : span[0]]):
+            continue  # "(capped at 2 mg)": a cap, not a dose
+        if _NOT_GIVEN_BEFORE.search(folded[max(clause[0], span[0] - 20) : span[0]]):
+            continue
+        owner = _dose_owner(folded, span, names, drugs, clause, reference_bases)
+        if owner is None:
+            continue
+        if _CUMULATIVE_BEFORE.search(folded[max(clause[0], span[0] - 50) : span[0]]):
+            owner.cumulative = dose  # a total already given, not a dose
+            continue
+        if _REDUCTION_LEVEL_BEFORE.search(folded[max(clause[0], span[0] - 40) : span[0]]):
+            owner.reduced = True
+        _give_dose(owner, dose, span, folded, clause, order)
+        drugs_of[span] = owner
+
+    # Frequencies: written before another drug, the preceding drug's own;
+    # after the last drug, the clause's.
+    shared: Frequency | None = None
+    first_name = names[0][1][0]
+    # "vinorelbine 25 mg/m2 J1 J8 tous les 21 jours et trastuzumab ...": the
+    # schedule of a drug the reference does not know.
+    frequencies = [
+        (f, s)
+        for f, s in frequencies
+        if not (s[0] < first_name and any(k[1] <= s[0] for k in skipped))
+    ]
+    frequencies = [
+        (f, s)
+        for f, s in frequencies
+        if not _PAST_DOSE_BEFORE.search(folded[max(clause[0], s[0] - 16) : s[0]])
+    ]
+    for freq, span in frequencies:
+        earlier = [n for n in names if n[1][1] <= span[0]]
+        seen = {n[0].drug_id for n in earlier}
+        # Later mentions of drugs already named ("trastuzumab every 3 weeks
+        # ..., trastuzumab at 8 mg/kg") do not make it the last drug's own.
+        later = [
+            n
+            for n in names
+            if n[1][0] > span[1]
+            and n[0].drug_id not in seen
+            and items.category.get(n[0].drug_id) != "supportive"
+        ]
+        if later and earlier:
+            own = drugs[earlier[-1][0].drug_id]
+            if own.frequency is None:
+                own.frequency = freq
+        elif shared is None:
+            shared = freq
+
+    for match, span, _ in names:
+        d = drugs.get(match.drug_id)
+        if (
+            d is not None
+            and d.dose is None
+            and any(other.dose for other in order)
+            and _UNCHANGED_AFTER.match(folded[span[1] : span[1] + 24])
+        ):
+            del drugs[match.drug_id]  # "cyclophosphamide unchanged" beside a changed dose
+    for match, span, _ in names:
+        # "prior to docetaxel administration", beside the doses of another drug.
+        d = drugs.get(match.drug_id)
+        if (
+            d is not None
+            and d.dose is None
+            and any(other.dose for other in drugs.values())
+            and _HISTORY_BEFORE.search(folded[max(clause[0], span[0] - 40) : span[0]])
+        ):
+            del drugs[match.drug_id]
+    # "paclitaxel, docetaxel, or docetaxel/carboplatin": a list joined by "or"
+    # names alternatives; without a dose they are not given together.
+    run: list[Any] = []
+    alternatives = False
+    for index, (match, span, _) in enumerate(names):
+        run.append(match)
+        following = names[index + 1] if index + 1 < len(names) else None
+        gap = _gap(folded, span[1], following[1][0]) if following else "\x00"
+        alternatives = alternatives or bool(_OR_BETWEEN.match(gap))
+        if following is None or not _LIST_BETWEEN.match(gap):
+            if alternatives:
+                for name in run:
+                    if name.drug_id in drugs and drugs[name.drug_id].dose is None:
+                        del drugs[name.drug_id]
+            run, alternatives = [], False
+    order = [d for d in order if d.drug_id in drugs]
+    if not order:
+        return
+
+    # "950 mg/m2 (75% of 1250 mg/m2)", "réduit de 20 %": a reduction written as such.
+    for match in _REDUCTION.finditer(folded, clause[0], clause[1]):
+        with_dose = [
+            (abs(s[0] - match.start()), d) for s, d in drugs_of.items() if d.drug_id in drugs
+        ]
+        if with_dose:
+            share = (
+                (100 - float(match.group("by"))) / 100
+                if match.group("by")
+                else float(match.group("pct")) / 100
+            )
+            if 0 < share < 1:
+                min(with_dose, key=lambda item: item[0])[1].reduction = share
+
+    # "A, B and C 840 mg every 3 weeks": a frequency written only with the
+    # last drug's dose is the group's, as a reader takes it.
+    if shared is None:
+        shared = _course_frequency(order, items)
+
+    # Routes: a route word right after a drug's name or dose is that drug's
+    # ("Herceptin SC 600 mg", "75 mg/m2 IV"); "SC 1,68 m2" is a body surface.
+    ends = [(drugs[m.drug_id], s[1]) for m, s, _ in names if m.drug_id in drugs] + [
+        (drugs_of[s], s[1]) for s in drugs_of if drugs_of[s].drug_id in drugs
+    ]
+    for route, pattern in _ROUTE_WORDS:
+        for match in pattern.finditer(folded, clause[0], clause[1]):
+            close = [d for d, end in ends if 0 <= match.start() - end <= 3]
+            if close and close[0].route is None:
+                close[0].route = route
+    for d in order:
+        if d.dose is not None and d.dose.route:
+            d.route = d.dose.route
+        d.route = d.route or named_routes.get(d.drug_id)
+
+    start, end, given = _dates(folded, dates, clause[0])
+    count = _count_for(folded, clause, cycles, all_names)
+    duration = next((d for d in durations if d.amount is not None), None)
+    until = next((d.until for d in durations if d.until is not None), None)
+    end = end or until
+
+    # A clause that writes a loading dose, or loading then maintenance, starts
+    # its line ("initial dose of 4 mg/kg followed by subsequent doses of 2 mg/kg").
+    if not population and any(d.loading_marked or d.maintenance is not None for d in order):
+        continued = any(int(m.group("n")) > 1 for m in _CYCLE_NUMBER.finditer(words)) and not any(
+            d.loading_marked for d in order
+        )
+    # Doses for drugs read earlier without one ("Le trastuzumab a été
+    # administré à la dose de 4 mg/kg"; a list under its regimen's name); not
+    # a later phase of the line ("one week following the last weekly dose").
+    if not continued and _fill_earlier(
+        order, treatments, paragraph, shared, count, duration, start, end
+    ):
+        return
+    # Drugs already read, no dose written: this completes or dates them.
+    if not any(d.dose for d in order) and _complete_earlier(
+        order, treatments, shared, count, duration, start, end, given
+    ):
+        return
+
+    treatments.append(
+        ReadTreatment(
+            span=clause,
+            text=text[clause[0] : clause[1]].strip(),
+            sentence=text[sentence[0] : sentence[1]].strip(),
+            drugs=order,
+            frequency=shared,
+            cycles=count,
+            duration=duration,
+            start=start,
+            end=end,
+            given=given,
+            continued=continued,
+            paragraph=paragraph,
+        )
+    )
+
+
+def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
+    """One frequency written with a dose, for a list of drugs that has no
+    other: on the last dose of the list ("A, B and C 840 mg every 3 weeks"),
+    or on a maintenance dose ("puis 420 mg et 6 mg/kg toutes les 3
+    semaines"), it is the course's."""
+    treated = [d for d in order if items.category.get(d.drug_id) != "supportive"]
+    attached = [
+        (dose, d)
+        for d in treated
+        for dose in (d.dose, d.maintenance)
+        if dose is not None and dose.frequency is not None
+    ]
+    own = {d.frequency.id for d in treated if d.frequency is not None}
+    ids = {dose.frequency.id for dose, _ in attached} | own  # type: ignore[union-attr]
+    if len(ids) != 1 or own:
+        return None
+    doses = [dose for d in treated for dose in (d.dose, d.maintenance) if dose is not None]
+    dose, _ = attached[-1]
+    if dose is doses[-1] or any(dose is d.maintenance for d in treated):
+        return dose.frequency
+    return None
+
+
+def _merge_list_items(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
+    """Lines of one list ("Day 1: Trastuzumab 8 mg/kg", "Day 1: Pertuzumab
+    840 mg", ...) are one treatment: the drugs given on the same day."""
+    merged: list[ReadTreatment] = []
+    for t in treatments:
+        marker = _LIST_ITEM.match(fold(t.text))
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and marker is not None
+            and _LIST_ITEM.match(fold(last.text)) is not None
+            and _LIST_ITEM.match(fold(last.text)).group(0) == marker.group(0)  # type: ignore[union-attr]
+            and last.paragraph == t.paragraph
+            and not ({d.drug_id for d in last.drugs} & {d.drug_id for d in t.drugs})
+            and (
+                t.frequency is None or last.frequency is None or t.frequency.id == last.frequency.id
+            )
+        ):
+            last.drugs += t.drugs
+            last.span = (last.span[0], t.span[1])
+            last.frequency = last.frequency or t.frequency
+            last.cycles = last.cycles or t.cycles
+            last.duration = last.duration or t.duration
+            last.start = last.start or t.start
+            last.end = last.end or t.end
+            continue
+        merged.append(t)
+    return merged
+
+
+def _range_for_sequence(sequence: list[ReadTreatment]) -> None:
+    """ "3 FEC puis 3 docétaxel, du 06/09/2021 au 20/12/2021": a range written
+    after a sequence starts its first treatment and ends its last."""
+    if len(sequence) < 2:
+        return
+    first, last = sequence[0], sequence[-1]
+    if (
+        first.start is None
+        and last.start is not None
+        and last.end is not None
+        and last.duration is None  # "pendant 18 mois, du ... au ...": the last one's own
+    ):
+        first.start, last.start = last.start, None
+
+
+def _meeting_date(folded: str, date: DateMention) -> bool:
+    """The date of a meeting or letter, not of a treatment ("RCP du 04/02/2021")."""
+    return bool(_MEETING_BEFORE.search(folded[max(0, date.span[0] - 24) : date.span[0]]))
+
+
+def _dose_owner(
+    folded: str,
+    span: Span,
+    names: list[tuple[Any, Span, str]],
+    drugs: dict[str, ReadDrug],
+    clause: Span,
+    bases: Any,
+) -> ReadDrug | None:
+    """The drug a dose is written for: the drug after it ("75 mg/m2 de
+    docétaxel"); the drug right before it whatever the basis (so "T-DM1 3.6
+    mg" is read as written, a basis error); else the nearest drug before it
+    (then after it) that the reference doses on this basis."""
+    after = next((n for n in names if n[1][0] >= span[1]), None)
+    before = [n for n in names if n[1][1] <= span[0]]
+    if after is not None:
+        gap = _gap(folded, span[1], after[1][0])
+        if _DOSE_OF.match(gap):
+            return drugs[after[0].drug_id]  # "75 mg/m2 de docétaxel"
+        if _BLANK_OR_COMMA.fullmatch(gap) and not (
+            before and _TIGHT.fullmatch(_gap(folded, before[-1][1][1], span[0]))
+        ):
+            return drugs[after[0].drug_id]  # "1,200 mg pertuzumab, 600 mg trastuzumab"
+    if before and _ADJACENT.fullmatch(_gap(folded, before[-1][1][1], span[0])):
+        return drugs[before[-1][0].drug_id]
+    for name in reversed(before):
+        if bases(name[0].drug_id, span) is not False:
+            return drugs[name[0].drug_id]
+    later = [n for n in names if n[1][0] >= span[1]]
+    for name in later:
+        if bases(name[0].drug_id, span) is not False:
+            return drugs[name[0].drug_id]
+    return None
+
+
+def _known_just_before(names: list[tuple[Any, Span, str]], span: Span, folded: str) -> bool:
+    before = [n for n in names if n[1][1] <= span[0]]
+    return bool(before) and bool(_ADJACENT.fullmatch(_gap(folded, before[-1][1][1], span[0])))
+
+
+def _gap(folded: str, start: int, end: int) -> str:
+    """The text between two items, when they are close enough to belong
+    together (a long gap is never "adjacent": this also keeps the patterns
+    over it linear)."""
+    return folded[start:end] if end - start <= 60 else "\x00"
+
+
+def _give_dose(
+    owner: ReadDrug, dose: WrittenDose, span: Span, folded: str, clause: Span, order: list[ReadDrug]
+) -> None:
+    before = folded[max(clause[0], span[0] - 30) : span[0]]
+    after = folded[span[1] : min(clause[1], span[1] + 24)]
+    loading = bool(_LOADING_BEFORE.search(before) or _LOADING_AFTER.match(after))
+    then = bool(_THEN_BEFORE.search(before))
+    basis = _basis(dose)
+    reading = dose.readings[0] if dose.readings else None
+    waiting = [d for d in order if d.dose is not None and d.maintenance is None]
+    if (
+        then
+        and reading is not None
+        and reading.is_combination
+        and len(waiting) == len(reading.amounts) > 1
+    ):
+        # "puis 600 mg / 600 mg": one maintenance dose for each drug, in order.
+        parts = [find_doses(p) for p in dose.text.split("/")]
+        if all(len(p) == 1 for p in parts):
+            for d, found in zip(waiting, parts, strict=True):
+                d.maintenance = found[0][0]
+            return
+    if (
+        then
+        and owner.dose is not None
+        and owner.maintenance is None
+        and (owner.loading_marked or _basis(owner.dose) == basis)
+    ):
+        owner.maintenance = dose  # "840 mg/kg en dose de charge puis 420 mg": as written
+        return
+    if then and owner.dose is not None:
+        # "puis 420 mg et 6 mg/kg": the drug whose first dose has this basis.
+        candidates = [d for d in waiting if _basis(d.dose) == basis]  # type: ignore[arg-type]
+        if candidates:
+            _nearest_before(candidates, span).maintenance = dose
+            return
+    if owner.dose is None:
+        owner.dose, owner.loading_marked = dose, loading
+        return
+    if owner.maintenance is not None or _basis(owner.dose) != basis:
+        return  # a third dose, or a dose in mg beside a dose per m²: not another step
+    if loading and not owner.loading_marked:
+        owner.maintenance, owner.dose, owner.loading_marked = owner.dose, dose, True
+    elif owner.loading_marked or then:
+        owner.maintenance = dose
+    # Otherwise a second dose of the same drug with no word that makes it
+    # the next step ("60 mg/m2 to 100 mg/m2", another indication's dose) is
+    # not read as its maintenance dose.
+
+
+def _nearest_before(candidates: list[ReadDrug], span: Span) -> ReadDrug:
+    before = [d for d in candidates if d.span[0] < span[0]]
+    return max(before, key=lambda d: d.span[0]) if before else candidates[0]
+
+
+def _basis(dose: WrittenDose) -> str | None:
+    return dose.readings[0].basis if dose.readings else None
+
+
+def _dates(
+    folded: str, dates: list[DateMention], clause_start: int
+) -> tuple[DateMention | None, DateMention | None, list[DateMention]]:
+    """Start and end of a clause's dates: "du X au Y", "from X to Y"."""
+    if not dates:
+        return None, None, []
+    # A year alone ("in 2023") only when no day or month is written.
+    dated = [d for d in dates if d.month is not None] or dates
+    ends = [
+        d
+        for d in dated
+        if _END_BEFORE.search(folded[max(0, d.span[0] - 30) : d.span[0]])
+        or _COMPLETED.search(folded[max(clause_start, d.span[0] - 160) : d.span[0]])
+    ]
+    starts = [d for d in dated if d not in ends]
+    start = starts[0] if starts else None
+    end = ends[0] if ends else None
+    if start is not None and end is None:
+        later = [d for d in starts if d.span[0] > start.span[0]]
+        if later and _UNTIL_BETWEEN.match(folded[start.span[1] : later[0].span[0]]):
+            end = later[0]
+    return start, end, []
+
+
+def _count_for(
+    folded: str, clause: Span, cycles: list[CycleCount], names: list[tuple[Any, Span, str]]
+) -> CycleCount | None:
+    counts = [
+        c
+        for c in cycles
+        if c.unit in ("cycles", "doses", "unspecified") and not (c.unit == "doses" and c.count == 1)
+    ]
+    if counts:
+        return counts[0]
+    # "3 FEC 100", "4 AC", "6 cycles de docétaxel": a count written before the name.
+    for _, span, _ in names:
+        match = _COUNT_BEFORE_NAME.search(folded[max(clause[0], span[0] - 24) : span[0]])
+        if match:
+            count = number_value(match.group("n"))
+            if count and count < 60:
+                return CycleCount(count, "cycles", match.group(0).strip(), span)
+    weeks = [c for c in cycles if c.unit == "weeks"]
+    return None if not weeks else None
+
+
+def _same_paragraph(treatments: list[ReadTreatment], paragraph: int) -> Iterator[ReadTreatment]:
+    """The latest treatments of ``paragraph``, latest first (they come last;
+    a list item completes one of the last few, never one far back)."""
+    for t in reversed(treatments[-_RECENT:]):
+        if t.paragraph != paragraph:
+            return
+        yield t
+
+
+#: How far back a clause may complete an earlier statement.
+_RECENT = 20
+
+
+def _fill_earlier(
+    order: list[ReadDrug],
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    frequency: Frequency | None,
+    count: CycleCount | None,
+    duration: Duration | None,
+    start: DateMention | None,
+    end: DateMention | None,
+) -> bool:
+    if not order or not all(d.dose for d in order):
+        return False
+    targets = []
+    for d in order:
+        earlier = next(
+            (
+                (t, e)
+                for t in _same_paragraph(treatments, paragraph)
+                for e in t.drugs
+                if e.drug_id == d.drug_id
+                and e.dose is None
+                and not (start is not None and t.start is not None)
+            ),
+            None,
+        )
+        if earlier is None:
+            return False
+        targets.append((earlier, d))
+    for (t, e), _ in targets:
+        written = t.frequency or e.frequency
+        if frequency is not None and written is not None and frequency.id != written.id:
+            return False  # another schedule: a treatment of its own
+    for (t, e), d in targets:
+        e.dose, e.maintenance, e.loading_marked = d.dose, d.maintenance, d.loading_marked
+        e.frequency = e.frequency or d.frequency
+        e.route = e.route or d.route
+        if frequency is not None:
+            if t.frequency is None:
+                t.frequency = frequency
+            elif e.frequency is None and frequency.id != t.frequency.id:
+                e.frequency = frequency
+        t.cycles = t.cycles or count
+        t.duration = t.duration or duration
+        t.start = t.start or start
+        t.end = t.end or end
+    return True
+
+
+def _complete_earlier(
+    order: list[ReadDrug],
+    treatments: list[ReadTreatment],
+    frequency: Frequency | None,
+    count: CycleCount | None,
+    duration: Duration | None,
+    start: DateMention | None,
+    end: DateMention | None,
+    given: list[DateMention],
+) -> bool:
+    ids = {d.drug_id for d in order}
+    earlier = next(
+        (t for t in reversed(treatments[-_RECENT:]) if ids <= {d.drug_id for d in t.drugs}), None
+    )
+    if earlier is None:
+        return False
+    written = earlier.frequency or next((d.frequency for d in earlier.drugs if d.frequency), None)
+    if (
+        (frequency is not None and written is not None and frequency.id != written.id)
+        or (duration is not None and earlier.duration is not None)
+        or (end is not None and earlier.end is not None)
+    ):
+        return False  # another schedule or course: a treatment of its own
+    if frequency is not None and earlier.frequency is None:
+        earlier.frequency = frequency
+    if count is not None and earlier.cycles is None:
+        earlier.cycles = count
+    if duration is not None and earlier.duration is None:
+        earlier.duration = duration
+    if end is not None and earlier.end is None:
+        earlier.end = end
+    if start is not None:
+        if earlier.start is None:
+            earlier.start = start
+        else:
+            earlier.given.append(start)
+    return True
+
+
+def _continue_last(
+    text: str,
+    folded: str,
+    clause: Span,
+    all_dates: list[DateMention],
+    bases: dict[str, set[str]],
+    doses: list[tuple[WrittenDose, Span]],
+    frequencies: list[tuple[Frequency, Span]],
+    dates: list[DateMention],
+    cycles: list[CycleCount],
+    durations: list[Duration],
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    continued: bool,
+) -> None:
+    """A clause without a drug: an ellipsis or a pronoun for the last treatment."""
+    words = folded[clause[0] : clause[1]]
+    count = next((c for c in cycles if c.unit in ("cycles", "doses", "unspecified")), None)
+    last = next((t for t in _same_paragraph(treatments, paragraph) if t.drugs), None)
+    if last is None and count is not None and not doses:
+        # "Au 14/06/2016 la patiente a reçu 8 cycles": the last treatment without a count.
+        last = next(
+            (t for t in reversed(treatments[-_RECENT:]) if t.drugs and t.cycles is None), None
+        )
+    if last is None:
+        return
+    frequency = frequencies[0][0] if frequencies else None
+    duration = next((d for d in durations if d.amount is not None), None)
+    until = next((d.until for d in durations if d.until is not None), None)
+    start, end, _ = _dates(folded, dates, clause[0])
+    end = end or until
+    items_dates = all_dates
+    if not doses:
+        # "C1 le 15/02/2021", "Start: 2022-06-01", "pendant 12 semaines": the
+        # start of the plan, the paragraph's first treatment without one.
+        first = next(
+            (
+                t
+                for t in reversed(list(_same_paragraph(treatments, paragraph)))
+                if t.drugs and t.start is None
+            ),
+            None,
+        )
+        if start is None and _TODAY.search(words) and _START_WORDS.search(words):
+            start = next((d for d in reversed(items_dates) if d.span[0] < clause[0]), None)
+        if start is not None and first is not None and _START_WORDS.search(words):
+            first.start = start
+        if count is not None and last.cycles is None:
+            last.cycles = count
+            if (
+                start is not None
+                and last.end is None
+                and last.start is not None
+                and not _START_WORDS.search(words)
+            ):
+                last.end = start
+        if duration is not None and last.duration is None:
+            last.duration = duration
+        if end is not None and last.end is None:
+            last.end = end
+        if frequency is not None and last.frequency is None:
+            last.frequency = frequency
+        return
+    for dose, span in doses:
+        basis = _basis(dose)
+        same = [d for d in last.drugs if d.dose is not None and _basis(d.dose) == basis]
+        target = same[-1] if same else (last.drugs[-1] if len(last.drugs) == 1 else None)
+        if target is not None and basis not in bases.get(target.drug_id, {basis}):
+            continue  # "8 mg/kg" is no dose of carboplatin: not its ellipsis
+        if target is None:
+            continue
+        before = folded[max(clause[0], span[0] - 30) : span[0]]
+        if (
+            target.maintenance is None
+            and target.dose is not None
+            and not continued
+            and (
+                _THEN_BEFORE.search(before)
+                or re.search(r"(?<![a-z])(?:maintenance|entretien)", words)
+            )
+        ):
+            target.maintenance = dose
+            if frequency is not None and last.frequency is None:
+                last.frequency = frequency
+            continue
+        treatments.append(
+            ReadTreatment(
+                span=clause,
+                text=text[clause[0] : clause[1]].strip(),
+                sentence=text[clause[0] : clause[1]].strip(),
+                drugs=[
+                    ReadDrug(
+                        target.name,
+                        target.span,
+                        target.written_as,
+                        dose=dose,
+                        route=target.route,
+                        reduced=bool(_REDUCTION_LEVEL_BEFORE.search(before)),
+                    )
+                ],
+                frequency=frequency,
+                cycles=count,
+                duration=duration,
+                start=start,
+                end=end,
+                continued=True,
+                paragraph=paragraph,
+            )
+        )

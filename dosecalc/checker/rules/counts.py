@@ -1,0 +1,171 @@
+"""Counts and durations: cycle counts against the regimen, course limits (trastuzumab
+for 52 weeks), and whether the documented dates fit the count on the calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ...formatting import format_number
+from ...schedule import expand
+from ..course import (
+    Course,
+    Finding,
+    Findings,
+    Identified,
+    cycle_count,
+    days_text,
+    duration_weeks,
+    phase_counts,
+    single_phase,
+    treatment_span,
+)
+
+
+def cycles(course: Course, out: Findings, found: Identified) -> None:
+    t, phase = found.treatment, found.phase
+    if phase is None or not t.cycles:
+        return
+    count = cycle_count(t.cycles)
+    if count is None:
+        out.add(
+            "warning",
+            "NOT_UNDERSTOOD",
+            t,
+            None,
+            f"number of cycles '{t.cycles}' was not understood",
+            "dosecalc regimen library",
+        )
+        return
+    expected = phase.cycles.count
+    drugs = " + ".join(e.drug for e in phase.drugs)
+    if phase.cycles.mode == "fixed" and expected and count != expected:
+        if expected % count == 0 and phase.cycle_length_days < 21:
+            per = expected // count
+            out.add(
+                "warning",
+                "COUNT_AMBIGUOUS",
+                t,
+                None,
+                f"{drugs} every {days_text(phase.cycle_length_days)} is normally {expected} doses; '{t.cycles}' means {count} doses,"
+                f" or {count} cycles of {per} doses ({count} × {per} = {expected})? Confirm before printing the calendar.",
+                course.sources(found),
+            )
+        else:
+            out.add(
+                "warning",
+                "CYCLE_COUNT_DIFFERS",
+                t,
+                None,
+                f"{drugs}: {count} cycles documented, the regimen gives {expected}",
+                course.sources(found),
+            )
+    elif phase.cycles.mode == "minimum" and expected and count < expected:
+        regimen = found.regimen
+        if regimen is not None and t.setting == regimen.setting:
+            out.add(
+                "error",
+                "CYCLES_BELOW_MINIMUM",
+                t,
+                None,
+                f"{drugs}: {count} cycles documented, fewer than the minimum of {expected}",
+                course.sources(found),
+            )
+        else:
+            # The minimum is the regimen's setting's (metastatic THP); a
+            # short course in another or unstated setting is a question.
+            out.add(
+                "warning",
+                "CYCLE_COUNT_DIFFERS",
+                t,
+                None,
+                f"{drugs}: {count} cycles documented; the regimen gives at least {expected} in the {regimen.setting if regimen else ''} setting: confirm the setting",
+                course.sources(found),
+            )
+
+
+def course_limits(course: Course, out: Findings, found: Identified) -> None:
+    t, regimen = found.treatment, found.regimen
+    if regimen is None:
+        return
+    for limit in regimen.course_limits:
+        if limit.drug not in found.drugs.values():
+            continue
+        weeks = duration_weeks(t.duration) if t.duration else None
+        first = course.first_start(limit.drug)
+        last = t.end.latest if t.end else treatment_span(found)[1]
+        dates = f" (given from {first.isoformat()} to {t.end})" if first and t.end else ""
+        if weeks is not None and weeks > limit.duration_days / 7 + 0.5:
+            out.add(
+                "error",
+                "DURATION_EXCEEDED",
+                t,
+                limit.drug,
+                f"{limit.drug} for {t.duration}{dates} exceeds {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended",
+                _limit_source(course, found, limit),
+            )
+        elif first and last and (last - first).days > limit.duration_days + 31:
+            # On the course's timeline: the written end, the last dated dose,
+            # or the last cycle the count gives on the calendar.
+            until = str(t.end) if t.end else f"{last.isoformat()} (the last dose on the calendar)"
+            out.add(
+                "error",
+                "DURATION_EXCEEDED",
+                t,
+                limit.drug,
+                f"{limit.drug} from {first.isoformat()} to {until} is longer than {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended",
+                _limit_source(course, found, limit),
+            )
+
+
+def dates(course: Course, out: Findings, found: Identified) -> None:
+    t, phase, regimen = found.treatment, found.phase, found.regimen
+    count = cycle_count(t.cycles)
+    if (
+        not (phase and regimen and t.start and t.end and count)
+        or t.start.precision != "day"
+        or t.end.precision != "day"
+    ):
+        return
+
+    schedule = expand(
+        single_phase(regimen, phase),
+        course.policy,
+        t.start.value,
+        max_cycles=count,
+        phase_cycles=phase_counts(phase, count),
+    )
+    last = schedule.cycles[-1][3] if schedule.cycles else None
+    if last == t.end.value:
+        out.add(
+            "info",
+            "DATES_CONSISTENT",
+            t,
+            None,
+            f"{count} cycles every {days_text(phase.cycle_length_days)} from {t.start} end on {last.isoformat()}, as documented",
+            "dosecalc calendar",
+        )
+    elif last is not None and last > t.end.value:
+        out.add(
+            "warning",
+            "DATES_INCONSISTENT",
+            t,
+            None,
+            f"{count} cycles every {days_text(phase.cycle_length_days)} from {t.start} cannot be complete by {t.end} (cycle {count} falls on {last.isoformat()})",
+            "dosecalc calendar",
+        )
+
+
+def check(course: Course) -> Iterator[Finding]:
+    out = Findings()
+    for found in course.identified:
+        cycles(course, out, found)
+        course_limits(course, out, found)
+        dates(course, out, found)
+    yield from out.items
+
+
+def _limit_source(course: Course, found: Identified, limit: Any) -> str:
+    """The regimen's citation for its course limit (trastuzumab 52 weeks)."""
+    by_id = {s.id: s.citation for s in found.regimen.sources} if found.regimen else {}
+    return by_id.get(limit.source or "", "") or course.sources(found)

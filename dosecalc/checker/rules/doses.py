@@ -1,0 +1,595 @@
+"""Dose and basis: each written dose against the regimen's doses (or the drug reference's
+usual range), graded by harm: a dose no label allows is an error with its factor."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from ...case import Treatment
+from ...drugs import DrugInfo
+from ...formatting import format_amount, format_number
+from ...model import BASIS_UNITS, DrugEntry
+from ...patient import dosing_weight, policy_bsa
+from ...regimen import parse_per_unit_dose
+from ...vocabulary import frequency_from_id, parse_frequency
+from ..course import (
+    SRC_ISMP,
+    Course,
+    Finding,
+    Findings,
+    Identified,
+    basis_words,
+    entry_for,
+    matching_steps,
+    regimen_steps,
+    spaced,
+    steps_text,
+    times_text,
+    unit_text,
+    written_route,
+)
+from ..written import parse_written_dose
+from .frequency import dose_frequency, reference_frequency
+from .loading import loading_due, loading_from_library
+
+
+def doses(course: Course, out: Findings, found: Identified) -> None:
+    t = found.treatment
+    for written in t.drugs:
+        drug = found.drugs.get(written.drug)
+        if drug is None:
+            continue
+        if written.reduction:
+            course.reductions[(t.id, drug)] = written.reduction
+        if written.reduced:
+            course.reduced.add((t.id, drug))
+        if written.dose is not None:
+            _dose(course, out, found, drug, written.dose, then=False)
+        if written.maintenance is not None:
+            _dose(course, out, found, drug, written.maintenance, then=True)
+
+
+def _dose(
+    course: Course, out: Findings, found: Identified, drug: str, text: str, then: bool
+) -> None:
+    """One written dose of ``drug``: the first (``then`` False: a loading
+    dose when one is due) or the maintenance dose written after it."""
+    t = found.treatment
+    dose = parse_written_dose(text)
+    if dose.problem == "a dose cannot be negative":
+        out.add(
+            "error",
+            "DOSE_IMPLAUSIBLE",
+            t,
+            drug,
+            f"'{text}': a dose cannot be negative (a stray sign, or a range such as '60-75'?)",
+            SRC_ISMP,
+        )
+        return
+    if not dose.understood:
+        out.add(
+            "warning",
+            "NOT_UNDERSTOOD",
+            t,
+            drug,
+            f"dose '{text}' was not understood ({dose.problem})",
+            SRC_ISMP,
+        )
+        return
+    if dose.leftover:
+        out.add(
+            "warning",
+            "NOT_UNDERSTOOD",
+            t,
+            drug,
+            f"in '{text}', '{dose.leftover}' was not understood",
+            SRC_ISMP,
+        )
+    info = course.reference.get(drug)
+    entry = entry_for(found.phase, drug)
+    before = len(out.items)
+    if entry is not None:
+        dose_frequency(course, out, found, drug, dose)
+        _regimen_dose(course, out, found, drug, entry, dose, then)
+    elif info.usual:
+        # No regimen to compare with (supportive care, or a drug the
+        # library has no regimen for): the drug reference's usual range.
+        reference_dose(course, out, t, drug, dose, text, written_route(t, drug, found))
+        if not then:
+            loading_from_library(course, out, found, drug, dose)
+    # Spacing advice only for a dose that is otherwise right: for a
+    # wrong or ambiguous one, the other finding says what to write.
+    flagged = any(f.severity != "info" and f.drug == drug for f in out.items[before:])
+    if dose.run_together and not flagged:
+        out.add(
+            "info",
+            "ISMP_SPACING",
+            t,
+            drug,
+            f"'{text}': number and unit run together; write a space ('{spaced(dose)}')",
+            SRC_ISMP,
+        )
+
+
+def _regimen_dose(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: Any,
+    then: bool = False,
+) -> None:
+    t = found.treatment
+    readings = list(dose.readings)
+    # "1,200 mg" (a thousands separator or a decimal comma): of the readings
+    # in the regimen's basis, the one nearest its doses is judged; the
+    # ambiguity itself is reported.
+    fitting = sorted(
+        (r for r in readings if r.basis == entry.basis),
+        key=lambda r: _distance(r, entry),
+    )
+    expected_unit = BASIS_UNITS[entry.basis]
+    if dose.ambiguous:
+        text = " or ".join(
+            f"{format_amount(float(r.amounts[0].magnitude), r.unit, 4)}" for r in readings
+        )
+        message = f"'{dose.text}' has two units ({text})"
+        if fitting:
+            chosen = fitting[0]
+            per_unit = float(chosen.amounts[0].magnitude)
+            message += f": confirm {format_amount(per_unit, expected_unit, 4)}"
+            if course.patient and entry.basis == "weight":
+                mg_reading = next((r for r in readings if r.basis == "flat"), None)
+                message += f" (= {format_amount(per_unit * course.patient.weight_kg, 'mg')} at {format_number(course.patient.weight_kg)} kg)"
+                if mg_reading is not None:
+                    message += f", not {format_amount(float(mg_reading.amounts[0].to('mg').magnitude), 'mg')}"
+            elif entry.basis == "weight":
+                message += " (a weight is needed to give it in mg: the case gives none)"
+            message += f"; write it as '{format_amount(per_unit, expected_unit, 4)}'"
+        out.add("warning", "UNIT_AMBIGUOUS", t, drug, message, SRC_ISMP)
+        if not fitting:
+            return
+        reading = fitting[0]
+    else:
+        reading = dose.reading
+        if reading is None:
+            return
+        if reading.basis != entry.basis:
+            if _confirm_in_mg(course, out, found, drug, entry, dose, reading):
+                return
+            out.add(
+                "error",
+                "WRONG_BASIS",
+                t,
+                drug,
+                f"'{dose.text}' is a {basis_words(reading.basis)} dose; {drug} is dosed {basis_words(entry.basis)} ({expected_unit})",
+                course.sources(found),
+            )
+            return
+
+    written = (
+        parse_per_unit_dose(
+            f"{float(reading.amounts[0].magnitude)} {reading.unit.replace('AUC', 'mg/mL*min')}",
+            entry.basis,
+        )
+        if reading.unit != "AUC"
+        else reading.amounts[0]
+    )
+    value = float(written.magnitude)
+    steps = regimen_steps(entry)
+    matches = matching_steps(steps, value, course.policy.rounding.tolerance_pct)
+    if then:
+        # The dose written after the loading dose must be the maintenance dose.
+        if matches and matches[0] == "loading" and entry.maintenance is not None:
+            out.add(
+                "warning",
+                "UNEXPECTED_LOADING",
+                t,
+                drug,
+                f"'{dose.text}' is written as the dose after the loading dose, but it is the loading dose: the maintenance dose is {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)}",
+                course.sources(found),
+            )
+            return
+    else:
+        loading_due(course, out, found, drug, entry, matches, value)
+    if matches:
+        return
+    _judge_amount(course, out, found, drug, entry, dose, value, written.units)
+
+
+def _confirm_in_mg(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: Any,
+    reading: Any,
+) -> bool:
+    """A dose in mg for a drug dosed per kg or per m² is right when it is
+    the per-unit dose at the patient's documented weight or BSA (within
+    the policy's rounding tolerance): a confirmation, not a finding."""
+    if course.patient is None or reading.basis != "flat" or entry.basis not in ("bsa", "weight"):
+        return False
+    if entry.basis == "bsa":
+        metric = policy_bsa(course.patient, course.policy).value
+        how = f"BSA {format_number(metric, 2)} m²"
+    else:
+        metric, how = dosing_weight(
+            course.patient, course.policy.dosing_weight, course.policy.adjusted_weight_factor
+        )
+    mg = float(reading.amounts[0].to("mg").magnitude)
+    tolerance = course.policy.rounding.tolerance_pct
+    for kind, step in regimen_steps(entry).items():
+        expected = step.per_unit * metric
+        if expected and abs(mg - expected) <= expected * tolerance / 100:
+            loading_due(course, out, found, drug, entry, [kind], step.per_unit)
+            out.add(
+                "info",
+                "DOSE_CONFIRMED",
+                found.treatment,
+                drug,
+                f"'{dose.text}' is {format_amount(step.per_unit, BASIS_UNITS[entry.basis], 4)} × {how}"
+                f" = {format_amount(expected, 'mg')} (within policy {course.policy.id}'s {format_number(tolerance)}% rounding tolerance)",
+                course.sources(found),
+            )
+            return True
+    return False
+
+
+def _judge_amount(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: Any,
+    value: float,
+    units: Any,
+) -> None:
+    """A dose that is none of the regimen's: graded by the harm it could do.
+
+    About 1000-fold off is a unit error (mg for g). Above the highest
+    usual dose of the drug reference for this schedule (or twice the
+    regimen dose when the reference gives none), or under half the
+    regimen dose, no label or regimen allows it: an error, with the
+    factor. A documented reduction level is a note; anything else in
+    between is a warning for the prescriber to confirm."""
+    t = found.treatment
+    steps = regimen_steps(entry)
+    nearest_kind, nearest = min(
+        steps.items(), key=lambda item: abs(math.log(value / item[1].per_unit)) if value else 0
+    )
+    fold = value / nearest.per_unit if nearest.per_unit else 0
+    sources = course.sources(found)
+    if fold >= 500 or (fold and fold <= 1 / 500):
+        out.add(
+            "error",
+            "UNIT_IMPLAUSIBLE",
+            t,
+            drug,
+            f"'{dose.text}' is about 1000 times the regimen dose ({steps_text(entry)}): check mg against g",
+            sources,
+        )
+        return
+    tolerance = course.policy.rounding.tolerance_pct / 100
+    share = course.reductions.get((t.id, drug))
+    # A reduction is of the regimen's dose, or of the dose written before it
+    # ("75 mg/m2 ..., then 37.5 mg/m2 (reduced by 50%)").
+    bases = [(kind, step.per_unit) for kind, step in steps.items()]
+    earlier = _earlier_value(course, found, drug, entry.basis) if share else None
+    if earlier is not None:
+        bases.append(("previous", earlier))
+    reduced = next(
+        (
+            (kind, base)
+            for kind, base in bases
+            if share and abs(value - base * share) <= base * share * tolerance
+        ),
+        None,
+    )
+    if reduced is not None and share is not None:
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{dose.text}' is written as {format_number(share * 100)}% of "
+            + (
+                f"the previous dose ({format_amount(reduced[1], BASIS_UNITS[entry.basis], 4)})"
+                if reduced[0] == "previous"
+                else f"the regimen {reduced[0]} dose ({steps_text(entry)})"
+            )
+            + ": a reduction, as documented",
+            sources,
+        )
+        return
+    level = entry.reduction_level(value) if entry.dose_levels is not None else None
+    if level is not None:
+        # A reduction the label or trial documents is a decision to record,
+        # not a discrepancy: say which level it is.
+        start = entry.starting_step.per_unit
+        out.add(
+            "info",
+            "DOSE_REDUCTION_DOCUMENTED",
+            t,
+            drug,
+            f"'{dose.text}' is documented dose reduction {level} of {drug} "
+            f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
+            _level_source(found, entry.dose_levels.source),  # type: ignore[union-attr]
+        )
+        return
+    highest, where = _highest_usual(course, found, drug, entry, units)
+    lowest = min(s.per_unit for s in steps.values())
+    times = times_text(fold)
+    if value > highest * (1 + tolerance) or value < lowest / 2:
+        limit = (
+            f"above the highest usual dose ({format_amount(highest, BASIS_UNITS[entry.basis], 4)}, {where})"
+            if value > highest
+            else "under half the regimen dose, and not a documented reduction level"
+        )
+        decimal = " A decimal-point error?" if abs(math.log10(fold)) > 0.9 else ""
+        out.add(
+            "error",
+            "DOSE_IMPLAUSIBLE",
+            t,
+            drug,
+            f"'{dose.text}' is {times} the regimen {nearest_kind} dose ({steps_text(entry)}): {limit}.{decimal}",
+            sources,
+        )
+        return
+    if (t.id, drug) in course.reduced and value < nearest.per_unit:
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{dose.text}' is written as a dose reduction of {drug} ({steps_text(entry)}; {times} the {nearest_kind} dose): record the reason",
+            sources,
+        )
+        return
+    out.add(
+        "warning",
+        "DOSE_DIFFERS",
+        t,
+        drug,
+        f"'{dose.text}' differs from the regimen dose ({steps_text(entry)}; {times} the {nearest_kind} dose): confirm and record the reason",
+        sources,
+    )
+
+
+def _highest_usual(
+    course: Course, found: Identified, drug: str, entry: DrugEntry, units: Any
+) -> tuple[float, str]:
+    """The highest dose the drug reference gives for this drug at the
+    phase's schedule (any schedule when none matches), in the regimen's
+    unit; twice the regimen's highest dose when the reference has none."""
+    info = course.reference.get(drug)
+    cycle = found.phase.cycle_length_days if found.phase else None
+    usual = [u for u in info.usual if u.basis == entry.basis]
+    at_cycle = [
+        u
+        for u in usual
+        if cycle is not None
+        and any(
+            (f := frequency_from_id(fid)) is not None and abs(f.interval_days - cycle) < 0.5
+            for fid in u.frequencies
+        )
+    ]
+    highest = []
+    for u in at_cycle or usual:
+        try:
+            highest.append(float(u.maximum.to(units).magnitude))
+        except Exception:  # a unit Pint cannot convert: not comparable
+            continue
+    if highest:
+        return max(highest), "drug reference"
+    return 2 * max(s.per_unit for s in regimen_steps(entry).values()), "twice the regimen dose"
+
+
+def reference_dose(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    dose: Any,
+    text: str,
+    route: str | None = None,
+) -> None:
+    info = course.reference.get(drug)
+    reading = dose.reading
+    if reading is None:
+        return
+    route = dose.route or route
+    if route and info.usual and not any(u.route == route for u in info.usual):
+        # The reference gives no dose for this route (a subcutaneous
+        # product of an IV drug): nothing to compare with.
+        return
+    if dose.frequency is None and t.frequency and info.category != "supportive":
+        written = parse_frequency(t.frequency)
+        if written is not None:
+            dose = replace(dose, frequency=written)
+    sources = course.citations(info.sources)
+    if reading.is_combination and not (
+        reading.units_each and info.combination and info.combination.matches_ratio(reading.amounts)
+    ):
+        parts = " + ".join(
+            format_amount(float(a.magnitude), reading.unit, 3) for a in reading.amounts
+        )
+        total = format_amount(float(reading.total.magnitude), reading.unit, 3)
+        out.add(
+            "warning",
+            "COMBINATION_DOSE_EXPRESSION",
+            t,
+            drug,
+            f"'{text}' writes the dose as components ({parts}): state whether it is the total ({total}) or the first component",
+            sources,
+        )
+    # A fixed combination's usual range is stated as the total ("4.5 g")
+    # or as its first component, as the drug reference says.
+    by_total = info.combination is not None and info.combination.dose_basis == "total"
+    amount = reading.total if by_total else reading.amounts[0]
+    for_route = [u for u in info.usual if route is None or u.route == route] or list(info.usual)
+    schedules = [u for u in for_route if u.basis == reading.basis]
+    if not schedules:
+        _basis_unknown_to_reference(course, out, t, drug, dose, text, info, for_route, route)
+        return
+    factors = [(u, u.range_factor(amount, reading.basis)) for u in schedules]
+    factors = [(u, f) for u, f in factors if f is not None]
+    if not factors:
+        return
+    inside = [u for u, f in factors if f == 1.0]
+    # The frequency is judged whatever the dose: a dose finding never
+    # hides a frequency finding.
+    reference_frequency(course, out, t, drug, dose, inside or schedules, bool(inside))
+    if inside:
+        return
+    usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))
+    if reading.basis == "auc":
+        range_text = f"AUC {format_number(float(usual.minimum.magnitude))} to {format_number(float(usual.maximum.magnitude))}"
+    else:
+        range_text = f"{format_amount(float(usual.minimum.magnitude), unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), unit_text(usual.maximum), 3)}"
+    sources = course.citations(usual.sources) or sources
+    if factor <= 1 / 300:
+        meant = " / ".join(format_amount(float(a.magnitude), "g", 3) for a in reading.amounts)
+        freq = f" {dose.frequency.spelled_out()}" if dose.frequency else ""
+        out.add(
+            "error",
+            "UNIT_IMPLAUSIBLE",
+            t,
+            drug,
+            f"'{text}' is below the plausible range ({range_text}) by about 1000 times: {meant}{freq} (g, not mg) is meant",
+            sources,
+        )
+    elif factor >= 300:
+        out.add(
+            "error",
+            "UNIT_IMPLAUSIBLE",
+            t,
+            drug,
+            f"'{text}' is above the plausible range ({range_text}) by about 1000 times: check the unit",
+            sources,
+        )
+    elif (share := course.reductions.get((t.id, drug))) and (
+        float(usual.minimum.magnitude) * share * 0.95
+        <= float(amount.to(usual.minimum.units).magnitude)
+        <= float(usual.maximum.to(usual.minimum.units).magnitude) * share * 1.05
+    ):
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{text}' is written as {format_number(share * 100)}% of the usual dose ({range_text}): a reduction, as documented",
+            sources,
+        )
+    elif info.category != "supportive" and (factor >= 1.5 or factor < 0.5):
+        # An anticancer drug above the label's highest dose, or under half
+        # its lowest: no label allows it.
+        decimal = " A decimal-point error?" if abs(math.log10(factor)) > 0.9 else ""
+        where = "above the highest" if factor > 1 else "under half the lowest"
+        out.add(
+            "error",
+            "DOSE_IMPLAUSIBLE",
+            t,
+            drug,
+            f"'{text}' is {times_text(factor)} the {'highest' if factor > 1 else 'lowest'} usual dose ({range_text}): {where} dose the label gives.{decimal}",
+            sources,
+        )
+    elif (t.id, drug) in course.reduced and factor < 1:
+        out.add(
+            "info",
+            "DOSE_REDUCED",
+            t,
+            drug,
+            f"'{text}' is written as a dose reduction, under the usual adult range ({range_text})",
+            sources,
+        )
+    else:
+        out.add(
+            "warning",
+            "DOSE_OUT_OF_RANGE",
+            t,
+            drug,
+            f"'{text}' is outside the usual adult range ({range_text})",
+            sources,
+        )
+
+
+def _basis_unknown_to_reference(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    dose: Any,
+    text: str,
+    info: DrugInfo,
+    usual: list[Any] | None = None,
+    route: str | None = None,
+) -> None:
+    """A flat dose for a drug the reference doses only per kg or per m²
+    (or the reverse) is an error, with or without a library regimen:
+    "T-DM1 3.6 mg" for 3.6 mg/kg is a 60-fold underdose."""
+    reading = dose.reading
+    schedules = usual if usual is not None else list(info.usual)
+    bases = {u.basis for u in schedules}
+    if not bases or reading.basis in bases or reading.basis == "auc":
+        return
+    ranges = ", ".join(
+        dict.fromkeys(
+            f"{format_amount(float(u.minimum.magnitude), unit_text(u.minimum), 3)} to {format_amount(float(u.maximum.magnitude), unit_text(u.maximum), 3)}"
+            for u in schedules
+        )
+    )
+    how = f" {route}" if route else ""
+    out.add(
+        "error",
+        "WRONG_BASIS",
+        t,
+        drug,
+        f"'{text}' is a {basis_words(reading.basis)} dose; {drug}{how} is dosed {' or '.join(basis_words(b) for b in sorted(bases))} ({ranges})",
+        course.citations(info.sources),
+    )
+
+
+def check(course: Course) -> Iterator[Finding]:
+    out = Findings()
+    for found in course.identified:
+        doses(course, out, found)
+    yield from out.items
+
+
+def _distance(reading: Any, entry: DrugEntry) -> float:
+    """How far a reading is from the regimen's nearest dose (log scale)."""
+    value = float(reading.amounts[0].magnitude)
+    steps = [s.per_unit for s in regimen_steps(entry).values() if s.per_unit]
+    if value <= 0 or not steps:
+        return math.inf
+    return min(abs(math.log(value / step)) for step in steps)
+
+
+def _level_source(found: Identified, source_id: str) -> str:
+    """The citation of a regimen source id (dose levels cite one)."""
+    if found.regimen is None:
+        return "dosecalc regimen library"
+    by_id = {s.id: s.citation for s in found.regimen.sources}
+    return f"regimen {found.regimen.id}: {by_id.get(source_id, source_id)}"
+
+
+def _earlier_value(course: Course, found: Identified, drug: str, basis: str) -> float | None:
+    """The per-unit dose of ``drug`` written in the latest earlier treatment."""
+    value = None
+    for other in course.identified:
+        if other is found:
+            break
+        for written in other.treatment.drugs:
+            if other.drugs.get(written.drug) != drug or not written.dose:
+                continue
+            reading = parse_written_dose(written.dose).reading
+            if reading is not None and reading.basis == basis and not reading.is_combination:
+                value = float(reading.amounts[0].magnitude)
+    return value

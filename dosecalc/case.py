@@ -586,6 +586,10 @@ class _Reader:
         if not doses:
             return WrittenDrug(text, None, route, self.c.line(path))
         start = doses[0][1][0]
+        if start >= 2 and text[start - 1] in "-−" and text[start - 2].isspace():
+            # "docetaxel -75 mg/m2": a minus sign against the number is part of
+            # the dose (and an error to report), never a dash to drop.
+            start -= 1
         name = text[:start].strip(" :,-(")
         dose, maintenance = split_loading(text[start:].strip())
         if name:

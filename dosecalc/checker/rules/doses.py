@@ -444,8 +444,11 @@ def reference_dose(
         return
     inside = [u for u, f in factors if f == 1.0]
     # The frequency is judged whatever the dose: a dose finding never
-    # hides a frequency finding.
-    reference_frequency(course, out, t, drug, dose, inside or schedules, bool(inside))
+    # hides a frequency finding. A dose at or above the usual minimum given
+    # more often than labelled multiplies the dose intensity (an error); a
+    # lower dose given more often may be a weekly or metronomic schedule.
+    not_below = any(f >= 1.0 for _, f in factors)
+    reference_frequency(course, out, t, drug, dose, inside or schedules, not_below)
     if inside:
         return
     usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))

@@ -19,7 +19,7 @@ from ..drugs import load_drug_reference
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
 from ..textfold import NUMBER_PATTERN, fold, number_value
-from .written import parse_written_dose
+from .written import WrittenDose, parse_written_dose
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -250,7 +250,7 @@ def basis_words(basis: str) -> str:
     return {"bsa": "per m²", "weight": "per kg", "flat": "flat (mg)", "auc": "AUC"}[basis]
 
 
-def spaced(dose: Any) -> str:
+def spaced(dose: WrittenDose) -> str:
     reading = dose.reading or (dose.readings[0] if dose.readings else None)
     if reading is None:
         return dose.text

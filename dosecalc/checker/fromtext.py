@@ -200,7 +200,13 @@ def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:
     is named by its id; its own frequency goes with its dose."""
     name = d.name.written if d.written_as == d.name.written else d.drug_id  # "AC" → doxorubicin
     dose = d.dose.text if d.dose else None
-    if dose and d.frequency is not None and d.dose.frequency is None and d.frequency is not shared:
+    if (
+        dose
+        and d.dose is not None
+        and d.frequency is not None
+        and d.dose.frequency is None
+        and d.frequency is not shared
+    ):
         dose = f"{dose} {d.frequency.text}"
     maintenance = d.maintenance.text if d.maintenance else None
     cumulative = d.cumulative.text if d.cumulative else None

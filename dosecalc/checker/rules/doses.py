@@ -216,7 +216,7 @@ def _confirm_in_mg(
     if course.patient is None or reading.basis != "flat" or entry.basis not in ("bsa", "weight"):
         return False
     if entry.basis == "bsa":
-        metric = policy_bsa(course.patient, course.policy).value
+        metric = policy_bsa(course.patient, course.policy).value_m2
         how = f"BSA {format_number(metric, 2)} m²"
     else:
         metric, how = dosing_weight(
@@ -438,8 +438,9 @@ def reference_dose(
     if not schedules:
         _basis_unknown_to_reference(course, out, t, drug, dose, text, info, for_route, route)
         return
-    factors = [(u, u.range_factor(amount, reading.basis)) for u in schedules]
-    factors = [(u, f) for u, f in factors if f is not None]
+    factors = [
+        (u, f) for u in schedules if (f := u.range_factor(amount, reading.basis)) is not None
+    ]
     if not factors:
         return
     inside = [u for u, f in factors if f == 1.0]

@@ -123,7 +123,8 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
     for drug, doses in by_drug.items():
         entry = entry_for(found.phase, drug)
         rule = reload_rule_for(entry, course.policy) if entry and entry.loading else None
-        if entry is None or rule is None:
+        # A validated regimen has a maintenance dose with every loading dose.
+        if entry is None or rule is None or entry.loading is None or entry.maintenance is None:
             continue
         source = _loading_source(course, found, entry, rule)
         doses = sorted(doses, key=lambda g: g.date.value)
@@ -165,7 +166,7 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
                     drug,
                     f"{drug} on {given.date}: the loading dose '{given.dose}' was given {after}: the maintenance dose {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)} is due",
                     source,
-                )  # type: ignore[union-attr]
+                )
 
 
 def _step_kind(course: Course, entry: DrugEntry, text: str) -> str | None:

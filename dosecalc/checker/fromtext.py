@@ -1,6 +1,6 @@
 """Turning a free clinical text into a case, so it can be checked like one.
 
-The statements found by :mod:`dosecalc.checker.extract` become treatments:
+The treatments read by :mod:`dosecalc.checker.reading` become the case's:
 each group of drugs written together is one treatment, with its doses,
 frequency, cycle count, duration and dates as written. A bare "8 cycles" with
 a date completes the treatment before it. Dates written without a year take

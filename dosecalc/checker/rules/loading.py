@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
+from ...case import GivenDose
 from ...formatting import format_amount
-from ...model import BASIS_UNITS, DrugEntry
+from ...model import BASIS_UNITS, DrugEntry, ReloadRule
 from ...regimen import parse_per_unit_dose
 from ...schedule import reload_due, reload_rule_for
 from ..course import (
@@ -23,7 +23,7 @@ from ..course import (
     steps_text,
     written_route,
 )
-from ..written import parse_written_dose
+from ..written import WrittenDose, parse_written_dose
 
 
 def loading_due(
@@ -106,7 +106,7 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
     threshold the next dose must be a loading dose; otherwise the
     maintenance dose is due."""
     t = found.treatment
-    by_drug: dict[str, list[Any]] = {}
+    by_drug: dict[str, list[GivenDose]] = {}
     for given in t.given:
         match = course.reference.match(given.drug)
         if match is None:
@@ -198,7 +198,7 @@ def _step_kind(course: Course, entry: DrugEntry, text: str) -> str | None:
 
 
 def loading_from_library(
-    course: Course, out: Findings, found: Identified, drug: str, dose: Any
+    course: Course, out: Findings, found: Identified, drug: str, dose: WrittenDose
 ) -> None:
     """A drug with a loading dose given outside any library regimen
     (docetaxel + trastuzumab without pertuzumab): the loading rule of the
@@ -247,7 +247,9 @@ def check(course: Course) -> Iterator[Finding]:
     yield from out.items
 
 
-def _loading_source(course: Course, found: Identified, entry: DrugEntry, rule: Any) -> str:
+def _loading_source(
+    course: Course, found: Identified, entry: DrugEntry, rule: ReloadRule | None
+) -> str:
     """The regimen's citations for this drug line, then the policy's re-load
     rule's source: where the loading dose and the re-load threshold come from."""
     by_id = {s.id: s.citation for s in found.regimen.sources} if found.regimen else {}

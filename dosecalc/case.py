@@ -140,8 +140,8 @@ class CasePatient:
 
     def latest(self, name: str) -> BodyMeasurement | None:
         """The most recent dated measurement of ``name`` (weight, height, scr)."""
-        dated = [m for m in self.measurements if m.name == name and m.date is not None]
-        return max(dated, key=lambda m: m.date.value) if dated else None  # type: ignore[union-attr]
+        dated = [(m.date, m) for m in self.measurements if m.name == name and m.date is not None]
+        return max(dated, key=lambda pair: pair[0].value)[1] if dated else None
 
 
 @dataclass(frozen=True)

@@ -745,7 +745,7 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
         if dose is not None and dose.frequency is not None
     ]
     own = {d.frequency.id for d in treated if d.frequency is not None}
-    ids = {dose.frequency.id for dose, _ in attached} | own  # type: ignore[union-attr]
+    ids = {f.id for f in (dose.frequency for dose, _ in attached) if f is not None} | own
     if len(ids) != 1 or own:
         return None
     doses = [dose for d in treated for dose in (d.dose, d.maintenance) if dose is not None]
@@ -765,8 +765,8 @@ def _merge_list_items(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
         if (
             last is not None
             and marker is not None
-            and _LIST_ITEM.match(fold(last.text)) is not None
-            and _LIST_ITEM.match(fold(last.text)).group(0) == marker.group(0)  # type: ignore[union-attr]
+            and (last_marker := _LIST_ITEM.match(fold(last.text))) is not None
+            and last_marker.group(0) == marker.group(0)
             and last.paragraph == t.paragraph
             and not ({d.drug_id for d in last.drugs} & {d.drug_id for d in t.drugs})
             and (
@@ -883,7 +883,7 @@ def _give_dose(
         return
     if then and owner.dose is not None:
         # "puis 420 mg et 6 mg/kg": the drug whose first dose has this basis.
-        candidates = [d for d in waiting if _basis(d.dose) == basis]  # type: ignore[arg-type]
+        candidates = [d for d in waiting if d.dose is not None and _basis(d.dose) == basis]
         if candidates:
             _nearest_before(candidates, span).maintenance = dose
             return

@@ -309,8 +309,9 @@ def _judge_amount(
             sources,
         )
         return
-    level = entry.reduction_level(value) if entry.dose_levels is not None else None
-    if level is not None:
+    levels = entry.dose_levels
+    level = entry.reduction_level(value) if levels is not None else None
+    if levels is not None and level is not None:
         # A reduction the label or trial documents is a decision to record,
         # not a discrepancy: say which level it is.
         start = entry.starting_step.per_unit
@@ -321,7 +322,7 @@ def _judge_amount(
             drug,
             f"'{dose.text}' is documented dose reduction {level} of {drug} "
             f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
-            _level_source(found, entry.dose_levels.source),  # type: ignore[union-attr]
+            _level_source(found, levels.source),
         )
         return
     highest, where = _highest_usual(course, found, drug, entry, units)

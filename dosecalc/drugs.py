@@ -34,7 +34,11 @@ from .validation import Checker, load_data_file
 from .vocabulary import frequency_from_id
 
 if TYPE_CHECKING:  # PyYAML only on a parse, not on a warm cache
+    import pint
+
     from .yamlio import Lines
+
+    Quantity = pint.Quantity[Any]
 
 __all__ = [
     "AnthracyclineFactor",
@@ -71,14 +75,14 @@ class UsualDose:
 
     route: str
     basis: str
-    minimum: Any
-    maximum: Any
+    minimum: Quantity
+    maximum: Quantity
     frequencies: tuple[str, ...]
     sources: tuple[str, ...]
     note: str | None = None
     line: int | None = None
 
-    def range_factor(self, amount: Any, basis: str) -> float | None:
+    def range_factor(self, amount: Quantity, basis: str) -> float | None:
         """How far ``amount`` lies outside the range: 1.0 inside it, below 1
         when under the minimum (0.001 is 1000 times too low), above 1 when over
         the maximum. None when the basis differs (mg/kg against mg/m²)."""
@@ -636,10 +640,10 @@ class _Builder:
             refs.append(ref)
         return tuple(refs)
 
-    def _strengths(self, value: Any, path: tuple[Any, ...], what: str) -> list[Any]:
+    def _strengths(self, value: Any, path: tuple[Any, ...], what: str) -> list[Quantity]:
         """A list of vial contents or tablet strengths: masses, no repeats."""
         c = self.c
-        found: list[Any] = []
+        found: list[Quantity] = []
         for i, item in enumerate(c.sequence(value, path, non_empty=False)):
             parsed = self._quantity(item, (*path, i))
             if parsed and parsed[1] != "flat":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..drugs import load_drug_reference
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
 from ..textfold import NUMBER_PATTERN, fold, number_value
-from .written import parse_written_dose
+from .written import WrittenDose, parse_written_dose
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -113,7 +114,7 @@ class Course:
         ids = dict.fromkeys(e.sources[0] for e in found.phase.drugs if e.sources)
         return f"regimen {found.regimen.id}: " + "; ".join(by_id[i] for i in ids)
 
-    def citations(self, source_ids: Any) -> str:
+    def citations(self, source_ids: Iterable[str]) -> str:
         return "; ".join(
             self.reference.sources[s].citation for s in source_ids if s in self.reference.sources
         )
@@ -128,7 +129,7 @@ class Course:
         ]
         return min(dates) if dates else None
 
-    def previous_end(self, drug: str, t: Treatment) -> Any:
+    def previous_end(self, drug: str, t: Treatment) -> CaseDate | None:
         """The last known day of ``drug`` before ``t`` started, on the course's
         timeline (a CaseDate): the latest end of an earlier treatment with it,
         from its written end, its last dated administration, or else its start
@@ -146,11 +147,17 @@ class Course:
                 end = last if end is None or last.value > end.value else end
             if end is None:
                 start, estimated = treatment_span(i)
-                if start is not None and estimated is not None and estimated != start:
+                # Estimated by the calendar: only with a phase's cycle length.
+                if (
+                    start is not None
+                    and estimated is not None
+                    and estimated != start
+                    and i.phase is not None
+                ):
                     end = CaseDate(estimated, "day")
                     self.estimated[end] = (
                         f"cycle {cycle_count(i.treatment.cycles)} from {i.treatment.start}"
-                        f" every {days_text(i.phase.cycle_length_days)}, by the calendar"  # type: ignore[union-attr]
+                        f" every {days_text(i.phase.cycle_length_days)}, by the calendar"
                     )
             if end is not None and end.value <= t.start.value:
                 ends.append(end)
@@ -243,14 +250,17 @@ def steps_text(entry: DrugEntry) -> str:
     unit = BASIS_UNITS[entry.basis]
     if entry.standard:
         return format_amount(entry.standard.per_unit, unit, 4)
-    return f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"  # type: ignore[union-attr]
+    loading, maintenance = entry.loading, entry.maintenance
+    # The regimen reader accepts a drug with 'dose', or 'loading' with 'maintenance'.
+    assert loading is not None and maintenance is not None
+    return f"{format_amount(loading.per_unit, unit, 4)} loading, then {format_amount(maintenance.per_unit, unit, 4)}"
 
 
 def basis_words(basis: str) -> str:
     return {"bsa": "per m²", "weight": "per kg", "flat": "flat (mg)", "auc": "AUC"}[basis]
 
 
-def spaced(dose: Any) -> str:
+def spaced(dose: WrittenDose) -> str:
     reading = dose.reading or (dose.readings[0] if dose.readings else None)
     if reading is None:
         return dose.text

@@ -155,6 +155,7 @@ class Column:
         if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
             self.numbers = raw.cast(pa.float64()).to_numpy(zero_copy_only=False)
             self.numbers = np.where(self.present, self.numbers, np.nan)
+            self._refuse_infinite()
             return
         text = raw.cast(pa.string())
         self.present &= np.asarray(
@@ -166,6 +167,7 @@ class Column:
             self.numbers = np.where(
                 self.present, pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.nan
             )
+            self._refuse_infinite()
             return
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
@@ -180,6 +182,13 @@ class Column:
         self.units = units.dictionary.to_pylist()
         self.unit_codes = units.indices.to_numpy(zero_copy_only=False).astype(np.int32)
         self.unreadable = self.present & ~matched
+        self._refuse_infinite()
+
+    def _refuse_infinite(self) -> None:
+        """A number too large for a float ("1e400") is given but unreadable."""
+        infinite = np.isinf(self.numbers)
+        self.unreadable |= infinite
+        self.numbers[infinite] = np.nan
 
     def unit_of(self, code: int, default: str = "") -> str:
         """The unit of rows with ``code``: the value's own, else the column name's."""
@@ -287,7 +296,7 @@ def _quantity(
     """A patient measurement in ``canonical`` units. Each distinct unit text
     is parsed once by the engine; a compound value ("5 ft 5 in") is read by
     the engine's parser, once per distinct text."""
-    from ..units import parse_quantity
+    from ..units import Q, parse_quantity
 
     values = np.full(len(column.numbers), np.nan)
     for code, unit_text in enumerate(column.units):
@@ -297,9 +306,11 @@ def _quantity(
             problems.add(rows & column.present, f"{what} needs a unit")
             continue
         try:
-            factor = float(
-                parse_quantity(f"1 {unit}", dimension=dimension, what=what).to(canonical).magnitude
-            )
+            # The unit alone (a compound "ft 5 in" is not one: its rows go to the parser below).
+            quantity = Q(1.0, unit)
+            if not quantity.check(dimension):
+                raise InputError(unit)
+            factor = float(quantity.to(canonical).magnitude)
         except DosecalcError:
             column.unreadable |= rows & column.present
             continue
@@ -334,9 +345,20 @@ def _outside(
         bad,
         lambda i: (
             f"{label} {format_number(values[i])} {unit} is outside the adult range "
-            f"{format_number(low)}-{format_number(high)} {unit}"
+            f"{format_number(low)}-{format_number(high)} {unit}{_hint(label, float(values[i]))}"
         ),
     )
+
+
+def _hint(label: str, value: float) -> str:
+    """The likely slip behind an implausible value."""
+    if label == "height" and 48 <= value <= 90:
+        return ": inches in a cm column?"
+    if label == "height" and value < 3:
+        return ": metres in a cm column?"
+    if label == "weight" and value > 1000:
+        return ": grams in a kg column?"
+    return ""
 
 
 def read_patients(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) -> Patients:
@@ -680,8 +702,8 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         per_unit,
         kind_code,
         reload,
+        gap,
         policy,
-        patients,
     )
 
 
@@ -757,8 +779,8 @@ def _assemble(
     per_unit: np.ndarray,
     kind_code: np.ndarray,
     reload: np.ndarray,
+    gap: np.ndarray,
     policy: Policy,
-    patients: Patients,
 ) -> pa.RecordBatch:
     """Compare ordered with computed doses and build the output batch."""
     n = batch.num_rows
@@ -804,7 +826,8 @@ def _assemble(
         verdict[wrong_kind & ~loading] = _CODE[UNEXPECTED_LOADING]
         for i in np.flatnonzero(wrong_kind):
             detail[i] = (
-                "the maintenance dose was ordered; a re-load (loading dose) is due after the gap"
+                f"the maintenance dose was ordered; a re-load (loading dose) is due after "
+                f"{int(gap[i])} days since the previous dose ({policy.id} policy)"
                 if loading[i] and reload[i]
                 else "the maintenance dose was ordered; the first dose is a loading dose"
                 if loading[i]

@@ -86,6 +86,9 @@ OUTPUT_COLUMNS = (
 
 KINDS = ("standard", "loading", "maintenance")
 
+#: Percentage points of float noise allowed at the tolerance boundary.
+_PERCENT_NOISE = 1e-9
+
 
 @dataclass(frozen=True)
 class VerifyOptions:
@@ -818,8 +821,10 @@ def _assemble(
         # above 1 mg, 0.01 mg below).
         precision = np.where(computed >= 1, 0.05, 0.005) + 1e-9
         exact = np.abs(difference) <= precision
-        within = change <= tolerance
-        wrong_kind = live & ~within & (other_change <= tolerance)
+        # The tolerance is inclusive ("at most 5%"); a dose written exactly 5%
+        # off (132.3 mg for 126 mg) must not fall outside by float noise.
+        within = change <= tolerance + _PERCENT_NOISE
+        wrong_kind = live & ~within & (other_change <= tolerance + _PERCENT_NOISE)
         loading = kind_code == KINDS.index("loading")
         verdict[wrong_kind & loading & ~reload] = _CODE[LOADING_DUE]
         verdict[wrong_kind & loading & reload] = _CODE[RELOAD_DUE]

@@ -42,14 +42,18 @@ class Patients:
     sex: np.ndarray  # int8: 0 unknown, 1 female, 2 male
     age_years: np.ndarray
     scr_mg_dl: np.ndarray
+    mosteller_m2: np.ndarray | None = None  # computed once for the plausibility check
 
     def take(self, index: np.ndarray) -> Patients:
+        if len(index) == len(self.height_cm):  # a group of every row, in order
+            return self
         return Patients(
             self.height_cm[index],
             self.weight_kg[index],
             self.sex[index],
             self.age_years[index],
             self.scr_mg_dl[index],
+            None if self.mosteller_m2 is None else self.mosteller_m2[index],
         )
 
 
@@ -103,6 +107,8 @@ def policy_bsa(policy: Policy, p: Patients) -> tuple[np.ndarray, np.ndarray]:
             rows = p.sex == code
             bsa[rows] = bsa_formula("schlich", code)(p.height_cm[rows], p.weight_kg[rows])
         missing = p.sex == 0
+    elif policy.bsa_formula == "mosteller" and p.mosteller_m2 is not None:
+        bsa = p.mosteller_m2
     else:
         bsa = bsa_formula(policy.bsa_formula, None)(p.height_cm, p.weight_kg)
     if policy.bsa_decimals is not None:
@@ -186,13 +192,19 @@ def _carboplatin(
     return (mg if factor is None else mg * factor), message, missing | no_sex
 
 
-def _nearest_count(mg: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_count(mg: np.ndarray, step: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Half-up count of ``step`` nearest to each value, and the mask of
-    values within a hair of a half-way point (decided by the engine)."""
+    values within a hair of a half-way point (decided by the engine, in
+    decimal: in floats 2.65 / 0.1 is 26.4999...)."""
     ratio = mg / step
     count = np.floor(ratio + 0.5)
-    fraction = ratio - np.floor(ratio)
-    return count, np.abs(fraction - 0.5) < _HAIR * np.maximum(1.0, ratio)
+    np.subtract(ratio, count, out=ratio)  # now in [-0.5, 0.5)
+    np.abs(ratio, out=ratio)
+    return count, ratio > 0.5 - _TIE
+
+
+#: Distance from a half-way point, in steps, under which the engine decides.
+_TIE = 1e-7
 
 
 def round_doses(
@@ -201,40 +213,48 @@ def round_doses(
     """:func:`dosecalc.dosing.round_dose` on an array. Values whose outcome
     hangs on a half-way point or on the tolerance boundary are rounded by
     ``round_dose`` itself."""
-    if rounding.method == "none":
+    if rounding.method == "none" or not len(mg):
         return mg.copy()
     tolerance = rounding.tolerance_pct
     with np.errstate(divide="ignore", invalid="ignore"):
-        final = np.full(len(mg), np.nan)
-        decided = np.zeros(len(mg), dtype=bool)
-        suspect = np.zeros(len(mg), dtype=bool)
+        small = mg < 10
+        any_small = bool(small.any())
+        increment: float | np.ndarray = (
+            np.where(small, rounding.small_increment_mg, rounding.increment_mg)
+            if any_small
+            else rounding.increment_mg
+        )
+        count, suspect = _nearest_count(mg, increment)
+        final = np.multiply(count, increment, out=count)
+        if cap_mg is not None:
+            over = final > cap_mg
+            if over.any():
+                floor = np.floor(cap_mg / np.asarray(increment) + 1e-9) * increment
+                final = np.where(over, floor, final)
+        if any_small or rounding.increment_mg != int(rounding.increment_mg):
+            final = np.round(final, 4)  # the engine's round_half_up(candidate, 4)
+        # Rounding may change a dose by at most half a step: only when that can
+        # reach the tolerance is the "not rounded" rule checked, row by row.
+        half_step_pct = 50 * np.asarray(increment) / mg
+        if cap_mg is not None or bool((half_step_pct >= tolerance - 1e-6).any()):
+            change = np.abs(final - mg) / mg * 100
+            final = np.where(change > tolerance, mg, final)
+            suspect |= np.abs(change - tolerance) < 1e-6
         if rounding.method == "vial" and vials_mg:
             vial = min(vials_mg)
-            count, tie = _nearest_count(mg, vial)
-            candidate = count * vial
+            vials, tie = _nearest_count(mg, vial)
+            candidate = vials * vial
             change = np.abs(candidate - mg) / mg * 100
-            take = (count > 0) & (change <= tolerance)
+            take = (vials > 0) & (change <= tolerance)
             if cap_mg is not None:
                 take &= candidate <= cap_mg
+            final = np.where(take, candidate, final)
             suspect |= tie | (np.abs(change - tolerance) < 1e-6)
-            final[take] = candidate[take]
-            decided |= take
-        increment = np.where(mg < 10, rounding.small_increment_mg, rounding.increment_mg)
-        ratio = mg / increment
-        count = np.floor(ratio + 0.5)
-        tie = np.abs(ratio - np.floor(ratio) - 0.5) < _HAIR * np.maximum(1.0, ratio)
-        candidate = count * increment
-        if cap_mg is not None:
-            over = candidate > cap_mg
-            candidate = np.where(over, np.floor(cap_mg / increment + 1e-9) * increment, candidate)
-        candidate = np.round(candidate, 4)
-        change = np.abs(candidate - mg) / mg * 100
-        keep = change > tolerance
-        rounded = np.where(keep, mg, candidate)
-        suspect |= tie | (np.abs(change - tolerance) < 1e-6)
-        final = np.where(decided, final, rounded)
-    final = np.where(mg <= 0, mg, final)
-    for i in np.flatnonzero(suspect & (mg > 0)):
+    nonpositive = mg <= 0
+    if nonpositive.any():
+        final = np.where(nonpositive, mg, final)
+        suspect &= ~nonpositive
+    for i in np.flatnonzero(suspect):
         final[i], _ = round_dose(float(mg[i]), rounding, cap_mg, vials_mg)
     return final
 
@@ -250,7 +270,8 @@ def final_mg(
     """The final dose in mg (:func:`dosecalc.dosing.compute_dose`): metric,
     then modification, then cap, then rounding, in that order."""
     calculated, message, missing = calculated_mg(entry, step, policy, p)
-    modified = calculated * (1 - reduction_pct / 100)
+    # x * (1 - 0 / 100) is x exactly: skip the pass when nothing is reduced.
+    modified = calculated * (1 - reduction_pct / 100) if reduction_pct.any() else calculated
     cap = entry.max_dose_mg
     after_cap = np.minimum(modified, cap) if cap is not None else modified
     return round_doses(after_cap, policy.rounding, cap, vials_mg), message, missing

@@ -102,6 +102,10 @@ class VerifyOptions:
 
 _RULES: dict[VerifyOptions, Rules] = {}
 
+#: Text columns are dictionary coded: a verdict column of a million rows is
+#: nine strings and a million small integers.
+TEXT = pa.dictionary(pa.int32(), pa.string())
+
 
 def rules_for(options: VerifyOptions) -> Rules:
     """The run's rules, loaded once per process."""
@@ -123,11 +127,11 @@ def output_schema(schema: pa.Schema) -> pa.Schema:
         )
     return (
         schema.append(pa.field("computed_mg", pa.float64()))
-        .append(pa.field("dose_kind", pa.string()))
+        .append(pa.field("dose_kind", TEXT))
         .append(pa.field("difference_mg", pa.float64()))
         .append(pa.field("difference_pct", pa.float64()))
-        .append(pa.field("verdict", pa.string()))
-        .append(pa.field("verdict_detail", pa.string()))
+        .append(pa.field("verdict", TEXT))
+        .append(pa.field("verdict_detail", TEXT))
     )
 
 
@@ -138,60 +142,39 @@ _NUMBER_UNIT = r"^\s*(?P<num>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?)\
 
 class Column:
     """One field of the batch, read once: numbers and unit texts (dictionary
-    coded), and the raw text for messages."""
+    coded), and the raw text for messages. A dictionary-coded column (as
+    the CSV reader gives) is parsed once per distinct text."""
 
     def __init__(self, batch: pa.RecordBatch, cmap: ColumnMap, field: str):
         n = batch.num_rows
         self.name = cmap.columns.get(field)
         self.column_unit = cmap.units.get(field, "")
         self.raw: pa.Array = batch.column(self.name) if self.name else pa.nulls(n, pa.string())
-        self.present = np.asarray(self.raw.is_valid().to_numpy(zero_copy_only=False))
-        self.numbers = np.full(n, np.nan)
-        self.unit_codes = np.zeros(n, dtype=np.int32)
-        self.units: list[str] = [""]
-        self.unreadable = np.zeros(n, dtype=bool)  # given, but not a number (with a unit)
         if self.name is None:
+            self.present = np.zeros(n, dtype=bool)
+            self.numbers = np.full(n, np.nan)
+            self.unit_codes = np.zeros(n, dtype=np.int32)
+            self.units: list[str] = [""]
+            self.unreadable = np.zeros(n, dtype=bool)
             return
         raw = self.raw
         if pa.types.is_dictionary(raw.type):
-            raw = raw.cast(raw.type.value_type)
-        if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
-            self.numbers = raw.cast(pa.float64()).to_numpy(zero_copy_only=False)
-            self.numbers = np.where(self.present, self.numbers, np.nan)
-            self._refuse_infinite()
-            return
-        text = raw.cast(pa.string())
-        self.present &= np.asarray(
-            pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(text), ""), False).to_numpy(
-                zero_copy_only=False
+            values = _parse_numbers(raw.dictionary)
+            safe = pc.fill_null(raw.indices, 0).to_numpy(zero_copy_only=False)
+            valid = np.asarray(raw.is_valid().to_numpy(zero_copy_only=False))
+            present, numbers, unit_codes, self.units, unreadable = values
+            if not len(present):  # an all-null column
+                present = np.zeros(1, dtype=bool)
+                numbers, unit_codes = np.full(1, np.nan), np.zeros(1, dtype=np.int32)
+                unreadable = np.zeros(1, dtype=bool)
+            self.present = present[safe] & valid
+            self.numbers = np.where(self.present, numbers[safe], np.nan)
+            self.unit_codes = unit_codes[safe]
+            self.unreadable = unreadable[safe] & valid
+        else:
+            (self.present, self.numbers, self.unit_codes, self.units, self.unreadable) = (
+                _parse_numbers(raw)
             )
-        )
-        try:  # the fast path: plain numbers
-            self.numbers = np.where(
-                self.present, pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.nan
-            )
-            self._refuse_infinite()
-            return
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-        parts = pc.extract_regex(text, _NUMBER_UNIT)
-        matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False))
-        digits = pc.if_else(parts.is_valid(), parts.field("num"), pa.scalar(None, pa.string()))
-        numbers = pc.cast(pc.replace_substring(digits, ",", "."), pa.float64()).to_numpy(
-            zero_copy_only=False
-        )
-        self.numbers = np.where(matched & self.present, numbers, np.nan)
-        units = pc.dictionary_encode(pc.fill_null(parts.field("unit"), ""))
-        self.units = units.dictionary.to_pylist()
-        self.unit_codes = units.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-        self.unreadable = self.present & ~matched
-        self._refuse_infinite()
-
-    def _refuse_infinite(self) -> None:
-        """A number too large for a float ("1e400") is given but unreadable."""
-        infinite = np.isinf(self.numbers)
-        self.unreadable |= infinite
-        self.numbers[infinite] = np.nan
 
     def unit_of(self, code: int, default: str = "") -> str:
         """The unit of rows with ``code``: the value's own, else the column name's."""
@@ -202,34 +185,118 @@ class Column:
         return "" if value is None else str(value)
 
 
+def _parse_numbers(
+    raw: pa.Array,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """(present, numbers, unit codes, unit texts, unreadable) of a column of
+    numbers, of texts such as "165 cm", or of both. A number too large for a
+    float ("1e400") is unreadable, never infinite."""
+    n = len(raw)
+    present = np.asarray(raw.is_valid().to_numpy(zero_copy_only=False))
+    unit_codes = np.zeros(n, dtype=np.int32)
+    units = [""]
+    unreadable = np.zeros(n, dtype=bool)
+    if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
+        numbers = np.where(present, raw.cast(pa.float64()).to_numpy(zero_copy_only=False), np.nan)
+    else:
+        text = raw.cast(pa.string())
+        present &= np.asarray(
+            pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(text), ""), False).to_numpy(
+                zero_copy_only=False
+            )
+        )
+        try:  # the fast path: plain numbers
+            numbers = np.where(
+                present, pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.nan
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if len(text) > 64:
+                # Texts with units repeat ("0.8 mg/dL"): parse each distinct one once.
+                encoded = pc.dictionary_encode(text)
+                values = _parse_numbers(encoded.dictionary)
+                indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
+                valid = np.asarray(encoded.is_valid().to_numpy(zero_copy_only=False))
+                d_present, d_numbers, d_codes, units, d_unreadable = values
+                if not len(d_present):
+                    return present & False, np.full(n, np.nan), unit_codes, units, unreadable
+                return (
+                    d_present[indices] & valid,
+                    np.where(valid, d_numbers[indices], np.nan),
+                    d_codes[indices],
+                    units,
+                    d_unreadable[indices] & valid,
+                )
+            parts = pc.extract_regex(text, _NUMBER_UNIT)
+            matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False))
+            digits = pc.if_else(parts.is_valid(), parts.field("num"), pa.scalar(None, pa.string()))
+            numbers = pc.cast(pc.replace_substring(digits, ",", "."), pa.float64()).to_numpy(
+                zero_copy_only=False
+            )
+            numbers = np.where(matched & present, numbers, np.nan)
+            encoded = pc.dictionary_encode(pc.fill_null(parts.field("unit"), ""))
+            units = encoded.dictionary.to_pylist()
+            unit_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+            unreadable = present & ~matched
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        unreadable |= infinite
+        numbers[infinite] = np.nan
+    return present, numbers, unit_codes, units, unreadable
+
+
 def _codes(batch: pa.RecordBatch, cmap: ColumnMap, field: str) -> tuple[np.ndarray, list[Any]]:
     """A text field as (codes, distinct values); code -1 where empty."""
     name = cmap.columns.get(field)
     if name is None:
         return np.full(batch.num_rows, -1, dtype=np.int32), []
     column = batch.column(name)
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        column = column.cast(pa.string())
-    column = pc.utf8_trim_whitespace(column)
-    column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
-    encoded = pc.dictionary_encode(column)
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
-    return codes, encoded.dictionary.to_pylist()
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    values = column.dictionary
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = values.cast(pa.string())
+    texts = [None if v is None else v.strip() or None for v in values.to_pylist()]
+    # Several dictionary entries may be one text after trimming ("thp", "thp "): one code.
+    distinct: dict[str, int] = {}
+    lut = np.array(
+        [-1 if t is None else distinct.setdefault(t, len(distinct)) for t in texts] + [-1],
+        dtype=np.int32,
+    )
+    indices = pc.fill_null(column.indices, len(texts)).to_numpy(zero_copy_only=False)
+    return lut[indices], list(distinct)
 
 
 def _dates(batch: pa.RecordBatch, cmap: ColumnMap, field: str) -> tuple[np.ndarray, np.ndarray]:
     """Days since 1970 (int64; a sentinel where missing), and a mask of
-    values given but not ISO dates."""
+    values given but not ISO dates (parsed once per distinct text)."""
     n = batch.num_rows
     name = cmap.columns.get(field)
-    missing = np.iinfo(np.int64).min
     if name is None:
-        return np.full(n, missing, dtype=np.int64), np.zeros(n, dtype=bool)
+        return np.full(n, _NO_DATE, dtype=np.int64), np.zeros(n, dtype=bool)
     column = batch.column(name)
+    if pa.types.is_dictionary(column.type):
+        days, bad = _parse_dates(column.dictionary)
+        valid = np.asarray(column.is_valid().to_numpy(zero_copy_only=False))
+        indices = pc.fill_null(column.indices, 0).to_numpy(zero_copy_only=False)
+        if not len(days):
+            return np.full(n, _NO_DATE, dtype=np.int64), np.zeros(n, dtype=bool)
+        return np.where(valid, days[indices], _NO_DATE), bad[indices] & valid
+    return _parse_dates(column)
+
+
+_NO_DATE = np.iinfo(np.int64).min
+
+
+def _parse_dates(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    n = len(column)
     given = np.asarray(column.is_valid().to_numpy(zero_copy_only=False))
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        try:  # the fast path: every value an ISO date or empty
+            days = pc.cast(column, pa.date32()).cast(pa.int32())
+            values = pc.fill_null(days, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+            return np.where(given, values, _NO_DATE), np.zeros(n, dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
         column = pc.utf8_trim_whitespace(column)
         given &= np.asarray(
             pc.fill_null(pc.not_equal(column, ""), False).to_numpy(zero_copy_only=False)
@@ -238,10 +305,10 @@ def _dates(batch: pa.RecordBatch, cmap: ColumnMap, field: str) -> tuple[np.ndarr
     try:
         days = column.cast(pa.date32()).cast(pa.int32())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return np.full(n, missing, dtype=np.int64), given
+        return np.full(n, _NO_DATE, dtype=np.int64), given
     valid = np.asarray(days.is_valid().to_numpy(zero_copy_only=False))
     values = pc.fill_null(days, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return np.where(valid, values, missing), given & ~valid
+    return np.where(valid, values, _NO_DATE), given & ~valid
 
 
 def _integers(column: Column, what: str, problems: Problems) -> np.ndarray:
@@ -255,11 +322,21 @@ def _integers(column: Column, what: str, problems: Problems) -> np.ndarray:
 
 
 class Problems:
-    """The first problem of each row: its verdict and a one-line reason."""
+    """The first problem of each row: its verdict and a one-line reason
+    (coded into a list of messages, so a clean batch costs no strings)."""
 
     def __init__(self, n: int):
         self.verdict = np.full(n, -1, dtype=np.int8)
-        self.detail = np.full(n, None, dtype=object)
+        self.detail = np.full(n, -1, dtype=np.int32)
+        self.messages: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def _code(self, message: str) -> int:
+        code = self._codes.get(message)
+        if code is None:
+            code = self._codes[message] = len(self.messages)
+            self.messages.append(message)
+        return code
 
     @property
     def clear(self) -> np.ndarray:
@@ -267,13 +344,18 @@ class Problems:
 
     def add(self, mask: np.ndarray, message: str, verdict: str = CANNOT_VERIFY) -> None:
         rows = mask & self.clear
-        self.verdict[rows] = _CODE[verdict]
-        self.detail[rows] = message
+        if rows.any():
+            self.verdict[rows] = _CODE[verdict]
+            self.detail[rows] = self._code(message)
 
     def add_each(self, mask: np.ndarray, message: Any, verdict: str = CANNOT_VERIFY) -> None:
         for i in np.flatnonzero(mask & self.clear):
-            self.verdict[i] = _CODE[verdict]
-            self.detail[i] = message(i)
+            self.set(int(i), message(i), verdict)
+
+    def set(self, i: int, message: str, verdict: str) -> None:
+        """Row ``i``'s verdict and reason, whatever was there before."""
+        self.verdict[i] = _CODE[verdict]
+        self.detail[i] = self._code(message)
 
 
 # -- Patient values -------------------------------------------------------------------
@@ -410,15 +492,9 @@ def read_patients(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) ->
     )
     # As the engine: the BSA range check uses Mosteller whatever the policy.
     with np.errstate(invalid="ignore"):
-        _outside(
-            mosteller(height_cm, weight_kg),
-            known,
-            patient_rules.BSA_RANGE_M2,
-            "BSA",
-            "m²",
-            problems,
-        )
-    return Patients(height_cm, weight_kg, sex, age, scr)
+        bsa = mosteller(height_cm, weight_kg)
+    _outside(bsa, known, patient_rules.BSA_RANGE_M2, "BSA", "m²", problems)
+    return Patients(height_cm, weight_kg, sex, age, scr, bsa)
 
 
 def _creatinine(column: Column, problems: Problems) -> np.ndarray:
@@ -621,9 +697,8 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
     previous, bad_previous = _dates(batch, cmap, "previous_date")
     problems.add(bad_date, "the administration date is not a date (YYYY-MM-DD)")
     problems.add(bad_previous, "the previous dose date is not a date (YYYY-MM-DD)")
-    missing_day = np.iinfo(np.int64).min
-    has_previous = previous != missing_day
-    has_date = date != missing_day
+    has_previous = previous != _NO_DATE
+    has_date = date != _NO_DATE
     gap = np.where(has_previous & has_date, date - previous, 0)
     problems.add(
         has_previous & has_date & (gap <= 0),
@@ -791,8 +866,7 @@ def _assemble(
     problems.add(
         problems.clear & np.isnan(computed), "the dose could not be computed from this row"
     )
-    verdict = problems.verdict.copy()
-    detail = problems.detail
+    verdict = problems.verdict  # filled in place below; details through problems.set
     live = verdict < 0
     flat = _BASES.index("flat")
 
@@ -808,9 +882,11 @@ def _assemble(
         wrong_basis = live & ~mass & ~same_basis
         verdict[wrong_basis] = _CODE[WRONG_UNIT]
         for i in np.flatnonzero(wrong_basis):
-            detail[i] = (
+            problems.set(
+                int(i),
                 f"ordered in {_basis_unit(int(ordered_basis[i]))}; "
-                f"the drug is dosed in {_basis_unit(int(expected_basis[i]))}"
+                f"the drug is dosed in {_basis_unit(int(expected_basis[i]))}",
+                WRONG_UNIT,
             )
         live &= ~wrong_basis
 
@@ -826,18 +902,26 @@ def _assemble(
         within = change <= tolerance + _PERCENT_NOISE
         wrong_kind = live & ~within & (other_change <= tolerance + _PERCENT_NOISE)
         loading = kind_code == KINDS.index("loading")
-        verdict[wrong_kind & loading & ~reload] = _CODE[LOADING_DUE]
-        verdict[wrong_kind & loading & reload] = _CODE[RELOAD_DUE]
-        verdict[wrong_kind & ~loading] = _CODE[UNEXPECTED_LOADING]
         for i in np.flatnonzero(wrong_kind):
-            detail[i] = (
-                f"the maintenance dose was ordered; a re-load (loading dose) is due after "
-                f"{int(gap[i])} days since the previous dose ({policy.id} policy)"
-                if loading[i] and reload[i]
-                else "the maintenance dose was ordered; the first dose is a loading dose"
-                if loading[i]
-                else "a loading dose was ordered; the maintenance dose is due"
-            )
+            if loading[i] and reload[i]:
+                problems.set(
+                    int(i),
+                    f"the maintenance dose was ordered; a re-load (loading dose) is due after "
+                    f"{int(gap[i])} days since the previous dose ({policy.id} policy)",
+                    RELOAD_DUE,
+                )
+            elif loading[i]:
+                problems.set(
+                    int(i),
+                    "the maintenance dose was ordered; the first dose is a loading dose",
+                    LOADING_DUE,
+                )
+            else:
+                problems.set(
+                    int(i),
+                    "a loading dose was ordered; the maintenance dose is due",
+                    UNEXPECTED_LOADING,
+                )
         live &= ~wrong_kind
         verdict[live & exact] = _CODE[OK]
         verdict[live & ~exact & within] = _CODE[WITHIN]
@@ -851,19 +935,19 @@ def _assemble(
             & (expected_basis != flat)
             & (np.abs(ordered - per_unit) <= 1e-6 * np.maximum(1.0, per_unit))
         )
-        verdict[slip | basis_dropped] = _CODE[WRONG_UNIT]
         for i in np.flatnonzero(slip | basis_dropped):
             if basis_dropped[i] and not slip[i]:
-                detail[i] = (
+                message = (
                     f"{format_number(ordered[i])} mg is the per-unit dose "
                     f"{format_amount(per_unit[i], BASIS_UNITS[_BASES[expected_basis[i]]], 4)} written as mg"
                 )
             else:
                 times = 1000 if (ratio[i] >= THOUSAND_FOLD or ratio[i] <= 1 / THOUSAND_FOLD) else 10
                 direction = "times" if ratio[i] > 1 else "times less than"
-                detail[i] = (
+                message = (
                     f"about {times} {direction} the computed dose: check the unit and decimal point"
                 )
+            problems.set(int(i), message, WRONG_UNIT)
         verdict[rest & ~slip & ~basis_dropped] = _CODE[OUTSIDE]
 
     shown = verdict != _CODE[CANNOT_VERIFY]
@@ -879,14 +963,15 @@ def _assemble(
         pa.array(diff_mg, pa.float64(), from_pandas=True),
         pa.array(diff_pct, pa.float64(), from_pandas=True),
         _dictionary(verdict, VERDICTS),
-        pa.array(detail, pa.string()),
+        _dictionary(problems.detail, problems.messages),
     ]
     return pa.RecordBatch.from_arrays(columns, schema=output_schema(batch.schema))
 
 
-def _dictionary(codes: np.ndarray, values: tuple[str, ...]) -> pa.Array:
+def _dictionary(codes: np.ndarray, values: tuple[str, ...] | list[str]) -> pa.Array:
+    """A dictionary-coded text column (code -1: empty)."""
     indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(values)).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
 
 
 def _basis_unit(index: int) -> str:

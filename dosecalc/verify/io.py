@@ -21,6 +21,11 @@ import pyarrow as pa
 
 from ..errors import InputError
 
+#: CSV columns are read as plain text (the batch engine reads numbers and
+#: units itself, and dictionary-codes the texts it needs; measured faster to
+#: read and to write back than dictionary-coded columns).
+TEXT = pa.string()
+
 #: Rows per batch: large enough that per-batch costs vanish, small enough
 #: that a batch and its results stay a few tens of MB.
 DEFAULT_CHUNK_ROWS = 200_000
@@ -83,7 +88,7 @@ class OrderReader:
                 return pq.read_schema(self.path)
             except (pa.ArrowException, OSError) as exc:
                 raise InputError(f"'{self.path}' is not a readable Parquet file ({exc})") from None
-        return pa.schema([(name, pa.string()) for name in _csv_header(self.path)])
+        return pa.schema([(name, TEXT) for name in _csv_header(self.path)])
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         if self.format == "parquet":
@@ -116,7 +121,7 @@ class OrderReader:
                     handle,
                     read_options=pacsv.ReadOptions(block_size=block, encoding="utf8"),
                     convert_options=pacsv.ConvertOptions(
-                        column_types={name: pa.string() for name in names},
+                        column_types={name: TEXT for name in names},
                         strings_can_be_null=True,
                         quoted_strings_can_be_null=True,
                     ),
@@ -169,8 +174,12 @@ class OrderWriter:
             self._writer.write_batch(batch)
 
     def close(self, error: BaseException | None = None) -> None:
-        if self._writer is not None and error is None:
-            self._writer.close()
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:  # the temporary file is discarded below anyway
+                if error is None:
+                    raise
         if error is None:
             self._context.__exit__(None, None, None)
         else:

@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..formatting import format_amount, format_percent
-from .batch import CANNOT_VERIFY, FAILING, NOT_IN_REGIMEN, VERDICTS
-from .columns import match_columns
+from .batch import CANNOT_VERIFY, FAILING, NOT_IN_REGIMEN, VERDICTS, _codes
+from .columns import ColumnMap, match_columns
+
+_VERDICT_MAP = ColumnMap({"verdict": "verdict"}, {})
 
 WORST_SHOWN = 10
 
@@ -38,33 +39,41 @@ class VerifySummary:
 
     def add(self, batch: pa.RecordBatch) -> None:
         cmap = match_columns(batch.schema.names)
-        verdicts = batch.column("verdict")
-        regimen = _lower(batch.column(cmap.columns["regimen"]))
-        drug = _lower(batch.column(cmap.columns["drug"]))
-        table = pa.table({"regimen": regimen, "drug": drug, "verdict": verdicts})
-        counts = table.group_by(["regimen", "drug", "verdict"]).aggregate([([], "count_all")])
-        for r, d, v, c in zip(*(counts.column(i).to_pylist() for i in range(4)), strict=True):
-            self.by_drug[(r or "", d or "", v)] += c
-            self.by_verdict[v] += c
+        regimen_codes, regimens = _codes(batch, cmap, "regimen")
+        drug_codes, drugs = _codes(batch, cmap, "drug")
+        verdict_codes, verdicts = _codes(batch, _VERDICT_MAP, "verdict")
+        # One count per (regimen, drug, verdict) present: a combined key, counted once.
+        key = (regimen_codes.astype(np.int64) + 1) * (len(drugs) + 1) + (drug_codes + 1)
+        key = key * (len(verdicts) + 1) + (verdict_codes + 1)
+        found, counts = np.unique(key, return_counts=True)
+        for value, count in zip(found.tolist(), counts.tolist(), strict=True):
+            rest, v = divmod(value, len(verdicts) + 1)
+            r, d = divmod(rest, len(drugs) + 1)
+            regimen = regimens[r - 1].lower() if r else ""
+            drug = drugs[d - 1].lower() if d else ""
+            verdict = verdicts[v - 1] if v else ""
+            self.by_drug[(regimen, drug, verdict)] += count
+            self.by_verdict[verdict] += count
         self.orders += batch.num_rows
         pct = batch.column("difference_pct").to_numpy(zero_copy_only=False)
-        magnitude = np.nan_to_num(np.abs(pct), nan=-1.0)
-        if len(magnitude) > WORST_SHOWN:
-            top = np.argpartition(magnitude, -WORST_SHOWN)[-WORST_SHOWN:]
-        else:
-            top = np.arange(len(magnitude))
+        magnitude = np.abs(pct)
+        # Only rows that could enter the list: above the smallest kept so far.
+        floor = self.worst[0][0] if len(self.worst) >= WORST_SHOWN else -1.0
+        with np.errstate(invalid="ignore"):
+            candidates = np.flatnonzero(magnitude > floor)
+        if len(candidates) > WORST_SHOWN:
+            best = np.argpartition(magnitude[candidates], -WORST_SHOWN)[-WORST_SHOWN:]
+            candidates = candidates[best]
         patient = cmap.columns.get("patient_id")
-        for i in top:
-            if magnitude[i] < 0:
-                continue
+        for i in candidates:
             row = {
                 "patient": batch.column(patient)[i].as_py() if patient else "",
-                "regimen": regimen[i].as_py(),
-                "drug": drug[i].as_py(),
+                "regimen": regimens[regimen_codes[i]] if regimen_codes[i] >= 0 else "",
+                "drug": drugs[drug_codes[i]] if drug_codes[i] >= 0 else "",
                 "computed_mg": batch.column("computed_mg")[i].as_py(),
                 "difference_mg": batch.column("difference_mg")[i].as_py(),
                 "difference_pct": float(pct[i]),
-                "verdict": verdicts[i].as_py(),
+                "verdict": verdicts[verdict_codes[i]],
             }
             entry = (float(magnitude[i]), -(self.orders - batch.num_rows + int(i)), row)
             if len(self.worst) < WORST_SHOWN:
@@ -125,14 +134,6 @@ class VerifySummary:
         if self.output:
             lines.append(f"results: {self.output}")
         return "\n".join(lines)
-
-
-def _lower(column: pa.Array) -> pa.Array:
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        column = column.cast(pa.string())
-    return pc.utf8_lower(pc.utf8_trim_whitespace(column))
 
 
 def _share(count: int, total: int) -> str:

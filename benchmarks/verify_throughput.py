@@ -157,7 +157,9 @@ def peak_memory_mb(path: Path) -> float:
         f"verify_orders({str(path)!r}, output={str(path.with_suffix('.out.csv'))!r}); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     path.with_suffix(".out.csv").unlink()
     return int(result.stdout.strip().splitlines()[-1]) / 1024
 
@@ -179,8 +181,10 @@ def main() -> None:
 
     if args.e2e:
         path = orders_file(folder, args.e2e)
-        ours = statistics.median(end_to_end(path) for _ in range(3))
-        base = statistics.median(read_write(path) for _ in range(3))
+        # Interleaved, so that a busy machine slows both alike.
+        pairs = [(read_write(path), end_to_end(path)) for _ in range(5)]
+        base = statistics.median(b for b, _ in pairs)
+        ours = statistics.median(o for _, o in pairs)
         print(f"(b) end to end, {args.e2e:,} orders, CSV in and out:")
         print(f"    pyarrow read + write   {base:7.2f} s")
         print(f"    dosecalc verify        {ours:7.2f} s   ratio {ours / base:.2f}")
@@ -200,8 +204,12 @@ def main() -> None:
         path = orders_file(folder, args.dask)
         local = end_to_end(path)
         distributed = end_to_end(path, "dask")
-        print(f"(e) {args.dask:,} orders: one process {local:.2f} s; local Dask cluster (2 workers) ")
-        print(f"    {distributed:.2f} s (ratio {distributed / local:.2f}; includes starting the cluster)")
+        print(
+            f"(e) {args.dask:,} orders: one process {local:.2f} s; local Dask cluster (2 workers) "
+        )
+        print(
+            f"    {distributed:.2f} s (ratio {distributed / local:.2f}; includes starting the cluster)"
+        )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,8 @@ class Patients:
     mosteller_m2: np.ndarray | None = None  # computed once for the plausibility check
 
     def take(self, index: np.ndarray) -> Patients:
-        if len(index) == len(self.height_cm):  # a group of every row, in order
-            return self
+        if len(index) == len(self.height_cm) and np.array_equal(index, np.arange(len(index))):
+            return self  # a group of every row, in order
         return Patients(
             self.height_cm[index],
             self.weight_kg[index],

@@ -159,7 +159,7 @@ class Column:
             return
         raw = self.raw
         if pa.types.is_dictionary(raw.type):
-            values = _parse_numbers(raw.dictionary)
+            values = _parse_numbers(raw.dictionary, encode=False)
             safe = pc.fill_null(raw.indices, 0).to_numpy(zero_copy_only=False)
             valid = np.asarray(raw.is_valid().to_numpy(zero_copy_only=False))
             present, numbers, unit_codes, self.units, unreadable = values
@@ -186,7 +186,7 @@ class Column:
 
 
 def _parse_numbers(
-    raw: pa.Array,
+    raw: pa.Array, encode: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
     """(present, numbers, unit codes, unit texts, unreadable) of a column of
     numbers, of texts such as "165 cm", or of both. A number too large for a
@@ -210,10 +210,10 @@ def _parse_numbers(
                 present, pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.nan
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            if len(text) > 64:
+            if encode and len(text) > 64:
                 # Texts with units repeat ("0.8 mg/dL"): parse each distinct one once.
                 encoded = pc.dictionary_encode(text)
-                values = _parse_numbers(encoded.dictionary)
+                values = _parse_numbers(encoded.dictionary, encode=False)
                 indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
                 valid = np.asarray(encoded.is_valid().to_numpy(zero_copy_only=False))
                 d_present, d_numbers, d_codes, units, d_unreadable = values
@@ -764,7 +764,9 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         problems.add(_mask(n, rows[missing]), message or "")
         computed[rows] = final
         per_unit[rows] = step.per_unit * (1 - reduction[rows] / 100)
-        _check_against_engine(slot, kind, policy, p, reduction[rows], final, missing, vials)
+        _check_against_engine(
+            slot, kind, policy, patients, reduction, computed, rows[~missing], vials
+        )
         if entry.has_loading:
             alternative = slot.step("maintenance" if kind == "loading" else "loading")
             other[rows], _, _ = final_mg(entry, alternative, policy, p, reduction[rows], vials)
@@ -802,20 +804,22 @@ def _check_against_engine(
     p: Patients,
     reduction: np.ndarray,
     final: np.ndarray,
-    missing: np.ndarray,
+    rows: np.ndarray,
     vials: tuple[float, ...],
 ) -> None:
-    """Recompute one dose of each drug and kind with the scalar engine: the
-    batch arithmetic must give the same dose, or the run stops (a silent
-    wrong dose is worse than no verification)."""
+    """Recompute one dose of each drug and kind with the scalar engine, from
+    the row's own patient values: the batch result in that row must be the
+    same dose, or the run stops (a silent wrong dose is worse than no
+    verification). The row is the group's last, so rows gathered from
+    several slots are covered."""
     from ..dosing import DosingContext, compute_dose
 
     assert slot.entry is not None and slot.regimen is not None and slot.phase is not None
     key = (policy.id, slot.regimen.id, slot.phase.id, f"{slot.entry.drug}:{kind}")
-    usable = np.flatnonzero(~missing & ~np.isnan(final))
+    usable = rows[~np.isnan(final[rows])]
     if key in _CHECKED or not len(usable):
         return
-    i = int(usable[0])
+    i = int(usable[-1])
     sex = {FEMALE: "female", MALE: "male"}.get(int(p.sex[i]))
     age = None if np.isnan(p.age_years[i]) else repr(float(p.age_years[i]))
     scr = None if np.isnan(p.scr_mg_dl[i]) else f"{float(p.scr_mg_dl[i])!r} mg/dL"

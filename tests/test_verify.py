@@ -339,3 +339,14 @@ def test_the_command_line_and_single_doses_do_not_load_the_batch_libraries():
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     code = "import sys, dosecalc.cli; assert 'numpy' not in sys.modules and 'pyarrow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_each_order_gets_its_own_patient_when_one_drug_spans_several_cycles(tmp_path):
+    # Later cycle first: trastuzumab 6 mg/kg for 43 kg (258 mg), then for 42 kg (252 mg).
+    text = (
+        "height_cm,weight_kg,regimen,phase,cycle,drug,dose,dose_unit\n"
+        "145,43,ac-th,H,2,trastuzumab,258,mg\n"
+        "145,42,ac-th,H,1,trastuzumab,252,mg\n"
+    )
+    _, rows = run(tmp_path, text)
+    assert [(r["computed_mg"], r["verdict"]) for r in rows] == [(6 * 43, "ok"), (6 * 42, "ok")]

@@ -348,6 +348,13 @@ class Problems:
             self.verdict[rows] = _CODE[verdict]
             self.detail[rows] = self._code(message)
 
+    def add_rows(self, rows: np.ndarray, message: str, verdict: str = CANNOT_VERIFY) -> None:
+        """As :meth:`add`, for the rows at the indices ``rows``."""
+        rows = rows[self.verdict[rows] < 0]
+        if len(rows):
+            self.verdict[rows] = _CODE[verdict]
+            self.detail[rows] = self._code(message)
+
     def add_each(self, mask: np.ndarray, message: Any, verdict: str = CANNOT_VERIFY) -> None:
         for i in np.flatnonzero(mask & self.clear):
             self.set(int(i), message(i), verdict)
@@ -686,9 +693,14 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
             drugs[drug_codes[row]],
         )
         slots.append(slot)
+    # Rows of each slot: one stable sort, then slices.
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=len(unique_keys)))))
     for index, slot in enumerate(slots):
         if slot is not None and slot.verdict is not None:
-            problems.add(inverse == index, slot.problem or "", slot.verdict)
+            problems.add_rows(
+                order[bounds[index] : bounds[index + 1]], slot.problem or "", slot.verdict
+            )
 
     patients = read_patients(batch, cmap, problems)
     ordered, ordered_basis, _ = read_orders(batch, cmap, problems)
@@ -714,13 +726,12 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
     groups: dict[tuple[int, str], list[np.ndarray]] = {}
     group_slot: dict[tuple[int, str], Slot] = {}
 
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=len(unique_keys)))))
+    clear = problems.clear  # slots are disjoint: what one adds, another does not read
     for index, slot in enumerate(slots):
         if slot is None or slot.entry is None:
             continue
         rows = order[bounds[index] : bounds[index + 1]]
-        rows = rows[problems.clear[rows]]
+        rows = rows[clear[rows]]
         if not len(rows):
             continue
         entry = slot.entry
@@ -730,8 +741,8 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         if entry.has_loading:
             dated = has_previous[rows] & has_date[rows]
             missing_date = has_previous[rows] & ~has_date[rows]
-            problems.add(
-                _mask(n, rows[missing_date]),
+            problems.add_rows(
+                rows[missing_date],
                 "the administration date is missing (the previous dose date needs it)",
             )
             gaps = gap[rows]
@@ -751,7 +762,7 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
 
     for (_, kind), parts in groups.items():
         rows = np.concatenate(parts)
-        rows = rows[problems.clear[rows]]
+        rows = np.sort(rows[problems.verdict[rows] < 0])
         if not len(rows):
             continue
         slot = group_slot[(_, kind)]
@@ -761,7 +772,7 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         p = patients.take(rows)
         step = slot.step(kind)
         final, message, missing = final_mg(entry, step, policy, p, reduction[rows], vials)
-        problems.add(_mask(n, rows[missing]), message or "")
+        problems.add_rows(rows[missing], message or "")
         computed[rows] = final
         per_unit[rows] = step.per_unit * (1 - reduction[rows] / 100)
         _check_against_engine(
@@ -785,12 +796,6 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         gap,
         policy,
     )
-
-
-def _mask(n: int, rows: np.ndarray) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    mask[rows] = True
-    return mask
 
 
 #: Drug and kind pairs already checked against the scalar engine in this process.
@@ -845,7 +850,7 @@ def _check_against_engine(
     if abs(line.final_mg - final[i]) > 1e-9 * max(1.0, abs(line.final_mg)):
         raise CalculationError(
             f"internal check failed: {slot.entry.drug} {kind} is {line.final_mg!r} mg by the "
-            f"engine and {final[i]!r} mg by the batch path; please report it"
+            f"engine and {float(final[i])!r} mg by the batch path; please report it"
         )
     _CHECKED.add(key)
 

@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyarrow as pa
 
@@ -66,18 +66,17 @@ class OrderReader:
         self.format = input_format(path)
         self.chunk_rows = chunk_rows
         self.total = self.path.stat().st_size
-        self._handle: BinaryIO | None = None
         self._rows_read = 0
         self._rows_total = 0
 
     @property
     def fraction(self) -> float:
-        """Fraction of the file read so far (for the progress bar)."""
-        if self.format == "parquet":
-            return self._rows_read / self._rows_total if self._rows_total else 1.0
-        if self._handle is None or self._handle.closed or not self.total:
+        """Fraction of the file read so far (for the progress bar). For CSV
+        the total is estimated from the length of the first lines: the
+        reader reads ahead, so its file position says nothing."""
+        if not self._rows_total:
             return 1.0
-        return min(1.0, self._handle.tell() / self.total)
+        return min(0.99, self._rows_read / self._rows_total)
 
     def schema(self) -> pa.Schema:
         """The input's columns: as read from CSV (all text), or Parquet's own."""
@@ -115,7 +114,10 @@ class OrderReader:
         # Bytes per block: about chunk_rows rows of a typical order line (~120 bytes).
         block = max(1 << 16, min(self.chunk_rows * 128, 1 << 28))
         with open(self.path, "rb") as handle:
-            self._handle = handle
+            sample = handle.read(1 << 16)
+            handle.seek(0)
+            lines = max(1, sample.count(b"\n"))
+            self._rows_total = max(1, int(self.total / (len(sample) / lines)) - 1)
             try:
                 reader = pacsv.open_csv(
                     handle,
@@ -126,7 +128,9 @@ class OrderReader:
                         quoted_strings_can_be_null=True,
                     ),
                 )
-                yield from reader
+                for batch in reader:
+                    self._rows_read += batch.num_rows
+                    yield batch
             except pa.ArrowInvalid as exc:
                 raise InputError(f"'{self.path}' is not a readable CSV file: {exc}") from None
 

@@ -152,10 +152,12 @@ def read_write(path: Path) -> float:
 
 def peak_memory_mb(path: Path) -> float:
     """Max RSS of a fresh ``dosecalc verify`` process (MB)."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent
+    # through fork and exec, so a child would report the benchmark's own peak.
     code = (
-        "import resource, sys; from dosecalc.verify import verify_orders; "
+        "from dosecalc.verify import verify_orders; "
         f"verify_orders({str(path)!r}, output={str(path.with_suffix('.out.csv'))!r}); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -155,7 +155,8 @@ def run_dask(
             for start in range(0, len(parts), window):
                 futures = client.compute(parts[start : start + window])
                 for frame_part in client.gather(futures):
-                    yield pa.RecordBatch.from_pandas(frame_part, preserve_index=False)
+                    table = pa.Table.from_pandas(frame_part, preserve_index=False)
+                    yield from table.combine_chunks().to_batches()
                 bar.update(min(1.0, (start + window) / len(parts)), 0)
 
         return _consume(batches(), schema, options, output, output_format, lambda _: None)
@@ -169,5 +170,8 @@ def run_dask(
 def partition_verify(frame: Any, options: VerifyOptions) -> Any:
     """One Dask partition (a pandas DataFrame): to a record batch, through
     :func:`verify_batch`, and back."""
-    batch = pa.RecordBatch.from_pandas(frame, preserve_index=False)
+    # pandas' text columns may be backed by chunked arrow arrays: one batch.
+    table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
+    batches = table.to_batches()
+    batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
     return verify_batch(batch, options).to_pandas()

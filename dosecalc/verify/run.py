@@ -16,6 +16,10 @@ from .batch import VerifyOptions, output_schema, rules_for, verify_batch
 from .io import DEFAULT_CHUNK_ROWS, OrderReader, OrderWriter, output_format
 from .summary import VerifySummary
 
+#: Rows per Dask partition: each costs a task, a pandas round trip and a
+#: transfer back to this process, so partitions are larger than local chunks.
+DASK_PARTITION_ROWS = 250_000
+
 
 class Progress:
     """A progress bar on stderr, drawn only when stderr is a terminal and
@@ -130,7 +134,7 @@ def run_dask(
             path,
             dtype=str,
             keep_default_na=False,
-            blocksize=max(1 << 16, (chunk_rows or DEFAULT_CHUNK_ROWS) * 128),
+            blocksize=max(1 << 16, (chunk_rows or DASK_PARTITION_ROWS) * 128),
         )
     meta = schema.empty_table().to_pandas()
     results = frame.map_partitions(partition_verify, options, meta=meta)
@@ -142,7 +146,7 @@ def run_dask(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: no clash with a running cluster
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)

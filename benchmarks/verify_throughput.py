@@ -103,8 +103,10 @@ def compute_ratio(rows: int) -> None:
     def whole() -> None:
         verify_batch(batch, options)
 
-    reference = median_time(plain_numpy, 7)
-    arithmetic = median_time(kernel, 7)
+    # Interleaved, so that a busy machine slows each alike.
+    rounds = [(median_time(plain_numpy, 1), median_time(kernel, 1)) for _ in range(21)]
+    reference = statistics.median(r for r, _ in rounds)
+    arithmetic = statistics.median(k for _, k in rounds)
     batch_time = median_time(whole, 5)
     print(f"(a) compute on {rows:,} docetaxel orders (75 mg/m², standard policy):")
     print(f"    plain numpy BSA x dose x rounding   {reference * 1e3:8.1f} ms")

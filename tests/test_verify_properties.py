@@ -164,7 +164,7 @@ def _engine_dose(row: dict, kind: str, policy_name: str) -> float:
 
 @pytest.mark.parametrize("policy_name", POLICIES)
 @settings(
-    max_examples=25,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -544,15 +544,16 @@ def _creatinine(column: Column, problems: Problems) -> np.ndarray:
 _BASES = ("flat", "bsa", "weight", "auc")
 
 
-def _dose_units(column: Column, unit_column: tuple[np.ndarray, list[Any]]) -> list[Any]:
-    """Per distinct unit text of the ordered dose: (basis, factor to the
-    basis's canonical unit) or an error message."""
+def _dose_units(units: list[str]) -> list[tuple[str, float] | str]:
+    """For each unit text of ordered doses: (basis, factor to the basis's
+    canonical unit), read by the regimen loader's own parser, or an error
+    message."""
     from ..regimen import parse_per_unit_dose
 
-    readings: list[Any] = []
-    for unit in column.units + [u for u in unit_column[1] if u is not None]:
+    readings: list[tuple[str, float] | str] = []
+    for unit in units:
         text = str(unit).strip()
-        reading: Any = f"unknown dose unit '{text}'"
+        reading: tuple[str, float] | str = f"unknown dose unit '{text}'"
         if text.upper() == "AUC":
             readings.append(("auc", 1.0))
             continue
@@ -576,7 +577,7 @@ def read_orders(
     n = batch.num_rows
     dose = Column(batch, cmap, "dose")
     unit_codes, unit_texts = _codes(batch, cmap, "dose_unit")
-    readings = _dose_units(dose, (unit_codes, unit_texts))
+    readings = _dose_units(dose.units + unit_texts)
     problems.add(~dose.present, "the ordered dose is missing")
     problems.add_each(
         dose.unreadable, lambda i: f"the ordered dose '{dose.text(i)}' is not a number"
@@ -592,7 +593,7 @@ def read_orders(
         np.where(unit_codes >= 0, unit_codes + offset, -1),
     )
     if dose.column_unit:
-        readings.append(_dose_units(_Fixed(dose.column_unit), (np.zeros(0), []))[0])
+        readings += _dose_units([dose.column_unit])
         chosen = np.where(chosen < 0, len(readings) - 1, chosen)
     problems.add((chosen < 0) & dose.present, "the ordered dose has no unit (dose_unit column)")
     for code, reading in enumerate(readings):
@@ -608,13 +609,6 @@ def read_orders(
     with np.errstate(invalid="ignore"):
         problems.add(amount <= 0, "the ordered dose must be more than zero")
     return amount, basis, chosen
-
-
-class _Fixed:
-    """A unit from a column name, shaped as a Column for :func:`_dose_units`."""
-
-    def __init__(self, unit: str):
-        self.units = [unit]
 
 
 # -- Modifications --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def _boyd(height_cm: np.ndarray, weight_kg: np.ndarray) -> np.ndarray:
     return 0.0003207 * height_cm**0.3 * grams ** (0.7285 - 0.0188 * np.log10(grams))
 
 
-def bsa_formula(formula: str, sex: int | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def bsa_formula(formula: str, sex: int | None) -> Callable[..., Any]:
     """The policy's BSA formula as a function of arrays."""
     if formula == "mosteller":
         return mosteller
@@ -79,8 +80,7 @@ def bsa_formula(formula: str, sex: int | None) -> Callable[[np.ndarray, np.ndarr
         assert sex is not None
         return lambda h, w: metrics.bsa_schlich(h, w, SEXES[sex])
     # The power-law formulas are plain arithmetic: the engine's own functions take arrays.
-    function, _ = metrics.BSA_FORMULAS[formula]
-    return function  # type: ignore[return-value]
+    return cast(Callable[..., Any], metrics.BSA_FORMULAS[formula][0])
 
 
 def round_half_up_array(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -131,7 +131,7 @@ def dosing_weight(which: str, factor: float, p: Patients) -> tuple[np.ndarray, n
         if which == "ideal":
             weight[rows] = ibw
             continue
-        adjusted = metrics.adjusted_body_weight(ibw, w, factor)
+        adjusted: Any = metrics.adjusted_body_weight(ibw, w, factor)
         if which == "adjusted_if_bmi_25":
             adjusted = np.where(metrics.bmi(h, w) < 25, w, adjusted)
         weight[rows] = adjusted

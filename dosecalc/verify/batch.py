@@ -411,7 +411,7 @@ def _quantity(
             continue
         scaled = column.numbers[rows] if factor == 1.0 else column.numbers[rows] * factor
         values[rows] = scaled
-    for text_value in {column.text(i) for i in np.flatnonzero(column.unreadable)}:
+    for text_value in {column.text(int(i)) for i in np.flatnonzero(column.unreadable)}:
         same = pc.fill_null(pc.equal(column.raw.cast(pa.string()), text_value), False)
         rows = column.unreadable & np.asarray(same.to_numpy(zero_copy_only=False))
         try:
@@ -439,7 +439,7 @@ def _outside(
     problems.add_each(
         bad,
         lambda i: (
-            f"{label} {format_number(values[i])} {unit} is outside the adult range "
+            f"{label} {format_number(float(values[i]))} {unit} is outside the adult range "
             f"{format_number(low)}-{format_number(high)} {unit}{_hint(label, float(values[i]))}"
         ),
     )
@@ -693,10 +693,10 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
     # Rows of each slot: one stable sort, then slices.
     order = np.argsort(inverse, kind="stable")
     bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=len(unique_keys)))))
-    for index, slot in enumerate(slots):
-        if slot is not None and slot.verdict is not None:
+    for index, placed in enumerate(slots):
+        if placed is not None and placed.verdict is not None:
             problems.add_rows(
-                order[bounds[index] : bounds[index + 1]], slot.problem or "", slot.verdict
+                order[bounds[index] : bounds[index + 1]], placed.problem or "", placed.verdict
             )
 
     patients = read_patients(batch, cmap, problems)
@@ -724,14 +724,14 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
     group_slot: dict[tuple[int, str], Slot] = {}
 
     clear = problems.clear  # slots are disjoint: what one adds, another does not read
-    for index, slot in enumerate(slots):
-        if slot is None or slot.entry is None:
+    for index, found in enumerate(slots):
+        if found is None or found.entry is None:
             continue
+        slot, entry = found, found.entry
         rows = order[bounds[index] : bounds[index + 1]]
         rows = rows[clear[rows]]
         if not len(rows):
             continue
-        entry = slot.entry
         expected_basis[rows] = _BASES.index(entry.basis)
         kinds = np.full(len(rows), KINDS.index(slot.nominal_kind or "standard"), dtype=np.int8)
         reloads = np.zeros(len(rows), dtype=bool)
@@ -757,26 +757,26 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
 
     from ..api import drug_vials
 
-    for (_, kind), parts in groups.items():
+    for (_, group_kind), parts in groups.items():
         rows = np.concatenate(parts)
         rows = np.sort(rows[problems.verdict[rows] < 0])
         if not len(rows):
             continue
-        slot = group_slot[(_, kind)]
-        entry = slot.entry
-        assert entry is not None
+        group_entry = group_slot[(_, group_kind)]
+        assert group_entry.entry is not None
+        slot, entry = group_entry, group_entry.entry
         vials = drug_vials(entry.drug, policy)
         p = patients.take(rows)
-        step = slot.step(kind)
+        step = slot.step(group_kind)
         final, message, missing = final_mg(entry, step, policy, p, reduction[rows], vials)
         problems.add_rows(rows[missing], message or "")
         computed[rows] = final
         per_unit[rows] = step.per_unit * (1 - reduction[rows] / 100)
         _check_against_engine(
-            slot, kind, policy, patients, reduction, computed, rows[~missing], vials
+            slot, group_kind, policy, patients, reduction, computed, rows[~missing], vials
         )
         if entry.has_loading:
-            alternative = slot.step("maintenance" if kind == "loading" else "loading")
+            alternative = slot.step("maintenance" if group_kind == "loading" else "loading")
             other[rows], _, _ = final_mg(entry, alternative, policy, p, reduction[rows], vials)
 
     return _assemble(

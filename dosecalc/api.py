@@ -67,6 +67,7 @@ class DoseReport:
     scope: str  # "whole course" or "cycle 3 (THP 3)"
     notes: list[str] = field(default_factory=list)
     weight_change: WeightChange | None = None
+    provenance: dict[str, Any] | None = None  # dosecalc.provenance.record
 
 
 @dataclass(frozen=True)
@@ -104,22 +105,31 @@ class WeightChange:
 def weight_change(previous_weight: Any, patient: Patient, policy: Policy) -> WeightChange:
     """Compare the patient's weight with ``previous_weight`` (``"70 kg"``,
     ``"154 lb"``; a bare number is kg) under the policy's threshold."""
+    from .errors import UnitError, about_field
     from .units import parse_quantity
 
-    previous = float(
-        parse_quantity(
+    try:
+        quantity = parse_quantity(
             previous_weight, dimension="[mass]", default_unit="kg", what="previous weight"
         )
-        .to("kg")
-        .magnitude
-    )
-    if previous <= 0:
-        raise InputError(f"previous weight '{previous_weight}' must be more than zero")
+    except UnitError as exc:
+        raise about_field(exc, "previous-weight") from None
+    previous = float(quantity.to("kg").magnitude)
+    from .patient import WEIGHT_PHYSICAL_KG, require_physical
+
+    try:
+        require_physical(previous, WEIGHT_PHYSICAL_KG, "previous weight", "kg", "check the unit")
+    except InputError as exc:
+        raise about_field(exc, "previous-weight") from None
     return WeightChange(previous, patient.weight_kg, policy.weight_change_pct)
 
 
 def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
-    """``["docetaxel=20%"]`` -> ``{"docetaxel": 20.0}``; raises InputError."""
+    """``["docetaxel=20%"]`` -> ``{"docetaxel": 20.0}``; raises InputError,
+    also when a drug is named twice (reductions are never combined or
+    silently replaced)."""
+    from .formatting import format_number
+
     reductions: dict[str, float] = {}
     for item in items:
         drug, sep, amount = item.partition("=")
@@ -132,7 +142,12 @@ def parse_reductions(items: list[str] | tuple[str, ...]) -> dict[str, float]:
             raise InputError(f"--reduce '{item}': write DRUG=PERCENT, e.g. docetaxel=20%") from None
         if not 0 < value < 100:
             raise InputError(f"--reduce '{item}': a reduction is between 0% and 100%")
-        reductions[drug.strip().lower()] = value
+        name = drug.strip().lower()
+        if name in reductions:
+            raise InputError(
+                f"--reduce: {name} is reduced twice ({format_number(reductions[name])}% and {format_number(value)}%); give one reduction per drug"
+            )
+        reductions[name] = value
     return reductions
 
 
@@ -143,22 +158,39 @@ def resolve_patient(
     age: Any = None,
     scr: Any = None,
     accept_implausible: bool = False,
+    gfr: Any = None,
 ) -> Patient:
     """A Patient from typed values (see :func:`dosecalc.patient.make_patient`)."""
     return make_patient(
-        height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible
+        height, weight, sex=sex, age=age, scr=scr, accept_implausible=accept_implausible, gfr=gfr
     )
 
 
-def drug_vials(drug: str, policy: Policy) -> tuple[float, ...]:
+def drug_vials(drug: str, policy: Policy, route: str = "IV") -> tuple[float, ...]:
     """The drug's vial sizes in mg from the drug reference, when the policy
-    rounds to vials; () otherwise or if the drug has none listed."""
-    if policy.rounding.method != "vial":
+    rounds to vials and the line is intravenous; () otherwise or if the drug
+    has none listed. The listed vials are the IV products: a subcutaneous
+    fixed-dose product (Phesgo 1,200 mg pertuzumab) is never made up from
+    IV vials (3 x 420 mg = 1,260 mg)."""
+    if policy.rounding.method != "vial" or route != "IV":
         return ()
     from .drugs import load_drug_reference
 
     try:
         return load_drug_reference().get(drug).vials_mg
+    except NotFoundError:
+        return ()
+
+
+def drug_tablets(drug: str, route: str) -> tuple[float, ...]:
+    """The drug's tablet strengths in mg from the drug reference for an oral
+    line; () for other routes or a drug with none listed."""
+    if route != "PO":
+        return ()
+    from .drugs import load_drug_reference
+
+    try:
+        return load_drug_reference().get(drug).tablets_mg
     except NotFoundError:
         return ()
 
@@ -190,6 +222,9 @@ def dose_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     previous_weight: Any = None,
+    delays: list[str] | tuple[str, ...] = (),
+    gfr: Any = None,
+    allow_draft: bool = False,
 ) -> DoseReport:
     """Every distinct dose of ``regimen`` for a patient, or the doses of one cycle.
 
@@ -198,10 +233,28 @@ def dose_course(
     (and ``phase``, else the course's Nth cycle overall): that cycle's doses.
     ``previous_weight`` (the weight the last doses were calculated on) adds
     the weight change against the policy's recalculation threshold.
+    ``delays`` ("3=7", "TH:5=14") shift cycles as in the calendar, so that a
+    dose after a delay is a re-load when the policy's rule says so. ``gfr`` is
+    a measured GFR ("95 mL/min") for policies that take one. A draft regimen
+    is refused unless ``allow_draft``; a retired one always.
     """
+    arguments = dict(locals())  # every input as given, for the provenance record
+    from .governance import require_usable
+
     reg = find_regimen(regimen, regimen_dirs)
+    require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
-    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible)
+    patient = resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
+    delay_map: dict[Any, int] = {}
+    if delays:  # the calendar module parses delays: imported only when there are some
+        from .calendar import parse_delays
+
+        delay_map = parse_delays(delays)
+    late = [str(ref) for ref in delay_map if cycle and ref.phase is None and ref.cycle > cycle]
+    if phase is None and late:
+        raise InputError(
+            f"--delay {', '.join(late)}: after cycle {cycle}, so it cannot change the doses of cycle {cycle}"
+        )
     reductions = parse_reductions(reduce)
     unknown = [drug for drug in reductions if drug not in reg.drugs()]
     if unknown:
@@ -212,44 +265,140 @@ def dose_course(
     if cycle is None:
         if phase is not None:
             reg.phase(phase)
-        schedule = expand(reg, pol, _NOMINAL_START)
+        schedule = expand(reg, pol, _NOMINAL_START, delays=delay_map)
         lines = _course_lines(schedule, ctx, phase)
         scope = "whole course" if phase is None else f"phase {reg.phase(phase).id}"
     else:
-        schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase)
-        lines = [
-            compute_dose(
-                a.entry,
-                a.step,
-                a.kind,
-                ctx,
-                phase=a.phase,
-                cycle=a.cycle,
-                day=a.day,
-                cycles_text=str(a.cycle) if a.entry.days == (1,) else f"{a.cycle} (day {a.day})",
-                reason="; ".join(a.notes) or None,
-                vials_mg=drug_vials(a.drug, pol),
-            )
-            for a in schedule.administrations
-            if (a.phase, a.cycle) == wanted
-        ]
+        schedule, wanted = _schedule_for_cycle(reg, pol, cycle, phase, delay_map)
+        lines = _cycle_lines(
+            [a for a in schedule.administrations if (a.phase, a.cycle) == wanted], ctx
+        )
         scope = f"cycle {cycle}" if phase is None else f"phase {wanted[0]} cycle {cycle}"
         if phase is None and len(reg.phases) > 1:
             scope += f" of the course ({wanted[0]} cycle {wanted[1]})"
     notes = list(patient.notes) + list(patient.overrides)
     change = weight_change(previous_weight, patient, pol) if previous_weight is not None else None
-    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change)
+    given = given_inputs(arguments)
+    interpreted = {
+        "regimen": reg.id,
+        "policy": pol.id,
+        **patient_inputs(patient),
+        "cycle": cycle,
+        "phase": reg.phase(phase).id if phase else None,
+        "reductions_pct": {drug: exact(pct) for drug, pct in reductions.items()},
+        "previous_weight_kg": exact(change.previous_kg) if change else None,
+    }
+    prov = provenance_record("dose", reg, pol, given, interpreted)
+    return DoseReport(reg, pol, patient, ctx.bsa, lines, scope, notes, change, prov)
+
+
+def _given(value: Any) -> Any:
+    """An input as typed, for the provenance record (JSON-safe: text, numbers,
+    lists and mappings as they are; anything else as text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_given(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _given(item) for key, item in value.items()}
+    return str(value)
+
+
+def given_inputs(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Every argument of a dose or calendar call, as given: ``reproduce``
+    calls it again with them (an option added later is recorded too). The
+    regimen and policy folders are not: the files' own paths are recorded."""
+    return {
+        name: _given(value)
+        for name, value in arguments.items()
+        if name not in ("regimen_dirs", "policy_dirs")
+    }
+
+
+def exact(value: float | None) -> float | int | None:
+    """A number as interpreted, unrounded, and whole numbers without ".0"
+    (ISMP: "62", never "62.0")."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def patient_inputs(patient: Patient) -> dict[str, Any]:
+    """A patient's measurements as interpreted, unrounded (provenance)."""
+    return {
+        "height_cm": exact(patient.height_cm),
+        "weight_kg": exact(patient.weight_kg),
+        "sex": patient.sex,
+        "age_years": exact(patient.age_years),
+        "scr_mg_dl": exact(patient.scr_mg_dl),
+        "measured_gfr_ml_min": exact(patient.measured_gfr_ml_min),
+        "overrides": list(patient.overrides),
+    }
+
+
+def provenance_record(
+    command: str, reg: Regimen, pol: Policy, given: dict[str, Any], interpreted: dict[str, Any]
+) -> dict[str, Any]:
+    from .provenance import record
+
+    return record(command, reg, pol, given, interpreted)
+
+
+def _cycle_lines(administrations: list[Any], ctx: DosingContext) -> list[DoseLine]:
+    """The dose lines of one cycle: a drug given the same dose on several
+    days is one line naming its days (capecitabine "1 (days 1-14)"); a dose
+    that differs, or carries a note (a re-load), stays on its own line."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for a in administrations:
+        key = (a.entry.drug, a.entry.line, a.kind, id(a.step), a.notes)
+        groups.setdefault(key, []).append(a)
+    lines = []
+    for items in groups.values():
+        first = items[0]
+        days = [a.day for a in items]
+        where = (
+            str(first.cycle)
+            if first.entry.days == (1,)
+            else f"{first.cycle} (day{'s' if len(days) > 1 else ''} {_compress(days)})"
+        )
+        lines.append(
+            compute_dose(
+                first.entry,
+                first.step,
+                first.kind,
+                ctx,
+                phase=first.phase,
+                cycle=first.cycle,
+                day=first.day,
+                cycles_text=where,
+                reason="; ".join(n for n in first.notes if not n.startswith("caution:")) or None,
+                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route),
+                tablets_mg=drug_tablets(first.drug, first.entry.route),
+            )
+        )
+    return lines
 
 
 def _schedule_for_cycle(
-    reg: Regimen, pol: Policy, cycle: int, phase: str | None
+    reg: Regimen,
+    pol: Policy,
+    cycle: int,
+    phase: str | None,
+    delays: dict[CycleRef, int] | None = None,
 ) -> tuple[CourseSchedule, tuple[str, int]]:
+    from .schedule import MAX_CYCLES
+
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or not 1 <= cycle <= MAX_CYCLES:
+        raise InputError(
+            f"--cycle {cycle!r}: give a cycle from 1 to {MAX_CYCLES} (dosecalc plans at most {MAX_CYCLES} cycles)"
+        )
     if phase is None:
-        schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle)
+        schedule = expand(reg, pol, _NOMINAL_START, max_cycles=cycle, delays=delays)
         found = [(p, c) for p, c, course, _ in schedule.cycles if course == cycle]
         if not found:
             raise NotFoundError(
-                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}"
+                f"{reg.id} has only {len(schedule.cycles)} cycles; there is no cycle {cycle}",
+                field="cycle",
             )
         return schedule, found[0]
     target = reg.phase(phase)
@@ -258,11 +407,12 @@ def _schedule_for_cycle(
         target.cycles.mode == "minimum" and cycle > (target.cycles.count or 0)
     ):
         overrides[target.id] = cycle
-    schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides)
+    schedule = expand(reg, pol, _NOMINAL_START, phase_cycles=overrides, delays=delays)
     if not any(p == target.id and c == cycle for p, c, _, _ in schedule.cycles):
         count = sum(1 for p, *_ in schedule.cycles if p == target.id)
         raise NotFoundError(
-            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}"
+            f"phase {target.id} of {reg.id} has {count} cycles; there is no cycle {cycle}",
+            field="cycle",
         )
     return schedule, (target.id, cycle)
 
@@ -300,7 +450,8 @@ def _course_lines(
                 cycle=first.cycle,
                 day=first.day,
                 cycles_text=text,
-                vials_mg=drug_vials(first.drug, ctx.policy),
+                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route),
+                tablets_mg=drug_tablets(first.drug, first.entry.route),
             )
         )
     order = {p.id: i for i, p in enumerate(schedule.regimen.phases)}
@@ -333,7 +484,8 @@ def _cycles_text(days_by_cycle: dict[int, list[int]], mode: str) -> str:
         elif index == len(runs) - 1 and mode == "minimum":
             text += " or more"
         if not single_day:
-            text += f" (day{'s' if len(days) > 1 else ''} {', '.join(map(str, days))})"
+            # Consecutive days as a range: capecitabine "days 1-14", not 14 numbers.
+            text += f" (day{'s' if len(days) > 1 else ''} {_compress(list(days))})"
         parts.append(text)
     return "; ".join(parts)
 
@@ -356,6 +508,9 @@ class RegimenSummary:
     setting: str
     phases: str
     path: str
+    version: str = ""
+    status: str = ""
+    last_reviewed: str | None = None
 
 
 def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
@@ -370,9 +525,80 @@ def list_regimens(regimen_dirs: tuple[str, ...] = ()) -> list[RegimenSummary]:
                 for p in r.phases
             ),
             r.path or "",
+            r.version,
+            r.status,
+            r.last_reviewed.isoformat() if r.last_reviewed else None,
         )
         for r in load_all(regimen_dirs)
     ]
+
+
+@dataclass(frozen=True)
+class DoseLevelMatch:
+    """A dose found among a drug's documented reductions in a regimen."""
+
+    regimen: str
+    phase: str
+    drug: str
+    level: int  # 1 = the first documented reduction
+    dose: str  # "4.4 mg/kg"
+    starting_dose: str  # "5.4 mg/kg"
+    source: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.dose} is documented dose reduction {self.level} of {self.drug} in "
+            f"{self.regimen} phase {self.phase} (from {self.starting_dose}) [{self.source}]"
+        )
+
+
+def documented_reduction(
+    regimen: str,
+    drug: str,
+    dose: str,
+    *,
+    phase: str | None = None,
+    regimen_dirs: tuple[str, ...] = (),
+) -> DoseLevelMatch | None:
+    """Whether ``dose`` (a per-unit dose such as "4.4 mg/kg" or "60 mg/m2",
+    or a percentage of the starting dose such as "75%") is a documented
+    reduction level of ``drug`` in ``regimen`` (in ``phase``, else in any
+    phase). Returns the match, or None when it is not a documented level.
+    Raises InputError for a drug or phase not in the regimen, or a dose that
+    does not fit the drug's basis."""
+    from .formatting import format_amount
+    from .model import BASIS_UNITS
+    from .regimen import parse_per_unit_dose
+
+    reg = find_regimen(regimen, regimen_dirs)
+    phases = [reg.phase(phase)] if phase is not None else list(reg.phases)
+    entries = [(p, e) for p in phases for e in p.drugs if e.drug == drug.strip().lower()]
+    if not entries:
+        where = f"phase {phases[0].id} of {reg.id}" if phase is not None else reg.id
+        raise InputError(f"'{drug}' is not a drug of {where} ({', '.join(reg.drugs())})")
+    text = dose.strip()
+    for found_phase, entry in entries:
+        start = entry.starting_step.per_unit
+        if text.endswith("%"):
+            try:
+                per_unit = start * float(text[:-1]) / 100
+            except ValueError:
+                raise InputError(f"'{dose}' is not a percentage (write e.g. '75%')") from None
+        else:
+            per_unit = float(parse_per_unit_dose(text, entry.basis).magnitude)
+        level = entry.reduction_level(per_unit)
+        if level is not None and entry.dose_levels is not None:
+            unit = BASIS_UNITS[entry.basis]
+            return DoseLevelMatch(
+                reg.id,
+                found_phase.id,
+                entry.drug,
+                level,
+                format_amount(per_unit, unit, 4),
+                format_amount(start, unit, 4),
+                entry.dose_levels.source,
+            )
+    return None
 
 
 def show_regimen(name: str, regimen_dirs: tuple[str, ...] = ()) -> Regimen:
@@ -391,7 +617,7 @@ def validate_regimens(paths: tuple[str, ...] = (), regimen_dirs: tuple[str, ...]
     files = [Path(p) for p in paths] if paths else regimen_files(regimen_dirs)
     problems = []
     for path in files:
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             raise NotFoundError(f"no file '{path}'")
         try:
             load_regimen_file(path)
@@ -406,10 +632,12 @@ __all__ = [
     "BsaReport",
     "CalendarReport",  # noqa: F822 (module __getattr__ provides it lazily)
     "CycleRef",
+    "DoseLevelMatch",
     "DoseReport",
     "RegimenSummary",
     "calendar_course",
     "compute_bsa",
+    "documented_reduction",
     "dose_course",
     "list_regimens",
     "parse_reductions",
@@ -444,12 +672,10 @@ def check_course(
     extracted: list[Any] = []
     if text_file is not None:
         from .checker.fromtext import case_from_text
+        from .inputfile import read_text_file
 
         path = Path(text_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read '{text_file}': {exc}") from None
+        text = read_text_file(path)
         case, extracted, text_findings = case_from_text(text, str(path))
     elif case_file is not None:
         case, text_findings = load_case_file(Path(case_file)), []

@@ -28,7 +28,15 @@ from typing import Any, Literal
 
 from .errors import InputError
 from .formatting import format_amount, format_number
-from .model import BASIS_UNITS, Administration, DoseLine, Patient, Policy, Regimen
+from .model import (
+    BASIS_UNITS,
+    Administration,
+    DoseLine,
+    Patient,
+    Policy,
+    Regimen,
+    times_per_day_text,
+)
 from .schedule import CycleRef, dose_kind
 
 HolidayMode = Literal["flag", "move"]
@@ -40,6 +48,11 @@ _POLICY_MODES: dict[str, HolidayMode] = {"flag": "flag", "next_working_day": "mo
 #: whose holidays and weekends close the unit for longer than this is an
 #: input problem to resolve by hand, not something to guess at.
 MAX_MOVE_DAYS = 14
+
+#: The most doxorubicin equivalents ``--prior-anthracycline`` accepts: four
+#: times the highest lifetime limit in use (550 mg/m², doxorubicin US PI), past
+#: which the figure is a typing or unit error, not a history.
+MAX_PRIOR_ANTHRACYCLINE_MG_M2 = 2200.0
 
 #: The longest delay ``--delay`` accepts for one cycle.
 MAX_DELAY_DAYS = 365
@@ -110,14 +123,68 @@ class CalendarLine:
     def basis_text(self) -> str:
         """The per-unit dose as the regimen states it: "75 mg/m²", "8 mg/kg"."""
         a = self.administration
-        return format_amount(a.step.per_unit, BASIS_UNITS[a.basis], 4)
+        return _with_times(format_amount(a.step.per_unit, BASIS_UNITS[a.basis], 4), a)
 
     @property
     def dose_text(self) -> str:
-        """The dose to print: final mg when a patient was given, else the basis."""
+        """The dose to print: final mg when a patient was given, else the basis;
+        "twice daily" after a dose given twice on its day (capecitabine)."""
         if self.dose is None:
             return self.basis_text
-        return format_amount(self.dose.final_mg, "mg")
+        return _with_times(format_amount(self.dose.final_mg, "mg"), self.administration)
+
+    @property
+    def daily_mg(self) -> float | None:
+        """The mg given on this line's day: the dose times the doses a day."""
+        if self.dose is None:
+            return None
+        return self.dose.final_mg * self.administration.entry.times_per_day
+
+
+def _with_times(text: str, administration: Administration) -> str:
+    often = times_per_day_text(administration.entry.times_per_day)
+    return f"{text} {often}" if often else text
+
+
+@dataclass(frozen=True)
+class SupportiveLine:
+    """One supportive administration (premedication, observation) on its
+    date: ``day`` is relative to the treatment administration it goes with
+    (day -1 falls the day before the treatment is actually given)."""
+
+    date: dt.date
+    entry: Any  # dosecalc.supportive.SupportiveEntry
+    phase: str
+    cycle: int
+    course_cycle: int
+    day: int
+    treatment_date: dt.date
+
+    @property
+    def text(self) -> str:
+        from .supportive import day_text
+
+        if not self.day:
+            return self.entry.describe_dose()
+        where = (
+            f"day {day_text(self.day)} of {self.entry.for_drug} ({short_date(self.treatment_date)})"
+        )
+        return f"{self.entry.describe_dose()}; {where}"
+
+
+@dataclass(frozen=True)
+class MonitoringDue:
+    """A monitoring test due on a date (LVEF before trastuzumab, every 3 months...)."""
+
+    date: dt.date
+    test: str
+    drug: str
+    reason: str
+    source: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.test} due ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -151,6 +218,13 @@ class AnthracyclineTotal:
     factor_source: str | None = None
     problem: str | None = None
     prior_mg_m2: float = 0.0  # doxorubicin equivalents given before this course, included in mg_m2
+    #: Anthracyclines given in the course that the table has no ratio for:
+    #: (drug, why), reported as not counted, never as zero.
+    not_counted: tuple[tuple[str, str], ...] = ()
+    #: What the factors used rest on, one line per drug: (drug, caveat).
+    caveats: tuple[tuple[str, str], ...] = ()
+    warning_mg_m2: float | None = None  # the policy's lower warning threshold (300 mg/m²)
+    warning_source: str = ""
 
     @property
     def percent_of_limit(self) -> float | None:
@@ -161,6 +235,15 @@ class AnthracyclineTotal:
     @property
     def exceeds_limit(self) -> bool:
         return self.mg_m2 is not None and self.mg_m2 > self.limit_mg_m2
+
+    @property
+    def reaches_warning(self) -> bool:
+        """At or above the policy's warning dose (label: consider cardioprotection)."""
+        return (
+            self.mg_m2 is not None
+            and self.warning_mg_m2 is not None
+            and self.mg_m2 >= self.warning_mg_m2
+        )
 
 
 @dataclass
@@ -181,6 +264,9 @@ class CalendarReport:
     anthracycline: AnthracyclineTotal
     notes: list[str] = field(default_factory=list)  # patient interpretations, overrides
     warnings: list[str] = field(default_factory=list)
+    supportive: list[SupportiveLine] = field(default_factory=list)
+    monitoring: list[MonitoringDue] = field(default_factory=list)
+    provenance: dict[str, Any] | None = None  # dosecalc.provenance.record
 
     @property
     def end(self) -> dt.date | None:
@@ -215,22 +301,41 @@ class CalendarReport:
 # -- parsing options -----------------------------------------------------------
 
 
+#: The dates a calendar may start or end on. A course planned outside them is
+#: a typing error (9999-12-31 would also overflow the date arithmetic).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+
+
 def parse_start(text: Any, option: str = "--start") -> dt.date:
     """An ISO date (``2016-01-19``); raises InputError for anything else,
-    including a well-formed date that does not exist (2015-02-29)."""
+    including a well-formed date that does not exist (2015-02-29) and a date
+    outside FIRST_DATE..LAST_DATE. Digits from any script (full-width
+    "２０１６", Arabic-Indic "٢٠١٦") read as the same digits."""
     import re
+
+    from .units import normalise_digits
 
     if isinstance(text, dt.datetime):
         raise InputError(f"{option}: give a date, not a date and time")
     if isinstance(text, dt.date):
-        return text
-    raw = str(text).strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise InputError(f"{option} '{raw}' is not a date: write YYYY-MM-DD, e.g. 2016-01-19")
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InputError(f"{option} '{raw}' is not a real date ({exc})") from None
+        day = text
+        raw = day.isoformat()
+    else:
+        raw = str(text).strip()
+        normal = normalise_digits(raw).replace("－", "-")  # full-width hyphen-minus
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", normal):
+            raise InputError(f"{option} '{raw}' is not a date: write YYYY-MM-DD, e.g. 2016-01-19")
+        try:
+            day = dt.date.fromisoformat(normal)
+        except ValueError as exc:
+            raise InputError(f"{option} '{raw}' is not a real date ({exc})") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(
+            f"{option} '{raw}' is outside the dates dosecalc plans for "
+            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})"
+        )
+    return day
 
 
 def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[CycleRef, int]:
@@ -268,8 +373,15 @@ def parse_delays(items: list[str] | tuple[str, ...] | dict[Any, int]) -> dict[Cy
 
 
 def _delay_days(item: str, amount: str) -> int | float:
-    if amount.lstrip("+").isdigit():
+    from .units import normalise_digits
+
+    amount = normalise_digits(amount)
+    if amount.lstrip("+").isascii() and amount.lstrip("+").isdigit():
         return int(amount.lstrip("+"))
+    if amount.startswith("-"):
+        raise InputError(
+            f"--delay '{item}': a delay cannot be negative (a cycle cannot be brought forward); give 1 to {MAX_DELAY_DAYS} days"
+        )
     from .errors import UnitError
     from .regimen import parse_duration_days
 
@@ -290,6 +402,10 @@ def parse_phase_cycles(items: list[str] | tuple[str, ...] | dict[str, int]) -> d
         phase, sep, count = str(item).partition("=")
         if not sep or not phase.strip() or not count.strip().isdigit() or int(count) < 1:
             raise InputError(f"--phase-cycles '{item}': write PHASE=N, e.g. THP=8")
+        if phase.strip().lower() in (name.lower() for name in out):
+            raise InputError(
+                f"--phase-cycles: phase {phase.strip()} is given twice; give its cycles once"
+            )
         out[phase.strip()] = int(count)
     return out
 
@@ -424,7 +540,7 @@ def _apply_holidays(
 def _reapply_reload_rules(lines: list[CalendarLine], policy: Policy) -> list[CalendarLine]:
     """After a holiday move, decide loading or maintenance again from the
     dates actually given, with the same policy rules the engine uses
-    (:meth:`dosecalc.model.ReloadRule.requires_reload`).
+    (:func:`dosecalc.schedule.reload_due`, through ``dose_kind``).
 
     The engine decided on the dates before the move; a move lengthens the
     gap before the moved dose (which may now need a re-load) and shortens
@@ -466,7 +582,7 @@ def _check_order(lines: list[CalendarLine]) -> list[str]:
 def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[CalendarLine]:
     """Every line with its computed dose. A dose depends only on the entry,
     the step and the kind, so each distinct one is computed once."""
-    from .api import drug_vials
+    from .api import drug_tablets, drug_vials
     from .dosing import compute_dose
 
     cache: dict[tuple[int, str, int], DoseLine] = {}
@@ -484,7 +600,8 @@ def _doses(lines: list[CalendarLine], ctx: Any, policy: Policy) -> list[Calendar
                 cycle=a.cycle,
                 day=a.day,
                 cycles_text=str(a.cycle),
-                vials_mg=drug_vials(a.drug, policy),
+                vials_mg=drug_vials(a.drug, policy, a.entry.route),
+                tablets_mg=drug_tablets(a.drug, a.entry.route),
             )
         reason = "; ".join(n for n in a.notes if n.startswith("re-load:")) or None
         dose = replace(
@@ -503,7 +620,11 @@ def _drug_totals(
         if not items:
             continue
         kinds = [line.administration.kind for line in items]
-        total = sum(line.dose.final_mg for line in items if line.dose) if with_patient else None
+        total = sum(line.daily_mg or 0.0 for line in items) if with_patient else None
+        if total is not None:
+            from .dosing import require_dose
+
+            require_dose(total, f"{drug} total")
         totals.append(
             DrugTotal(
                 drug,
@@ -519,25 +640,79 @@ def _drug_totals(
     return totals
 
 
+def supportive_lines(regimen: Regimen, lines: list[CalendarLine]) -> list[SupportiveLine]:
+    """Every supportive administration of the course on its date, from the
+    regimen data, relative to the date each treatment dose is actually given
+    (after delays and holiday moves)."""
+    from .supportive import supportive_for
+
+    out = []
+    seen: set[str] = set()  # drugs already given: the calendar starts at the course's start
+    for line in lines:
+        a = line.administration
+        first = a.drug not in seen
+        seen.add(a.drug)
+        for entry in supportive_for(regimen.phase(a.phase), a.drug, a.kind, first):
+            for day in entry.days:
+                out.append(
+                    SupportiveLine(
+                        a.date + dt.timedelta(days=day),
+                        entry,
+                        a.phase,
+                        a.cycle,
+                        line.course_cycle,
+                        day,
+                        a.date,
+                    )
+                )
+    out.sort(key=lambda s: (s.date, s.treatment_date, s.entry.purpose != "premedication"))
+    return out
+
+
+def monitoring_due(
+    regimen: Regimen, lines: list[CalendarLine], complete: bool = True
+) -> list[MonitoringDue]:
+    """The dates each monitoring rule of the regimen falls due over the course
+    shown; the end-of-treatment test only when the course shown is complete."""
+    sources = {s.id: s.citation for s in regimen.sources}
+    due = []
+    for rule in regimen.monitoring:
+        dates = [line.date for line in lines if line.administration.drug == rule.drug]
+        if not dates:
+            continue
+        for date, reason in rule.due_dates(min(dates), max(dates)):
+            if not complete and reason.startswith("at the end"):
+                continue
+            due.append(
+                MonitoringDue(date, rule.test, rule.drug, reason, sources.get(rule.source, ""))
+            )
+    return sorted(due, key=lambda m: m.date)
+
+
 def parse_prior_anthracycline(value: Any) -> float:
     """Doxorubicin equivalents given before the course, in mg/m² (a bare
     number is mg/m²); 0 when not given."""
+    from .errors import UnitError, about_field
     from .units import parse_quantity
 
     if value is None or str(value).strip() == "":
         return 0.0
-    amount = float(
-        parse_quantity(
+    try:
+        quantity = parse_quantity(
             value,
             dimension="[mass] / [length] ** 2",
             default_unit="mg/m2",
             what="prior anthracycline",
         )
-        .to("mg/m**2")
-        .magnitude
-    )
+    except UnitError as exc:
+        raise about_field(exc, "prior-anthracycline") from None
+    amount = float(quantity.to("mg/m**2").magnitude)
     if amount < 0:
         raise InputError(f"--prior-anthracycline '{value}' cannot be negative")
+    if amount > MAX_PRIOR_ANTHRACYCLINE_MG_M2:
+        raise InputError(
+            f"--prior-anthracycline '{value}' is more than {format_number(MAX_PRIOR_ANTHRACYCLINE_MG_M2)} mg/m²: check the unit and the figure"
+        )
     return amount
 
 
@@ -561,6 +736,8 @@ def anthracycline_total(
         limit_mg_m2=policy.anthracycline_limit_mg_m2,
         limit_source=_source_text(policy, policy.anthracycline_source),
         prior_mg_m2=prior_mg_m2,
+        warning_mg_m2=policy.anthracycline_warning_mg_m2,
+        warning_source=policy.anthracycline_warning_source,
     )
     try:
         from .drugs import load_drug_reference
@@ -575,6 +752,8 @@ def anthracycline_total(
         )  # type: ignore[arg-type]
 
     factors: dict[str, float] = {}
+    uncounted: dict[str, str] = {}
+    caveats: dict[str, str] = {}
     factor_sources: set[str] = set()
     for drug in regimen.drugs():
         try:
@@ -586,12 +765,16 @@ def anthracycline_total(
                 problem=f"not computed: {drug} is not in the drug reference, so it cannot be ruled out as an anthracycline",
                 **base,
             )  # type: ignore[arg-type]
-        factor = info.anthracycline_factor
-        if factor:
-            factors[drug] = float(factor)
-            detail = getattr(info, "anthracycline", None)
-            if detail is not None:
-                factor_sources.add(f"{detail.table} [{detail.source}]")
+        detail = info.anthracycline
+        if detail is None:
+            continue
+        if detail.value is None:
+            uncounted[drug] = detail.caveat or "no equivalence ratio"
+            continue
+        factors[drug] = float(detail.value)
+        factor_sources.add(f"{detail.table} [{detail.source}]")
+        if detail.caveat:
+            caveats[drug] = detail.caveat
     mg_m2 = prior_mg_m2  # the ledger starts from what was given before this course
     mg: float | None = 0.0
     contributions: dict[str, float] = {}
@@ -616,11 +799,14 @@ def anthracycline_total(
         mg = None if mg is None or line.dose is None else mg + line.dose.final_mg * factor
     if not any(line.dose for line in lines):
         mg = None
+    given = {line.administration.drug for line in lines}
     return AnthracyclineTotal(
         mg_m2,
         mg,
         contributions=tuple((drug, factors[drug], value) for drug, value in contributions.items()),
         factor_source="; ".join(sorted(factor_sources)) or None,
+        not_counted=tuple((drug, why) for drug, why in uncounted.items() if drug in given),
+        caveats=tuple((drug, text) for drug, text in caveats.items() if drug in contributions),
         **base,  # type: ignore[arg-type]
     )
 
@@ -652,6 +838,8 @@ def calendar_course(
     policy_dirs: tuple[str, ...] = (),
     accept_implausible: bool = False,
     prior_anthracycline: Any = None,
+    gfr: Any = None,
+    allow_draft: bool = False,
 ) -> CalendarReport:
     """Every administration of ``regimen`` from ``start``, dated.
 
@@ -663,8 +851,10 @@ def calendar_course(
     weekends and public holidays; ``holidays`` (``flag`` or ``move``)
     overrides the policy's ``non_working_days``. ``prior_anthracycline``
     (``"240 mg/m2"`` doxorubicin equivalents given before this course) starts
-    the cumulative anthracycline ledger.
+    the cumulative anthracycline ledger. ``gfr`` is a measured GFR
+    ("95 mL/min") for a policy that takes one.
     """
+    arguments = dict(locals())  # every input as given, for the provenance record
     from .api import resolve_patient
     from .policy import find_policy
     from .regimen import find_regimen
@@ -676,20 +866,27 @@ def calendar_course(
         raise InputError(
             f"--until {until_date.isoformat()} is before the start {start_date.isoformat()}"
         )
+    from .schedule import MAX_CYCLES
+
     if cycles is not None and (
-        isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1
+        isinstance(cycles, bool) or not isinstance(cycles, int) or not 1 <= cycles <= MAX_CYCLES
     ):
-        raise InputError("--cycles must be a whole number of at least 1")
+        raise InputError(
+            f"--cycles {cycles!r}: give a whole number from 1 to {MAX_CYCLES} (about 20 years of weekly cycles)"
+        )
     if (height is None) != (weight is None):
         raise InputError(
             "give both --height and --weight for doses in mg, or neither for the per-unit doses"
         )
+    from .governance import require_usable
+
     reg = find_regimen(regimen, regimen_dirs)
+    require_usable(reg, allow_draft)
     pol = find_policy(policy, policy_dirs)
     delay_map = parse_delays(delays)
     settings, lookup = holiday_settings(country, holidays, pol)
     patient = (
-        resolve_patient(height, weight, sex, age, scr, accept_implausible)
+        resolve_patient(height, weight, sex, age, scr, accept_implausible, gfr)
         if height is not None
         else None
     )
@@ -732,7 +929,7 @@ def calendar_course(
         ctx = DosingContext.build(patient, pol)
         bsa = ctx.bsa
         lines = _doses(lines, ctx, pol)
-        notes = list(patient.notes) + list(patient.overrides)
+        notes = list(patient.notes) + [f"OVERRIDE: {o}" for o in patient.overrides]
     anthracycline = anthracycline_total(
         reg,
         lines,
@@ -744,6 +941,33 @@ def calendar_course(
         warnings.append(
             f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² exceeds the policy limit of {format_number(anthracycline.limit_mg_m2)} mg/m²"
         )
+    elif anthracycline.reaches_warning:
+        warnings.append(
+            f"cumulative anthracycline {format_number(anthracycline.mg_m2 or 0, 1)} mg/m² reaches {format_number(anthracycline.warning_mg_m2 or 0)} mg/m²: "
+            f"consider cardioprotection (dexrazoxane) and closer LVEF monitoring before more anthracycline ({anthracycline.warning_source})"
+        )
+    for drug, why in anthracycline.not_counted:
+        warnings.append(f"{drug} is an anthracycline not counted in the cumulative total: {why}")
+    from .api import exact, given_inputs, patient_inputs, provenance_record
+
+    prior = parse_prior_anthracycline(prior_anthracycline)
+    given = given_inputs(arguments)
+    interpreted: dict[str, Any] = {
+        "regimen": reg.id,
+        "policy": pol.id,
+        "start": start_date.isoformat(),
+        "until": until_date.isoformat() if until_date else None,
+        "cycles": cycles,
+        "delays": {str(ref): days for ref, days in delay_map.items()},
+        "phase_cycles": parse_phase_cycles(phase_cycles),
+        "non_working_days": settings.describe() if settings else None,
+        "prior_anthracycline_mg_m2": exact(prior),
+        "patient": patient_inputs(patient) if patient else None,
+    }
+    if settings is not None:
+        from importlib.metadata import version
+
+        interpreted["holidays_library"] = version("holidays")
     return CalendarReport(
         regimen=reg,
         policy=pol,
@@ -759,4 +983,7 @@ def calendar_course(
         anthracycline=anthracycline,
         notes=notes,
         warnings=warnings,
+        supportive=supportive_lines(reg, lines),
+        monitoring=monitoring_due(reg, lines, complete=schedule.continues is None),
+        provenance=provenance_record("calendar", reg, pol, given, interpreted),
     )

@@ -19,6 +19,7 @@ from .render import (
     _r,
     _regimen_json,
     _table,
+    override_text,
     patient_json,
     patient_lines,
     policy_lines,
@@ -37,7 +38,9 @@ def render(report: Any, fmt: str = "table", view: str = "list", paper: str = "a4
     if fmt == "json":
         return to_json(calendar_json(report))
     if fmt == "csv":
-        return _csv(csv_rows(report))
+        from .provenance import csv_comment
+
+        return csv_comment(report.provenance) + "\n" + _csv(csv_rows(report))
     if fmt == "ics":
         from .ics import calendar_ics
 
@@ -93,12 +96,18 @@ def anthracycline_text(report: Any) -> str:
         else "Anthracyclines given before this course are not included (give --prior-anthracycline)."
     )
     if not total.contributions:
+        none = "none counted in this course" if total.not_counted else "none in this course"
         if total.prior_mg_m2:
-            return (
-                f"Cumulative anthracycline (doxorubicin equivalents): none in this course; {format_amount(total.mg_m2, 'mg/m2', 1)} in all, "
+            text = (
+                f"Cumulative anthracycline (doxorubicin equivalents): {none}; {format_amount(total.mg_m2, 'mg/m2', 1)} in all, "
                 f"{format_number(total.percent_of_limit or 0, 1)}% of the limit; {limit}. {before}"
             )
-        return f"Cumulative anthracycline (doxorubicin equivalents): none in this course (0 mg/m²); {limit}. {before}"
+        else:
+            zero = "0 mg/m² counted" if total.not_counted else "0 mg/m²"
+            text = f"Cumulative anthracycline (doxorubicin equivalents): {none} ({zero}); {limit}. {before}"
+        if total.exceeds_limit or total.reaches_warning or total.not_counted:
+            text = "WARNING: " + text
+        return text + _not_counted_text(total)
     text = f"Cumulative anthracycline (doxorubicin equivalents) at the end of this course: {format_amount(total.mg_m2, 'mg/m2', 1)}"
     if total.mg is not None:
         text += f" ({format_amount(total.mg, 'mg')})"
@@ -115,16 +124,32 @@ def anthracycline_text(report: Any) -> str:
     text += "; from " + ", ".join(parts)
     if total.factor_source:
         text += f"; equivalence factors: {total.factor_source}"
+    text += "".join(f"; {drug} factor caveat: {caveat}" for drug, caveat in total.caveats)
     text += f". {before}"
-    if total.exceeds_limit:
+    if total.warning_mg_m2:
+        text += (
+            f" At {format_number(total.warning_mg_m2)} mg/m² or more: consider cardioprotection (dexrazoxane)"
+            f" and closer LVEF monitoring ({total.warning_source})."
+        )
+    if total.exceeds_limit or total.reaches_warning:
         text = "WARNING: " + text
-    return text
+    return text + _not_counted_text(total)
+
+
+def _not_counted_text(total: Any) -> str:
+    return "".join(
+        f" NOT COUNTED: {drug} is an anthracycline given in this course ({why})."
+        for drug, why in total.not_counted
+    )
 
 
 def header_lines(report: Any) -> list[str]:
+    from .governance import banner, review_text
+
     last = report.end
-    lines = [
-        f"Regimen: {report.regimen.id} ({report.regimen.name})",
+    lines = [banner(report.regimen)] if banner(report.regimen) else []
+    lines += [
+        f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
         f"Start: {_short(report.start)}"
         + (f"; last administration shown: {_short(last)}" if last else ""),
     ]
@@ -138,7 +163,46 @@ def header_lines(report: Any) -> list[str]:
     return lines
 
 
+def supportive_text(report: Any) -> list[str]:
+    """The supportive administrations and the monitoring due, dated (table and month views)."""
+    out: list[str] = []
+    if report.supportive:
+        out += [
+            "",
+            "Premedication and supportive care (regimen data; day -1 falls the day before the dose)",
+        ]
+        out.append(
+            _table(
+                [
+                    [
+                        s.date.isoformat(),
+                        _WEEKDAY_SHORT[s.date.weekday()],
+                        f"{s.phase} {s.cycle}",
+                        s.entry.purpose,
+                        s.text,
+                    ]
+                    for s in report.supportive
+                ],
+                ["date", "day of week", "cycle", "purpose", "what"],
+            )
+        )
+    if report.monitoring:
+        out += ["", "Monitoring due"]
+        out.append(
+            _table(
+                [
+                    [m.date.isoformat(), _WEEKDAY_SHORT[m.date.weekday()], m.test, m.reason]
+                    for m in report.monitoring
+                ],
+                ["date", "day of week", "test", "why"],
+            )
+        )
+    return out
+
+
 def footer_lines(report: Any) -> list[str]:
+    from .provenance import text_lines
+
     out = []
     if report.warnings:
         out.append("")
@@ -146,6 +210,7 @@ def footer_lines(report: Any) -> list[str]:
     out.append("")
     out += policy_lines(report.policy)
     out.append("Sources: " + "; ".join(f"[{s.id}] {s.citation}" for s in report.regimen.sources))
+    out += [""] + text_lines(report.provenance)
     return out
 
 
@@ -181,6 +246,7 @@ def table_text(report: Any) -> str:
         out.append("")
         out.append(
             f"Phase {phase.id}: {phase.name} (every {phase.cycle_length_days} days, {phase.cycles.describe()})"
+            + (f"; emetogenic risk {phase.emetogenic_risk.level}" if phase.emetogenic_risk else "")
         )
         rows = [
             [
@@ -212,6 +278,7 @@ def table_text(report: Any) -> str:
                 ],
             )
         )
+    out += supportive_text(report)
     out += _course_end(report)
     return "\n".join(out + footer_lines(report))
 
@@ -258,6 +325,7 @@ def month_text(report: Any) -> str:
             )
             for note in _day_notes(lines):
                 out.append(f"         {note}")
+    out += supportive_text(report)
     out += _course_end(report)
     return "\n".join(out + footer_lines(report))
 
@@ -338,6 +406,7 @@ def administration_json(line: Any, with_patient: bool) -> dict[str, Any]:
         "dose_unit": UNIT_LABELS[_unit(a.basis)],
         "dose_text": line.dose_text,
         "dose_mg": _n(line.dose.final_mg, 2) if with_patient and line.dose else None,
+        "times_per_day": a.entry.times_per_day,
         "nominal_date": a.nominal_date.isoformat(),
         "scheduled_date": line.scheduled_date.isoformat(),
         "non_working": line.non_working,
@@ -357,8 +426,10 @@ def calendar_json(report: Any) -> dict[str, Any]:
     with_patient = report.patient is not None
     total = report.anthracycline
     h = report.holidays
+    from .render import governance_json, monitoring_json, supportive_json
+
     return {
-        "regimen": _regimen_json(report.regimen),
+        "regimen": _regimen_json(report.regimen) | governance_json(report.regimen),
         "start": report.start.isoformat(),
         "end": report.end.isoformat() if report.end else None,
         "policy": _policy_json(report.policy),
@@ -401,6 +472,11 @@ def calendar_json(report: Any) -> dict[str, Any]:
                     {"drug": d, "factor": f, "mg_m2": _n(v, 2)} for d, f, v in total.contributions
                 ],
                 "factor_source": total.factor_source,
+                "factor_caveats": [{"drug": d, "caveat": c} for d, c in total.caveats],
+                "not_counted": [{"drug": d, "reason": r} for d, r in total.not_counted],
+                "warning_mg_m2": _n(total.warning_mg_m2, 2),
+                "warning_source": total.warning_source,
+                "reaches_warning": total.reaches_warning,
                 "problem": total.problem,
                 "includes_prior": bool(total.prior_mg_m2),
                 "prior_mg_m2": _n(total.prior_mg_m2, 2),
@@ -408,14 +484,89 @@ def calendar_json(report: Any) -> dict[str, Any]:
         },
         "notes": list(report.notes),
         "warnings": list(report.warnings),
+        "phases": supportive_json(report.regimen),
+        "supportive": [supportive_line_json(line) for line in report.supportive],
+        "monitoring_rules": monitoring_json(report.regimen),
+        "monitoring": [
+            {
+                "date": m.date.isoformat(),
+                "weekday": stdcal.day_name[m.date.weekday()],
+                "test": m.test,
+                "drug": m.drug,
+                "reason": m.reason,
+                "source": m.source,
+            }
+            for m in report.monitoring
+        ],
+        "provenance": report.provenance,
+    }
+
+
+def supportive_line_json(line: Any) -> dict[str, Any]:
+    e = line.entry
+    return {
+        "date": line.date.isoformat(),
+        "weekday": stdcal.day_name[line.date.weekday()],
+        "phase": line.phase,
+        "cycle": line.cycle,
+        "course_cycle": line.course_cycle,
+        "day_relative": line.day,
+        "treatment_date": line.treatment_date.isoformat(),
+        "for": e.for_drug,
+        "purpose": e.purpose,
+        "drug": e.drug,
+        "dose_mg": _n(e.dose_mg, 2),
+        "route": e.route,
+        "times_per_day": e.times_per_day,
+        "option": e.option,
+        "text": line.text,
     }
 
 
 def csv_rows(report: Any) -> list[dict[str, Any]]:
+    """One row per administration (category ``treatment``), then per
+    supportive administration and per monitoring date, in the same columns."""
     with_patient = report.patient is not None
     rows = []
     for line in report.lines:
         data = administration_json(line, with_patient)
         data["notes"] = "; ".join(data["notes"])
-        rows.append(data)
+        data["override"] = override_text(report.patient)
+        rows.append(data | {"category": "treatment"})
+    if not rows:
+        return rows
+    # Supportive and monitoring rows carry the override mark too: every row of
+    # a calendar computed from overridden values says so.
+    blank = dict.fromkeys(rows[0]) | {"override": override_text(report.patient)}
+    for s in report.supportive:
+        e = s.entry
+        rows.append(
+            blank
+            | {
+                "date": s.date.isoformat(),
+                "weekday": stdcal.day_name[s.date.weekday()],
+                "phase": s.phase,
+                "cycle": s.cycle,
+                "course_cycle": s.course_cycle,
+                "day": s.day,
+                "drug": e.drug or "observation",
+                "route": e.route,
+                "kind": e.purpose,
+                "dose_text": s.text,
+                "dose_mg": _n(e.dose_mg, 2),
+                "category": "supportive",
+            }
+        )
+    for m in report.monitoring:
+        rows.append(
+            blank
+            | {
+                "date": m.date.isoformat(),
+                "weekday": stdcal.day_name[m.date.weekday()],
+                "drug": m.drug,
+                "kind": m.test,
+                "dose_text": m.text,
+                "category": "monitoring",
+            }
+        )
     return rows

@@ -253,8 +253,8 @@ _MEASURES = {
 def _read_measurements(c: Checker, value: Any, path: tuple[Any, ...]) -> list[BodyMeasurement]:
     """Dated weights, heights and creatinines, each with its unit."""
     from .errors import UnitError
-    from .metrics import CREATININE_UMOL_PER_MG_DL
-    from .units import parse_quantity, split_number
+    from .patient import parse_creatinine
+    from .units import parse_quantity
 
     found = []
     for i, item in enumerate(c.sequence(value, path, non_empty=False)):
@@ -270,9 +270,8 @@ def _read_measurements(c: Checker, value: Any, path: tuple[Any, ...]) -> list[Bo
         try:
             if not isinstance(m.get("value"), str):
                 raise UnitError(f"{m.get('value')!r} needs its unit (e.g. '62 kg')")
-            number, written_unit = split_number(text)
-            if name == "scr" and written_unit.replace("µ", "u").lower() in ("umol/l", "micromol/l"):
-                amount = number / CREATININE_UMOL_PER_MG_DL
+            if name == "scr":
+                amount = parse_creatinine(text)[0]
             else:
                 amount = float(
                     parse_quantity(text, dimension=dimension, what=name).to(unit).magnitude

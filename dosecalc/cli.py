@@ -8,11 +8,13 @@ into one-line messages in one place, :func:`main`.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
 
-from .errors import DosecalcError, FindingsFound
+from . import __version__
+from .errors import DosecalcError, FindingsFound, ResultDiffers, Terminated
 
 FORMATS = ("table", "json", "csv")
 
@@ -28,8 +30,65 @@ class Settings:
         self.policy_dirs = policy_dirs
 
 
+class StdoutError(DosecalcError):
+    """Raised when the output cannot be written to standard output (a full
+    device such as /dev/full, a closed terminal)."""
+
+    exit_code = 2
+
+
 def _out(text: str) -> None:
-    click.echo(text)
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_stdout()
+        raise StdoutError(f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so that Python's own flush
+    at exit does not fail a second time with a traceback-like message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+class OnceCommand(click.Command):
+    """A command whose single-valued options may be given only once: a second
+    ``--height`` or ``--policy`` would otherwise silently replace the first."""
+
+    def make_parser(self, ctx: click.Context) -> click.parser._OptionParser:  # type: ignore[name-defined]
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_once(args: list[str]) -> tuple[dict[str, object], list[str], list[object]]:
+            opts, rest, order = parse(args=args)
+            seen: set[str | None] = set()
+            for param in order:
+                if (
+                    isinstance(param, click.Option)
+                    and not (param.multiple or param.count or param.is_flag)
+                    and param.name in seen
+                ):
+                    name = max(param.opts, key=len)
+                    raise click.UsageError(f"{name} is given twice; give it once", ctx)
+                seen.add(getattr(param, "name", None))
+            return opts, rest, order
+
+        parser.parse_args = parse_once  # type: ignore[method-assign]
+        return parser
+
+
+class OnceGroup(click.Group):
+    """The command group: its commands and sub-groups are OnceCommands."""
+
+    command_class = OnceCommand
+    group_class = type
 
 
 def format_option(*extra: str):  # type: ignore[no-untyped-def]
@@ -75,8 +134,17 @@ def patient_options(function=None, *, required: bool = True):  # type: ignore[no
     return function
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="dosecalc")
+gfr_option = click.option(
+    "--gfr",
+    help="Measured GFR, absolute, with unit: '95 mL/min' (carboplatin, for a policy whose kidney_function takes it).",
+)
+
+
+@click.group(
+    cls=OnceGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(version=__version__, prog_name="dosecalc")
 @click.option(
     "--regimens",
     "regimen_dirs",
@@ -165,7 +233,20 @@ def bsa(
     "--previous-weight",
     help="Weight the last doses were calculated on: compares the change with the policy's recalculation threshold.",
 )
+@click.option(
+    "--delay",
+    "delays",
+    multiple=True,
+    metavar="CYCLE=DAYS",
+    help="Delay a cycle and everything after it (3=7 or TH:5=14): a dose after a long gap may re-load.",
+)
+@gfr_option
 @click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
+@click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Use a regimen whose status is draft (not reviewed); the output says so.",
+)
 @format_option()
 @click.pass_obj
 def dose(
@@ -182,7 +263,10 @@ def dose(
     phase: str | None,
     reduce: tuple[str, ...],
     previous_weight: str | None,
+    delays: tuple[str, ...],
+    gfr: str | None,
     explain: bool,
+    allow_draft: bool,
     fmt: str,
 ) -> None:
     """Every dose of a regimen for a patient.
@@ -193,6 +277,8 @@ def dose(
       dosecalc dose ac-th --height 165 --weight 62 --phase TH --cycle 1 --explain
       dosecalc dose thp --height 165 --weight 62 --reduce docetaxel=20% --format json
       dosecalc dose thp --height 165 --weight 62 --previous-weight 70 --cycle 4
+      dosecalc dose ac-th --height 165 --weight 62 --cycle 6 --delay 6=21
+      dosecalc dose tch --height 165 --weight 70 --sex F --age 25 --scr '0.5 mg/dL' --policy capped-bsa-no-gfr-cap --gfr '95 mL/min'
     """
     from . import api, render
 
@@ -211,6 +297,9 @@ def dose(
         policy_dirs=settings.policy_dirs,
         accept_implausible=accept_implausible,
         previous_weight=previous_weight,
+        delays=delays,
+        gfr=gfr,
+        allow_draft=allow_draft,
     )
     _out(render.dose_output(report, fmt, explain))
 
@@ -255,6 +344,12 @@ def dose(
     metavar="DOSE",
     help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.",
 )
+@gfr_option
+@click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Use a regimen whose status is draft (not reviewed); the output says so.",
+)
 @format_option("ics", "html")
 @click.option(
     "--view",
@@ -295,6 +390,8 @@ def calendar(
     country: str | None,
     holiday_mode: str | None,
     prior_anthracycline: str | None,
+    gfr: str | None,
+    allow_draft: bool,
     fmt: str,
     view: str,
     paper: str,
@@ -332,8 +429,29 @@ def calendar(
         policy_dirs=settings.policy_dirs,
         accept_implausible=accept_implausible,
         prior_anthracycline=prior_anthracycline,
+        gfr=gfr,
+        allow_draft=allow_draft,
     )
     _emit(calendar_render.render(report, fmt, view, paper), output)
+
+
+@cli.command()
+@click.argument("json_file", type=click.Path())
+def reproduce(json_file: str) -> None:
+    """Re-run a JSON output of dose or calendar from its recorded inputs and
+    say whether the result is identical (exit 0) or what differs (exit 1).
+
+    \b
+    Example:
+      dosecalc dose thp --height 165 --weight 62 --format json > thp.json
+      dosecalc reproduce thp.json
+    """
+    from .provenance import reproduce as run
+
+    result = run(json_file)
+    _out(result.text())
+    if not result.identical:
+        raise ResultDiffers("the recorded output is not reproduced")
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -456,6 +574,22 @@ def check(
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """The same engine as a local web page: Dose, Calendar, Check and Regimens.
+
+    \b
+    Example:
+      dosecalc serve    (then open http://127.0.0.1:8000/)
+    """
+    from .web.server import serve as run
+
+    run(host, port, settings.regimen_dirs, settings.policy_dirs)
+
+
+@cli.command()
 def demo() -> None:
     """The main job on the embedded default: the seed case report's regimens
     dosed for an example patient, its THP calendar, and the check of the report.
@@ -469,6 +603,26 @@ def demo() -> None:
     _out(render.demo_output(api.demo_reports()))
 
 
+def printable(text: str) -> str:
+    """``text`` as one printable line: a control character typed into a value
+    (a tab, a line or record separator, an escape sequence) is shown escaped
+    (\\x1e), so an echoed value can neither split the message nor drive the
+    terminal."""
+    text = _LONG_RUN.sub(lambda m: f"[{m.group(1)!r} ×{len(m.group(0))}]", text)
+    if len(text) > MESSAGE_LIMIT:
+        # An echoed value of megabytes must not bury the reason: keep both ends.
+        half = MESSAGE_LIMIT // 2
+        text = f"{text[:half]} …({len(text) - 2 * half} characters)… {text[-half:]}"
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+#: A run of one character repeated this often in an echoed value is shown as
+#: ['x' ×N]: a pasted value with 100,000 spaces gives a one-line message, not 200 KB.
+_LONG_RUN = re.compile(r"(.)\1{19,}", re.S)
+#: The longest error line printed.
+MESSAGE_LIMIT = 600
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the one place errors become messages and exit codes."""
     try:
@@ -476,27 +630,47 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # the help text, asked for by giving no arguments
+        return exc.exit_code
+    except click.UsageError as exc:
+        # One line, like every other error: what is wrong, and where help is.
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        where = exc.ctx.command_path if exc.ctx is not None else "dosecalc"
+        click.echo(f"Error: {printable(message)} (see '{where} --help')", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"Error: {printable(' '.join(exc.format_message().split()))}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except DosecalcError as exc:
         from .errors import DataFileError
 
-        text = exc.details() if isinstance(exc, DataFileError) else str(exc)
-        click.echo(f"Error: {text}", err=True)
+        lines = exc.details().split("\n") if isinstance(exc, DataFileError) else [str(exc)]
+        click.echo("Error: " + "\n".join(printable(line) for line in lines), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        return 143
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as exc:
+        # A file dosecalc was asked to read or write, refused by the system
+        # (a symbolic link loop, a full disk): an input problem, not a bug.
+        where = f"'{exc.filename}': " if exc.filename else ""
+        click.echo(printable(f"Error: {where}{exc.strerror or exc}"), err=True)
+        return 2
     except Exception as exc:  # the last line of defence: never a traceback
         if os.environ.get("DOSECALC_DEBUG"):
             raise
         click.echo(
-            f"Error: internal error ({type(exc).__name__}: {exc}); please report it", err=True
+            printable(f"Error: internal error ({type(exc).__name__}: {exc}); please report it"),
+            err=True,
         )
         return 1
     return 0

@@ -23,13 +23,14 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import datacache
 from .checker.frequency import frequency_from_id
 from .checker.text import fold
 from .errors import NotFoundError
+from .limits import ANTHRACYCLINE_FACTOR, DOSE_BY_BASIS
 from .model import Source
-from .paths import shipped_dir
+from .paths import drug_reference_file
 from .validation import Checker
-from .yamlio import load_yaml_file
 
 __all__ = [
     "AnthracyclineFactor",
@@ -99,11 +100,17 @@ class UsualDose:
 
 @dataclass(frozen=True)
 class AnthracyclineFactor:
-    """Doxorubicin-equivalent ratio, with the table it comes from."""
+    """Doxorubicin-equivalent ratio, with the table it comes from.
 
-    value: float
+    ``value`` None marks an anthracycline the table gives no ratio for: the
+    ledger reports it as not counted, never as zero. ``caveat`` says what the
+    ratio rests on (or why there is none), printed with every total.
+    """
+
+    value: float | None
     table: str
     source: str
+    caveat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,11 +160,17 @@ class DrugInfo:
     combination: Combination | None = None
     note: str | None = None
     line: int | None = None
+    tablets: tuple[Any, ...] = ()  # Pint mass quantities: the tablet strengths of an oral drug
 
     @property
     def vials_mg(self) -> tuple[float, ...]:
         """Vial contents in mg, smallest first."""
         return tuple(sorted(float(v.to("mg").magnitude) for v in self.vials))
+
+    @property
+    def tablets_mg(self) -> tuple[float, ...]:
+        """Tablet strengths in mg, smallest first."""
+        return tuple(sorted(float(v.to("mg").magnitude) for v in self.tablets))
 
     @property
     def anthracycline_factor(self) -> float | None:
@@ -283,6 +296,10 @@ class DrugReference:
         for key in self._unlisted_index:
             self._unlisted_buckets.setdefault((key[0], len(key.split())), []).append(_squeeze(key))
         self._lookup = lru_cache(maxsize=8192)(self._lookup_uncached)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (datacache) as its validated contents; the indexes are rebuilt.
+        return DrugReference, (self.drugs, self.sources, self.unlisted, self.path)
 
     def __iter__(self):
         return iter(self.drugs.values())
@@ -427,7 +444,7 @@ def _squeeze(text: str) -> str:
 
 def default_path() -> Path:
     """The shipped drug reference file."""
-    return shipped_dir("drugs") / "drugs.yaml"
+    return drug_reference_file()
 
 
 @cache
@@ -445,6 +462,12 @@ def load_drug_reference(path: str | Path | None = None) -> DrugReference:
 
 
 def _load(path: Path) -> DrugReference:
+    return datacache.load("drugs", path, _read, DrugReference)  # cached once valid
+
+
+def _read(path: Path) -> DrugReference:
+    from .yamlio import load_yaml_file  # PyYAML only on a parse, not on a warm cache
+
     data, lines = load_yaml_file(path)
     return _Builder(str(path), lines).build(data)
 
@@ -546,6 +569,22 @@ class _Builder:
             refs.append(ref)
         return tuple(refs)
 
+    def _strengths(self, value: Any, path: tuple[Any, ...], what: str) -> list[Any]:
+        """A list of vial contents or tablet strengths: masses, no repeats."""
+        c = self.c
+        found: list[Any] = []
+        for i, item in enumerate(c.sequence(value, path, non_empty=False)):
+            parsed = self._quantity(item, (*path, i))
+            if parsed and parsed[1] != "flat":
+                c.problem((*path, i), f"a {what} holds a mass (mg or g), not '{item}'")
+            elif parsed:
+                if any(
+                    abs(parsed[0].to("mg").magnitude - v.to("mg").magnitude) < 1e-9 for v in found
+                ):
+                    c.problem((*path, i), f"duplicate {what} size '{item}'")
+                found.append(parsed[0])
+        return found
+
     def _quantity(self, value: Any, path: tuple[Any, ...]) -> tuple[Any, str] | None:
         """A dose or vial quantity written as text: "75 mg/m2", "4.5 g", "5 mcg/kg", "AUC 6"."""
         from .units import Q
@@ -572,6 +611,10 @@ class _Builder:
         if quantity.magnitude <= 0:
             self.c.problem(path, f"'{text}' must be more than zero")
             return None
+        canonical = {"bsa": "mg/m**2", "weight": "mg/kg", "flat": "mg", "auc": "mg*min/mL"}[basis]
+        number = float(quantity.to(canonical).magnitude)
+        if self.c.within(number, path, DOSE_BY_BASIS[basis], text) is None:
+            return None
         return quantity, basis
 
     def _drug(
@@ -582,7 +625,7 @@ class _Builder:
             item,
             path,
             required={"id", "names", "category", "sources"},
-            optional={"anthracycline_factor", "vials", "usual", "combination", "note"},
+            optional={"anthracycline_factor", "vials", "tablets", "usual", "combination", "note"},
         )
         if entry is None:
             return None
@@ -600,19 +643,8 @@ class _Builder:
             factor = self._factor(
                 entry["anthracycline_factor"], (*path, "anthracycline_factor"), sources
             )
-        vials = []
-        for i, vial in enumerate(
-            c.sequence(entry.get("vials", []), (*path, "vials"), non_empty=False)
-        ):
-            parsed = self._quantity(vial, (*path, "vials", i))
-            if parsed and parsed[1] != "flat":
-                c.problem((*path, "vials", i), f"a vial holds a mass (mg or g), not '{vial}'")
-            elif parsed:
-                if any(
-                    abs(parsed[0].to("mg").magnitude - v.to("mg").magnitude) < 1e-9 for v in vials
-                ):
-                    c.problem((*path, "vials", i), f"duplicate vial size '{vial}'")
-                vials.append(parsed[0])
+        vials = self._strengths(entry.get("vials", []), (*path, "vials"), "vial")
+        tablets = self._strengths(entry.get("tablets", []), (*path, "tablets"), "tablet")
         usual = tuple(
             u
             for i, u_item in enumerate(
@@ -634,6 +666,7 @@ class _Builder:
             category=category,
             usual=usual,
             vials=tuple(vials),
+            tablets=tuple(tablets),
             sources=drug_sources,
             anthracycline=factor,
             combination=combination,
@@ -682,22 +715,36 @@ class _Builder:
         self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
     ) -> AnthracyclineFactor | None:
         c = self.c
-        entry = c.mapping(value, path, required={"value", "table", "source"}, optional=set())
+        entry = c.mapping(value, path, required={"value", "table", "source"}, optional={"caveat"})
         if entry is None:
             return None
         number = entry.get("value")
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0:
-            c.problem((*path, "value"), f"expected a positive number, got {number!r}")
-            number = None
+        caveat = c.text(entry["caveat"], (*path, "caveat")) if "caveat" in entry else None
+        not_counted = number is None
+        if not_counted and not caveat:
+            c.problem(
+                (*path, "caveat"),
+                "a factor of null (not counted) needs a caveat saying why there is no ratio",
+            )
+        elif not not_counted and (
+            isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0
+        ):
+            c.problem((*path, "value"), f"expected a positive number or null, got {number!r}")
+            return None
+        elif (
+            not not_counted
+            and c.within(float(number), (*path, "value"), ANTHRACYCLINE_FACTOR) is None
+        ):
+            return None
         table = c.text(entry.get("table"), (*path, "table"))
         source = c.text(entry.get("source"), (*path, "source"))
         if source and source not in sources:
             c.problem(
                 (*path, "source"), f"unknown source '{source}' (not in the top-level sources list)"
             )
-        if number is None or table is None or source is None:
+        if table is None or source is None or (not_counted and not caveat):
             return None
-        return AnthracyclineFactor(float(number), table, source)
+        return AnthracyclineFactor(None if not_counted else float(number), table, source, caveat)
 
     def _usual(
         self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]

@@ -16,6 +16,34 @@ class DosecalcError(Exception):
     """Base class: raised for any failure dosecalc can explain to its user."""
 
     exit_code = 1
+    #: The input the error is about, named as its command-line option without
+    #: the dashes ("weight", "start", "previous-weight"), when there is one:
+    #: the web page shows the message next to that field. A message that
+    #: starts with its option ("--delay '3=x': ...") names it already.
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None):
+        super().__init__(*args)
+        self.field = field or _leading_option(args[0] if args else None)
+
+
+def _leading_option(message: object) -> str | None:
+    """ "--delay '3=x': ..." -> "delay"; None when the message names no option first."""
+    if not isinstance(message, str) or not message.startswith("--"):
+        return None
+    name = ""
+    for char in message[2:]:
+        if not (char.isalnum() or char == "-"):
+            break
+        name += char
+    return name or None
+
+
+def about_field(error: DosecalcError, field: str) -> DosecalcError:
+    """``error`` with its field set, unless it already names one."""
+    if error.field is None:
+        error.field = field
+    return error
 
 
 class InputError(DosecalcError):
@@ -29,9 +57,19 @@ class UnitError(InputError):
     or a unit of the wrong dimension (a height in kg)."""
 
 
+class AmbiguousNumberError(UnitError):
+    """Raised when a number can be read two ways ("1,200": 1200 with a
+    thousands comma, 1.2 with a decimal comma); the message gives both."""
+
+
 class PlausibilityError(InputError):
     """Raised when a patient value lies outside the adult plausibility range
     and the user has not overridden the check."""
+
+
+class PhysicalLimitError(PlausibilityError):
+    """Raised when a value lies outside what a human body can be (a height of
+    1e308, a creatinine of 0): a typing or unit error that no override passes."""
 
 
 class NotFoundError(InputError):
@@ -87,3 +125,15 @@ class CalculationError(DosecalcError):
 class FindingsFound(DosecalcError):
     """Raised after a check has printed its findings and found errors, so the
     exit code (1) can gate a pipeline."""
+
+
+class ResultDiffers(DosecalcError):
+    """Raised after ``reproduce`` has printed what differs from the recorded
+    output, so the exit code (1) says the result was not reproduced."""
+
+
+class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
+    """Raised when SIGTERM arrives while an output file is written, so that
+    the temporary file is removed as on Ctrl-C (the default action of SIGTERM
+    would leave it behind). Not a DosecalcError: like KeyboardInterrupt, it
+    stops the program rather than explaining a problem."""

@@ -12,6 +12,7 @@ This module has no third-party imports: the CLI uses it before Pint loads.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 # How each unit is printed: the engine's names on the left, ISMP-safe text on the right.
@@ -41,7 +42,13 @@ def round_half_up(value: float, decimals: int) -> Decimal:
 
 def format_number(value: float, decimals: int = 2) -> str:
     """``value`` rounded half-up, with a leading zero, no trailing zero, and
-    thousands separators: 1.0 -> "1", 0.5 -> "0.5", 12500 -> "12,500"."""
+    thousands separators: 1.0 -> "1", 0.5 -> "0.5", 12500 -> "12,500".
+
+    Only error messages meet values beyond 10^15 or not finite (a height of
+    1e308 refused as such): those are printed as "1e+308", "inf", "nan".
+    """
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return f"{value:.4g}"
     rounded = round_half_up(value, decimals)
     if rounded == 0:
         rounded = Decimal(0)  # no "-0"

@@ -105,6 +105,26 @@ def cockcroft_gault(age_years: float, weight_kg: float, scr_mg_dl: float, sex: s
     return clearance * 0.85 if sex == "female" else clearance
 
 
+def ckd_epi_2021(age_years: float, scr_mg_dl: float, sex: str) -> float:
+    """Race-free CKD-EPI 2021 creatinine eGFR, mL/min/1.73 m² (indexed):
+    142 × min(SCr/κ, 1)^α × max(SCr/κ, 1)^−1.200 × 0.9938^age × 1.012 if female;
+    κ 0.7 (female) or 0.9 (male), α −0.241 (female) or −0.302 (male); SCr
+    IDMS-standardised, mg/dL (Inker LA et al. N Engl J Med 2021;385:1737-49,
+    as given by the National Kidney Foundation)."""
+    female = sex == "female"
+    kappa = 0.7 if female else 0.9
+    alpha = -0.241 if female else -0.302
+    ratio = scr_mg_dl / kappa
+    egfr = 142 * min(ratio, 1) ** alpha * max(ratio, 1) ** -1.200 * 0.9938**age_years
+    return egfr * 1.012 if female else egfr
+
+
+def deindex_gfr(indexed_ml_min_173: float, bsa_m2: float) -> float:
+    """An indexed GFR (mL/min/1.73 m²) for this body: × BSA / 1.73, mL/min,
+    as the Calvert formula expects (ADDIKD: BSA-adjusted eGFR)."""
+    return indexed_ml_min_173 * bsa_m2 / 1.73
+
+
 def calvert(auc_mg_ml_min: float, gfr_ml_min: float) -> float:
     """Carboplatin total dose, mg: AUC × (GFR + 25) (Calvert AH et al. J Clin
     Oncol 1989;7:1748-56). The dose is in mg, not mg/m²."""

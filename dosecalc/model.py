@@ -8,6 +8,7 @@ unchecked value. Quantities are Pint quantities from ``dosecalc.units``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,6 +42,38 @@ class DoseStep:
 
 
 @dataclass(frozen=True)
+class DoseLevel:
+    """One documented dose level below the starting dose: a per-unit amount
+    in the drug's basis (T-DXd 4.4 mg/kg) or a percentage of the starting
+    dose (capecitabine 75%)."""
+
+    amount: Any | None = None  # pint.Quantity in the basis's unit, or None
+    percent: float | None = None
+
+    def per_unit(self, start: float) -> float:
+        """The level as a per-unit number, given the starting per-unit dose."""
+        if self.amount is not None:
+            return float(self.amount.magnitude)
+        return start * (self.percent or 0.0) / 100
+
+    def describe(self, basis: str) -> str:
+        from .formatting import format_amount, format_number
+
+        if self.amount is not None:
+            return format_amount(float(self.amount.magnitude), BASIS_UNITS[basis], 4)
+        return f"{format_number(self.percent or 0.0)}% of the starting dose"
+
+
+@dataclass(frozen=True)
+class DoseLevels:
+    """A drug's documented dose reductions, in order (first reduction first),
+    with the label or trial that documents them."""
+
+    levels: tuple[DoseLevel, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class DrugEntry:
     """A drug as given within a phase: basis, days and dose(s)."""
 
@@ -56,10 +89,53 @@ class DrugEntry:
     reload_rule: str | None = None  # name of the policy's re-load rule for this drug
     sources: tuple[str, ...] = ()
     line: int | None = None
+    times_per_day: int = 1  # doses on each listed day (capecitabine: 2, twice daily)
+    dose_levels: DoseLevels | None = None  # documented reductions, if any
+    #: Days between two doses of this drug within its phase (7 for trastuzumab
+    #: on days 1, 8 and 15 of a 21-day cycle): the "schedule" re-load rules key on.
+    interval_days: int | None = None
+    #: A caution printed with every dose of this line (off-label timing, for
+    #: example), with its evidence; None when there is none.
+    caution: str | None = None
+    #: The other drugs of the same phase: re-load rules may depend on them
+    #: (trastuzumab every 3 weeks with pertuzumab follows the Perjeta rule).
+    companions: tuple[str, ...] = ()
 
     @property
     def has_loading(self) -> bool:
         return self.loading is not None
+
+    @property
+    def starting_step(self) -> DoseStep:
+        """The dose that documented reductions are counted from: the standard
+        dose, or the maintenance dose of a drug with a loading dose."""
+        step = self.standard or self.maintenance
+        assert step is not None  # validation guarantees one of them
+        return step
+
+    def reduction_level(self, per_unit: float) -> int | None:
+        """Which documented reduction ``per_unit`` is (1 = the first), or None.
+
+        Doses are compared to 1 part in a million: a documented level is an
+        exact figure of the label or trial, not a range.
+        """
+        if self.dose_levels is None:
+            return None
+        start = self.starting_step.per_unit
+        for number, level in enumerate(self.dose_levels.levels, 1):
+            if math.isclose(level.per_unit(start), per_unit, rel_tol=1e-6):
+                return number
+        return None
+
+
+def times_per_day_text(times: int) -> str:
+    """How often a dose is given on each day it is given: "" for once,
+    "twice daily", "3 times daily"."""
+    if times == 1:
+        return ""
+    if times == 2:
+        return "twice daily"
+    return f"{times} times daily"
 
 
 @dataclass(frozen=True)
@@ -97,6 +173,10 @@ class Phase:
     cycle_length_days: int
     cycles: CycleCount
     drugs: tuple[DrugEntry, ...]
+    # Supportive care as data (dosecalc.supportive): premedication, antiemetics,
+    # observation periods, and the phase's emetogenic risk.
+    supportive: tuple[Any, ...] = ()
+    emetogenic_risk: Any | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +186,10 @@ class CourseLimit:
     drug: str
     duration_days: int
     source: str | None = None
+    # The same limit as a count of doses of a given interval (trastuzumab:
+    # 18 three-weekly equivalents); the policy's course_limit chooses which applies.
+    count: int | None = None
+    count_interval_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +205,13 @@ class Regimen:
     aliases: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     path: str | None = None
+    monitoring: tuple[Any, ...] = ()  # dosecalc.supportive.MonitoringRule
+    # Governance (dosecalc.governance) and the SHA-256 of the file as loaded.
+    version: str = ""
+    status: str = "draft"
+    last_reviewed: dt.date | None = None
+    reviewed_by: str | None = None
+    sha256: str | None = None
 
     def phase(self, phase_id: str) -> Phase:
         from .errors import NotFoundError
@@ -129,7 +220,9 @@ class Regimen:
             if phase.id.lower() == phase_id.lower():
                 return phase
         known = ", ".join(p.id for p in self.phases)
-        raise NotFoundError(f"regimen {self.id} has no phase '{phase_id}' (phases: {known})")
+        raise NotFoundError(
+            f"regimen {self.id} has no phase '{phase_id}' (phases: {known})", field="phase"
+        )
 
     def drugs(self) -> list[str]:
         """Every drug of the regimen, in order of first appearance."""
@@ -147,16 +240,43 @@ class Regimen:
 class ReloadRule:
     """When a gap between two doses makes the next dose a loading dose.
 
+    A rule applies to one drug (the name regimen lines give under ``reload``),
+    optionally only on one dosing interval (``every_days``: 7 for weekly, 21
+    for every 3 weeks) and only with or without given companion drugs in the
+    same phase. ``mode``:
+
     ``late_by``: re-load when a dose is more than ``threshold_days`` later than
-    scheduled (Herceptin EU SmPC 4.2: missed by more than one week).
+    scheduled (Herceptin: a dose missed by more than one week).
     ``interval``: re-load when the interval since the previous dose is at least
-    ``threshold_days`` (Perjeta PI 2.3: six weeks or more).
+    ``threshold_days`` (Perjeta, Phesgo: six weeks or more).
     """
 
     name: str
     mode: Literal["late_by", "interval"]
     threshold_days: int
     source: str
+    every_days: int | None = None
+    with_drugs: tuple[str, ...] = ()
+    without_drugs: tuple[str, ...] = ()
+
+    def scope(self) -> str:
+        """Which administrations the rule covers: "trastuzumab every 21 days with pertuzumab"."""
+        text = self.name
+        if self.every_days is not None:
+            text += f" every {self.every_days} days"
+        if self.with_drugs:
+            text += f" with {', '.join(self.with_drugs)}"
+        if self.without_drugs:
+            text += f" without {', '.join(self.without_drugs)}"
+        return text
+
+    def applies_to(self, name: str, interval_days: int | None, companions: tuple[str, ...]) -> bool:
+        return (
+            self.name == name
+            and (self.every_days is None or self.every_days == interval_days)
+            and all(drug in companions for drug in self.with_drugs)
+            and not any(drug in companions for drug in self.without_drugs)
+        )
 
     def describe(self) -> str:
         if self.mode == "late_by":
@@ -212,14 +332,43 @@ class Policy:
     crcl_weight: Literal["actual", "ideal", "adjusted", "adjusted_if_bmi_25"]
     minimum_scr_mg_dl: float | None
     gfr_cap_ml_min: float | None
+    #: Kidney-function methods for carboplatin, in order of preference; the
+    #: first whose inputs are given is used: "measured" (--gfr),
+    #: "ckd-epi-2021" (de-indexed by BSA / 1.73), "cockcroft-gault".
+    kidney_function: tuple[str, ...]
+    kidney_source: str  # citation for the kidney-function choice, "" if none given
     rounding: Rounding
     weight_change_pct: float
-    reload_rules: dict[str, ReloadRule]
+    reload_rules: tuple[ReloadRule, ...]
     anthracycline_limit_mg_m2: float
     anthracycline_source: str
     non_working_days: Literal["flag", "next_working_day"]
     sources: tuple[Source, ...] = ()
     path: str | None = None
+    # How a regimen's course limit is applied: "by_date" (no dose on or after
+    # first dose + duration) or "by_count" (a number of dose equivalents).
+    course_limit: Literal["by_date", "by_count"] = "by_date"
+    sha256: str | None = None
+    #: A lower cumulative dose to warn at (doxorubicin label: consider
+    #: cardioprotection with dexrazoxane at 300 mg/m²), with its citation.
+    anthracycline_warning_mg_m2: float | None = None
+    anthracycline_warning_source: str = ""
+
+    def kidney_function_text(self) -> str:
+        """The kidney-function methods in words, in order of preference."""
+        from .formatting import format_number
+
+        scr = (
+            f"minimum SCr {format_number(self.minimum_scr_mg_dl)} mg/dL"
+            if self.minimum_scr_mg_dl
+            else "no minimum SCr"
+        )
+        words = {
+            "measured": "measured GFR (--gfr)",
+            "ckd-epi-2021": "CKD-EPI 2021 eGFR de-indexed by BSA / 1.73",
+            "cockcroft-gault": f"Cockcroft-Gault with {self.crcl_weight.replace('_', ' ')} weight, {scr}",
+        }
+        return ", else ".join(words[m] for m in self.kidney_function)
 
     def summary_lines(self) -> list[str]:
         """The policy's settings, one readable line each, for printing."""
@@ -232,28 +381,36 @@ class Policy:
         gfr = (
             f"capped at {format_number(self.gfr_cap_ml_min)} mL/min"
             if self.gfr_cap_ml_min
-            else "no cap"
-        )
-        scr = (
-            f"minimum {format_number(self.minimum_scr_mg_dl)} mg/dL"
-            if self.minimum_scr_mg_dl
-            else "no minimum"
+            else "not capped"
         )
         lines = [
             f"BSA: {self.bsa_formula}, {decimals}, {cap}",
             f"dosing weight for mg/kg: {self.dosing_weight} body weight",
-            f"carboplatin GFR: Cockcroft-Gault with {self.crcl_weight.replace('_', ' ')} weight, SCr {scr}, GFR {gfr}",
+            f"carboplatin kidney function: {self.kidney_function_text()}, GFR {gfr}"
+            + (f" ({self.kidney_source})" if self.kidney_source else ""),
             f"rounding: {self.rounding.describe()}",
             f"recalculate when weight changes by {format_number(self.weight_change_pct)}% or more",
         ]
         lines += [
-            f"{drug} re-load: {rule.describe()} ({rule.source})"
-            for drug, rule in sorted(self.reload_rules.items())
+            f"{rule.scope()} re-load: {rule.describe()} ({rule.source})"
+            for rule in self.reload_rules
         ]
         lines.append(
             f"anthracycline lifetime limit: {format_number(self.anthracycline_limit_mg_m2)} mg/m² doxorubicin equivalents ({self.anthracycline_source})"
         )
+        if self.anthracycline_warning_mg_m2:
+            lines.append(
+                f"anthracycline warning from {format_number(self.anthracycline_warning_mg_m2)} mg/m² doxorubicin equivalents ({self.anthracycline_warning_source})"
+            )
+        lines.append(course_limit_text(self.course_limit))
         return lines
+
+
+def course_limit_text(method: str) -> str:
+    """The policy's course-limit choice as printed with every result."""
+    if method == "by_count":
+        return "course limits: by count (doses counted in equivalents of the limit's interval, e.g. 18 three-weekly trastuzumab doses; a weekly dose counts 1/3)"
+    return "course limits: by date (no dose on or after the first dose + the limit's duration, e.g. day 364 for 52 weeks)"
 
 
 @dataclass(frozen=True)
@@ -271,6 +428,7 @@ class Patient:
     scr_mg_dl: float | None = None
     notes: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
+    measured_gfr_ml_min: float | None = None  # absolute mL/min (--gfr)
 
 
 @dataclass(frozen=True)
@@ -304,6 +462,8 @@ class DoseLine:
     infusion: str | None
     derivation: tuple[str, ...] = field(default_factory=tuple)
     reason: str | None = None  # why a dose is a loading dose, when not the first
+    times_per_day: int = 1  # the final dose is given this many times on each day
+    caution: str | None = None  # the regimen line's caution (off-label use), printed
 
     @property
     def difference_pct(self) -> float:

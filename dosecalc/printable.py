@@ -83,6 +83,8 @@ def _months(report: Any, days: dict[dt.date, list[Any]]) -> list[dict[str, Any]]
 def calendar_html(report: Any, paper: str = "a4", generated: dt.date | None = None) -> str:
     """The report as one HTML page for ``paper`` (a4 or letter)."""
     from .errors import InputError
+    from .governance import banner, review_text
+    from .provenance import text_lines
 
     if paper.lower() not in PAPERS:
         raise InputError(f"--paper '{paper}': choose a4 or letter")
@@ -132,5 +134,22 @@ def calendar_html(report: Any, paper: str = "a4", generated: dt.date | None = No
         "summary_headers": summary_headers,
         "anthracycline": anthracycline_text(report),
         "generated": (generated or dt.date.today()).isoformat(),
+        "banner": banner(report.regimen),
+        "review": review_text(report.regimen),
+        "supportive": [
+            {
+                "date": item.date.isoformat(),
+                "weekday": item.date.strftime("%a"),
+                "cycle": f"{item.phase} {item.cycle}",
+                "purpose": item.entry.purpose,
+                "text": item.text,
+            }
+            for item in report.supportive
+        ],
+        "monitoring": [
+            {"date": m.date.isoformat(), "weekday": m.date.strftime("%a"), "text": m.text}
+            for m in report.monitoring
+        ],
+        "provenance": text_lines(report.provenance),
     }
     return _environment().get_template("calendar.html").render(**context)

@@ -9,14 +9,32 @@ reported at once with file, line and field path.
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError, NotFoundError, UnitError
-from .model import BASIS_UNITS, CourseLimit, CycleCount, DoseStep, DrugEntry, Phase, Regimen, Source
-from .paths import search_dirs, shipped_dir
+from . import datacache
+from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
+from .governance import FIELDS as GOVERNANCE_FIELDS
+from .governance import read_governance
+from .limits import DOSE_BY_BASIS, MAX_CYCLES, REGIMEN, USUAL_DOSE_FACTOR
+from .model import (
+    BASIS_UNITS,
+    CourseLimit,
+    CycleCount,
+    DoseLevel,
+    DoseLevels,
+    DoseStep,
+    DrugEntry,
+    Phase,
+    Regimen,
+    Source,
+)
+from .paths import drug_reference_file, modified_ns, search_dirs, shipped_dir, yaml_files
+from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .validation import Checker, describe_value, load_data_file
 
 SCHEMA_VERSION = 1
@@ -25,6 +43,11 @@ ENV_VAR = "DOSECALC_REGIMENS"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ROUTES = ("IV", "PO", "SC", "IM")
 _SETTINGS = ("adjuvant", "neoadjuvant", "perioperative", "metastatic", "any")
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: At most this many doses on one day (twice daily is 2).
+_MAX_TIMES_PER_DAY = 6
 
 # The dimension each basis's per-unit dose must have, and its canonical unit.
 _BASIS_DIMENSIONS = {
@@ -70,6 +93,8 @@ def parse_per_unit_dose(text: Any, basis: str) -> Any:
     dimension, canonical = _BASIS_DIMENSIONS[basis]
     try:
         quantity = parse_quantity(raw, dimension=dimension, what="dose")
+    except AmbiguousNumberError:
+        raise
     except UnitError as exc:
         raise UnitError(f"'{raw}' does not fit basis '{basis}' ({exc})") from None
     return quantity.to(canonical)
@@ -82,6 +107,8 @@ def parse_duration_days(text: Any) -> int:
     if isinstance(text, bool) or not isinstance(text, str):
         raise UnitError(f"{text!r} is not a duration with a unit (write e.g. '21 days')")
     days = parse_quantity(text, dimension="[time]", what="duration").to("day").magnitude
+    if not math.isfinite(days):
+        raise UnitError(f"'{text}' is not a finite duration")
     if abs(days - round(days)) > 1e-9:
         raise UnitError(f"'{text}' is not a whole number of days")
     return int(round(days))
@@ -99,10 +126,13 @@ def _parse_infusion(checker: Checker, value: Any, path: tuple[Any, ...]) -> Any:
             raise UnitError(
                 f"'{value}' is ambiguous (hours:minutes?): write the duration with its unit, e.g. '90 min'"
             )
-        return parse_quantity(value, dimension="[time]", what="infusion").to("min")
+        minutes = parse_quantity(value, dimension="[time]", what="infusion").to("min")
     except UnitError as exc:
         checker.problem(path, str(exc))
         return None
+    if checker.within(float(minutes.magnitude), path, REGIMEN["infusion"], value) is None:
+        return None
+    return minutes
 
 
 class _RegimenReader:
@@ -117,8 +147,17 @@ class _RegimenReader:
         top = c.mapping(
             data,
             (),
-            required={"schema_version", "id", "name", "setting", "sources", "phases"},
-            optional={"aliases", "course_limits", "notes"},
+            required={
+                "schema_version",
+                "id",
+                "name",
+                "setting",
+                "sources",
+                "phases",
+                "version",
+                "status",
+            },
+            optional={"aliases", "course_limits", "notes", "monitoring"} | GOVERNANCE_FIELDS,
         )
         if top is None:
             return None
@@ -140,6 +179,17 @@ class _RegimenReader:
         notes = tuple(self._texts(top.get("notes", []), ("notes",)))
         phases = self._phases(top.get("phases"))
         limits = self._limits(top.get("course_limits", []), phases)
+        governance = read_governance(c, top)
+        monitoring = (
+            read_monitoring(
+                c,
+                top["monitoring"],
+                {e.drug for p in phases for e in p.drugs},
+                self.source_ids,
+            )
+            if "monitoring" in top
+            else ()
+        )
         if c.problems:
             return None
         return Regimen(
@@ -152,6 +202,8 @@ class _RegimenReader:
             aliases=aliases,
             notes=notes,
             path=c.filename,
+            monitoring=monitoring,
+            **governance,
         )
 
     def _texts(self, value: Any, path: tuple[Any, ...]) -> list[str]:
@@ -194,7 +246,7 @@ class _RegimenReader:
                 item,
                 path,
                 required={"id", "name", "cycle_length", "cycles", "drugs"},
-                optional=set(),
+                optional={"supportive", "emetogenic_risk"},
             )
             if entry is None:
                 continue
@@ -207,10 +259,19 @@ class _RegimenReader:
             if "cycle_length" in entry:
                 try:
                     length = parse_duration_days(entry["cycle_length"])
-                    if length < 1:
-                        raise UnitError("a cycle must last at least 1 day")
                 except UnitError as exc:
                     self.c.problem((*path, "cycle_length"), str(exc))
+                else:
+                    if (
+                        self.c.within(
+                            length,
+                            (*path, "cycle_length"),
+                            REGIMEN["cycle_length"],
+                            entry["cycle_length"],
+                        )
+                        is None
+                    ):
+                        length = None
             cycles = (
                 self._cycle_count(entry.get("cycles"), (*path, "cycles"))
                 if "cycles" in entry
@@ -221,13 +282,50 @@ class _RegimenReader:
                 for j, drug in enumerate(self.c.sequence(entry.get("drugs"), (*path, "drugs")))
                 if (d := self._drug(drug, (*path, "drugs", j), length, cycles))
             ]
+            # Supportive entries are checked against the drugs as written, so a
+            # drug refused for its dose does not also make its premedication
+            # "not a drug of this phase" (one problem, one message).
+            written = entry.get("drugs") if isinstance(entry.get("drugs"), list) else []
+            named = {d.drug for d in drugs} | {
+                str(item["drug"]).strip().lower()
+                for item in written
+                if isinstance(item, dict) and isinstance(item.get("drug"), str)
+            }
+            supportive = (
+                read_supportive(
+                    self.c,
+                    entry["supportive"],
+                    (*path, "supportive"),
+                    named,
+                    self.source_ids,
+                )
+                if "supportive" in entry
+                else ()
+            )
+            risk = (
+                read_emetogenic_risk(
+                    self.c, entry["emetogenic_risk"], (*path, "emetogenic_risk"), self.source_ids
+                )
+                if "emetogenic_risk" in entry
+                else None
+            )
             if phase_id and name and length and cycles:
-                phases.append(Phase(phase_id, name, length, cycles, tuple(drugs)))
+                phases.append(
+                    Phase(
+                        phase_id,
+                        name,
+                        length,
+                        cycles,
+                        _with_schedule(drugs, length),
+                        tuple(supportive),
+                        risk,
+                    )
+                )
         return phases
 
     def _cycle_count(self, value: Any, path: tuple[Any, ...]) -> CycleCount | None:
         if isinstance(value, int) and not isinstance(value, bool):
-            count = self.c.integer(value, path, minimum=1, maximum=1000)
+            count = self.c.integer(value, path, minimum=1, maximum=MAX_CYCLES)
             return CycleCount("fixed", count) if count else None
         if not isinstance(value, dict):
             self.c.problem(
@@ -244,7 +342,7 @@ class _RegimenReader:
             )
             return None
         if "min" in entry:
-            count = self.c.integer(entry["min"], (*path, "min"), minimum=1, maximum=1000)
+            count = self.c.integer(entry["min"], (*path, "min"), minimum=1, maximum=MAX_CYCLES)
             return CycleCount("minimum", count) if count else None
         until = self.c.choice(entry["until"], (*path, "until"), ("progression", "course_limit"))
         if until is None:
@@ -267,7 +365,10 @@ class _RegimenReader:
                 "max_dose",
                 "cycles",
                 "reload",
+                "caution",
                 "sources",
+                "times_per_day",
+                "dose_levels",
             },
         )
         if entry is None:
@@ -280,7 +381,9 @@ class _RegimenReader:
         basis = c.choice(entry.get("basis"), (*path, "basis"), tuple(BASIS_UNITS))
         days = []
         for k, day in enumerate(c.sequence(entry.get("days"), (*path, "days"))):
-            number = c.integer(day, (*path, "days", k), minimum=1)
+            number = c.integer(
+                day, (*path, "days", k), minimum=1, maximum=int(REGIMEN["cycle_length"].high)
+            )
             if number is not None and cycle_length is not None and number > cycle_length:
                 c.problem(
                     (*path, "days", k), f"day {number} is outside the {cycle_length}-day cycle"
@@ -326,10 +429,15 @@ class _RegimenReader:
             try:
                 if not isinstance(entry["max_dose"], str):
                     raise UnitError(f"{entry['max_dose']!r} has no unit (write e.g. '2 mg')")
-                max_dose = (
-                    parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose")
-                    .to("mg")
-                    .magnitude
+                max_dose = c.within(
+                    float(
+                        parse_quantity(entry["max_dose"], dimension="[mass]", what="max_dose")
+                        .to("mg")
+                        .magnitude
+                    ),
+                    (*path, "max_dose"),
+                    REGIMEN["max_dose"],
+                    entry["max_dose"],
                 )
             except UnitError as exc:
                 c.problem((*path, "max_dose"), str(exc))
@@ -338,14 +446,43 @@ class _RegimenReader:
             selected = tuple(
                 n
                 for k, item in enumerate(c.sequence(entry["cycles"], (*path, "cycles")))
-                if (n := c.integer(item, (*path, "cycles", k), minimum=1))
+                if (n := c.integer(item, (*path, "cycles", k), minimum=1, maximum=MAX_CYCLES))
             )
             if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
                 c.problem((*path, "cycles"), f"the phase has only {cycles.count} cycles")
         reload_rule = c.text(entry["reload"], (*path, "reload")) if "reload" in entry else None
         if reload_rule and not has_loading:
             c.problem((*path, "reload"), "a re-load rule needs a 'loading' dose to re-load with")
+        caution = c.text(entry["caution"], (*path, "caution")) if "caution" in entry else None
         sources = self._source_refs(entry.get("sources", []), (*path, "sources"))
+        times_per_day = 1
+        if "times_per_day" in entry:
+            times_per_day = (
+                c.integer(
+                    entry["times_per_day"],
+                    (*path, "times_per_day"),
+                    minimum=1,
+                    maximum=_MAX_TIMES_PER_DAY,
+                )
+                or 1
+            )
+        start = standard or maintenance
+        dose_levels = None
+        if "dose_levels" in entry and basis and start is not None:
+            dose_levels = self._dose_levels(
+                entry["dose_levels"], (*path, "dose_levels"), basis, start
+            )
+        if drug and route and basis and len(c.problems) == problems_before:
+            steps = [
+                (step, (*path, key) if key == "dose" else _dose_path(entry[key], (*path, key)))
+                for key, step in (
+                    ("dose", standard),
+                    ("loading", loading),
+                    ("maintenance", maintenance),
+                )
+                if step is not None
+            ]
+            self._against_reference(drug, route, basis, steps)
         if len(c.problems) > problems_before:
             return None
         return DrugEntry(
@@ -359,9 +496,70 @@ class _RegimenReader:
             max_dose_mg=max_dose,
             cycles=selected,
             reload_rule=reload_rule,
+            caution=caution,
             sources=sources,
             line=c.line(path),
+            times_per_day=times_per_day,
+            dose_levels=dose_levels,
         )
+
+    def _dose_levels(
+        self, value: Any, path: tuple[Any, ...], basis: str, start: DoseStep
+    ) -> DoseLevels | None:
+        """Documented dose reductions: each below the starting dose and below
+        the level before it, all per-unit doses of the drug's basis or all
+        percentages of the starting dose, with a declared source."""
+        c = self.c
+        entry = c.mapping(value, path, required={"levels", "source"}, optional=set())
+        if entry is None:
+            return None
+        source = self._source_refs([entry.get("source")], (*path, "source"))
+        levels: list[DoseLevel] = []
+        previous = start.per_unit
+        kinds = set()
+        for i, item in enumerate(c.sequence(entry.get("levels"), (*path, "levels"))):
+            item_path = (*path, "levels", i)
+            text = str(item).strip() if isinstance(item, str) else None
+            if text is not None and text.endswith("%"):
+                kinds.add("percent")
+                try:
+                    percent = float(text[:-1])
+                except ValueError:
+                    c.problem(item_path, f"'{text}' is not a percentage (write e.g. '75%')")
+                    continue
+                if not 0 < percent < 100:
+                    c.problem(item_path, f"'{text}': a reduced dose is between 0% and 100%")
+                    continue
+                level = DoseLevel(percent=percent)
+            else:
+                kinds.add("amount")
+                try:
+                    amount = parse_per_unit_dose(item, basis)
+                except UnitError as exc:
+                    c.problem(item_path, str(exc))
+                    continue
+                if amount.magnitude <= 0:
+                    c.problem(item_path, "a dose must be more than zero")
+                    continue
+                level = DoseLevel(amount=amount)
+            per_unit = level.per_unit(start.per_unit)
+            # A level is a dose given to a patient: the basis's range applies
+            # ("1e-300 mg/m2" or "0.0001%" is refused like a starting dose).
+            if c.within(per_unit, item_path, DOSE_BY_BASIS[basis], item) is None:
+                continue
+            if per_unit >= previous:
+                c.problem(
+                    item_path,
+                    f"{level.describe(basis)} is not below the level before it: list reductions from the highest down",
+                )
+                continue
+            previous = per_unit
+            levels.append(level)
+        if len(kinds) > 1:
+            c.problem((*path, "levels"), "give all levels as doses or all as percentages, not both")
+        if not levels or not source:
+            return None
+        return DoseLevels(tuple(levels), source[0])
 
     def _step(
         self, value: Any, path: tuple[Any, ...], basis: str, infusion: Any, allow_mapping: bool
@@ -388,7 +586,53 @@ class _RegimenReader:
         if amount.magnitude <= 0:
             self.c.problem(dose_path, "a dose must be more than zero")
             return None
+        if (
+            self.c.within(float(amount.magnitude), dose_path, DOSE_BY_BASIS[basis], dose_value)
+            is None
+        ):
+            return None
         return DoseStep(amount, infusion)
+
+    def _against_reference(
+        self, drug: str, route: str, basis: str, steps: list[tuple[Any, tuple[Any, ...]]]
+    ) -> None:
+        """Refuse a dose more than USUAL_DOSE_FACTOR times above the drug
+        reference's usual maximum or below its usual minimum (a unit or typing
+        slip: 75 g/m2, 7.5 mg/m2 for 75), against the usual range of the same
+        basis nearest to it (same route first)."""
+        from .drugs import load_drug_reference
+        from .formatting import format_amount, format_number
+
+        reference = load_drug_reference()
+        if drug not in reference:
+            return
+        usual = [u for u in reference.get(drug).usual if u.basis == basis]
+        usual = [u for u in usual if u.route == route] or usual
+        if not usual:
+            return
+        for step, path in steps:
+            factors = [
+                (f, u) for u in usual if (f := u.range_factor(step.amount, basis)) is not None
+            ]
+            if not factors:
+                continue
+            factor, nearest = min(factors, key=lambda item: abs(math.log(item[0])))
+            limit = USUAL_DOSE_FACTOR
+            if 1 / limit <= factor <= limit:
+                continue
+            unit = BASIS_UNITS[basis]
+            where = f"{reference.path}:{nearest.line}" if nearest.line else reference.path
+            if factor > 1:
+                usual_text = format_amount(_in_unit(nearest.maximum, basis), unit)
+                how = f"more than {limit:g} times the usual maximum of {usual_text} (x{format_number(factor)})"
+            else:
+                usual_text = format_amount(_in_unit(nearest.minimum, basis), unit)
+                how = f"less than 1/{limit:g} of the usual minimum of {usual_text} (1/{format_number(1 / factor)})"
+            written = format_amount(_in_unit(step.amount, basis), unit)
+            self.c.problem(
+                path,
+                f"{drug} {written} is {how} in the drug reference ({where}): a unit or typing slip?",
+            )
 
     def _limits(self, value: Any, phases: list[Phase]) -> list[CourseLimit]:
         limits = []
@@ -396,7 +640,7 @@ class _RegimenReader:
         for i, item in enumerate(self.c.sequence(value, ("course_limits",), non_empty=False)):
             path = ("course_limits", i)
             entry = self.c.mapping(
-                item, path, required={"drug", "duration", "source"}, optional=set()
+                item, path, required={"drug", "duration", "source"}, optional={"count"}
             )
             if entry is None:
                 continue
@@ -408,9 +652,19 @@ class _RegimenReader:
             except UnitError as exc:
                 self.c.problem((*path, "duration"), str(exc))
                 continue
+            if (
+                self.c.within(
+                    days, (*path, "duration"), REGIMEN["course_limit"], entry.get("duration")
+                )
+                is None
+            ):
+                continue
             source = self._source_refs([entry.get("source")], (*path, "source"))
+            count, interval = self._limit_count(entry.get("count"), (*path, "count"))
             if drug:
-                limits.append(CourseLimit(drug, days, source[0] if source else None))
+                limits.append(
+                    CourseLimit(drug, days, source[0] if source else None, count, interval)
+                )
         for i, phase in enumerate(phases):
             if phase.cycles.mode == "until_limit":
                 unlimited = [
@@ -423,10 +677,49 @@ class _RegimenReader:
                     )
         return limits
 
+    def _limit_count(self, value: Any, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        """``count: {doses: 18, every: 21 days}``: the limit as a number of doses."""
+        if value is None:
+            return None, None
+        entry = self.c.mapping(value, path, required={"doses", "every"}, optional=set())
+        if entry is None:
+            return None, None
+        doses = self.c.integer(entry.get("doses"), (*path, "doses"), minimum=1, maximum=1000)
+        try:
+            every = parse_duration_days(entry.get("every"))
+        except UnitError as exc:
+            self.c.problem((*path, "every"), str(exc))
+            return None, None
+        return doses, every
+
+
+def _dose_path(value: Any, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where a loading or maintenance dose is written: ``loading.dose`` in the mapping form."""
+    return (*path, "dose") if isinstance(value, dict) else path
+
+
+def _in_unit(amount: Any, basis: str) -> float:
+    """A per-unit dose's number in the unit printed for its basis (mg/m2, mg/kg, mg, AUC)."""
+    canonical = "mg/kg" if basis == "weight" else _BASIS_DIMENSIONS[basis][1]
+    return float(amount.to(canonical).magnitude)
+
 
 def load_regimen_file(path: Path) -> Regimen:
-    """Load and validate one regimen file; raises DataFileError listing every problem."""
-    return load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
+    """Load and validate one regimen file; raises DataFileError listing every
+    problem. The regimen carries the SHA-256 of the file's bytes (provenance).
+    Cached once valid (datacache); its doses were checked against the drug reference."""
+    depends = [drug_reference_file()]
+    return datacache.load("regimen", path, _read_regimen_file, Regimen, depends=depends)
+
+
+def _read_regimen_file(path: Path) -> Regimen:
+    import dataclasses
+    import hashlib
+
+    regimen = load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
+    # Hashed once the file has been read and validated (so an unreadable file
+    # is reported as such by the loader).
+    return dataclasses.replace(regimen, sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest())
 
 
 def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
@@ -434,14 +727,15 @@ def regimen_files(extra_dirs: tuple[str, ...] = ()) -> list[Path]:
     found: dict[str, Path] = {}
     shipped = shipped_dir("regimens")
     for folder in search_dirs("regimens", extra_dirs, ENV_VAR):
-        if not folder.is_dir():
+        paths = yaml_files(folder, "regimen")
+        if paths is None:
             # A user folder (option or DOSECALC_REGIMENS) that is not there
             # would silently leave the shipped regimens in place of the
             # user's own versions: refuse it.
-            if folder != shipped or folder.exists():
+            if folder != shipped:
                 raise NotFoundError(f"regimen folder '{folder}' does not exist")
             continue
-        for path in sorted(folder.glob("*.yaml")):
+        for path in paths:
             found.setdefault(path.name, path)
     return sorted(found.values(), key=lambda p: p.name)
 
@@ -456,7 +750,7 @@ def load_all(extra_dirs: tuple[str, ...] = ()) -> list[Regimen]:
     regimens, problems = [], []
     for path in regimen_files(extra_dirs):
         try:
-            regimens.append(_cached_load(path, path.stat().st_mtime_ns))
+            regimens.append(_cached_load(path, modified_ns(path)))
         except DataFileError as exc:
             problems += exc.problems
     if problems:
@@ -474,9 +768,33 @@ def find_regimen(name: str, extra_dirs: tuple[str, ...] = ()) -> Regimen:
     files = regimen_files(extra_dirs)
     for path in files:
         if path.stem.lower() == wanted:
-            return _cached_load(path, path.stat().st_mtime_ns)
+            return _cached_load(path, modified_ns(path))
     for regimen in load_all(extra_dirs):
         if wanted == regimen.id or wanted in (a.lower() for a in regimen.aliases):
             return regimen
     known = ", ".join(p.stem for p in files)
-    raise NotFoundError(f"no regimen '{name}' (known: {known})")
+    raise NotFoundError(f"no regimen '{name}' (known: {known})", field="regimen")
+
+
+def dose_interval_days(days: tuple[int, ...], cycle_length: int) -> int:
+    """Days between two doses of a drug given on ``days`` of each cycle: the
+    cycle length for one day a cycle, the spacing for evenly spaced days (7 for
+    days 1, 8 and 15 of 21), else the shortest gap (the stricter for re-load
+    rules keyed on the schedule)."""
+    ordered = sorted(days)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    gaps.append(cycle_length - ordered[-1] + ordered[0])
+    return min(gaps)
+
+
+def _with_schedule(drugs: list[DrugEntry], cycle_length: int) -> tuple[DrugEntry, ...]:
+    """Each entry with its dosing interval and the phase's other drugs, which
+    the policy's re-load rules key on."""
+    return tuple(
+        replace(
+            entry,
+            interval_days=dose_interval_days(entry.days, cycle_length) if entry.days else None,
+            companions=tuple(sorted({e.drug for e in drugs} - {entry.drug})),
+        )
+        for entry in drugs
+    )

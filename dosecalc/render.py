@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .formatting import UNIT_LABELS, format_amount, format_number, format_percent
+from .model import times_per_day_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -55,6 +56,17 @@ def _r(value: float | None, decimals: int = 2) -> float | int | None:
 # -- bsa -----------------------------------------------------------------------
 
 
+def override_notes(patient: Any) -> list[str]:
+    """The patient's overridden plausibility checks, each marked OVERRIDE so
+    that no format (table, JSON, CSV, iCalendar, HTML) loses the mark."""
+    return [f"OVERRIDE: {o}" for o in patient.overrides] if patient is not None else []
+
+
+def override_text(patient: Any) -> str:
+    """The override marks as one CSV field ("" when none)."""
+    return "; ".join(override_notes(patient))
+
+
 def bsa_output(report: Any, fmt: str) -> str:
     p = report.patient
     rows = [
@@ -72,7 +84,8 @@ def bsa_output(report: Any, fmt: str) -> str:
             "height_cm": _r(p.height_cm, 2),
             "weight_kg": _r(p.weight_kg, 2),
             "bmi_kg_m2": _r(report.bmi, 1),
-            "notes": list(p.notes) + list(p.overrides),
+            "notes": list(p.notes) + override_notes(p),
+            "overrides": list(p.overrides),
         }
         if len(rows) == 1:
             data.update(rows[0])
@@ -80,9 +93,9 @@ def bsa_output(report: Any, fmt: str) -> str:
             data["results"] = rows
         return to_json(data)
     if fmt == "csv":
-        return _csv(rows)
+        return _csv([row | {"override": override_text(p)} for row in rows])
     head = f"height {format_number(p.height_cm)} cm, weight {format_number(p.weight_kg)} kg, BMI {format_number(report.bmi, 1)} kg/m²"
-    lines = [head] + [f"  note: {n}" for n in (*p.notes, *p.overrides)]
+    lines = [head] + [f"  note: {n}" for n in p.notes] + [f"  {o}" for o in override_notes(p)]
     table = _table(
         [
             [
@@ -123,7 +136,9 @@ def _dose_json(line: Any) -> dict[str, Any]:
         "difference_pct": _r(line.difference_pct, 1),
         "rounding": line.rounding_note,
         "infusion": line.infusion,
+        "times_per_day": line.times_per_day,
         "reason": line.reason,
+        "caution": line.caution,
         "derivation": list(line.derivation),
     }
 
@@ -169,9 +184,11 @@ def patient_json(patient: Any, bsa: Any) -> dict[str, Any]:
         "sex": patient.sex,
         "age_years": patient.age_years,
         "scr_mg_dl": _r(patient.scr_mg_dl, 2),
+        "measured_gfr_ml_min": _r(patient.measured_gfr_ml_min, 1),
         "bsa_m2": _r(bsa.value_m2, 4),
         "bsa_formula": bsa.formula,
-        "notes": list(patient.notes) + list(patient.overrides),
+        "notes": list(patient.notes) + override_notes(patient),
+        "overrides": list(patient.overrides),
     }
 
 
@@ -186,11 +203,13 @@ def patient_lines(patient: Any, bsa: Any) -> list[str]:
         parts.append(f"{format_number(patient.age_years)} years")
     if patient.scr_mg_dl is not None:
         parts.append(f"SCr {format_number(patient.scr_mg_dl, 2)} mg/dL")
+    if patient.measured_gfr_ml_min is not None:
+        parts.append(f"measured GFR {format_number(patient.measured_gfr_ml_min, 1)} mL/min")
     bsa_text = f"BSA {format_number(bsa.value_m2, 4)} m² ({bsa.formula}"
     bsa_text += ", capped)" if bsa.capped else ")"
     lines = [f"Patient: {', '.join(parts)}; {bsa_text}"]
     lines += [f"  note: {n}" for n in patient.notes]
-    lines += [f"  OVERRIDE: {n}" for n in patient.overrides]
+    lines += [f"  {o}" for o in override_notes(patient)]
     return lines
 
 
@@ -200,79 +219,171 @@ def policy_lines(policy: Any) -> list[str]:
     ]
 
 
-def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
-    if fmt == "json":
-        return to_json(
+def supportive_json(regimen: Any, phase_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Each phase's emetogenic risk and supportive care, from the regimen data."""
+    sources = {s.id: s.citation for s in regimen.sources}
+    out = []
+    for phase in regimen.phases:
+        if phase_ids is not None and phase.id not in phase_ids:
+            continue
+        risk = phase.emetogenic_risk
+        out.append(
             {
-                "regimen": _regimen_json(report.regimen),
-                "policy": _policy_json(report.policy),
-                "patient": patient_json(report.patient, report.bsa),
-                "scope": report.scope,
-                "weight_change": _weight_change_json(report.weight_change),
-                "doses": [_dose_json(line) for line in report.lines],
+                "phase": phase.id,
+                "emetogenic_risk": {
+                    "level": risk.level,
+                    "note": risk.note,
+                    "source": sources.get(risk.source, risk.source),
+                }
+                if risk
+                else None,
+                "supportive": [e.as_dict() for e in phase.supportive],
             }
         )
+    return out
+
+
+def monitoring_json(regimen: Any) -> list[dict[str, Any]]:
+    sources = {s.id: s.citation for s in regimen.sources}
+    return [m.as_dict() | {"source": sources.get(m.source, m.source)} for m in regimen.monitoring]
+
+
+def supportive_lines_text(regimen: Any, phase_ids: list[str] | None = None) -> list[str]:
+    """Emetogenic risk, premedication and observation per phase, then monitoring."""
+    out = []
+    for item in supportive_json(regimen, phase_ids):
+        risk = item["emetogenic_risk"]
+        if risk is None:
+            level = "not stated"
+        elif risk["note"]:
+            level = f"{risk['level']} ({risk['note']})"
+        else:
+            level = risk["level"]
+        head = f"Phase {item['phase']}: emetogenic risk {level}"
+        out.append(head)
+        for entry in item["supportive"]:
+            out.append(f"  {entry['purpose']}: {entry['text']}")
+    for rule in regimen.monitoring:
+        out.append(f"Monitoring: {rule.describe()}" + (f" ({rule.note})" if rule.note else ""))
+    return out
+
+
+def governance_json(regimen: Any) -> dict[str, Any]:
+    return {
+        "version": regimen.version,
+        "status": regimen.status,
+        "last_reviewed": regimen.last_reviewed.isoformat() if regimen.last_reviewed else None,
+        "reviewed_by": regimen.reviewed_by,
+    }
+
+
+def dose_json(report: Any) -> dict[str, Any]:
+    phases = list(dict.fromkeys(line.phase for line in report.lines))
+    return {
+        "regimen": _regimen_json(report.regimen) | governance_json(report.regimen),
+        "policy": _policy_json(report.policy),
+        "patient": patient_json(report.patient, report.bsa),
+        "scope": report.scope,
+        "weight_change": _weight_change_json(report.weight_change),
+        "doses": [_dose_json(line) for line in report.lines],
+        "supportive": supportive_json(report.regimen, phases),
+        "monitoring": monitoring_json(report.regimen),
+        "provenance": report.provenance,
+    }
+
+
+#: The columns of the dose table (the command line's and the web page's).
+DOSE_HEADERS = (
+    "phase",
+    "cycles",
+    "drug",
+    "kind",
+    "dose",
+    "basis",
+    "calculated",
+    "final",
+    "diff",
+    "infusion",
+    "note",
+)
+
+
+def dose_row(line: Any, bsa: Any) -> list[str]:
+    """One dose line as the printed cells of :data:`DOSE_HEADERS`."""
+    note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
+    if line.capped:
+        note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
+    if line.reduction_pct:
+        absorbed = (
+            " (absorbed by the cap: check)"
+            if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg
+            else ""
+        )
+        note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
+    if line.basis == "bsa" and bsa.capped:
+        full = line.per_unit * bsa.uncapped_m2
+        note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"
+    return [
+        line.phase,
+        line.cycles_text,
+        line.drug,
+        line.kind,
+        " ".join(
+            filter(
+                None,
+                (
+                    format_amount(line.per_unit, line.per_unit_unit, 4),
+                    times_per_day_text(line.times_per_day),
+                ),
+            )
+        ),
+        _metric_text(line),
+        format_amount(line.calculated_mg, "mg"),
+        format_amount(line.final_mg, "mg"),
+        format_percent(line.difference_pct),
+        line.infusion or "",
+        (("CAUTION (below); " if line.caution else "") + note).strip("; "),
+    ]
+
+
+def dose_cautions(report: Any) -> list[tuple[str, str]]:
+    """Each drug's caution once, (drug, text), in the order of the table."""
+    return list(dict.fromkeys((line.drug, line.caution) for line in report.lines if line.caution))
+
+
+def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
+    from .governance import banner
+    from .provenance import csv_comment, text_lines
+
+    if fmt == "json":
+        return to_json(dose_json(report))
     if fmt == "csv":
-        return _csv(
+        body = _csv(
             [
                 {k: v for k, v in _dose_json(line).items() if k != "derivation"}
+                | {"override": override_text(report.patient)}
                 for line in report.lines
             ]
         )
-    rows = []
-    for line in report.lines:
-        note = line.rounding_note if abs(line.difference_pct) >= 0.05 else ""
-        if line.capped:
-            note = f"capped at {format_amount(line.cap_mg, 'mg')}; {note}"
-        if line.reduction_pct:
-            absorbed = (
-                " (absorbed by the cap: check)"
-                if line.capped and line.cap_mg is not None and line.modified_mg > line.cap_mg
-                else ""
-            )
-            note = f"reduced {format_number(line.reduction_pct)}%{absorbed}; {note}"
-        if line.basis == "bsa" and report.bsa.capped:
-            full = line.per_unit * report.bsa.uncapped_m2
-            note = f"BSA cap: {format_percent((line.calculated_mg - full) / full * 100, 0)} vs {format_amount(full, 'mg')} uncapped; {note}"
-        rows.append(
-            [
-                line.phase,
-                line.cycles_text,
-                line.drug,
-                line.kind,
-                format_amount(line.per_unit, line.per_unit_unit, 4),
-                _metric_text(line),
-                format_amount(line.calculated_mg, "mg"),
-                format_amount(line.final_mg, "mg"),
-                format_percent(line.difference_pct),
-                line.infusion or "",
-                note.strip("; "),
-            ]
-        )
-    out = [f"Regimen: {report.regimen.id} ({report.regimen.name})", f"Scope: {report.scope}"]
+        return csv_comment(report.provenance) + "\n" + body
+    rows = [dose_row(line, report.bsa) for line in report.lines]
+    from .governance import review_text
+
+    out = [banner(report.regimen)] if banner(report.regimen) else []
+    out += [
+        f"Regimen: {report.regimen.id} ({report.regimen.name}); {review_text(report.regimen)}",
+        f"Scope: {report.scope}",
+    ]
     out += patient_lines(report.patient, report.bsa)
     if report.weight_change is not None:
         flag = "RECALCULATE: " if report.weight_change.recalculate else ""
         out.append(f"  {flag}{report.weight_change.describe(report.policy.id)}")
     out.append("")
-    out.append(
-        _table(
-            rows,
-            [
-                "phase",
-                "cycles",
-                "drug",
-                "kind",
-                "dose",
-                "basis",
-                "calculated",
-                "final",
-                "diff",
-                "infusion",
-                "note",
-            ],
-        )
-    )
+    out.append(_table(rows, list(DOSE_HEADERS)))
+    cautions = dose_cautions(report)
+    if cautions:
+        out.append("")
+        out += [f"CAUTION, {drug}: {text}" for drug, text in cautions]
     if explain:
         out.append("")
         for line in report.lines:
@@ -280,9 +391,16 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
             out += [f"  {step}" for step in line.derivation]
             if line.reason:
                 out.append(f"  {line.reason}")
+    supportive = supportive_lines_text(
+        report.regimen, list(dict.fromkeys(line.phase for line in report.lines))
+    )
+    if supportive:
+        out += ["", "Premedication, supportive care and monitoring (regimen data):"]
+        out += [f"  {line}" for line in supportive]
     out.append("")
     out += policy_lines(report.policy)
     out.append("Sources: " + "; ".join(f"[{s.id}] {s.citation}" for s in report.regimen.sources))
+    out += [""] + text_lines(report.provenance)
     return "\n".join(out)
 
 
@@ -291,13 +409,28 @@ def dose_output(report: Any, fmt: str, explain: bool = False) -> str:
 
 def regimen_list_output(summaries: list[Any], fmt: str) -> str:
     rows = [
-        {"id": s.id, "name": s.name, "setting": s.setting, "phases": s.phases} for s in summaries
+        {
+            "id": s.id,
+            "name": s.name,
+            "setting": s.setting,
+            "phases": s.phases,
+            "version": s.version,
+            "status": s.status,
+            "last_reviewed": s.last_reviewed,
+        }
+        for s in summaries
     ]
     if fmt == "json":
         return to_json(rows)
     if fmt == "csv":
         return _csv(rows)
-    return _table([[r["id"], r["name"], r["setting"]] for r in rows], ["id", "name", "setting"])
+    return _table(
+        [
+            [r["id"], r["name"], r["setting"], r["version"], r["status"], r["last_reviewed"] or ""]
+            for r in rows
+        ],
+        ["id", "name", "setting", "version", "status", "last reviewed"],
+    )
 
 
 def regimen_show_output(regimen: Any, fmt: str) -> str:
@@ -306,8 +439,28 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
     def dose_text(entry: Any) -> str:
         unit = BASIS_UNITS[entry.basis]
         if entry.standard:
-            return format_amount(entry.standard.per_unit, unit, 4)
-        return f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"
+            text = format_amount(entry.standard.per_unit, unit, 4)
+        else:
+            text = f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"
+        often = times_per_day_text(entry.times_per_day)
+        return f"{text} {often}" if often else text
+
+    def levels_json(entry: Any) -> dict[str, Any] | None:
+        if entry.dose_levels is None:
+            return None
+        start = entry.starting_step.per_unit
+        return {
+            "levels": [
+                {
+                    "level": -(i + 1),
+                    "dose": format_amount(level.per_unit(start), BASIS_UNITS[entry.basis], 4),
+                    "dose_per_unit": _r(level.per_unit(start), 4),
+                    "percent": _r(level.percent, 2),
+                }
+                for i, level in enumerate(entry.dose_levels.levels)
+            ],
+            "source": entry.dose_levels.source,
+        }
 
     phases = []
     for phase in regimen.phases:
@@ -321,6 +474,9 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "cycles": list(e.cycles) if e.cycles else None,
                 "max_dose_mg": _r(e.max_dose_mg, 2),
                 "reload_rule": e.reload_rule,
+                "times_per_day": e.times_per_day,
+                "dose_levels": levels_json(e),
+                "caution": e.caution,
                 "sources": list(e.sources),
             }
             for e in phase.drugs
@@ -334,24 +490,43 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 "drugs": drugs,
             }
         )
-    data = _regimen_json(regimen) | {
-        "setting": regimen.setting,
-        "aliases": list(regimen.aliases),
-        "phases": phases,
-        "course_limits": [
-            {"drug": c.drug, "duration_days": c.duration_days, "source": c.source}
-            for c in regimen.course_limits
-        ],
-        "notes": list(regimen.notes),
-        "file": regimen.path,
-    }
+    data = (
+        _regimen_json(regimen)
+        | {
+            "setting": regimen.setting,
+            "aliases": list(regimen.aliases),
+            "phases": phases,
+            "course_limits": [
+                {"drug": c.drug, "duration_days": c.duration_days, "source": c.source}
+                for c in regimen.course_limits
+            ],
+            "notes": list(regimen.notes),
+            "file": regimen.path,
+            "supportive": supportive_json(regimen),
+            "monitoring": monitoring_json(regimen),
+        }
+        | governance_json(regimen)
+    )
     if fmt == "json":
         return to_json(data)
     if fmt == "csv":
         return _csv(
-            [{"phase": p["id"], **{k: v for k, v in d.items()}} for p in phases for d in p["drugs"]]
+            [
+                {
+                    "phase": p["id"],
+                    **{k: v for k, v in d.items() if k != "dose_levels"},
+                    "dose_levels": "; ".join(
+                        level["dose"] for level in (d["dose_levels"] or {}).get("levels", [])
+                    ),
+                }
+                for p in phases
+                for d in p["drugs"]
+            ]
         )
-    out = [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}"]
+    from .governance import banner, review_text
+
+    out = [banner(regimen)] if banner(regimen) else []
+    out += [f"{regimen.id}: {regimen.name}", f"setting: {regimen.setting}", review_text(regimen)]
     if regimen.aliases:
         out.append(f"also known as: {', '.join(regimen.aliases)}")
     for p in phases:
@@ -374,10 +549,20 @@ def regimen_show_output(regimen: Any, fmt: str) -> str:
                 ["drug", "route", "dose", "days", "sources"],
             )
         )
+        for d in p["drugs"]:
+            if d["dose_levels"]:
+                steps = ", then ".join(level["dose"] for level in d["dose_levels"]["levels"])
+                out.append(
+                    f"  {d['drug']} documented dose reductions: {steps} [{d['dose_levels']['source']}]"
+                )
     for limit in regimen.course_limits:
         out.append(
             f"\nCourse limit: {limit.drug} stops {format_number(limit.duration_days / 7)} weeks after its first dose [{limit.source}]"
         )
+    supportive = supportive_lines_text(regimen)
+    if supportive:
+        out.append("\nPremedication, supportive care and monitoring:")
+        out += [f"  {line}" for line in supportive]
     if regimen.notes:
         out.append("\nNotes:")
         out += [f"  - {n}" for n in regimen.notes]

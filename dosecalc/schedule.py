@@ -16,9 +16,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import CalculationError, InputError
-from .model import Administration, DoseKind, DoseStep, DrugEntry, Phase, Policy, Regimen
+from .model import (
+    Administration,
+    CourseLimit,
+    DoseKind,
+    DoseStep,
+    DrugEntry,
+    Phase,
+    Policy,
+    Regimen,
+    ReloadRule,
+)
 
 #: Cycles shown for a phase that runs until progression, when neither a
 #: number of cycles nor an end date is asked for.
@@ -71,6 +82,33 @@ class _DrugHistory:
     first: dt.date | None = None
     last_actual: dt.date | None = None
     last_nominal: dt.date | None = None
+    equivalents: float = 0.0  # doses given, in units of the course limit's count interval
+
+
+def _limit_reached(
+    limit: CourseLimit | None, record: _DrugHistory, date: dt.date, policy: Policy
+) -> bool:
+    """Whether the drug's course limit stops a dose on ``date``: by date (no
+    dose on or after first dose + duration) or, when the policy counts, once
+    the doses given reach the limit's count of equivalents."""
+    if limit is None or record.first is None:
+        return False
+    if policy.course_limit == "by_count":
+        if limit.count is None:
+            raise CalculationError(
+                f"policy {policy.id} counts course limits in doses, but the {limit.drug} limit gives no count (add count: {{doses: N, every: 21 days}})"
+            )
+        return record.equivalents >= limit.count - 1e-9
+    return (date - record.first).days >= limit.duration_days
+
+
+def _dose_equivalent(limit: CourseLimit | None, phase: Phase, entry: DrugEntry) -> float:
+    """One administration in units of the limit's count interval: a weekly
+    dose is 1/3 of a three-weekly one (the time it covers over the interval)."""
+    if limit is None or not limit.count_interval_days:
+        return 0.0
+    covered = phase.cycle_length_days / len(entry.days)
+    return covered / limit.count_interval_days
 
 
 def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
@@ -93,7 +131,19 @@ def _phase_cycle_count(phase: Phase, override: int | None) -> int | None:
     return None
 
 
-def expand(
+def expand(regimen: Regimen, policy: Policy, start: dt.date, **options: Any) -> CourseSchedule:
+    """Every administration of ``regimen`` from ``start`` (see :func:`_expand`
+    for the options). A course whose dates would leave the calendar (year
+    9999) is an input error, not an internal one."""
+    try:
+        return _expand(regimen, policy, start, **options)
+    except OverflowError:
+        raise InputError(
+            f"the course of {regimen.id} from {start.isoformat()} runs past the last date a calendar can hold"
+        ) from None
+
+
+def _expand(
     regimen: Regimen,
     policy: Policy,
     start: dt.date,
@@ -154,17 +204,26 @@ def expand(
                 continues = f"{phase.id} continues {phase.cycles.describe()}; {DEFAULT_OPEN_CYCLES} cycles shown"
                 break
             if course_cycle >= MAX_CYCLES:
-                raise InputError(
-                    f"the course is longer than {MAX_CYCLES} cycles; give --cycles or --until"
+                asked = (
+                    f"--until {until.isoformat()} is too far: give an earlier date or --cycles"
+                    if until is not None
+                    else "give --cycles or --until"
                 )
-            for ref in (CycleRef(None, course_cycle + 1), CycleRef(phase.id, cycle)):
-                for key in delays:
-                    if (
-                        key.cycle == ref.cycle
-                        and (key.phase or "").lower() == (ref.phase or "").lower()
-                    ):
-                        shift += delays[key]
-                        used_delays.add(key)
+                raise InputError(f"the course would run past {MAX_CYCLES} cycles; {asked}")
+            matching = [
+                key
+                for ref in (CycleRef(None, course_cycle + 1), CycleRef(phase.id, cycle))
+                for key in delays
+                if key.cycle == ref.cycle and (key.phase or "").lower() == (ref.phase or "").lower()
+            ]
+            if len(matching) > 1:
+                raise InputError(
+                    f"--delay {' and --delay '.join(f'{k}={delays[k]}' for k in matching)} name the same cycle "
+                    f"({phase.id} cycle {cycle}, cycle {course_cycle + 1} of the course); give one total delay per cycle"
+                )
+            for key in matching:
+                shift += delays[key]
+                used_delays.add(key)
             cycle_date = start + dt.timedelta(days=nominal_offset + shift)
             if until is not None and cycle_date > until:
                 if (
@@ -175,7 +234,7 @@ def expand(
                     continues = f"shown until {until.isoformat()}; the course continues"
                 break
             if phase.cycles.mode == "until_limit" and not _any_within_limit(
-                regimen, phase, history, cycle_date
+                regimen, phase, history, cycle_date, policy
             ):
                 break
             course_cycle += 1
@@ -190,11 +249,7 @@ def expand(
                         continue
                     record = history.setdefault(entry.drug, _DrugHistory())
                     limit = regimen.limit_for(entry.drug)
-                    if (
-                        limit
-                        and record.first
-                        and (actual - record.first).days >= limit.duration_days
-                    ):
+                    if _limit_reached(limit, record, actual, policy):
                         continue
                     previous = (
                         (record.last_actual, record.last_nominal)
@@ -202,6 +257,8 @@ def expand(
                         else None
                     )
                     kind, step, notes = dose_kind(entry, previous, nominal, actual, policy)
+                    if entry.caution:
+                        notes.append(f"caution: {entry.caution}")
                     administrations.append(
                         Administration(
                             date=actual,
@@ -220,6 +277,7 @@ def expand(
                     )
                     record.first = record.first or actual
                     record.last_actual, record.last_nominal = actual, nominal
+                    record.equivalents += _dose_equivalent(limit, phase, entry)
             nominal_offset += phase.cycle_length_days
         if continues:
             break
@@ -237,15 +295,55 @@ def _phase_index(regimen: Regimen, phase_id: str) -> int:
 
 
 def _any_within_limit(
-    regimen: Regimen, phase: Phase, history: dict[str, _DrugHistory], cycle_date: dt.date
+    regimen: Regimen,
+    phase: Phase,
+    history: dict[str, _DrugHistory],
+    cycle_date: dt.date,
+    policy: Policy,
 ) -> bool:
-    """Whether any drug of an until-limit phase still has time in its course limit."""
+    """Whether any drug of an until-limit phase still has room in its course limit."""
     for entry in phase.drugs:
         limit = regimen.limit_for(entry.drug)
-        first = history.get(entry.drug, _DrugHistory()).first
-        if limit is None or first is None or (cycle_date - first).days < limit.duration_days:
+        record = history.get(entry.drug, _DrugHistory())
+        if not _limit_reached(limit, record, cycle_date, policy):
             return True
     return False
+
+
+def reload_rule_for(entry: DrugEntry, policy: Policy) -> ReloadRule | None:
+    """The policy's re-load rule for ``entry``: the one rule for its drug, its
+    dosing interval and its companion drugs. None when the entry names no rule
+    and the policy has none for the drug; an error when it names one the policy
+    lacks, or when two rules match (the choice would be a hidden guess)."""
+    name = entry.reload_rule or entry.drug
+    matches = [
+        rule
+        for rule in policy.reload_rules
+        if rule.applies_to(name, entry.interval_days, entry.companions)
+    ]
+    where = f"{name} every {entry.interval_days} days" + (
+        f" with {', '.join(entry.companions)}" if entry.companions else ""
+    )
+    if len(matches) > 1:
+        raise CalculationError(
+            f"policy {policy.id} has {len(matches)} re-load rules for {where} "
+            f"({'; '.join(rule.scope() for rule in matches)}): make them exclusive"
+        )
+    if not matches and entry.reload_rule:
+        raise CalculationError(
+            f"policy {policy.id} has no re-load rule for {where}; add one under 'reload'"
+        )
+    return matches[0] if matches else None
+
+
+def reload_due(
+    entry: DrugEntry, policy: Policy, actual_gap_days: int, scheduled_gap_days: int
+) -> tuple[bool, ReloadRule | None]:
+    """Whether a dose ``actual_gap_days`` after the previous one (scheduled
+    ``scheduled_gap_days`` after it) must re-load, and under which rule. The
+    one judgement ``dose_kind``, the calendar and the checker all use."""
+    rule = reload_rule_for(entry, policy)
+    return (rule is not None and rule.requires_reload(actual_gap_days, scheduled_gap_days)), rule
 
 
 def dose_kind(
@@ -260,7 +358,8 @@ def dose_kind(
     ``previous`` is the (actual, nominal) date of the drug's previous dose in
     the course, or None for its first. The one place the loading rule lives:
     the first dose loads; a later one re-loads when the gap triggers the
-    policy's re-load rule. The calendar calls it again after holiday moves.
+    policy's re-load rule for the drug, its schedule and its companions
+    (:func:`reload_due`). The calendar calls it again after holiday moves.
     """
     if not entry.has_loading:
         assert entry.standard is not None
@@ -268,14 +367,13 @@ def dose_kind(
     assert entry.loading is not None and entry.maintenance is not None
     if previous is None:
         return "loading", entry.loading, []
-    rule = policy.reload_rules.get(entry.reload_rule or entry.drug)
-    if entry.reload_rule and rule is None:
-        raise CalculationError(
-            f"policy {policy.id} has no re-load rule for {entry.drug}; add one under 'reload'"
-        )
     gap = (actual - previous[0]).days
     scheduled = (nominal - previous[1]).days
-    if rule and rule.requires_reload(gap, scheduled):
-        reason = f"re-load: {gap} days since the previous {entry.drug} dose (scheduled {scheduled}); policy: {rule.describe()}"
+    due, rule = reload_due(entry, policy, gap, scheduled)
+    if due and rule is not None:
+        reason = (
+            f"re-load: {gap} days since the previous {entry.drug} dose (scheduled {scheduled}); "
+            f"policy {policy.id}, {rule.scope()}: {rule.describe()} ({rule.source})"
+        )
         return "loading", entry.loading, [reason]
     return "maintenance", entry.maintenance, []

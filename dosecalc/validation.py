@@ -7,14 +7,27 @@ so an author sees everything that is wrong at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import DataFileError, Problem
-from .yamlio import Lines, load_yaml_file
+from .limits import Bound
+
+if TYPE_CHECKING:
+    from .yamlio import Lines
 
 T = TypeVar("T")
+
+_FIRST_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -99,6 +112,23 @@ class Checker:
             return None
         return value
 
+    def within(
+        self, value: float | None, path: tuple[Any, ...], bound: Bound, written: Any = None
+    ) -> float | None:
+        """``value`` (already in ``bound.unit``) if inside ``bound``; else a
+        problem naming the value as written, the range and why, and None."""
+        if value is None:
+            return None
+        if bound.contains(value):
+            return value
+        shown = bound.show(value)
+        if isinstance(written, str):
+            number = _FIRST_NUMBER.search(written)
+            same = number is not None and _float(number.group()) == value
+            shown = f"'{written.strip()}'" if same else f"'{written.strip()}' ({shown})"
+        self.problem(path, f"{shown} is not {bound.describe()}: {bound.why}")
+        return None
+
     def choice(self, value: Any, path: tuple[Any, ...], choices: tuple[str, ...]) -> str | None:
         if value not in choices:
             self.problem(path, f"{value!r} is not one of: {', '.join(choices)}")
@@ -127,6 +157,9 @@ def load_data_file(path: Path, read: Callable[[Checker, Any], T | None]) -> T:
     """Parse the YAML file at ``path`` and build its object with ``read``,
     which reports problems to the Checker it is given. Raises DataFileError
     listing every problem found; used by every data-file loader."""
+    # PyYAML is imported only when a file is parsed: a warm cache (datacache) skips it.
+    from .yamlio import load_yaml_file
+
     data, lines = load_yaml_file(path)
     checker = Checker(str(path), lines)
     result = read(checker, data)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import DataFileError, Problem
+from .inputfile import UnreadableFile, read_text_file
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -140,7 +141,9 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
             [Problem(filename, line, "", f"not valid YAML: {exc.problem or exc}")]
         ) from None
     except yaml.YAMLError as exc:
-        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {exc}")]) from None
+        # PyYAML's own text spans several lines; an error is one line.
+        reason = " ".join(str(exc).split())
+        raise DataFileError([Problem(filename, None, "", f"not valid YAML: {reason}")]) from None
     finally:
         loader.dispose()
     return data, lines
@@ -149,7 +152,7 @@ def load_yaml_text(text: str, filename: str) -> tuple[Any, Lines]:
 def load_yaml_file(path: Path) -> tuple[Any, Lines]:
     """Read and parse a YAML file (see :func:`load_yaml_text`)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError([Problem(str(path), None, "", f"cannot read file: {exc}")]) from None
+        text = read_text_file(path)
+    except UnreadableFile as exc:
+        raise DataFileError([Problem(str(path), None, "", f"cannot read: {exc.reason}")]) from None
     return load_yaml_text(text, str(path))

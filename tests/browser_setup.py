@@ -1,5 +1,7 @@
 """Make sure a headless Chromium (and poppler's pdftotext) is there for the
-printable-calendar test (tests/test_calendar_browser.py).
+printable-calendar test (tests/test_calendar_browser.py) and the web page's
+tests (tests/test_web_browser.py), and axe-core (from npm, into .venv/npm)
+for the page's accessibility check.
 
 ``make test`` runs this before pytest. It installs Debian's ``chromium`` and
 ``poppler-utils`` packages when they are missing, but only when it can (we
@@ -14,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 #: Debian package -> the command it provides.
 PACKAGES = {"chromium": "chromium", "poppler-utils": "pdftotext"}
@@ -23,7 +26,44 @@ def missing_packages() -> list[str]:
     return [package for package, command in PACKAGES.items() if shutil.which(command) is None]
 
 
+#: Where the accessibility engine is installed (inside the project's venv).
+AXE_PREFIX = Path(__file__).resolve().parent.parent / ".venv" / "npm"
+AXE_SCRIPT = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def install_axe() -> None:
+    """axe-core 4 from npm, when npm is there; otherwise one line and the check skips."""
+    if AXE_SCRIPT.is_file():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("browser_setup: npm not found; the accessibility check will skip")
+        return
+    try:
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(AXE_PREFIX),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "axe-core@4",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=300,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(
+            f"browser_setup: could not install axe-core ({exc}); the accessibility check will skip"
+        )
+
+
 def main() -> int:
+    install_axe()
     missing = missing_packages()
     if not missing:
         return 0

@@ -15,6 +15,10 @@ schema_version: 1
 id: {id}
 name: {name}
 setting: any
+version: 1
+status: reviewed
+last_reviewed: 2026-11-01
+reviewed_by: test fixture
 sources:
   - id: test-source
     citation: Test fixture, not a clinical source

@@ -227,42 +227,38 @@ def test_delay_by_phase_cycle():
     assert paclitaxel[11] == D(2016, 6, 27)
 
 
-def test_seven_days_late_is_not_a_reload_under_the_smpc_rule():
+def test_seven_days_late_is_not_a_reload():
     report = api.calendar_course("thp", "2016-01-19", cycles=4, delays=["3=7"])
     assert line_for(report, "trastuzumab", 3).administration.kind == "maintenance"
     assert line_for(report, "pertuzumab", 3).administration.kind == "maintenance"
 
 
-def test_eight_days_late_reloads_trastuzumab_and_says_why():
+def test_eight_days_late_with_pertuzumab_is_no_reload_for_either_antibody():
+    # THP cycle 3 given 8 days late: 29 days since cycle 2. Trastuzumab every 3 weeks *with*
+    # pertuzumab follows the Perjeta six-week rule, not the Herceptin one-week rule: 29 < 42,
+    # so 6 mg/kg (372 mg at 62 kg) and 420 mg.
     report = api.calendar_course("thp", "2016-01-19", cycles=4, delays=["3=8"], **PATIENT)
     t3 = line_for(report, "trastuzumab", 3)
     assert t3.date == D(2016, 3, 9)
-    assert t3.administration.kind == "loading"
-    assert t3.dose.final_mg == 496  # 8 mg/kg x 62 kg
-    assert any(
-        "29 days since the previous trastuzumab dose (scheduled 21)" in n
-        for n in t3.administration.notes
-    )
-    # Pertuzumab: 29 days < 6 weeks, so 420 mg maintenance (Perjeta PI 2.3).
+    assert (t3.administration.kind, t3.dose.final_mg) == ("maintenance", 372)
     p3 = line_for(report, "pertuzumab", 3)
     assert (p3.administration.kind, p3.dose.final_mg) == ("maintenance", 420)
-    # The next dose is back to maintenance.
-    assert line_for(report, "trastuzumab", 4).administration.kind == "maintenance"
 
 
-def test_six_week_gap_reloads_pertuzumab():
-    report = api.calendar_course("thp", "2016-01-19", cycles=3, delays=["3=21"], **PATIENT)
+def test_six_week_gap_reloads_pertuzumab_and_trastuzumab_with_it():
+    report = api.calendar_course("thp", "2016-01-19", cycles=4, delays=["3=21"], **PATIENT)
     p3 = line_for(report, "pertuzumab", 3)
     assert p3.date == D(2016, 3, 22)  # 9 Feb + 42 days
     assert (p3.administration.kind, p3.dose.final_mg) == ("loading", 840)
-
-
-def test_reload_threshold_is_a_policy_value():
-    # hopa-vial-10 applies the six-week rule to trastuzumab too: 8 days late is no re-load.
-    report = api.calendar_course(
-        "thp", "2016-01-19", cycles=3, delays=["3=8"], policy="hopa-vial-10"
+    t3 = line_for(report, "trastuzumab", 3)
+    assert (t3.administration.kind, t3.dose.final_mg) == ("loading", 496)  # 8 mg/kg x 62 kg
+    assert any(
+        "42 days since the previous trastuzumab dose (scheduled 21)" in n
+        and "trastuzumab every 21 days with pertuzumab" in n
+        for n in t3.administration.notes
     )
-    assert line_for(report, "trastuzumab", 3).administration.kind == "maintenance"
+    # The next dose is back to maintenance.
+    assert line_for(report, "trastuzumab", 4).administration.kind == "maintenance"
 
 
 def test_delay_past_the_52_weeks_stops_trastuzumab_by_its_own_clock():
@@ -281,7 +277,7 @@ def test_delay_parsing():
     [
         (["3"], "write CYCLE=DAYS"),
         (["3=0"], "from 1 to 365"),
-        (["3=-2"], "not a number of days"),
+        (["3=-2"], "cannot be negative"),
         (["0=7"], "numbered from 1"),
         (["3=7", "3=1"], "delayed twice"),
     ],
@@ -384,25 +380,32 @@ def test_subdivision_and_a_country_specific_weekend():
 
 
 def test_a_move_that_lengthens_a_gap_triggers_the_reload_rule():
-    # THP from Tue 4 Oct 2016; cycle 2 (nominally 25 Oct) delayed 7 days -> Tue 1 Nov, All Saints'
-    # Day in France. 7 days late is still maintenance; moved to Wed 2 Nov it is 8 days late:
-    # the SmPC rule re-loads trastuzumab. Cycle 3 (15 Nov + 7 = 22 Nov) is 20 days after, maintenance.
-    flagged = api.calendar_course("thp", "2016-10-04", cycles=3, delays=["2=7"], country="FR")
-    assert line_for(flagged, "trastuzumab", 2).administration.kind == "maintenance"
-    assert line_for(flagged, "trastuzumab", 2).date == D(2016, 11, 1)
+    # AC-TH from Tue 26 Jul 2016: AC on days 0-63, weekly TH from day 84 (18 Oct); TH cycle 2 is
+    # due Tue 25 Oct and is delayed 7 days to Tue 1 Nov, All Saints' Day in France. 7 days late
+    # (14 days since TH 1) is still maintenance; moved to Wed 2 Nov it is 15 days, 8 days late:
+    # weekly trastuzumab re-loads at 4 mg/kg (248 mg at 62 kg). TH 3 (1 Nov + 7 = 8 Nov) is
+    # 6 days after the moved dose: maintenance. (TH 2 and 3 are course cycles 6 and 7.)
+    flagged = api.calendar_course("ac-th", "2016-07-26", cycles=7, delays=["TH:2=7"], country="FR")
+    assert line_for(flagged, "trastuzumab", 6).administration.kind == "maintenance"
+    assert line_for(flagged, "trastuzumab", 6).date == D(2016, 11, 1)
     moved = api.calendar_course(
-        "thp", "2016-10-04", cycles=3, delays=["2=7"], country="FR", holidays="move", **PATIENT
+        "ac-th",
+        "2016-07-26",
+        cycles=7,
+        delays=["TH:2=7"],
+        country="FR",
+        holidays="move",
+        **PATIENT,
     )
-    t2 = line_for(moved, "trastuzumab", 2)
+    t2 = line_for(moved, "trastuzumab", 6)
     assert t2.date == D(2016, 11, 2)
-    assert (t2.administration.kind, t2.dose.final_mg) == ("loading", 496)
+    assert (t2.administration.kind, t2.dose.final_mg) == ("loading", 248)
     assert any(
-        n.startswith("re-load: 29 days since the previous trastuzumab dose (scheduled 21)")
+        n.startswith("re-load: 15 days since the previous trastuzumab dose (scheduled 7)")
         for n in t2.administration.notes
     )
-    assert line_for(moved, "pertuzumab", 2).administration.kind == "maintenance"  # 29 days < 42
-    t3 = line_for(moved, "trastuzumab", 3)
-    assert (t3.date, t3.administration.kind) == (D(2016, 11, 22), "maintenance")
+    t3 = line_for(moved, "trastuzumab", 7)
+    assert (t3.date, t3.administration.kind) == (D(2016, 11, 8), "maintenance")
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,19 @@ def test_printed_calendar_on_paper(tmp_path, ac_th_report, paper):
     }
     assert re.search(r"\b29\b", texts[page_with["February 2016"]])
     # Every administration's row is printed, the last one included, with its dose.
-    assert len(re.findall(r"^\s*20\d\d-\d\d-\d\d\s", everything, flags=re.M)) == 46
+    administration_row = r"^\s*20\d\d-\d\d-\d\d\s+\w{3}\s+[A-Z]+\s+\d+\s+\d+\s+[a-z]"
+    assert len(re.findall(administration_row, everything, flags=re.M)) == 46
+    # Premedication rows too: weekly paclitaxel x 12, four entries each (Taxol label: oral or IV
+    # dexamethasone, diphenhydramine, an H2 blocker), and the trastuzumab loading observation.
+    assert (
+        len(
+            re.findall(
+                r"^\s*20\d\d-\d\d-\d\d\s+\w{3}\s+TH \d+\s+premedication", everything, flags=re.M
+            )
+        )
+        == 48
+    )
+    assert "sha256" in everything  # the provenance record in the footer
     assert re.search(
         r"2017-03-20\s+Mon\s+H\s+14\s+1\s+trastuzumab\s+372 mg\s+maintenance", everything
     )
@@ -133,10 +145,17 @@ def test_printed_calendar_on_paper(tmp_path, ac_th_report, paper):
     assert "Policy: standard" in everything and "[herceptin-pi]" in everything
     # The dose table's header repeats on each page it runs over.
     header_pages = [i for i, t in enumerate(texts) if re.search(r"Date\s+Day\s+Phase\s+Cycle", t)]
-    rows_pages = [
-        i for i, t in enumerate(texts) if re.search(r"^\s*20\d\d-\d\d-\d\d\s", t, flags=re.M)
-    ]
+    rows_pages = [i for i, t in enumerate(texts) if re.search(administration_row, t, flags=re.M)]
     assert header_pages == rows_pages
+    supportive_header = [
+        i for i, t in enumerate(texts) if re.search(r"Date\s+Day\s+Cycle\s+Purpose", t)
+    ]
+    supportive_rows = [
+        i
+        for i, t in enumerate(texts)
+        if re.search(r"^\s*20\d\d-\d\d-\d\d\s+\w{3}\s+[A-Z]+ \d+\s+[a-z]", t, flags=re.M)
+    ]
+    assert supportive_header == supportive_rows
 
 
 def test_nothing_is_wider_than_the_printable_width(tmp_path, ac_th_report):

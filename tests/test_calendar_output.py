@@ -49,7 +49,12 @@ def test_table_lists_every_administration_per_phase(thp8):
         "Phase THP: Docetaxel + trastuzumab + pertuzumab (every 21 days, at least 6 cycles)" in text
     )
     assert "Phase HP: Trastuzumab + pertuzumab maintenance" in text
-    rows = [line.split() for line in text.splitlines() if line[:4] == "2016"]
+    # Administration rows (cycle and day columns are numbers); the supportive-care rows follow apart.
+    rows = [
+        r
+        for r in (line.split() for line in text.splitlines() if line[:4] == "2016")
+        if r[2].isdigit()
+    ]
     assert len(rows) == 6 * 3 + 2 * 2
     assert rows[0][:8] == ["2016-01-19", "Tue", "1", "1", "1", "pertuzumab", "840", "mg"]
     assert rows[-1][:8] == ["2016-06-14", "Tue", "2", "8", "1", "trastuzumab", "372", "mg"]
@@ -162,8 +167,20 @@ def test_json_records_moves_and_settings():
     assert data["settings"]["weekend"] == ["Saturday", "Sunday"]
 
 
+def csv_records(text: str) -> list[dict[str, str]]:
+    """The CSV rows after the '#' provenance comment lines."""
+    return list(
+        csv.DictReader(
+            io.StringIO("\n".join(row for row in text.splitlines() if not row.startswith("#")))
+        )
+    )
+
+
 def test_csv_one_row_per_administration(thp8):
-    rows = list(csv.DictReader(io.StringIO(render(thp8, "csv"))))
+    text = render(thp8, "csv")
+    assert text.startswith("# Provenance: dosecalc")
+    everything = csv_records(text)
+    rows = [r for r in everything if r["category"] == "treatment"]
     assert len(rows) == 22
     assert rows[3]["dose_mg"] == "420"  # never "420.0" (ISMP: no trailing zero)
     assert (rows[2]["date"], rows[2]["drug"], rows[2]["dose_mg"], rows[2]["kind"]) == (
@@ -178,10 +195,14 @@ def test_csv_one_row_per_administration(thp8):
 # -- iCalendar --------------------------------------------------------------------
 
 
-def parse_ics(text):
+def parse_ics(text, every_event=False):
+    """The treatment-day events (or every event: supportive care and monitoring days too)."""
     from icalendar import Calendar
 
-    return [c for c in Calendar.from_ical(text).walk("VEVENT")]
+    events = list(Calendar.from_ical(text).walk("VEVENT"))
+    return (
+        events if every_event else [e for e in events if str(e["summary"]).startswith("Treatment")]
+    )
 
 
 def test_ics_one_all_day_event_per_treatment_day(thp8):
@@ -228,6 +249,24 @@ def test_ics_uids_are_stable_when_a_delay_moves_events():
     )
     assert len({str(e["uid"]) for e in plain}) == 4
     assert [e.decoded("dtstart") for e in delayed][2:] == [D(2016, 3, 8), D(2016, 3, 29)]
+
+
+def test_ics_supportive_and_monitoring_uids_are_stable_when_a_delay_moves_events():
+    def events(delays):
+        report = api.calendar_course("thp", "2016-01-19", cycles=8, delays=delays)
+        return {
+            str(e["uid"]): e.decoded("dtstart")
+            for e in parse_ics(calendar_ics(report, stamp=STAMP), every_event=True)
+            if not str(e["summary"]).startswith("Treatment")
+        }
+
+    plain, delayed = events([]), events(["3=2"])
+    assert set(plain) == set(delayed)
+    # Dexamethasone the day before docetaxel cycle 3: Mon 29 Feb 2016, or 2 Mar after the delay.
+    assert plain["thp-20160119-c3s-1-docetaxel@dosecalc"] == D(2016, 2, 29)
+    assert delayed["thp-20160119-c3s-1-docetaxel@dosecalc"] == D(2016, 3, 2)
+    # LVEF 3 months after the first trastuzumab dose (19 Jan 2016): 19 Apr 2016.
+    assert plain["thp-20160119-lvef2@dosecalc"] == D(2016, 4, 19)
 
 
 @pytest.mark.parametrize(
@@ -355,7 +394,10 @@ def test_cli_writes_a_file(tmp_path, capsys):
     assert code == 0 and out == ""
     data = target.read_bytes()
     assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.rstrip().endswith(b"END:VCALENDAR")
-    assert data.count(b"BEGIN:VEVENT") == 8
+    assert data.count(b"SUMMARY:Treatment:") == 8
+    # Plus the days with only supportive care: dexamethasone the day before and the day
+    # after each of the 6 docetaxel doses (docetaxel label), 12 days in all.
+    assert data.count(b"SUMMARY:Supportive care: dexamethasone") == 12
     assert list(tmp_path.iterdir()) == [target]
 
 

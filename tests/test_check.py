@@ -283,7 +283,7 @@ PLANTED = [
         "error",
         "thp",
         "trastuzumab",
-        ["2020-04-24", "32 days", "8 mg/kg"],
+        ["2020-05-04", "42 days", "8 mg/kg"],
     ),
     (
         "administrations-reload",
@@ -360,6 +360,11 @@ PLANTED = [
 ALSO = {
     "anthracycline-over-limit": {("CYCLE_COUNT_DIFFERS", "warning")},
     "supportive-milligrams": {("COMBINATION_DOSE_EXPRESSION", "warning")},
+    # Weekly paclitaxel documented without its premedication (regimen data:
+    # dexamethasone, diphenhydramine and an H2 blocker, Taxol label).
+    "unexpected-loading": {("PREMEDICATION_MISSING", "warning")},
+    "trastuzumab-two-years": {("PREMEDICATION_MISSING", "warning")},
+    "count-ambiguous": {("PREMEDICATION_MISSING", "warning")},
 }
 
 

@@ -83,13 +83,14 @@ def test_english_weekly_docetaxel_inside_thp(tmp_path):
 
 
 def test_a_drug_read_alone_is_checked_against_the_drug_reference(tmp_path):
-    # ", and docetaxel ..." after a frequency starts a new group: docetaxel
-    # alone forms no regimen, but its usual schedule is still checked.
-    text = "On 2020-03-02 she started pertuzumab 840 mg, trastuzumab 8 mg/kg every 3 weeks, and docetaxel 75 mg/m2 weekly.\n"
+    # ", and cyclophosphamide ..." after a frequency starts a new group:
+    # cyclophosphamide alone forms no regimen (docetaxel alone now does: the
+    # docetaxel phase of FEC-D), but its usual schedule is still checked.
+    text = "On 2020-03-02 she started pertuzumab 840 mg, trastuzumab 8 mg/kg every 3 weeks, and cyclophosphamide 600 mg/m2 weekly.\n"
     report = check_text(tmp_path, text)
     unusual = find(report, "FREQUENCY_UNUSUAL")
-    assert [(f.severity, f.drug) for f in unusual] == [("warning", "docetaxel")]
-    assert "docetaxel alone" in find(report, "REGIMEN_NOT_FOUND")[0].message
+    assert [(f.severity, f.drug) for f in unusual] == [("warning", "cyclophosphamide")]
+    assert "cyclophosphamide alone" in find(report, "REGIMEN_NOT_FOUND")[0].message
 
 
 def test_french_carboplatin_without_a_library_regimen(tmp_path):

@@ -121,10 +121,16 @@ def test_dose_json_with_reduction():
     assert docetaxel["dose_mg"] == 101  # 126.43 × 0.8 = 101.14
 
 
+def _without_comments(text: str) -> str:
+    """A CSV output without its '#' provenance comment lines."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+
+
 def test_dose_csv():
     result = run("dose", "thp", *CASE, "--format", "csv")
     assert result.code == 0, result.err
-    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert result.out.startswith("# Provenance: dosecalc")
+    rows = list(csv.DictReader(io.StringIO(_without_comments(result.out))))
     assert rows
     assert {"phase", "cycle", "day", "drug", "kind", "basis", "calculated_mg", "dose_mg"} <= set(
         rows[0]
@@ -139,7 +145,11 @@ WHOLE_WITH_TRAILING_ZERO = re.compile(r"^-?\d+\.0+$")
 def test_dose_csv_and_json_print_whole_numbers_without_a_trailing_zero():
     # ISMP: "840 mg", never "840.0" (read as 8400); a CSV opened as text
     # shows exactly what was written.
-    rows = list(csv.DictReader(io.StringIO(run("dose", "thp", *CASE, "--format", "csv").out)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(_without_comments(run("dose", "thp", *CASE, "--format", "csv").out))
+        )
+    )
     pertuzumab = next(r for r in rows if r["drug"] == "pertuzumab" and r["kind"] == "loading")
     assert pertuzumab["dose_mg"] == "840"
     assert pertuzumab["dose_per_unit"] == "840"

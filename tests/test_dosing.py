@@ -337,10 +337,16 @@ def test_carboplatin_gfr_cap_125(tmp_path):
     capped = one(api.dose_course("carbo", **young), "carboplatin")
     assert capped.metric_value == 125
     assert capped.final_mg == 900  # AUC 6 × 150, the FDA maximum
-    # A policy without the GFR cap gives 6 × (196.4 + 25) = 1,329 mg.
+    assert crcl > 125  # the cap is what keeps the dose at 900 mg
+    # The ADDIKD policy does not cap, but it never feeds Cockcroft-Gault uncapped: it takes
+    # CKD-EPI 2021 (male: κ 0.9, α −0.302) de-indexed by the Du Bois BSA (2 decimals).
+    egfr = 142 * (0.7 / 0.9) ** -0.302 * 0.9938**30  # SCr/κ < 1: max(...) term is 1
+    dubois = round(0.007184 * 90**0.425 * 180**0.725, 2)  # 2.10 m² (before the 2 m² cap)
+    absolute = egfr * dubois / 1.73
+    assert 154 < absolute < 154.5  # 127.1 mL/min/1.73 m² × 2.10 / 1.73
     uncapped = one(api.dose_course("carbo", policy="capped-bsa-no-gfr-cap", **young), "carboplatin")
-    assert uncapped.calculated_mg == pytest.approx(6 * (crcl + 25))
-    assert uncapped.final_mg == 1329
+    assert uncapped.calculated_mg == pytest.approx(6 * (absolute + 25))
+    assert uncapped.final_mg == 1076  # not 1,329 mg from an uncapped Cockcroft-Gault
 
 
 def test_carboplatin_without_scr_is_a_clear_error(tmp_path):

@@ -86,7 +86,19 @@ def test_anthracycline_factors_follow_feijen_2019(ref):
     assert ref.get("mitoxantrone").anthracycline_factor == 10.5
     assert "Feijen 2019" in ref.get("daunorubicin").anthracycline.table
     assert ref.get("paclitaxel").anthracycline_factor is None
-    assert ref.get("doxorubicin-liposomal").anthracycline_factor is None
+    # Anthracyclines with no ratio in Feijen 2019 are listed as such (not counted, with why),
+    # never as a silent zero.
+    for drug in ("doxorubicin-liposomal", "idarubicin"):
+        detail = ref.get(drug).anthracycline
+        assert detail is not None and detail.value is None and "not counted" in detail.caveat
+    # The epirubicin and mitoxantrone ratios come from childhood-cancer survivors: said so.
+    for drug in ("epirubicin", "mitoxantrone"):
+        assert "childhood-cancer survivors" in ref.get(drug).anthracycline.caveat
+
+
+def test_idarubicin_is_its_own_drug(ref):
+    for written in ("idarubicin", "idarubicine", "Zavedos"):
+        assert ref.match(written).drug_id == "idarubicin", written
 
 
 def test_trastuzumab_is_never_three_times_weekly(ref):
@@ -232,8 +244,6 @@ def test_unlisted_look_alikes_are_not_read_as_listed_drugs(ref):
     for name in [
         "prednisolone",
         "prednisolon",
-        "idarubicine",
-        "idarubicinn",
         "betamethasone",
         "cisplatine",
         "nab-paclitaxel",
@@ -387,7 +397,10 @@ def test_wrong_types_are_refused(tmp_path):
     )
     problems = "\n".join(_problems(tmp_path, text))
     assert "drugs[0].vials[0]: expected a quantity in quotes" in problems
-    assert "drugs[0].anthracycline_factor.value: expected a positive number, got True" in problems
+    assert (
+        "drugs[0].anthracycline_factor.value: expected a positive number or null, got True"
+        in problems
+    )
 
 
 def test_schema_version_and_missing_sections(tmp_path):

@@ -20,6 +20,10 @@ schema_version: 1
 id: tdp
 name: Test docetaxel + trastuzumab + pertuzumab
 setting: metastatic
+version: 1
+status: reviewed
+last_reviewed: 2026-11-01
+reviewed_by: test fixture
 sources:
   - id: src
     citation: Test citation
@@ -383,7 +387,7 @@ def test_latin1_file(tmp_path):
 
 def test_nul_character(tmp_path):
     problems = problems_of(write(tmp_path, "id: a\x00b\n"))
-    assert "not valid YAML" in problems[0].message
+    assert "binary file, not text" in problems[0].message
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
@@ -470,7 +474,7 @@ def test_malformed_policy_reports_every_problem(tmp_path):
         .replace("formula: mosteller", "formula: mostellar")
         .replace("tolerance: 5%", "tolerance: 5")
         .replace("gfr_cap: 125 mL/min", "gfr_cap: 125 mg")
-        .replace("threshold: 7 days", "threshold: 7")
+        .replace("threshold: 7 days", "threshold: 7", 1)
         .replace("weight_change: 10%", "weight_change: 10%\nbsa_rounding: 2")
     )
     problems = problems_of(write(tmp_path, text, "broken.yaml"), load_policy_file)
@@ -478,7 +482,7 @@ def test_malformed_policy_reports_every_problem(tmp_path):
         "bsa.formula": line_of(text, "formula: mostellar"),
         "rounding.tolerance": line_of(text, "tolerance: 5"),
         "carboplatin.gfr_cap": line_of(text, "gfr_cap: 125 mg"),
-        "reload.trastuzumab.threshold": line_of(text, "threshold: 7"),
+        "reload[0].threshold": line_of(text, "threshold: 7"),
         "bsa_rounding": line_of(text, "bsa_rounding: 2"),
     }
     assert {p.path: p.line for p in problems} == expected

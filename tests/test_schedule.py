@@ -155,36 +155,24 @@ def test_delay_moves_later_cycles_not_earlier_ones():
     assert starts[7] == D(2016, 6, 14) + dt.timedelta(days=25)
 
 
-def test_15_day_delay_under_hopa_reloads_neither():
-    # Six-week rule for both antibodies: 21 + 15 = 36 days < 42.
-    schedule = thp("hopa-vial-10", delays={CycleRef(None, 4): 15})
+@pytest.mark.parametrize("policy", ["standard", "hopa-vial-10"])
+def test_15_day_delay_in_thp_reloads_neither(policy):
+    # Trastuzumab every 3 weeks with pertuzumab and pertuzumab itself follow the
+    # Perjeta six-week rule: 21 + 15 = 36 days < 42, whatever the policy.
+    schedule = thp(policy, delays={CycleRef(None, 4): 15})
     for drug in ("pertuzumab", "trastuzumab"):
         cycle4 = doses(schedule, drug)[3]
         assert (cycle4.date - doses(schedule, drug)[2].date).days == 36
         assert cycle4.kind == "maintenance", drug
 
 
-def test_15_day_delay_under_standard_reloads_trastuzumab_only():
-    # The sources disagree (clinical-reference 4.2): 15 days late is more than
-    # one week (Herceptin SmPC) but the interval, 36 days, is under six weeks.
-    schedule = thp("standard", delays={CycleRef(None, 4): 15})
-    assert doses(schedule, "trastuzumab")[3].kind == "loading"
-    assert doses(schedule, "pertuzumab")[3].kind == "maintenance"
-
-
-def test_7_day_delay_is_not_a_reload():
-    # Exactly one week late: the SmPC re-loads only when more than one week late.
-    schedule = thp("standard", delays={CycleRef(None, 4): 7})
-    assert doses(schedule, "trastuzumab")[3].kind == "maintenance"
-    schedule = thp("standard", delays={CycleRef(None, 4): 8})
-    assert doses(schedule, "trastuzumab")[3].kind == "loading"
-
-
-def test_21_day_delay_is_a_pertuzumab_reload_at_exactly_six_weeks():
-    schedule = thp("hopa-vial-10", delays={CycleRef(None, 4): 21})
-    cycle4 = doses(schedule, "pertuzumab")[3]
-    assert (cycle4.date - doses(schedule, "pertuzumab")[2].date).days == 42
-    assert cycle4.kind == "loading"
+@pytest.mark.parametrize("policy", ["standard", "hopa-vial-10"])
+def test_21_day_delay_in_thp_reloads_both_at_exactly_six_weeks(policy):
+    schedule = thp(policy, delays={CycleRef(None, 4): 21})
+    for drug in ("pertuzumab", "trastuzumab"):
+        cycle4 = doses(schedule, drug)[3]
+        assert (cycle4.date - doses(schedule, drug)[2].date).days == 42
+        assert cycle4.kind == "loading", drug
 
 
 def test_delay_by_phase_and_cycle():

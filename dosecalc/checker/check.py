@@ -18,6 +18,8 @@ from typing import Any
 from ..case import Case, Treatment
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DrugEntry, Patient, Phase, Policy, Regimen
+from ..schedule import reload_due, reload_rule_for
+from ..supportive import premedication_for
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -28,9 +30,6 @@ SRC_PERJETA = (
     "Perjeta US PI 2.2-2.3 (840 mg then 420 mg every 3 weeks; re-load after 6 weeks or more)"
 )
 SRC_ISMP = "ISMP List of Error-Prone Abbreviations, Symbols, and Dose Designations (2021)"
-SRC_DOCETAXEL_PREMED = (
-    "Docetaxel PI (dexamethasone 8 mg twice daily for 3 days starting the day before)"
-)
 SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
 SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
 SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
@@ -143,7 +142,7 @@ class _Run:
             d for d in found.drugs.values() if self.reference.get(d).category != "supportive"
         }
         if treated:
-            found.regimen, found.phase = self._phase_for(t, treated)
+            found.regimen, found.phase = self._phase_for(t, treated, found.drugs)
             if found.phase is None:
                 names = ", ".join(sorted(treated))
                 which = f"gives {names} together" if len(treated) > 1 else f"gives {names} alone"
@@ -158,7 +157,9 @@ class _Run:
         self.identified.append(found)
         return found
 
-    def _phase_for(self, t: Treatment, drugs: set[str]) -> tuple[Regimen | None, Phase | None]:
+    def _phase_for(
+        self, t: Treatment, drugs: set[str], names: dict[str, str]
+    ) -> tuple[Regimen | None, Phase | None]:
         from .frequency import parse_frequency
 
         # Supportive drugs of a phase (G-CSF) are not part of its identity:
@@ -177,10 +178,47 @@ class _Run:
         frequency = parse_frequency(t.frequency) if t.frequency else None
         setting = t.setting or ""
 
-        # Prefer the phase whose cycle matches a plausible written frequency,
-        # then the regimen of the same setting, then the library's order.
-        def score(item: tuple[Regimen, Phase]) -> tuple[int, int]:
+        # Prefer the regimen the treatment names (its id or an alias: several
+        # regimens share a phase's drugs, e.g. THP in thp and ac-thp), then
+        # the phase whose cycle matches a plausible written frequency, then
+        # the regimen of the same setting, then the phase whose doses are the
+        # written ones, then the phase whose number of cycles fits the
+        # documented count, then the library's order.
+        written_name = _name_key(t.regimen or "")
+        written_count = _count(t.cycles) if t.cycles else None
+
+        def count_fits(phase: Phase) -> int:
+            mode, count = phase.cycles.mode, phase.cycles.count or 0
+            if written_count is None:
+                return 0
+            return int(
+                (mode == "fixed" and written_count == count)
+                or (mode == "minimum" and written_count >= count)
+                or mode == "until_progression"
+            )
+
+        def doses_fit(phase: Phase) -> int:
+            """How many written doses are one of the phase's doses (capecitabine
+            1250 mg/m2 is the label regimen, 1000 mg/m2 the reduced one)."""
+            return sum(
+                1
+                for written in t.drugs
+                if written.dose
+                and (entry := _entry_for(phase, names.get(written.drug, ""))) is not None
+                and _written_per_unit(written.dose, entry)
+                in {
+                    round(s.per_unit, 6)
+                    for s in (entry.standard, entry.loading, entry.maintenance)
+                    if s
+                }
+            )
+
+        def score(item: tuple[Regimen, Phase]) -> tuple[int, int, int, int, int]:
             regimen, phase = item
+            name_match = int(
+                bool(written_name)
+                and written_name in {_name_key(n) for n in (regimen.id, *regimen.aliases)}
+            )
             freq_match = int(
                 frequency is not None
                 and abs(frequency.interval_days - phase.cycle_length_days) < 0.5
@@ -192,7 +230,7 @@ class _Run:
                     and regimen.setting in ("neoadjuvant", "adjuvant")
                 )
             )
-            return (freq_match, setting_match)
+            return (name_match, freq_match, setting_match, doses_fit(phase), count_fits(phase))
 
         best = max(candidates, key=score)
         return best
@@ -565,6 +603,21 @@ class _Run:
         self._loading(found, drug, entry, matches, value)
         if matches:
             return
+        level = entry.reduction_level(value)
+        if level is not None and entry.dose_levels is not None:
+            # A reduction the label or trial documents is a decision to
+            # record, not a discrepancy: say which level it is.
+            start = entry.starting_step.per_unit
+            self.add(
+                "info",
+                "DOSE_REDUCTION_DOCUMENTED",
+                t,
+                drug,
+                f"'{dose.text}' is documented dose reduction {level} of {drug} "
+                f"(from {format_amount(start, expected_unit, 4)}); confirm the reason is recorded",
+                self._level_source(found, entry.dose_levels.source),
+            )
+            return
         reference = [s.per_unit for s in steps.values() if s is not None]
         ratio = max(value / r for r in reference) if value else 0
         low = min(value / r for r in reference) if value else 0
@@ -595,16 +648,16 @@ class _Run:
             return
         t = found.treatment
         previous = self._previous_end(drug, t)
-        rule = self.policy.reload_rules.get(entry.reload_rule or drug)
+        rule = reload_rule_for(entry, self.policy)
         due, why = True, f"first {drug} dose of this treatment line"
         if previous is not None and t.start is not None:
             gap_low = (t.start.value - previous.latest).days
             gap_high = (t.start.latest - previous.value).days
-            scheduled = found.phase.cycle_length_days if found.phase else 21
+            scheduled = entry.interval_days or 21
             gap = f"{gap_low} days" if gap_low == gap_high else f"about {gap_low}-{gap_high} days"
-            if rule and rule.requires_reload(gap_low, scheduled):
-                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}: {rule.describe()}"
-            elif rule and not rule.requires_reload(gap_high, scheduled):
+            if rule and reload_due(entry, self.policy, gap_low, scheduled)[0]:
+                why = f"{gap} since the last {drug} ({previous}); policy {self.policy.id}, {rule.scope()}: {rule.describe()}"
+            elif rule and not reload_due(entry, self.policy, gap_high, scheduled)[0]:
                 due, why = False, f"{gap_high} days or less since the last {drug}"
             else:
                 self.add(
@@ -675,11 +728,7 @@ class _Run:
             by_drug.setdefault(match.drug_id, []).append(given)
         for drug, doses in by_drug.items():
             entry = _entry_for(found.phase, drug)
-            rule = (
-                self.policy.reload_rules.get(entry.reload_rule or drug)
-                if entry and entry.loading
-                else None
-            )
+            rule = reload_rule_for(entry, self.policy) if entry and entry.loading else None
             if entry is None or rule is None:
                 continue
             source = SRC_PERJETA if drug == "pertuzumab" else f"{SRC_HERCEPTIN}; {rule.source}"
@@ -703,12 +752,8 @@ class _Run:
                         self._sources(found),
                     )
                     continue
-                due = (
-                    rule.requires_reload(gap, int(found.phase.cycle_length_days))
-                    if found.phase
-                    else False
-                )
-                after = f"{gap} days after the dose of {previous.date}; policy {self.policy.id}: {rule.describe()}"
+                due = reload_due(entry, self.policy, gap, entry.interval_days or gap)[0]
+                after = f"{gap} days after the dose of {previous.date}; policy {self.policy.id}, {rule.scope()}: {rule.describe()}"
                 if due and kind == "maintenance":
                     self.add(
                         "error",
@@ -890,13 +935,26 @@ class _Run:
         from .written import parse_written_dose
 
         total, parts = 0.0, []
+        caveats: dict[str, str] = {}
         for found in self.identified:
             t = found.treatment
             for written in t.drugs:
                 drug = found.drugs.get(written.drug)
-                factor = self.reference.get(drug).anthracycline_factor if drug else None
-                if not factor:
+                detail = self.reference.get(drug).anthracycline if drug else None
+                if detail is None:
                     continue
+                if detail.value is None:
+                    # Never a silent zero: an anthracycline without a ratio is named.
+                    self.add(
+                        "warning",
+                        "ANTHRACYCLINE_NOT_COUNTED",
+                        t,
+                        drug,
+                        f"{drug} is an anthracycline the cumulative total does not count: {detail.caveat}",
+                        f"{detail.table}",
+                    )
+                    continue
+                factor = detail.value
                 count = _count(t.cycles) or len([g for g in t.given if g.drug == written.drug])
                 entry = _entry_for(found.phase, drug)
                 per_cycle = None
@@ -926,22 +984,40 @@ class _Run:
                     continue
                 amount = per_cycle * count * factor
                 total += amount
+                if detail.caveat:
+                    caveats[drug] = detail.caveat
                 parts.append(
                     f"{drug} {format_number(per_cycle)} mg/m² × {count}{' × ' + format_number(factor) if factor != 1 else ''} = {format_number(amount)} mg/m²{assumed}"
                 )
         if not parts:
             return
         limit = self.policy.anthracycline_limit_mg_m2
+        warn_at = self.policy.anthracycline_warning_mg_m2
         share = total / limit * 100 if limit else 0
-        severity = "error" if total >= limit else ("warning" if share >= 80 else "info")
+        severity = (
+            "error"
+            if total >= limit
+            else ("warning" if share >= 80 or (warn_at and total >= warn_at) else "info")
+        )
+        message = (
+            f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
+            f" {format_number(limit)} mg/m² lifetime limit of policy {self.policy.id}; count it before any further anthracycline"
+        )
+        sources = [self.policy.anthracycline_source]
+        if warn_at and total >= warn_at and total < limit:
+            message += (
+                f"; at {format_number(warn_at)} mg/m² or more consider cardioprotection (dexrazoxane)"
+                " and closer LVEF monitoring"
+            )
+            sources.append(self.policy.anthracycline_warning_source)
+        message += "".join(f"; {drug} factor caveat: {text}" for drug, text in caveats.items())
         self.add(
             severity,
             "ANTHRACYCLINE_CUMULATIVE",
             None,
             "doxorubicin",
-            f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
-            f" {format_number(limit)} mg/m² lifetime limit of policy {self.policy.id}; count it before any further anthracycline",
-            self.policy.anthracycline_source,
+            message,
+            "; ".join(sources),
         )
 
     def lvef(self) -> None:
@@ -1056,16 +1132,36 @@ class _Run:
             baseline = current
 
     def premedication(self) -> None:
+        """A treatment drug whose regimen prescribes premedication, with none of
+        those premedication drugs documented anywhere in the course. What is
+        required comes from the regimen data (``premedication_for``)."""
         given = {d for i in self.identified for d in i.drugs.values()}
         for found in self.identified:
-            if "docetaxel" in found.drugs.values() and "dexamethasone" not in given:
+            for drug in dict.fromkeys(found.drugs.values()):
+                # The identified regimen's data first; a regimen without
+                # supportive data for the drug falls back on another regimen
+                # of the library that has it.
+                regimen = next(
+                    (
+                        r
+                        for r in (found.regimen, *self.regimens)
+                        if r is not None and premedication_for(drug, r)
+                    ),
+                    None,
+                )
+                if regimen is None:
+                    continue
+                needed = premedication_for(drug, regimen)
+                if any(e.drugs() & given for e in needed):
+                    continue
+                sources = {s.id: s.citation for s in regimen.sources}
                 self.add(
                     "warning",
                     "PREMEDICATION_MISSING",
                     found.treatment,
-                    "docetaxel",
-                    "docetaxel needs dexamethasone premedication (e.g. 8 mg twice daily for 3 days starting the day before); none is documented",
-                    SRC_DOCETAXEL_PREMED,
+                    drug,
+                    f"{drug} needs premedication ({'; '.join(e.describe() for e in needed)}); none is documented",
+                    "; ".join(dict.fromkeys(sources.get(e.source, e.source) for e in needed)),
                 )
 
     def missing_data(self) -> None:
@@ -1108,6 +1204,13 @@ class _Run:
                         f"relapse about {months} months after adjuvant trastuzumab ended ({previous}): shorter than the 12-month disease-free interval of the pivotal trial; for the prescriber to weigh",
                         SRC_CLEOPATRA,
                     )
+
+    def _level_source(self, found: Identified, source_id: str) -> str:
+        """The citation of a regimen source id (dose levels cite one)."""
+        if found.regimen is None:
+            return "dosecalc regimen library"
+        by_id = {s.id: s.citation for s in found.regimen.sources}
+        return f"regimen {found.regimen.id}: {by_id.get(source_id, source_id)}"
 
     def _sources(self, found: Identified) -> str:
         """The citations behind the treatment's phase: its drug lines' sources."""
@@ -1158,6 +1261,34 @@ def check_case(
 _COUNT = re.compile(r"(\d+)")
 
 
+def _written_per_unit(text: str, entry: DrugEntry) -> float | None:
+    """A written dose as a per-unit number in the entry's basis (75 for
+    '75 mg/m2' against a bsa entry), or None when it does not read as one."""
+    from ..errors import DosecalcError
+    from ..regimen import parse_per_unit_dose
+    from .written import parse_written_dose
+
+    dose = parse_written_dose(text)
+    reading = dose.reading if dose.understood and not dose.ambiguous else None
+    if reading is None or reading.basis != entry.basis:
+        return None
+    if reading.unit == "AUC":
+        return round(float(reading.amounts[0].magnitude), 6)
+    try:
+        amount = parse_per_unit_dose(
+            f"{float(reading.amounts[0].magnitude)} {reading.unit}", entry.basis
+        )
+    except DosecalcError:
+        return None
+    return round(float(amount.magnitude), 6)
+
+
+def _name_key(name: str) -> str:
+    """A regimen name compared without case, spaces or punctuation: "AC->THP",
+    "ac thp" and "AC-THP" are one name."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
 def _count(text: str | None) -> int | None:
     if not text:
         return None
@@ -1183,15 +1314,15 @@ def _duration_weeks(text: str) -> float | None:
     from .text import fold
 
     folded = fold(text)
-    if re.search(r"\b(un|1|one)\s+(an|year)\b|\b12\s+mo(is|nths?)\b", folded):
+    if re.search(r"\b(un|1|one)\s++(an|year)\b|\b12\s++mo(is|nths?)\b", folded):
         return 52.0
-    match = re.search(r"(\d+)\s*(semaines?|weeks?)", folded)
+    match = re.search(r"(\d+)\s*+(semaines?|weeks?)", folded)
     if match:
         return float(match.group(1))
-    match = re.search(r"(\d+)\s*(mois|months?)", folded)
+    match = re.search(r"(\d+)\s*+(mois|months?)", folded)
     if match:
         return float(match.group(1)) * 52 / 12
-    match = re.search(r"(\d+)\s*(ans|years?)", folded)
+    match = re.search(r"(\d+)\s*+(ans|years?)", folded)
     if match:
         return float(match.group(1)) * 52
     return None

@@ -218,10 +218,10 @@ _DAY = r"(?P<day>[0-3]?\d|1er)(?:st|nd|rd|th)?"
 _DATE_PATTERNS = [
     re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})(?![\d/])"),
     re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?!\d)"),
-    re.compile(rf"(?<![\w]){_DAY}\s+{_MONTH}(?:\s+{_YEAR})?(?![\w])"),
-    re.compile(rf"(?<![\w]){_MONTH}\s+{_DAY},?\s+{_YEAR}(?![\w])"),
-    re.compile(rf"(?<![\w]){_MONTH}\s+{_YEAR}(?![\w])"),
-    re.compile(rf"(?<![\w])(?:en|in|depuis|since)\s+{_YEAR}(?![\w])"),
+    re.compile(rf"(?<![\w]){_DAY}\s++{_MONTH}(?:\s++{_YEAR})?(?![\w])"),
+    re.compile(rf"(?<![\w]){_MONTH}\s++{_DAY},?\s++{_YEAR}(?![\w])"),
+    re.compile(rf"(?<![\w]){_MONTH}\s++{_YEAR}(?![\w])"),
+    re.compile(rf"(?<![\w])(?:en|in|depuis|since)\s++{_YEAR}(?![\w])"),
 ]
 
 
@@ -296,9 +296,9 @@ def _non_overlapping(items, key):
 
 _N = NUMBER_PATTERN
 _CYCLE_WORDS = r"(?P<what>cycles?|cures?|courses?|doses?|injections?|perfusions?|infusions?)"
-_COUNT_X = re.compile(rf"(?<![\w])[x×]\s?(?P<n>\d{{1,3}})(?:\s*{_CYCLE_WORDS})?(?![\w])")
-_COUNT_WORD = re.compile(rf"(?<![\w.,])(?P<n>{_N})\s+{_CYCLE_WORDS}(?![\w])")
-_NOT_A_COUNT_AFTER = re.compile(r"\s*(?:mm|cm|m|mg|g|ml|kg)(?![a-z])")
+_COUNT_X = re.compile(rf"(?<![\w])[x×]\s?(?P<n>\d{{1,3}})(?:\s*+{_CYCLE_WORDS})?(?![\w])")
+_COUNT_WORD = re.compile(rf"(?<![\w.,])(?P<n>{_N})\s++{_CYCLE_WORDS}(?![\w])")
+_NOT_A_COUNT_AFTER = re.compile(r"\s*+(?:mm|cm|m|mg|g|ml|kg)(?![a-z])")
 
 
 def _find_cycles(text: str, folded: str) -> list[CycleCount]:
@@ -306,8 +306,12 @@ def _find_cycles(text: str, folded: str) -> list[CycleCount]:
     for pattern in (_COUNT_X, _COUNT_WORD):
         for match in pattern.finditer(folded):
             if pattern is _COUNT_X:
-                before = folded[: match.start()].rstrip()
-                if before and before[-1].isdigit():
+                # The last character before the match and its spaces, found
+                # in place (slicing the text before every match was quadratic).
+                before = match.start()
+                while before > 0 and folded[before - 1].isspace():
+                    before -= 1
+                if before > 0 and folded[before - 1].isdigit():
                     continue  # "20 x 16 mm" is a size, not a count
                 if _NOT_A_COUNT_AFTER.match(folded, match.end()):
                     continue
@@ -348,10 +352,10 @@ _DURATION_UNITS = {
     "hours": "hour",
 }
 _DURATION = re.compile(
-    rf"(?<![\w])(?:pendant|durant|during|for)\s+(?P<n>{_N}|a|an)\s+"
+    rf"(?<![\w])(?:pendant|durant|during|for)\s++(?P<n>{_N}|a|an)\s++"
     r"(?P<unit>" + "|".join(sorted(_DURATION_UNITS, key=len, reverse=True)) + r")(?![\w])"
 )
-_UNTIL = re.compile(r"(?<![\w])(?:jusqu['’]?\s*(?:en|au|a|à|le)?|until|through|till)\s+")
+_UNTIL = re.compile(r"(?<![\w])(?:jusqu['’]?\s*+(?:en|au|a|à|le)?|until|through|till)\s++")
 
 
 def _find_durations(text: str, folded: str, dates: list[DateMention]) -> list[Duration]:
@@ -383,20 +387,20 @@ def _find_durations(text: str, folded: str, dates: list[DateMention]) -> list[Du
 
 # --- sentences and phrases ----------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])|\n\s*(?:[-•*]\s+)?")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s++(?=[A-ZÀ-ÖØ-Þ0-9«\"(])|\n\s*+(?:[-•*]\s++)?")
 
 # Words that may sit inside a drug's phrase without ending it.
 _LINK = re.compile(
-    r"\s+|[():\[\]]|(?:"
-    r"a\s+raison\s+de|a\s+la\s+dose\s+de|dose\s+de\s+charge|dose\s+d['’]attaque|de\s+charge|d['’]attaque|"
-    r"d['’]entretien|en\s+entretien|puis|ensuite|suivie?s?\s+de|loading(?:\s+dose)?|maintenance|then|followed\s+by|"
+    r"\s++|[():\[\]]|(?:"
+    r"a\s++raison\s++de|a\s++la\s++dose\s++de|dose\s++de\s++charge|dose\s++d['’]attaque|de\s++charge|d['’]attaque|"
+    r"d['’]entretien|en\s++entretien|puis|ensuite|suivie?s?\s++de|loading(?:\s++dose)?|maintenance|then|followed\s++by|"
     r"at|of|de|for|pour|dose|doses|given|administered|administree?s?|"
-    r"(?:par\s+)?voie\s+(?:intraveineuse|orale|sous[- ]cutanee|intramusculaire)|"
-    r"en\s+(?:iv|ivd|ivl|intraveineux|perfusion)|(?:en\s+)?sous[- ]cutanee|intravenous(?:ly)?|i\.?v\.?|iv|po|per\s+os|orally|"
+    r"(?:par\s++)?voie\s++(?:intraveineuse|orale|sous[- ]cutanee|intramusculaire)|"
+    r"en\s++(?:iv|ivd|ivl|intraveineux|perfusion)|(?:en\s++)?sous[- ]cutanee|intravenous(?:ly)?|i\.?v\.?|iv|po|per\s++os|orally|"
     r"s\.?c\.?|sc|subcut)"
     r"(?![a-z])"
 )
-_CONNECTOR = re.compile(r"^\s*(?:[-–+/&,]|and|et|with|avec|plus|\+)?\s*$")
+_CONNECTOR = re.compile(r"^\s*+(?:[-–+/&,]|and|et|with|avec|plus|\+)?\s*+$")
 _ROUTE_WORDS = [
     (
         "IV",
@@ -404,7 +408,7 @@ _ROUTE_WORDS = [
             r"intraveineuse|intraveineux|intravenous|(?<![a-z])i\.?v\.?(?![a-z])|(?<![a-z])iv[dl]?(?![a-z])|perfusion"
         ),
     ),
-    ("PO", re.compile(r"(?<![a-z])(?:po|per\s+os|orale?|orally|by\s+mouth)(?![a-z])")),
+    ("PO", re.compile(r"(?<![a-z])(?:po|per\s++os|orale?|orally|by\s++mouth)(?![a-z])")),
     ("SC", re.compile(r"sous[- ]cutanee|subcut|(?<![a-z])s\.?c\.?(?![a-z])")),
 ]
 

@@ -234,7 +234,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object, str | None]] = [
     # every 3 weeks / toutes les 3 semaines / tous les 21 jours / chaque 3 semaines
     (
         re.compile(
-            rf"{_START}(?:every|each|toutes?\s+les|tous\s+les|chaque)\s+(?P<n>{_N})\s*{_UNIT}{_END}"
+            rf"{_START}(?:every|each|toutes?\s++les|tous\s++les|chaque)\s++(?P<n>{_N})\s*+{_UNIT}{_END}"
         ),
         _every,
         None,
@@ -242,15 +242,15 @@ _PATTERNS: list[tuple[re.Pattern[str], object, str | None]] = [
     # every week / chaque semaine / toutes les semaines / tous les jours
     (
         re.compile(
-            rf"{_START}(?:every|each|toutes\s+les|tous\s+les|chaque)\s+(?P<unit>hours?|heures?|days?|jours?|weeks?|semaines?|months?|mois){_END}"
+            rf"{_START}(?:every|each|toutes\s++les|tous\s++les|chaque)\s++(?P<unit>hours?|heures?|days?|jours?|weeks?|semaines?|months?|mois){_END}"
         ),
         _every,
         None,
     ),
     # every other day / un jour sur deux / une semaine sur deux
-    (re.compile(rf"{_START}every\s+other\s+(?P<unit>day|week){_END}"), _every_other, None),
+    (re.compile(rf"{_START}every\s++other\s++(?P<unit>day|week){_END}"), _every_other, None),
     (
-        re.compile(rf"{_START}une?\s+(?P<unit>jour|semaine)\s+sur\s+(?:deux|2){_END}"),
+        re.compile(rf"{_START}une?\s++(?P<unit>jour|semaine)\s++sur\s++(?:deux|2){_END}"),
         _every_other,
         None,
     ),
@@ -273,17 +273,17 @@ _PATTERNS: list[tuple[re.Pattern[str], object, str | None]] = [
     # 3 times a week, three times per day, 3 fois par semaine, 2x/j, once a day, twice weekly
     (
         re.compile(
-            rf"{_START}(?P<n>once|twice|thrice|{_N})\s*{_TIMES_WORD}?\s*{_PER}\s*(?:la\s+)?(?P<unit>jours?|j|days?|d|semaines?|sem|weeks?|wk){_END}"
+            rf"{_START}(?P<n>once|twice|thrice|{_N})\s*+{_TIMES_WORD}?\s*+{_PER}\s*+(?:la\s++)?(?P<unit>jours?|j|days?|d|semaines?|sem|weeks?|wk){_END}"
         ),
         _times,
         None,
     ),
-    (re.compile(rf"{_START}(?P<n>once|twice|thrice)\s+{_ADVERB_PERIOD}{_END}"), None, None),
-    (re.compile(rf"{_START}(?P<n>{_N})\s*{_TIMES_WORD}\s+{_ADVERB_PERIOD}{_END}"), None, None),
+    (re.compile(rf"{_START}(?P<n>once|twice|thrice)\s++{_ADVERB_PERIOD}{_END}"), None, None),
+    (re.compile(rf"{_START}(?P<n>{_N})\s*+{_TIMES_WORD}\s++{_ADVERB_PERIOD}{_END}"), None, None),
     # single words
     (
         re.compile(
-            rf"{_START}(?:daily|quotidien(?:ne)?s?|every\s+day|chaque\s+jour|par\s+jour\s+en\s+une\s+prise){_END}"
+            rf"{_START}(?:daily|quotidien(?:ne)?s?|every\s++day|chaque\s++jour|par\s++jour\s++en\s++une\s++prise){_END}"
         ),
         _fixed("daily"),
         None,
@@ -360,9 +360,9 @@ def find_frequencies(text: str) -> list[tuple[Frequency, tuple[int, int]]]:
 
 # Words that may surround a frequency in a phrase without changing it.
 _FILLER = re.compile(
-    r"(?:\s|[,;:.()\-]|a\s+raison\s+de|administered|given|repeated|repete(?:e|es|s)?|"
-    r"administre(?:e|es|s)?|i\.?v\.?|iv|per\s+os|po|s\.?c\.?|sc|by\s+mouth|intraveineuse|"
-    r"intravenous(?:ly)?|par\s+voie|voie|en|dose|doses)*"
+    r"(?:\s|[,;:.()\-]|a\s++raison\s++de|administered|given|repeated|repete(?:e|es|s)?|"
+    r"administre(?:e|es|s)?|i\.?v\.?|iv|per\s++os|po|s\.?c\.?|sc|by\s++mouth|intraveineuse|"
+    r"intravenous(?:ly)?|par\s++voie|voie|en|dose|doses)*"
 )
 
 

@@ -24,12 +24,12 @@ _SETTINGS = [
     ("metastatic", r"recidive|relapse|metasta|recurren|progression"),
 ]
 _PATIENT = re.compile(
-    r"\b(?P<sex>femme|woman|female|homme|man|male)\b[^.\d]{0,25}?(?P<age>\d{2})\s*(?:ans|-?\s*years?|-?\s*year-old|yo)\b"
+    r"\b(?P<sex>femme|woman|female|homme|man|male)\b[^.\d]{0,25}?(?P<age>\d{2})\s*+(?:ans|-?\s*+years?|-?\s*+year-old|yo)\b"
 )
 _LVEF = re.compile(
-    r"\b(?:fevg|fe|lvef|ef|fraction d.ejection|ejection fraction)\b\D{0,20}?(?P<value>\d{2})\s*%"
+    r"\b(?:fevg|fe|lvef|ef|fraction d.ejection|ejection fraction)\b\D{0,20}?(?P<value>\d{2})\s*+%"
 )
-_KI67 = re.compile(r"\bki\s*-?\s*(?P<number>\d{1,3})\b")
+_KI67 = re.compile(r"\bki\s*+-?\s*+(?P<number>\d{1,3})\b")
 
 #: Markers written with the wrong number are typos worth a note (Ki-67 is the
 #: proliferation marker; "Ki57" in the seed case). Source: Gerdes J et al.,
@@ -124,10 +124,15 @@ def case_from_text(text: str, filename: str) -> tuple[Case, list[Any], list[Find
     if person:
         sex = "female" if person.group("sex") in ("femme", "woman", "female") else "male"
     lvef = []
+    dates_by_line: dict[int, list[Any]] = {}  # each line read once, however many LVEFs
     for match in _LVEF.finditer(folded):
         line_start = folded.rfind("\n", 0, match.start()) + 1
-        line_end = folded.find("\n", match.end())
-        dates = find_dates(text[line_start : line_end if line_end != -1 else len(text)])
+        if line_start not in dates_by_line:
+            line_end = folded.find("\n", match.end())
+            dates_by_line[line_start] = find_dates(
+                text[line_start : line_end if line_end != -1 else len(text)]
+            )
+        dates = dates_by_line[line_start]
         lvef.append(
             Measurement(
                 _case_date(dates[0], last_year) if dates else None,

@@ -75,7 +75,7 @@ NUMBER_WORDS: dict[str, int] = {
 #: A small whole number, as digits or as a word (longest words first).
 NUMBER_PATTERN = (
     r"(?:\d{1,3}|"
-    + "|".join(sorted((w.replace(" ", r"\s+") for w in NUMBER_WORDS), key=len, reverse=True))
+    + "|".join(sorted((w.replace(" ", r"\s++") for w in NUMBER_WORDS), key=len, reverse=True))
     + r")"
 )
 

@@ -121,33 +121,33 @@ _NUM = r"(?<![\d.,])(?:\d+(?:[.,]\d+)?|[.,]\d+)(?![\d])"
 _MASS = (
     r"(?:milligrammes?|milligrams?|microgrammes?|micrograms?|grammes?|grams?|mcg|µg|μg|ug|mg|gm|g)"
 )
-_NOT_CONCENTRATION = r"(?!\s*/\s*(?:d?l|ml|dl|litre|liter)(?![a-z]))"
-_PER = r"(?:\s*/\s*|\s+(?:per|par)\s+)(?P<per>m2|m\*\*2|m\^2|kg)(?![a-z0-9])"
-_ALT = r"\s*\(\s*(?P<alt_unit>" + _MASS + r")(?:\s*/\s*(?P<alt_per>m2|m\*\*2|kg))?\s*\)"
+_NOT_CONCENTRATION = r"(?!\s*+/\s*+(?:d?l|ml|dl|litre|liter)(?![a-z]))"
+_PER = r"(?:\s*+/\s*+|\s++(?:per|par)\s++)(?P<per>m2|m\*\*2|m\^2|kg)(?![a-z0-9])"
+_ALT = r"\s*+\(\s*+(?P<alt_unit>" + _MASS + r")(?:\s*+/\s*+(?P<alt_per>m2|m\*\*2|kg))?\s*+\)"
 
 _SIMPLE = re.compile(
-    rf"(?P<num>{_NUM})(?P<gap>\s*)(?P<unit>{_MASS})(?![a-z]){_NOT_CONCENTRATION}(?:{_PER})?(?:{_ALT})?"
+    rf"(?P<num>{_NUM})(?P<gap>\s*+)(?P<unit>{_MASS})(?![a-z]){_NOT_CONCENTRATION}(?:{_PER})?(?:{_ALT})?"
 )
 _PAREN_ONLY = re.compile(
-    rf"(?P<num>{_NUM})\s*\(\s*(?P<unit>{_MASS})(?:\s*/\s*(?P<per>m2|m\*\*2|kg))?\s*\)"
+    rf"(?P<num>{_NUM})\s*+\(\s*+(?P<unit>{_MASS})(?:\s*+/\s*+(?P<per>m2|m\*\*2|kg))?\s*+\)"
 )
 _COMBINATION = re.compile(
-    rf"(?P<num1>{_NUM})\s*(?P<unit1>{_MASS})?(?![a-z])\s*/\s*(?P<num2>{_NUM})(?P<gap>\s*)(?P<unit>{_MASS})(?![a-z])"
+    rf"(?P<num1>{_NUM})\s*+(?P<unit1>{_MASS})?(?![a-z])\s*+/\s*+(?P<num2>{_NUM})(?P<gap>\s*+)(?P<unit>{_MASS})(?![a-z])"
     rf"{_NOT_CONCENTRATION}(?:{_PER})?"
 )
 _AUC = re.compile(
-    rf"(?<![a-z])auc\s*(?:=|:|de|of|cible|target)?\s*(?P<num>{_NUM})"
-    r"(?:\s*mg\s*/\s*ml\s*[.·*x×]?\s*min|\s*mg\s*[.·*]\s*min\s*/\s*ml)?(?![a-z])"
+    rf"(?<![a-z])auc\s*+(?:=|:|de|of|cible|target)?\s*+(?P<num>{_NUM})"
+    r"(?:\s*+mg\s*+/\s*+ml\s*+[.·*x×]?\s*+min|\s*+mg\s*+[.·*]\s*+min\s*+/\s*+ml)?(?![a-z])"
 )
 
 _ROUTES = [
     ("IV", r"intraveineuse|intravenous(?:ly)?|i\.?v\.?[dl]?\.?|ivd|ivl|iv"),
-    ("PO", r"per\s+os|by\s+mouth|orale?|oral(?:ly)?|p\.?o\.?"),
+    ("PO", r"per\s++os|by\s++mouth|orale?|oral(?:ly)?|p\.?o\.?"),
     ("SC", r"sous[- ]cutanee?|subcutaneous(?:ly)?|subcut|s\.?c\.?|s\.?q\.?"),
     ("IM", r"intramusculaire|intramuscular(?:ly)?|i\.?m\.?"),
 ]
 _ROUTE = re.compile(
-    r"\s*(?:en\s+|par\s+voie\s+|voie\s+|by\s+)?(?:"
+    r"\s*+(?:en\s++|par\s++voie\s++|voie\s++|by\s++)?(?:"
     + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _ROUTES)
     + r")(?![a-z])"
 )
@@ -280,6 +280,7 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
 
 _NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])auc")
 _MAX_TEXT = 200_000
+_BLANKS = re.compile(r"[ \t]*+")
 
 
 def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
@@ -311,9 +312,11 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
             route = next(name for name, _ in _ROUTES if route_match.group(name))
             end = route_match.end()
         frequency = None
-        after = len(folded[end:]) - len(folded[end:].lstrip(" \t"))
-        if end + after in frequencies:
-            frequency, freq_end = frequencies[end + after]
+        # Matched in place: slicing the rest of the text for every dose
+        # made a text of many doses quadratic.
+        after = _BLANKS.match(folded, end).end()
+        if after in frequencies:
+            frequency, freq_end = frequencies[after]
             end = freq_end
         dose = WrittenDose(
             text=text[start:end],

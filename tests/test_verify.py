@@ -188,7 +188,7 @@ def test_missing_inputs_are_named(tmp_path):
     )
     _, rows = run(tmp_path, text)
     verdicts = [(r["verdict"], r["verdict_detail"]) for r in rows]
-    assert verdicts[0][0] == "cannot verify" and "sex, age and serum creatinine" in verdicts[0][1]
+    assert verdicts[0][0] == "cannot verify" and "needs --sex, --age, --scr" in verdicts[0][1]
     assert verdicts[1][0] == "cannot verify" and "no regimen 'nosuch'" in verdicts[1][1]
     assert verdicts[2] == ("cannot verify", "the ordered dose is missing")
     assert verdicts[3][0] == "cannot verify" and "not a date" in verdicts[3][1]

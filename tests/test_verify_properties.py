@@ -21,7 +21,7 @@ from dosecalc.dosing import DosingContext, compute_dose
 from dosecalc.patient import make_patient
 from dosecalc.policy import find_policy
 from dosecalc.regimen import find_regimen
-from dosecalc.schedule import expand
+from dosecalc.schedule import expand, reload_rule_for
 from dosecalc.verify.batch import VerifyOptions, verify_batch
 
 POLICIES = ("standard", "hopa-vial-10", "capped-bsa-no-gfr-cap")
@@ -119,7 +119,10 @@ def _expected_kind(row: dict, policy) -> str:
         return "loading"
     if row["gap"] is None:
         return "maintenance"
-    rule = policy.reload_rules[entry.reload_rule or entry.drug]
+    # Which rule applies (drug, interval, companions) is the policy's choice;
+    # where its threshold falls is written out here.
+    rule = reload_rule_for(entry, policy)
+    assert rule is not None
     if rule.mode == "late_by":  # Herceptin SmPC: more than N days late
         late = row["gap"] - scheduled > rule.threshold_days
     else:  # Perjeta PI: N days or more since the previous dose
@@ -143,8 +146,8 @@ def _engine_dose(row: dict, kind: str, policy_name: str) -> float:
         report = api.dose_course(
             name, policy=policy_name, phase=phase, cycle=cycle, reduce=reduce, **patient_args
         )
-        (line,) = [x for x in report.lines if x.drug == drug and x.day == day]
-        assert line.kind == kind
+        # One line per drug and kind in a cycle (days with the same dose share it).
+        (line,) = [x for x in report.lines if x.drug == drug and x.kind == kind]
         return line.final_mg
     policy = find_policy(policy_name)
     patient = make_patient(**patient_args)
@@ -222,18 +225,24 @@ def test_the_tolerance_boundary_is_inclusive_as_the_policy_says():
 
 
 @pytest.mark.parametrize(
-    ("drug", "gap", "kind"),
+    ("regimen", "phase", "drug", "gap", "kind"),
     [
-        # Trastuzumab q3w, Herceptin SmPC: re-load when more than 7 days late.
-        ("trastuzumab", 28, "maintenance"),  # 7 days late
-        ("trastuzumab", 29, "loading"),  # 8 days late
+        # Trastuzumab every 3 weeks alone (AC-TH, H), Herceptin SmPC: re-load
+        # when more than 7 days late.
+        ("ac-th", "H", "trastuzumab", 28, "maintenance"),  # 7 days late
+        ("ac-th", "H", "trastuzumab", 29, "loading"),  # 8 days late
+        # Trastuzumab with pertuzumab (THP), Perjeta PI: 6 weeks or more.
+        ("thp", "THP", "trastuzumab", 41, "maintenance"),
+        ("thp", "THP", "trastuzumab", 42, "loading"),
         # Pertuzumab, Perjeta PI: re-load when 6 weeks or more have passed.
-        ("pertuzumab", 41, "maintenance"),
-        ("pertuzumab", 42, "loading"),
+        ("thp", "THP", "pertuzumab", 41, "maintenance"),
+        ("thp", "THP", "pertuzumab", 42, "loading"),
     ],
 )
-def test_the_reload_threshold_falls_where_the_labels_put_it(drug, gap, kind):
-    slot = next(s for s in SLOTS if s[0] == "thp" and s[1] == "THP" and s[2] == 3 and s[4] == drug)
+def test_the_reload_threshold_falls_where_the_labels_put_it(regimen, phase, drug, gap, kind):
+    slot = next(
+        s for s in SLOTS if s[0] == regimen and s[1] == phase and s[2] == 3 and s[4] == drug
+    )
     row = {
         "slot": slot,
         "female": True,

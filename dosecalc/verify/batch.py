@@ -744,8 +744,12 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
             )
             gaps = gap[rows]
             for value in np.unique(gaps[dated]):
-                kind, is_reload = slot.kind_after_gap(int(value), policy)
                 at = dated & (gaps == value)
+                try:
+                    kind, is_reload = slot.kind_after_gap(int(value), policy)
+                except DosecalcError as exc:  # a policy without a rule for this drug
+                    problems.add_rows(rows[at], str(exc))
+                    continue
                 kinds[at] = KINDS.index(kind)
                 reloads[at] = is_reload
         kind_code[rows] = kinds
@@ -755,7 +759,7 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
             groups.setdefault(group, []).append(rows[kinds == code])
             group_slot[group] = slot
 
-    from ..api import drug_vials
+    from ..api import drug_tablets, drug_vials
 
     for (_, group_kind), parts in groups.items():
         rows = np.concatenate(parts)
@@ -765,18 +769,39 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         group_entry = group_slot[(_, group_kind)]
         assert group_entry.entry is not None
         slot, entry = group_entry, group_entry.entry
-        vials = drug_vials(entry.drug, policy)
-        p = patients.take(rows)
+        vials = drug_vials(entry.drug, policy, entry.route)
+        tablets = drug_tablets(entry.drug, entry.route)
         step = slot.step(group_kind)
+        per_unit[rows] = step.per_unit * (1 - reduction[rows] / 100)
+        alternative = (
+            slot.step("maintenance" if group_kind == "loading" else "loading")
+            if entry.has_loading
+            else None
+        )
+        if tablets or entry.basis == "auc":
+            # Not mirrored on columns: tablet combinations, and carboplatin's
+            # kidney-function methods (Cockcroft-Gault, CKD-EPI, measured GFR,
+            # physical limits). Each distinct patient goes to the engine itself.
+            computed[rows] = _scalar_doses(
+                slot, step, group_kind, policy, patients, reduction, rows, vials, tablets, problems
+            )
+            if alternative is not None:
+                other[rows] = _scalar_doses(
+                    slot, alternative, "", policy, patients, reduction, rows, vials, tablets, None
+                )
+            continue
+        p = patients.take(rows)
         final, message, missing = final_mg(entry, step, policy, p, reduction[rows], vials)
         problems.add_rows(rows[missing], message or "")
+        # The engine's last guard: zero, negative or not a number is not a dose.
+        with np.errstate(invalid="ignore"):
+            not_a_dose = ~missing & ~(np.isfinite(final) & (final > 0))
+        problems.add_rows(rows[not_a_dose], f"{entry.drug}: the computed dose is not a dose")
         computed[rows] = final
-        per_unit[rows] = step.per_unit * (1 - reduction[rows] / 100)
         _check_against_engine(
             slot, group_kind, policy, patients, reduction, computed, rows[~missing], vials
         )
-        if entry.has_loading:
-            alternative = slot.step("maintenance" if group_kind == "loading" else "loading")
+        if alternative is not None:
             other[rows], _, _ = final_mg(entry, alternative, policy, p, reduction[rows], vials)
 
     return _assemble(
@@ -793,6 +818,74 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         gap,
         policy,
     )
+
+
+def _engine_patient(p: Patients, i: int) -> Any:
+    """The scalar engine's Patient for row ``i`` (values already in canonical units)."""
+    sex = {FEMALE: "female", MALE: "male"}.get(int(p.sex[i]))
+    age = None if np.isnan(p.age_years[i]) else repr(float(p.age_years[i]))
+    scr = None if np.isnan(p.scr_mg_dl[i]) else f"{float(p.scr_mg_dl[i])!r} mg/dL"
+    return patient_rules.make_patient(
+        repr(float(p.height_cm[i])), repr(float(p.weight_kg[i])), sex=sex, age=age, scr=scr
+    )
+
+
+def _scalar_doses(
+    slot: Slot,
+    step: Any,
+    kind: str,
+    policy: Policy,
+    p: Patients,
+    reduction: np.ndarray,
+    rows: np.ndarray,
+    vials: tuple[float, ...],
+    tablets: tuple[float, ...],
+    problems: Problems | None,
+) -> np.ndarray:
+    """Final doses by the scalar engine, once per distinct patient and
+    reduction; an engine error becomes the row's ``cannot verify``."""
+    from ..dosing import DosingContext, compute_dose
+
+    assert slot.entry is not None and slot.phase is not None
+    doses = np.full(len(rows), np.nan)
+    seen: dict[tuple[float, ...], float | str] = {}
+    for n, i in enumerate(rows.tolist()):
+        key = (
+            p.height_cm[i],
+            p.weight_kg[i],
+            p.sex[i],
+            p.age_years[i],
+            p.scr_mg_dl[i],
+            reduction[i],
+        )
+        result = seen.get(key)
+        if result is None:
+            try:
+                reductions = {slot.entry.drug: float(reduction[i])} if reduction[i] else {}
+                ctx = DosingContext.build(_engine_patient(p, i), policy, reductions)
+                line = compute_dose(
+                    slot.entry,
+                    step,
+                    kind or "standard",  # type: ignore[arg-type]
+                    ctx,
+                    phase=slot.phase.id,
+                    cycle=None,
+                    day=None,
+                    vials_mg=vials,
+                    tablets_mg=tablets,
+                )
+                result = float(line.final_mg)
+                if "NOT A TABLET DOSE" in line.rounding_note:
+                    result = f"{slot.entry.drug}: {line.rounding_note}"
+            except DosecalcError as exc:
+                result = str(exc)
+            seen[key] = result
+        if isinstance(result, str):
+            if problems is not None:
+                problems.add_rows(np.array([i]), result)
+        else:
+            doses[n] = result
+    return doses
 
 
 #: Drug and kind pairs already checked against the scalar engine in this process.
@@ -822,16 +915,7 @@ def _check_against_engine(
     if key in _CHECKED or not len(usable):
         return
     i = int(usable[-1])
-    sex = {FEMALE: "female", MALE: "male"}.get(int(p.sex[i]))
-    age = None if np.isnan(p.age_years[i]) else repr(float(p.age_years[i]))
-    scr = None if np.isnan(p.scr_mg_dl[i]) else f"{float(p.scr_mg_dl[i])!r} mg/dL"
-    patient = patient_rules.make_patient(
-        repr(float(p.height_cm[i])),
-        repr(float(p.weight_kg[i])),
-        sex=sex,
-        age=age,
-        scr=scr,
-    )
+    patient = _engine_patient(p, i)
     reductions = {slot.entry.drug: float(reduction[i])} if reduction[i] else {}
     ctx = DosingContext.build(patient, policy, reductions)
     line = compute_dose(

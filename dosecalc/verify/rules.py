@@ -144,7 +144,10 @@ class Rules:
             day = entry.days[0]
         if cycle < 1:
             return Slot(CANNOT_VERIFY, f"cycle {cycle}: cycles are numbered from 1")
-        schedule = self._schedule(reg, phase.id, cycle)
+        try:
+            schedule = self._schedule(reg, phase.id, cycle)
+        except DosecalcError as exc:  # e.g. the policy has no re-load rule for the drug
+            return Slot(CANNOT_VERIFY, str(exc))
         if schedule is None:
             return Slot(NOT_IN_REGIMEN, f"{reg.id} {phase.id} has no cycle {cycle}")
         previous = None

@@ -25,6 +25,7 @@ from .. import metrics
 from ..dosing import round_dose
 from ..formatting import round_half_up
 from ..model import DoseStep, DrugEntry, Policy, Rounding
+from ..patient import GFR_PHYSICAL_ML_MIN
 
 FEMALE, MALE = 1, 2  # sex codes; 0 is unknown
 SEXES = {FEMALE: "female", MALE: "male"}
@@ -189,7 +190,12 @@ def _carboplatin(
         gfr = np.where(crcl > policy.gfr_cap_ml_min, policy.gfr_cap_ml_min, crcl)
     mg, factor = step.per_unit * (gfr + 25), _to_mg(step, "mL/min")
     message = "an AUC (carboplatin) dose needs the sex, age and serum creatinine (Cockcroft-Gault)"
-    return (mg if factor is None else mg * factor), message, missing | no_sex
+    # A GFR no body can have is the engine's to refuse (require_physical): such
+    # rows are marked, and the caller hands them to the engine for its message.
+    low, high = GFR_PHYSICAL_ML_MIN
+    with np.errstate(invalid="ignore"):
+        beyond = ~(np.isfinite(gfr) & (gfr > low) & (gfr <= high))
+    return (mg if factor is None else mg * factor), message, missing | no_sex | beyond
 
 
 def _nearest_count(mg: np.ndarray, step: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -778,10 +778,10 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
             if entry.has_loading
             else None
         )
-        if tablets or entry.basis == "auc":
-            # Not mirrored on columns: tablet combinations, and carboplatin's
-            # kidney-function methods (Cockcroft-Gault, CKD-EPI, measured GFR,
-            # physical limits). Each distinct patient goes to the engine itself.
+        kidney = next((m for m in policy.kidney_function if m != "measured"), None)
+        if tablets or (entry.basis == "auc" and kidney != "cockcroft-gault"):
+            # Not mirrored on columns: tablet combinations, and carboplatin by
+            # CKD-EPI 2021. Each distinct patient goes to the engine itself.
             computed[rows] = _scalar_doses(
                 slot, step, group_kind, policy, patients, reduction, rows, vials, tablets, problems
             )
@@ -792,7 +792,22 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
             continue
         p = patients.take(rows)
         final, message, missing = final_mg(entry, step, policy, p, reduction[rows], vials)
-        problems.add_rows(rows[missing], message or "")
+        if entry.basis == "auc" and missing.any():
+            # Missing inputs or a GFR beyond physical limits: the engine's own words.
+            final[missing] = _scalar_doses(
+                slot,
+                step,
+                group_kind,
+                policy,
+                patients,
+                reduction,
+                rows[missing],
+                vials,
+                (),
+                problems,
+            )
+        else:
+            problems.add_rows(rows[missing], message or "")
         # The engine's last guard: zero, negative or not a number is not a dose.
         with np.errstate(invalid="ignore"):
             not_a_dose = ~missing & ~(np.isfinite(final) & (final > 0))

@@ -62,13 +62,15 @@ class Patients:
 def mosteller(height_cm: np.ndarray, weight_kg: np.ndarray) -> np.ndarray:
     """:func:`dosecalc.metrics.bsa_mosteller` on arrays (``math.sqrt`` takes
     scalars only; ``np.sqrt`` is correctly rounded like it)."""
-    return np.sqrt(height_cm * weight_kg / 3600)
+    root: np.ndarray = np.sqrt(height_cm * weight_kg / 3600)
+    return root
 
 
 def _boyd(height_cm: np.ndarray, weight_kg: np.ndarray) -> np.ndarray:
     """:func:`dosecalc.metrics.bsa_boyd` on arrays (it uses ``math.log10``)."""
     grams = weight_kg * 1000
-    return 0.0003207 * height_cm**0.3 * grams ** (0.7285 - 0.0188 * np.log10(grams))
+    bsa: np.ndarray = 0.0003207 * height_cm**0.3 * grams ** (0.7285 - 0.0188 * np.log10(grams))
+    return bsa
 
 
 def bsa_formula(formula: str, sex: int | None) -> Callable[..., Any]:
@@ -262,7 +264,8 @@ def round_doses(
         suspect &= ~nonpositive
     for i in np.flatnonzero(suspect):
         final[i], _ = round_dose(float(mg[i]), rounding, cap_mg, vials_mg)
-    return final
+    rounded: np.ndarray = final
+    return rounded
 
 
 def final_mg(

@@ -619,7 +619,7 @@ _MODIFICATION = re.compile(r"^\s*([+\-−])\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
 def read_reductions(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) -> np.ndarray:
     """Documented reductions in percent ('-20%'), checked by the engine's
     :func:`dosecalc.api.parse_reductions`; 0 where none."""
-    from ..api import parse_reductions
+    from ..commands.dose import parse_reductions
 
     codes, texts = _codes(batch, cmap, "modification")
     reduction = np.zeros(batch.num_rows)
@@ -759,7 +759,7 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
             groups.setdefault(group, []).append(rows[kinds == code])
             group_slot[group] = slot
 
-    from ..api import drug_tablets, drug_vials
+    from ..commands.common import drug_tablets, drug_vials
 
     for (_, group_kind), parts in groups.items():
         rows = np.concatenate(parts)

@@ -3,7 +3,7 @@ memory of a run does not grow with the file.
 
 CSV is read with every column as text (a column of numbers may hold "165 cm"
 further down; the batch engine reads numbers and units itself), Parquet in
-its own types. Results are written through :func:`dosecalc.outfile.open_atomic`:
+its own types. Results are written through :func:`dosecalc.output.files.open_atomic`:
 the output file appears complete, or not at all.
 """
 
@@ -165,7 +165,7 @@ class OrderWriter:
     """Writes result batches to one file, atomically, in ``fmt``."""
 
     def __init__(self, path: str, fmt: str, schema: pa.Schema):
-        from ..outfile import open_atomic
+        from ..output.files import open_atomic
 
         self.fmt = fmt
         self.schema = schema

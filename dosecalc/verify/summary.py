@@ -13,8 +13,9 @@ import numpy as np
 import pyarrow as pa
 
 from ..formatting import format_amount, format_percent
-from .batch import CANNOT_VERIFY, FAILING, NOT_IN_REGIMEN, VERDICTS, _codes
+from .batch import FAILING, VERDICTS, _codes
 from .columns import ColumnMap, match_columns
+from .rules import CANNOT_VERIFY, NOT_IN_REGIMEN
 
 _VERDICT_MAP = ColumnMap({"verdict": "verdict"}, {})
 

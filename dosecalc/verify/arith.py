@@ -26,6 +26,7 @@ from ..dosing import round_dose
 from ..formatting import round_half_up
 from ..model import DoseStep, DrugEntry, Policy, Rounding
 from ..patient import GFR_PHYSICAL_ML_MIN
+from ..units import Q
 
 FEMALE, MALE = 1, 2  # sex codes; 0 is unknown
 SEXES = {FEMALE: "female", MALE: "male"}
@@ -144,7 +145,6 @@ def dosing_weight(which: str, factor: float, p: Patients) -> tuple[np.ndarray, n
 def _to_mg(step: DoseStep, metric_unit: str | None) -> float | None:
     """The factor taking per-unit dose × metric to mg, or None when Pint's
     product is already in mg (then the engine's ``.to("mg")`` is the identity)."""
-    from ..units import Q
 
     product = step.amount if metric_unit is None else step.amount * Q(1.0, metric_unit)
     if str(product.units) == "milligram":

@@ -31,9 +31,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import patient as patient_rules
+from ..commands.common import drug_tablets, drug_vials
+from ..commands.dose import parse_reductions
+from ..dosing import DosingContext, compute_dose
 from ..errors import CalculationError, DosecalcError, InputError
 from ..formatting import UNIT_LABELS, format_amount, format_number
+from ..metrics import CREATININE_UMOL_PER_MG_DL
 from ..model import BASIS_UNITS, Policy
+from ..policy import find_policy
+from ..regimen import parse_per_unit_dose
+from ..units import Q, parse_quantity
 from .arith import FEMALE, MALE, Patients, final_mg, mosteller
 from .columns import ColumnMap, match_columns
 from .rules import CANNOT_VERIFY, NOT_IN_REGIMEN, Rules, Slot
@@ -111,8 +118,6 @@ def rules_for(options: VerifyOptions) -> Rules:
     """The run's rules, loaded once per process."""
     found = _RULES.get(options)
     if found is None:
-        from ..policy import find_policy
-
         policy = find_policy(options.policy, options.policy_dirs)
         found = _RULES[options] = Rules(policy, options.regimen_dirs)
     return found
@@ -391,7 +396,6 @@ def _quantity(
     """A patient measurement in ``canonical`` units. Each distinct unit text
     is parsed once by the engine; a compound value ("5 ft 5 in") is read by
     the engine's parser, once per distinct text."""
-    from ..units import Q, parse_quantity
 
     values = np.full(len(column.numbers), np.nan)
     for code, unit_text in enumerate(column.units):
@@ -510,8 +514,6 @@ def read_patients(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) ->
 def _creatinine(column: Column, problems: Problems) -> np.ndarray:
     """Serum creatinine in mg/dL; it must carry its unit (in the value or the
     column name), as for ``dosecalc dose --scr``."""
-    from ..metrics import CREATININE_UMOL_PER_MG_DL
-    from ..units import Q
 
     values = np.full(len(column.numbers), np.nan)
     problems.add_each(
@@ -548,7 +550,6 @@ def _dose_units(units: list[str]) -> list[tuple[str, float] | str]:
     """For each unit text of ordered doses: (basis, factor to the basis's
     canonical unit), read by the regimen loader's own parser, or an error
     message."""
-    from ..regimen import parse_per_unit_dose
 
     readings: list[tuple[str, float] | str] = []
     for unit in units:
@@ -619,7 +620,6 @@ _MODIFICATION = re.compile(r"^\s*([+\-−])\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
 def read_reductions(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) -> np.ndarray:
     """Documented reductions in percent ('-20%'), checked by the engine's
     :func:`dosecalc.api.parse_reductions`; 0 where none."""
-    from ..commands.dose import parse_reductions
 
     codes, texts = _codes(batch, cmap, "modification")
     reduction = np.zeros(batch.num_rows)
@@ -759,8 +759,6 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
             groups.setdefault(group, []).append(rows[kinds == code])
             group_slot[group] = slot
 
-    from ..commands.common import drug_tablets, drug_vials
-
     for (_, group_kind), parts in groups.items():
         rows = np.concatenate(parts)
         rows = np.sort(rows[problems.verdict[rows] < 0])
@@ -859,7 +857,6 @@ def _scalar_doses(
 ) -> np.ndarray:
     """Final doses by the scalar engine, once per distinct patient and
     reduction; an engine error becomes the row's ``cannot verify``."""
-    from ..dosing import DosingContext, compute_dose
 
     assert slot.entry is not None and slot.phase is not None
     doses = np.full(len(rows), np.nan)
@@ -922,7 +919,6 @@ def _check_against_engine(
     same dose, or the run stops (a silent wrong dose is worse than no
     verification). The row is the group's last, so rows gathered from
     several slots are covered."""
-    from ..dosing import DosingContext, compute_dose
 
     assert slot.entry is not None and slot.regimen is not None and slot.phase is not None
     key = (policy.id, slot.regimen.id, slot.phase.id, f"{slot.entry.drug}:{kind}")

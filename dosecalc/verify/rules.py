@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import DosecalcError
 from ..model import DoseKind, DoseStep, DrugEntry, Phase, Policy, Regimen
+from ..regimen import find_regimen
 from ..schedule import CourseSchedule, dose_kind, expand
 
 #: The date the nominal schedule is laid on; only intervals between its dates matter.
@@ -105,7 +106,6 @@ class Rules:
         day: int | None,
         drug: str,
     ) -> Slot:
-        from ..regimen import find_regimen
 
         try:
             reg = find_regimen(regimen_name, self.regimen_dirs)

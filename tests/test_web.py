@@ -28,7 +28,7 @@ from regimen_factory import one_drug_phase, write_regimen
 from starlette.testclient import TestClient
 from web_server import running_server
 
-from dosecalc import cli
+from dosecalc.cli import entry_point
 from dosecalc.errors import DosecalcError, InputError
 from dosecalc.patient import make_patient
 from dosecalc.web import app as web
@@ -432,7 +432,7 @@ def test_serve_collects_garbage_cycles_while_it_runs(monkeypatch: pytest.MonkeyP
     gc.disable()
     try:
         with pytest.raises(SystemExit) as stopped:
-            cli.entry_point()
+            entry_point()
     finally:
         gc.enable()
     assert stopped.value.code == 0

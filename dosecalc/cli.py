@@ -753,6 +753,8 @@ def verify(
     """
     from .verify import verify_orders
 
+    gc.enable()  # paused for start-up by entry_point; ten million orders make garbage
+
     summary = verify_orders(
         orders,
         output=output,

@@ -9,6 +9,7 @@ Calvert with Cockcroft-Gault; standard policy: nearest 1 mg within 5%.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import subprocess
@@ -21,7 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from dosecalc.cli import main
+import dosecalc.verify as verify_package
+from dosecalc.cli import entry_point, main
 from dosecalc.errors import InputError
 from dosecalc.verify import verify_orders
 from dosecalc.verify.batch import VerifyOptions, verify_batch
@@ -350,3 +352,23 @@ def test_each_order_gets_its_own_patient_when_one_drug_spans_several_cycles(tmp_
     )
     _, rows = run(tmp_path, text)
     assert [(r["computed_mg"], r["verdict"]) for r in rows] == [(6 * 43, "ok"), (6 * 42, "ok")]
+
+
+def test_verify_collects_garbage_cycles_while_it_runs(monkeypatch, tmp_path):
+    # The dosecalc command pauses the cycle collector for a one-shot command's
+    # start-up; verify, which may read ten million orders, must have it back on.
+    collecting = []
+
+    def fake(*args, **kwargs):
+        collecting.append(gc.isenabled())
+        raise SystemExit(0)
+
+    monkeypatch.setattr(verify_package, "verify_orders", fake)
+    monkeypatch.setattr(sys, "argv", ["dosecalc", "verify", str(tmp_path / "orders.csv")])
+    gc.disable()
+    try:
+        with pytest.raises(SystemExit):
+            entry_point()
+    finally:
+        gc.enable()
+    assert collecting == [True]

@@ -16,8 +16,10 @@ from typing import Any
 
 from ..case import Case, CaseDate, Treatment
 from ..drugs import load_drug_reference
+from ..errors import DosecalcError
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
+from ..schedule import expand
 from ..textfold import NUMBER_PATTERN, fold, number_value
 from .written import parse_written_dose
 
@@ -84,6 +86,22 @@ class Findings:
         )
 
 
+@dataclass(frozen=True)
+class TimelineDose:
+    """One administration of a drug on the course's timeline: a day, or a range
+    of days when it was worked out from an imprecise date ("2024-03")."""
+
+    value: dt.date  # the earliest day it can be
+    latest: dt.date  # the latest day it can be
+    treatment: Treatment
+    how: str | None = None  # None when written; else how the calendar gave it
+
+    def __str__(self) -> str:
+        if self.value == self.latest:
+            return self.value.isoformat()
+        return f"between {self.value.isoformat()} and {self.latest.isoformat()}"
+
+
 class Course:
     """One course being checked: the case, the library, the policy and what
     the rules share (treatments as identified, dates worked out)."""
@@ -104,6 +122,7 @@ class Course:
         self.reductions: dict[tuple[str, str], float] = {}
         # Doses the source calls a reduction level, per (treatment, drug).
         self.reduced: set[tuple[str, str]] = set()
+        self._timelines: dict[str, list[TimelineDose]] = {}
 
     def sources(self, found: Identified) -> str:
         """The citations behind the treatment's phase: its drug lines' sources."""
@@ -128,33 +147,32 @@ class Course:
         ]
         return min(dates) if dates else None
 
-    def previous_end(self, drug: str, t: Treatment) -> Any:
-        """The last known day of ``drug`` before ``t`` started, on the course's
-        timeline (a CaseDate): the latest end of an earlier treatment with it,
-        from its written end, its last dated administration, or else its start
-        and cycle count on its phase's cycle."""
+    def timeline(self, drug: str) -> list[TimelineDose]:
+        """Every known administration of ``drug`` across the case's treatments,
+        in date order: a treatment's dated administrations when it has them,
+        else the days the calendar engine (``schedule.expand``) gives from its
+        start, cycle length and cycle count (or written end, or duration), plus
+        its written end as a known day of the line."""
+        if drug not in self._timelines:
+            doses: list[TimelineDose] = []
+            for found in self.identified:
+                if drug in found.drugs.values():
+                    doses += _treatment_doses(self, found, drug)
+            self._timelines[drug] = sorted(doses, key=lambda d: (d.value, d.latest))
+        return self._timelines[drug]
+
+    def previous_end(self, drug: str, t: Treatment) -> TimelineDose | None:
+        """The last administration of ``drug`` before ``t`` started, on the
+        drug's timeline (:meth:`timeline`), from the other treatments: the
+        latest one that cannot fall after ``t``'s start. Its ``how`` says how
+        the calendar worked it out when it was not written."""
         if t.start is None:
             return None
-        ends = []
-        for i in self.identified:
-            if i.treatment is t or drug not in i.drugs.values():
-                continue
-            end = i.treatment.end
-            given = [g.date for g in i.treatment.given if self.reference.match(g.drug)]
-            if given:
-                last = max(given, key=lambda d: d.value)
-                end = last if end is None or last.value > end.value else end
-            if end is None:
-                start, estimated = treatment_span(i)
-                if start is not None and estimated is not None and estimated != start:
-                    end = CaseDate(estimated, "day")
-                    self.estimated[end] = (
-                        f"cycle {cycle_count(i.treatment.cycles)} from {i.treatment.start}"
-                        f" every {days_text(i.phase.cycle_length_days)}, by the calendar"  # type: ignore[union-attr]
-                    )
-            if end is not None and end.value <= t.start.value:
-                ends.append(end)
-        return max(ends, key=lambda d: d.value, default=None)
+        earlier = [
+            d for d in self.timeline(drug) if d.treatment is not t and d.value <= t.start.value
+        ]
+        # On a tie, the day written rather than the one worked out.
+        return max(earlier, key=lambda d: (d.latest, d.value, d.how is None), default=None)
 
     def earlier_undated(self, drug: str, found: Identified) -> Treatment | None:
         """An earlier treatment (in the order written) with ``drug`` whose
@@ -166,6 +184,65 @@ class Course:
             if drug in i.drugs.values() and not starts_after(i.treatment, t):
                 return i.treatment
         return None
+
+
+def _treatment_doses(course: Course, found: Identified, drug: str) -> list[TimelineDose]:
+    t = found.treatment
+    given = [
+        g.date
+        for g in t.given
+        if course.reference.match(g.drug) and found.drugs.get(g.drug, drug) == drug
+    ]
+    if given:
+        doses = [TimelineDose(d.value, d.latest, t) for d in given]
+        if t.end is not None:
+            doses.append(TimelineDose(t.end.value, t.end.latest, t))
+        return doses
+    if t.start is None:
+        return [TimelineDose(t.end.value, t.end.latest, t)] if t.end else []
+    days = _calendar_days(course, found, drug)
+    spread = (t.start.latest - t.start.value).days
+    how = (
+        f"from {t.start} every {days_text(found.phase.cycle_length_days)}, by the calendar"
+        if found.phase is not None
+        else None
+    )
+    doses = [
+        TimelineDose(d, d + dt.timedelta(days=spread), t, None if d == t.start.value else how)
+        for d in days
+    ] or [TimelineDose(t.start.value, t.start.latest, t)]
+    if t.end is not None:
+        doses = [d for d in doses if d.value <= t.end.latest]
+        doses.append(TimelineDose(t.end.value, t.end.latest, t))
+    return doses
+
+
+def _calendar_days(course: Course, found: Identified, drug: str) -> list[dt.date]:
+    """The days ``drug`` is given in the treatment, by the calendar engine: from
+    its start, over its phase's cycles, for its cycle count, or up to its
+    written end or the end of its duration. Only the start when neither is known."""
+    t, phase, regimen = found.treatment, found.phase, found.regimen
+    if t.start is None or phase is None or regimen is None:
+        return []
+    count = cycle_count(t.cycles)
+    until = t.end.latest if t.end else None
+    weeks = duration_weeks(t.duration) if t.duration else None
+    if until is None and weeks is not None:
+        until = t.start.value + dt.timedelta(days=round(weeks * 7) - 1)
+    if count is None and until is None:
+        return [t.start.value]
+    try:
+        schedule = expand(
+            single_phase(regimen, phase),
+            course.policy,
+            t.start.value,
+            phase_cycles={phase.id: count} if count else None,
+            max_cycles=count,
+            until=until,
+        )
+    except DosecalcError:
+        return [t.start.value]
+    return sorted({a.date for a in schedule.administrations if a.drug == drug})
 
 
 # -- small helpers ---------------------------------------------------------------

@@ -28,7 +28,6 @@ SEVERITIES = ("error", "warning", "info")
 # Sources of the rules, cited with every finding.
 SRC_HERCEPTIN_LVEF = "Herceptin US PI 2.2 and 5.1 (LVEF at baseline and every 3 months; hold for a fall of 16 points or more)"
 SRC_ISMP = "ISMP List of Error-Prone Abbreviations, Symbols, and Dose Designations (2021)"
-SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
 SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
 SRC_CASE_FORMAT = "dosecalc case file format (docs/case-format.md)"
 SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
@@ -95,8 +94,11 @@ class TimelineDose:
     latest: dt.date  # the latest day it can be
     treatment: Treatment
     how: str | None = None  # None when written; else how the calendar gave it
+    written: str | None = None  # the date as the source wrote it ("2015-05")
 
     def __str__(self) -> str:
+        if self.written:
+            return self.written
         if self.value == self.latest:
             return self.value.isoformat()
         return f"between {self.value.isoformat()} and {self.latest.isoformat()}"
@@ -194,12 +196,12 @@ def _treatment_doses(course: Course, found: Identified, drug: str) -> list[Timel
         if course.reference.match(g.drug) and found.drugs.get(g.drug, drug) == drug
     ]
     if given:
-        doses = [TimelineDose(d.value, d.latest, t) for d in given]
+        doses = [TimelineDose(d.value, d.latest, t, written=str(d)) for d in given]
         if t.end is not None:
-            doses.append(TimelineDose(t.end.value, t.end.latest, t))
+            doses.append(TimelineDose(t.end.value, t.end.latest, t, written=str(t.end)))
         return doses
     if t.start is None:
-        return [TimelineDose(t.end.value, t.end.latest, t)] if t.end else []
+        return [TimelineDose(t.end.value, t.end.latest, t, written=str(t.end))] if t.end else []
     days = _calendar_days(course, found, drug)
     spread = (t.start.latest - t.start.value).days
     how = (
@@ -208,12 +210,20 @@ def _treatment_doses(course: Course, found: Identified, drug: str) -> list[Timel
         else None
     )
     doses = [
-        TimelineDose(d, d + dt.timedelta(days=spread), t, None if d == t.start.value else how)
+        TimelineDose(
+            d,
+            d + dt.timedelta(days=spread),
+            t,
+            None if d == t.start.value else how,
+            str(t.start) if d == t.start.value else None,
+        )
         for d in days
-    ] or [TimelineDose(t.start.value, t.start.latest, t)]
+    ] or [TimelineDose(t.start.value, t.start.latest, t, written=str(t.start))]
     if t.end is not None:
-        doses = [d for d in doses if d.value <= t.end.latest]
-        doses.append(TimelineDose(t.end.value, t.end.latest, t))
+        # The written end is the line's last day: the calendar's doses count
+        # only before it.
+        doses = [d for d in doses if d.latest < t.end.value]
+        doses.append(TimelineDose(t.end.value, t.end.latest, t, written=str(t.end)))
     return doses
 
 

@@ -248,3 +248,12 @@ def test_a_dose_without_its_drug_in_a_text_about_one_drug_is_that_drugs(tmp_path
     # With two drugs named, an orphan dose is nobody's.
     two = "Order: Kadcyla and ondansetron.\n\nComment: a dose of 2.4 mg given.\n"
     assert all(d[1] is None for t in drugs(two) for d in t)
+
+
+def test_a_dose_before_in_combination_with_is_not_the_companions():
+    # The drug the dose is for is the page's subject, not named here: the
+    # companion after "in combination with" must not take it.
+    text = "Usual dose: 250 mg by mouth twice daily, in combination with trastuzumab."
+    assert all(d[1] is None for t in drugs(text) for d in t if d[0] == "trastuzumab")
+    french = "Posologie : 250 mg deux fois par jour en association avec le trastuzumab."
+    assert all(d[1] is None for t in drugs(french) for d in t if d[0] == "trastuzumab")

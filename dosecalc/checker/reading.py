@@ -183,6 +183,9 @@ _COMPANION_BETWEEN = re.compile(
     r"^\s*(?:in combination with|en association avec|en association a|associee? a|combined with|"
     r"(?:given )?with|avec)\s+(?:(?:le|la|les|l'|du|de la|des)\s*)?$"
 )
+_COMPANION_WORDS = re.compile(
+    r"(?<![a-z])(?:in combination with|en association (?:avec|a)|associee? a|combined with)(?![a-z])"
+)
 # "A/B 1200 mg/600 mg", "A et B 840 mg / 600 mg": one amount for each drug, in order.
 _PAIR_BETWEEN = re.compile(r"^\s*(?:/|\+|,|and|et)\s*(?:(?:le|la|l')\s*)?$")
 _COMPANION_LIST = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?(?:(?:le|la|les|l'|du|des)\s*)?$")
@@ -860,7 +863,13 @@ def _dose_owner(
     for name in reversed(before):
         if bases(name[0].drug_id, span) is not False:
             return drugs[name[0].drug_id]
-    later = [n for n in names if n[1][0] >= span[1]]
+    # "300 mg twice daily in combination with trastuzumab": the drugs after
+    # the phrase accompany the one the dose is for, they do not own it.
+    later = [
+        n
+        for n in names
+        if n[1][0] >= span[1] and not _COMPANION_WORDS.search(folded[span[1] : n[1][0]])
+    ]
     for name in later:
         if bases(name[0].drug_id, span) is not False:
             return drugs[name[0].drug_id]

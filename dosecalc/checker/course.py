@@ -149,6 +149,17 @@ class Course:
         ]
         return min(dates) if dates else None
 
+    @property
+    def about_a_patient(self) -> bool:
+        """Whether the case documents one patient's course (any patient data or
+        any date), rather than dosing as a label or a protocol states it: what
+        such a text leaves out (premedication, earlier anthracyclines) is no
+        documentation slip."""
+        p = self.case.patient
+        return bool(
+            p.sex or p.age_years or p.height or p.weight or p.lvef or p.measurements
+        ) or any(t.start or t.end or t.given for t in self.case.treatments)
+
     def timeline(self, drug: str) -> list[TimelineDose]:
         """Every known administration of ``drug`` across the case's treatments,
         in date order: a treatment's dated administrations when it has them,

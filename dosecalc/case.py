@@ -29,11 +29,11 @@ import yaml
 from .checker.extract import find_dates
 from .checker.written import find_doses
 from .drugs import load_drug_reference
-from .errors import UnitError
+from .errors import UnitError, format_path
 from .patient import parse_creatinine
 from .textfold import fold
 from .units import parse_quantity
-from .validation import Checker, describe_value, format_path, load_data_file
+from .validation import Checker, describe_value, load_data_file
 
 SCHEMA_VERSION = 1
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -140,8 +140,8 @@ class CasePatient:
 
     def latest(self, name: str) -> BodyMeasurement | None:
         """The most recent dated measurement of ``name`` (weight, height, scr)."""
-        dated = [m for m in self.measurements if m.name == name and m.date is not None]
-        return max(dated, key=lambda m: m.date.value) if dated else None  # type: ignore[union-attr]
+        dated = [(m.date, m) for m in self.measurements if m.name == name and m.date is not None]
+        return max(dated, key=lambda pair: pair[0].value)[1] if dated else None
 
 
 @dataclass(frozen=True)
@@ -362,8 +362,8 @@ class _Reader:
         except ValueError:
             pass
         mentions = find_dates(text)
-        if len(mentions) == 1 and mentions[0].year and mentions[0].month:
-            m = mentions[0]
+        m = mentions[0] if len(mentions) == 1 else None
+        if m is not None and m.year and m.month:
             if len(fold(text).strip(" .,")) - len(m.text) <= 3:
                 if m.day is None:
                     return CaseDate(dt.date(m.year, m.month, 1), "month")
@@ -565,10 +565,10 @@ class _Reader:
         return [
             WrittenDrug(
                 name,
-                first[i] if first else None,  # type: ignore[index]
+                first[i] if first else None,
                 written.route,
                 written.line,
-                then[i] if then else None,  # type: ignore[index]
+                then[i] if then else None,
             )
             for i, name in enumerate(names)
         ]
@@ -586,6 +586,10 @@ class _Reader:
         if not doses:
             return WrittenDrug(text, None, route, self.c.line(path))
         start = doses[0][1][0]
+        if start >= 2 and text[start - 1] in "-−" and text[start - 2].isspace():
+            # "docetaxel -75 mg/m2": a minus sign against the number is part of
+            # the dose (and an error to report), never a dash to drop.
+            start -= 1
         name = text[:start].strip(" :,-(")
         dose, maintenance = split_loading(text[start:].strip())
         if name:

@@ -701,3 +701,59 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry_point() -> None:
     sys.exit(main())
+
+
+@cli.command()
+@click.argument("orders", type=click.Path())
+@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the orders with their verdicts here (.csv, .parquet or .jsonl; complete or not at all).",
+)
+@click.option(
+    "--output-format", type=click.Choice(["csv", "parquet", "jsonl"]), help="Override -o's suffix."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Run in this process, or on a Dask cluster (pip install 'dosecalc[dask]').",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (default: a local cluster).")
+@click.pass_obj
+def verify(
+    settings: Settings,
+    orders: str,
+    policy: str | None,
+    output: str | None,
+    output_format: str | None,
+    engine: str,
+    scheduler: str | None,
+) -> None:
+    """Check a table of orders (CSV or Parquet) against the engine; exit 1 if
+    any dose is outside tolerance. Format: docs/verify.md.
+
+    \b
+    Examples:
+      dosecalc verify examples/orders.csv
+      dosecalc verify orders.parquet --policy hopa-vial-10 -o checked.parquet
+    """
+    from .verify import verify_orders
+
+    summary = verify_orders(
+        orders,
+        output=output,
+        output_format=output_format,
+        policy=policy,
+        regimen_dirs=settings.regimen_dirs,
+        policy_dirs=settings.policy_dirs,
+        engine=engine,
+        scheduler=scheduler,
+        progress=True,
+    )
+    _out(summary.table())
+    if summary.failing:
+        raise FindingsFound(f"{summary.failing} order(s) outside tolerance")

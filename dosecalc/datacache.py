@@ -182,20 +182,29 @@ def _write(folder: Path, entry: Path, key: bytes, value: Any) -> None:
 # dosecalc's own registry.
 
 
-def _quantity(magnitude: Any, units: tuple[tuple[str, float], ...]) -> Any:
-    from pint.util import UnitsContainer
-
+def _units_of(units: tuple[tuple[str, float], ...]) -> Any:
+    """The unit whose exponents are ``units``, parsed by name through the
+    registry: a prefixed unit (microgram) exists in a registry only once a
+    text has named it, so a unit rebuilt from its exponents alone would fail
+    when printed (Pint looks its symbol up by name)."""
     from .units import registry
 
-    return registry().Quantity(magnitude, UnitsContainer(dict(units)))
+    ureg = registry()
+    for name, _exponent in units:
+        ureg.parse_units(name)  # defines a prefixed unit on first use
+    from pint.util import UnitsContainer
+
+    return ureg.Unit(UnitsContainer(dict(units)))
+
+
+def _quantity(magnitude: Any, units: tuple[tuple[str, float], ...]) -> Any:
+    from .units import registry
+
+    return registry().Quantity(magnitude, _units_of(units))
 
 
 def _unit(units: tuple[tuple[str, float], ...]) -> Any:
-    from pint.util import UnitsContainer
-
-    from .units import registry
-
-    return registry().Unit(UnitsContainer(dict(units)))
+    return _units_of(units)
 
 
 class _Pickler(pickle.Pickler):

@@ -17,11 +17,12 @@ are never read as the listed drug they resemble.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import datacache
 from .errors import NotFoundError
@@ -31,6 +32,13 @@ from .paths import drug_reference_file
 from .textfold import fold
 from .validation import Checker, load_data_file
 from .vocabulary import frequency_from_id
+
+if TYPE_CHECKING:  # PyYAML only on a parse, not on a warm cache
+    import pint
+
+    from .yamlio import Lines
+
+    Quantity = pint.Quantity[Any]
 
 __all__ = [
     "AnthracyclineFactor",
@@ -67,14 +75,14 @@ class UsualDose:
 
     route: str
     basis: str
-    minimum: Any
-    maximum: Any
+    minimum: Quantity
+    maximum: Quantity
     frequencies: tuple[str, ...]
     sources: tuple[str, ...]
     note: str | None = None
     line: int | None = None
 
-    def range_factor(self, amount: Any, basis: str) -> float | None:
+    def range_factor(self, amount: Quantity, basis: str) -> float | None:
         """How far ``amount`` lies outside the range: 1.0 inside it, below 1
         when under the minimum (0.001 is 1000 times too low), above 1 when over
         the maximum. None when the basis differs (mg/kg against mg/m²)."""
@@ -307,7 +315,7 @@ class DrugReference:
         # Pickled (datacache) as its validated contents; the indexes are rebuilt.
         return DrugReference, (self.drugs, self.sources, self.unlisted, self.path)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[DrugInfo]:
         return iter(self.drugs.values())
 
     def __len__(self) -> int:
@@ -535,10 +543,14 @@ _AUC_TEXT = re.compile(r"^AUC (?P<num>\d+(?:\.\d+)?)$")
 _BASIS_OF_PER = {None: "flat", "m2": "bsa", "kg": "weight"}
 
 
+# Normalised drug name -> the drug id that owns it and where it was written.
+_Owners = dict[str, tuple[str, tuple[Any, ...]]]
+
+
 class _Builder:
     """Validates the parsed YAML and builds the reference, collecting problems."""
 
-    def __init__(self, filename: str, lines: dict):
+    def __init__(self, filename: str, lines: Lines):
         self.c = Checker(filename, lines)
         self.filename = filename
 
@@ -549,6 +561,7 @@ class _Builder:
         )
         if root is None:
             c.raise_if_any()
+        assert root is not None  # mapping() returns None only with a problem recorded
         if root.get("schema_version") != 1:
             c.problem(
                 ("schema_version",),
@@ -557,7 +570,7 @@ class _Builder:
         sources = self._sources(root.get("sources"))
         unlisted = self._unlisted(root.get("unlisted_drugs", []))
         drugs: dict[str, DrugInfo] = {}
-        owners: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        owners: _Owners = {}
         for i, item in enumerate(c.sequence(root.get("drugs"), ("drugs",))):
             drug = self._drug(item, ("drugs", i), sources, owners)
             if drug is None:
@@ -627,10 +640,10 @@ class _Builder:
             refs.append(ref)
         return tuple(refs)
 
-    def _strengths(self, value: Any, path: tuple[Any, ...], what: str) -> list[Any]:
+    def _strengths(self, value: Any, path: tuple[Any, ...], what: str) -> list[Quantity]:
         """A list of vial contents or tablet strengths: masses, no repeats."""
         c = self.c
-        found: list[Any] = []
+        found: list[Quantity] = []
         for i, item in enumerate(c.sequence(value, path, non_empty=False)):
             parsed = self._quantity(item, (*path, i))
             if parsed and parsed[1] != "flat":
@@ -676,7 +689,7 @@ class _Builder:
         return quantity, basis
 
     def _drug(
-        self, item: Any, path: tuple[Any, ...], sources: dict[str, Source], owners: dict
+        self, item: Any, path: tuple[Any, ...], sources: dict[str, Source], owners: _Owners
     ) -> DrugInfo | None:
         c = self.c
         entry = c.mapping(
@@ -749,7 +762,7 @@ class _Builder:
         )
 
     def _names(
-        self, value: Any, path: tuple[Any, ...], drug_id: str, owners: dict
+        self, value: Any, path: tuple[Any, ...], drug_id: str, owners: _Owners
     ) -> dict[str, tuple[str, ...]] | None:
         c = self.c
         entry = c.mapping(value, path, required={"en"}, optional={"fr"})
@@ -800,13 +813,13 @@ class _Builder:
                 (*path, "caveat"),
                 "a factor of null (not counted) needs a caveat saying why there is no ratio",
             )
-        elif not not_counted and (
+        elif number is not None and (
             isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0
         ):
             c.problem((*path, "value"), f"expected a positive number or null, got {number!r}")
             return None
         elif (
-            not not_counted
+            number is not None
             and c.within(float(number), (*path, "value"), ANTHRACYCLINE_FACTOR) is None
         ):
             return None
@@ -818,7 +831,7 @@ class _Builder:
             )
         if table is None or source is None or (not_counted and not caveat):
             return None
-        return AnthracyclineFactor(None if not_counted else float(number), table, source, caveat)
+        return AnthracyclineFactor(None if number is None else float(number), table, source, caveat)
 
     def _usual(
         self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
@@ -838,7 +851,7 @@ class _Builder:
         if dose is not None:
             low = self._quantity(dose.get("min"), (*path, "dose", "min"))
             high = self._quantity(dose.get("max"), (*path, "dose", "max"))
-        if low and high:
+        if dose is not None and low and high:
             if low[1] != high[1]:
                 c.problem(
                     (*path, "dose"), f"min and max are in different bases ({low[1]} and {high[1]})"
@@ -898,6 +911,7 @@ class _Builder:
             entry.get("dose_basis"), (*path, "dose_basis"), ("total", "first_component")
         )
         note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
-        if None in components or len(components) < 2 or not ratios or basis is None:
+        named = [x for x in components if x is not None]
+        if len(named) < len(components) or len(components) < 2 or not ratios or basis is None:
             return None
-        return Combination(tuple(components), tuple(ratios), basis, note)
+        return Combination(tuple(named), tuple(ratios), basis, note)

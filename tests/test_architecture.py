@@ -25,6 +25,7 @@ LAYERS = {
     "__main__": "face",
     "api": "commands",
     "commands": "commands",
+    "verify": "commands",  # dosecalc verify: the batch engine behind one command
     "datacache": "data",
     "checker": "checker",
     "case": "checker",
@@ -66,6 +67,9 @@ MAY_USE = {
 
 #: Imports against the table, each with its reason.
 EXCEPTIONS = {
+    # verify writes its results chunk by chunk while it computes them, so that
+    # memory does not grow with the input: it streams through the atomic writer.
+    ("verify.io", "output.files"),
     # reproduce compares two JSON outputs, so it renders them.
     ("commands.reproduce", "output.text"),
     ("commands.reproduce", "output.calendar"),

@@ -117,6 +117,17 @@ def test_milligrams_equal_to_the_per_kg_dose_at_the_documented_weight_confirm(tm
     assert not [c for c in codes if c[0] == "error"]
 
 
+def test_milligrams_equal_to_the_per_m2_dose_at_the_documented_bsa_confirm(tmp_path):
+    # Mosteller: sqrt(165 cm x 62 kg / 3600) = 1.686 m², 1.69 m² at the standard
+    # policy's two decimals; 75 mg/m² x 1.69 m² = 126.75 mg, and 127 mg is within 5%.
+    report = thp(tmp_path, docetaxel="127 mg", height="165 cm", weight="62 kg")
+    codes = about(report, "docetaxel")
+    assert ("info", "DOSE_CONFIRMED") in codes
+    assert not [c for c in codes if c[0] == "error"]
+    (confirmed,) = [f for f in report.findings if f.code == "DOSE_CONFIRMED"]
+    assert "BSA 1.69 m²" in confirmed.message
+
+
 def test_milligrams_that_are_not_the_per_kg_dose_are_a_wrong_basis(tmp_path):
     # 8 mg for 8 mg/kg: 62 times too little at 62 kg.
     report = thp(tmp_path, trastuzumab="8 mg", height="165 cm", weight="62 kg")

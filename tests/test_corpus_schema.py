@@ -59,7 +59,8 @@ def _expected_path(path: Path) -> Path:
 TEXTS = _inputs("texts", ".txt")
 CASES = _inputs("cases", ".yaml")
 PUBLISHED = _inputs("published", ".txt")
-ALL_INPUTS = TEXTS + CASES + PUBLISHED
+HELDOUT = _inputs("heldout", ".txt")
+ALL_INPUTS = TEXTS + CASES + PUBLISHED + HELDOUT
 ALL_EXPECTED = sorted(CORPUS.glob("*/*.expected.yaml"))
 
 
@@ -128,7 +129,7 @@ def test_expected_file_follows_the_schema(path: Path) -> None:
     assert data.get("language") in {"fr", "en"}, f"{name}: language"
     source = data.get("source")
     assert isinstance(source, str) and source.strip(), f"{name}: source"
-    if path.parent.name == "published":
+    if path.parent.name in {"published", "heldout"}:
         assert "http" in source, f"{name}: a published passage gives its URL"
     else:
         assert source == WRITTEN_FOR_CORPUS, f"{name}: source"
@@ -179,3 +180,11 @@ def test_about_half_of_the_written_inputs_carry_a_planted_error() -> None:
     with_errors = sum(1 for data in readable if data["errors"])
     assert 0.35 <= with_errors / len(readable) <= 0.65
     assert any(data["refused"] for data in written), "a couple of inputs cannot be read"
+
+
+def test_heldout_set_size_and_languages() -> None:
+    """The held-out published set (301-3NN): at least 20 passages, at least 6 in French."""
+    assert len(HELDOUT) >= 20
+    languages = [_load(_expected_path(path))["language"] for path in HELDOUT]
+    assert languages.count("fr") >= 6
+    assert languages.count("en") >= 6

@@ -10,13 +10,16 @@ read is reported (code ``NOT_UNDERSTOOD``), never skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..case import Case
 from ..model import Patient, Policy, Regimen
 from .course import SEVERITIES, SRC_CASE_FORMAT, Course, Finding, Findings, Identified
 from .rules import RULES
 from .rules.names import identify
+
+if TYPE_CHECKING:  # the free-text reader is imported only when a text is checked
+    from .reading import ReadTreatment
 
 __all__ = ["CheckReport", "Finding", "Identified", "check_case"]
 
@@ -30,7 +33,7 @@ class CheckReport:
     patient: Patient | None
     findings: list[Finding]
     identified: list[Identified] = field(default_factory=list)
-    extracted: list[Any] = field(default_factory=list)  # statements read from free text
+    extracted: list[ReadTreatment] = field(default_factory=list)  # treatments read from free text
 
     @property
     def error_count(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,7 +22,7 @@ from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
 from ..schedule import expand
 from ..textfold import NUMBER_PATTERN, fold, number_value
-from .written import parse_written_dose
+from .written import WrittenDose, parse_written_dose
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -134,7 +135,7 @@ class Course:
         ids = dict.fromkeys(e.sources[0] for e in found.phase.drugs if e.sources)
         return f"regimen {found.regimen.id}: " + "; ".join(by_id[i] for i in ids)
 
-    def citations(self, source_ids: Any) -> str:
+    def citations(self, source_ids: Iterable[str]) -> str:
         return "; ".join(
             self.reference.sources[s].citation for s in source_ids if s in self.reference.sources
         )
@@ -341,14 +342,17 @@ def steps_text(entry: DrugEntry) -> str:
     unit = BASIS_UNITS[entry.basis]
     if entry.standard:
         return format_amount(entry.standard.per_unit, unit, 4)
-    return f"{format_amount(entry.loading.per_unit, unit, 4)} loading, then {format_amount(entry.maintenance.per_unit, unit, 4)}"  # type: ignore[union-attr]
+    loading, maintenance = entry.loading, entry.maintenance
+    # The regimen reader accepts a drug with 'dose', or 'loading' with 'maintenance'.
+    assert loading is not None and maintenance is not None
+    return f"{format_amount(loading.per_unit, unit, 4)} loading, then {format_amount(maintenance.per_unit, unit, 4)}"
 
 
 def basis_words(basis: str) -> str:
     return {"bsa": "per m²", "weight": "per kg", "flat": "flat (mg)", "auc": "AUC"}[basis]
 
 
-def spaced(dose: Any) -> str:
+def spaced(dose: WrittenDose) -> str:
     reading = dose.reading or (dose.readings[0] if dose.readings else None)
     if reading is None:
         return dose.text

@@ -1,6 +1,6 @@
 """Turning a free clinical text into a case, so it can be checked like one.
 
-The statements found by :mod:`dosecalc.checker.extract` become treatments:
+The treatments read by :mod:`dosecalc.checker.reading` become the case's:
 each group of drugs written together is one treatment, with its doses,
 frequency, cycle count, duration and dates as written. A bare "8 cycles" with
 a date completes the treatment before it. Dates written without a year take
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_left
-from typing import Any
 
 from ..case import (
     Case,
@@ -30,7 +29,7 @@ from ..model import Regimen
 from ..textfold import fold
 from ..vocabulary import Frequency
 from .check import Finding
-from .extract import MAX_TEXT_CHARS, find_dates
+from .extract import MAX_TEXT_CHARS, DateMention, find_dates
 from .reading import ReadDrug, ReadTreatment, read_treatments
 
 _SETTINGS = [
@@ -52,7 +51,7 @@ _KI67 = re.compile(r"\bki\s*+-?\s*+(?P<number>\d{1,3})\b")
 SRC_KI67 = "Ki-67 proliferation antigen (Gerdes J et al. J Immunol 1984;133:1710)"
 
 
-def _case_date(mention: Any, year_hint: int | None) -> CaseDate | None:
+def _case_date(mention: DateMention | None, year_hint: int | None) -> CaseDate | None:
     if mention is None or mention.month is None:
         return None
     year = mention.year or year_hint
@@ -200,7 +199,13 @@ def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:
     is named by its id; its own frequency goes with its dose."""
     name = d.name.written if d.written_as == d.name.written else d.drug_id  # "AC" → doxorubicin
     dose = d.dose.text if d.dose else None
-    if dose and d.frequency is not None and d.dose.frequency is None and d.frequency is not shared:
+    if (
+        dose
+        and d.dose is not None
+        and d.frequency is not None
+        and d.dose.frequency is None
+        and d.frequency is not shared
+    ):
         dose = f"{dose} {d.frequency.text}"
     maintenance = d.maintenance.text if d.maintenance else None
     cumulative = d.cumulative.text if d.cumulative else None
@@ -223,7 +228,7 @@ _HELD = re.compile(
 )
 
 
-def _lvef_values(text: str, folded: str, dates: list[Any]) -> list[Measurement]:
+def _lvef_values(text: str, folded: str, dates: list[DateMention]) -> list[Measurement]:
     """Every LVEF value with its own date: the date written right after it
     ("48 % le 20/08/2021", "56% (Apr 2021)"), else just before it, else the
     first date of its line. Thresholds ("LVEF >= 55%") are not values."""

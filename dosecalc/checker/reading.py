@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ..drugs import NameMatch
 from ..textfold import NUMBER_PATTERN, fold, number_value
@@ -286,7 +286,7 @@ class _Items:
         """The items inside ``region`` (each list is sorted by start: a
         binary search, so reading stays linear in the number of sentences)."""
 
-        def part(name: str, items: list[Any]) -> list[Any]:
+        def part(name: str, items: list[_Item]) -> list[_Item]:
             starts = self.starts.get(name)
             if starts is None:
                 starts = self.starts[name] = [_span_of(item)[0] for item in items]
@@ -315,7 +315,17 @@ def _covered(spans: list[Span], position: int) -> bool:
     return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
-def _span_of(item: Any) -> Span:
+class _HasSpan(Protocol):
+    @property
+    def span(self) -> Span: ...
+
+
+# An item found in the text: a (thing, span) pair, a (name, span, as written)
+# triple, or a mention that carries its own span.
+_Item = TypeVar("_Item", bound=_HasSpan | tuple[object, Span] | tuple[object, Span, str])
+
+
+def _span_of(item: _HasSpan | tuple[object, Span] | tuple[object, Span, str]) -> Span:
     return item[1] if isinstance(item, tuple) else item.span
 
 
@@ -447,7 +457,7 @@ def _find_items(
     return _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
 
 
-def _written_name(names: list[tuple[Any, Span, str]], span: Span) -> str:
+def _written_name(names: list[tuple[NameMatch, Span, str]], span: Span) -> str:
     """The drug name written at ``span`` (a regimen name stands for several)."""
     return next((m.written for m, s, _ in names if s == span), "")
 
@@ -587,10 +597,10 @@ def _read_clause(
             continue
         paired = _paired_doses(folded, dose, span, names)
         if paired is not None:
-            run = [n for n in names if n[1][1] <= span[0]][-len(paired) :]
-            between = folded[run[-1][1][1] : span[0]]
+            pair_run = [n for n in names if n[1][1] <= span[0]][-len(paired) :]
+            between = folded[pair_run[-1][1][1] : span[0]]
             route = next((r for r, pattern in _ROUTE_WORDS if pattern.search(between)), None)
-            for (match, _, _), part in zip(run, paired, strict=True):
+            for (match, _, _), part in zip(pair_run, paired, strict=True):
                 drugs[match.drug_id].route = drugs[match.drug_id].route or route
                 _give_dose(drugs[match.drug_id], part, span, folded, clause, order)
                 drugs_of[span] = drugs[match.drug_id]
@@ -662,7 +672,7 @@ def _read_clause(
             del drugs[match.drug_id]
     # "paclitaxel, docetaxel, or docetaxel/carboplatin": a list joined by "or"
     # names alternatives; without a dose they are not given together.
-    run: list[Any] = []
+    run: list[NameMatch] = []
     alternatives = False
     for index, (match, span, _) in enumerate(names):
         run.append(match)
@@ -680,15 +690,15 @@ def _read_clause(
         return
 
     # "950 mg/m2 (75% of 1250 mg/m2)", "réduit de 20 %": a reduction written as such.
-    for match in _REDUCTION.finditer(folded, clause[0], clause[1]):
+    for reduction in _REDUCTION.finditer(folded, clause[0], clause[1]):
         with_dose = [
-            (abs(s[0] - match.start()), d) for s, d in drugs_of.items() if d.drug_id in drugs
+            (abs(s[0] - reduction.start()), d) for s, d in drugs_of.items() if d.drug_id in drugs
         ]
         if with_dose:
             share = (
-                (100 - float(match.group("by"))) / 100
-                if match.group("by")
-                else float(match.group("pct")) / 100
+                (100 - float(reduction.group("by"))) / 100
+                if reduction.group("by")
+                else float(reduction.group("pct")) / 100
             )
             if 0 < share < 1:
                 min(with_dose, key=lambda item: item[0])[1].reduction = share
@@ -704,8 +714,8 @@ def _read_clause(
         (drugs_of[s], s[1]) for s in drugs_of if drugs_of[s].drug_id in drugs
     ]
     for route, pattern in _ROUTE_WORDS:
-        for match in pattern.finditer(folded, clause[0], clause[1]):
-            close = [d for d, end in ends if 0 <= match.start() - end <= 3]
+        for route_word in pattern.finditer(folded, clause[0], clause[1]):
+            close = [d for d, end in ends if 0 <= route_word.start() - end <= 3]
             if close and close[0].route is None:
                 close[0].route = route
     for d in order:
@@ -769,7 +779,7 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
         if dose is not None and dose.frequency is not None
     ]
     own = {d.frequency.id for d in treated if d.frequency is not None}
-    ids = {dose.frequency.id for dose, _ in attached} | own  # type: ignore[union-attr]
+    ids = {f.id for f in (dose.frequency for dose, _ in attached) if f is not None} | own
     if len(ids) != 1 or own:
         return None
     doses = [dose for d in treated for dose in (d.dose, d.maintenance) if dose is not None]
@@ -789,8 +799,8 @@ def _merge_list_items(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
         if (
             last is not None
             and marker is not None
-            and _LIST_ITEM.match(fold(last.text)) is not None
-            and _LIST_ITEM.match(fold(last.text)).group(0) == marker.group(0)  # type: ignore[union-attr]
+            and (last_marker := _LIST_ITEM.match(fold(last.text))) is not None
+            and last_marker.group(0) == marker.group(0)
             and last.paragraph == t.paragraph
             and not ({d.drug_id for d in last.drugs} & {d.drug_id for d in t.drugs})
             and (
@@ -832,10 +842,10 @@ def _meeting_date(folded: str, date: DateMention) -> bool:
 def _dose_owner(
     folded: str,
     span: Span,
-    names: list[tuple[Any, Span, str]],
+    names: list[tuple[NameMatch, Span, str]],
     drugs: dict[str, ReadDrug],
     clause: Span,
-    bases: Any,
+    bases: Callable[[str, Span], bool | None],
 ) -> ReadDrug | None:
     """The drug a dose is written for: the drug after it ("75 mg/m2 de
     docétaxel"); the drug right before it whatever the basis (so "T-DM1 3.6
@@ -877,8 +887,8 @@ def _dose_owner(
 
 
 def _companion_head(
-    folded: str, before: list[tuple[Any, Span, str]]
-) -> tuple[Any, Span, str] | None:
+    folded: str, before: list[tuple[NameMatch, Span, str]]
+) -> tuple[NameMatch, Span, str] | None:
     """The drug a list of companions is written for: in "X in combination
     with Y and Z", X for Z (None when the drug before the dose is no companion)."""
     index = len(before) - 1
@@ -893,7 +903,7 @@ def _companion_head(
 
 
 def _paired_doses(
-    folded: str, dose: WrittenDose, span: Span, names: list[tuple[Any, Span, str]]
+    folded: str, dose: WrittenDose, span: Span, names: list[tuple[NameMatch, Span, str]]
 ) -> list[WrittenDose] | None:
     """The parts of "1200mg/600mg" written right after "Pertuzumab/Trastuzumab",
     one per drug in order; None when the dose is not such a pair."""
@@ -915,7 +925,7 @@ def _paired_doses(
     return [p[0][0] for p in parts]
 
 
-def _known_just_before(names: list[tuple[Any, Span, str]], span: Span, folded: str) -> bool:
+def _known_just_before(names: list[tuple[NameMatch, Span, str]], span: Span, folded: str) -> bool:
     before = [n for n in names if n[1][1] <= span[0]]
     return bool(before) and bool(_ADJACENT.fullmatch(_gap(folded, before[-1][1][1], span[0])))
 
@@ -959,7 +969,7 @@ def _give_dose(
         return
     if then and owner.dose is not None:
         # "puis 420 mg et 6 mg/kg": the drug whose first dose has this basis.
-        candidates = [d for d in waiting if _basis(d.dose) == basis]  # type: ignore[arg-type]
+        candidates = [d for d in waiting if d.dose is not None and _basis(d.dose) == basis]
         if candidates:
             _nearest_before(candidates, span).maintenance = dose
             return
@@ -1011,7 +1021,7 @@ def _dates(
 
 
 def _count_for(
-    folded: str, clause: Span, cycles: list[CycleCount], names: list[tuple[Any, Span, str]]
+    folded: str, clause: Span, cycles: list[CycleCount], names: list[tuple[NameMatch, Span, str]]
 ) -> CycleCount | None:
     counts = [
         c

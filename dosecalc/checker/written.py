@@ -286,6 +286,12 @@ _MAX_TEXT = 200_000
 _BLANKS = re.compile(r"[ \t]*+")
 
 
+def _skip_blanks(folded: str, position: int) -> int:
+    """Where the spaces and tabs from ``position`` end (the pattern always matches)."""
+    blanks = _BLANKS.match(folded, position)
+    return blanks.end() if blanks else position
+
+
 def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
     """Every dose expression in ``text`` with its (start, end) span, in order.
 
@@ -332,7 +338,7 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
         frequency = None
         # Matched in place: slicing the rest of the text for every dose
         # made a text of many doses quadratic.
-        after = _BLANKS.match(folded, end).end()
+        after = _skip_blanks(folded, end)
         if after in frequencies:
             frequency, freq_end = frequencies[after]
             end = freq_end
@@ -359,7 +365,7 @@ _CAP_START = re.compile(
 _DOSE_FILLER = re.compile(r"(?:\s|[,;:()\-]|dose|de|of|at|a)*")
 
 
-def parse_written_dose(text: str) -> WrittenDose:
+def parse_written_dose(text: object) -> WrittenDose:
     """Read one written dose ("75mg/m2", "8 mg/kg", "4/0.5mg/6h", "AUC 6").
 
     Returns a WrittenDose; ``understood`` is False (with ``problem``) when

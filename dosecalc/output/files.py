@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import BinaryIO
 
 from ..errors import InputError, Terminated
 
@@ -105,3 +106,37 @@ def write_text_atomic(
                 raise InputError(f"-o {target}: cannot write ({exc.strerror or exc})") from None
             raise
     return target
+
+
+@contextmanager
+def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, in pieces: the target
+    appears, complete, only when the ``with`` block ends without error
+    (same rules as :func:`write_text_atomic`). For outputs too large to
+    hold as one text, such as ``dosecalc verify -o``."""
+    target = Path(path)
+    folder = _check_target(target)
+    prefix = f".{target.name[:32]}."
+    with _terminate_as_exception():
+        try:
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+        except OSError as exc:
+            raise InputError(f"-o {target}: cannot write in '{folder}' ({exc.strerror})") from None
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            # mkstemp makes the file private (0600); give it the usual permissions.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)
+            os.replace(temp, target)
+        except BaseException as exc:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+            if isinstance(exc, OSError):
+                raise InputError(f"-o {target}: cannot write ({exc.strerror or exc})") from None
+            raise

@@ -27,7 +27,9 @@ def anthracyclines(course: Course, out: Findings) -> None:
         t = found.treatment
         for written in t.drugs:
             drug = found.drugs.get(written.drug)
-            detail = course.reference.get(drug).anthracycline if drug else None
+            if not drug:
+                continue
+            detail = course.reference.get(drug).anthracycline
             if detail is None:
                 continue
             if detail.value is None:

@@ -4,9 +4,9 @@ for 52 weeks), and whether the documented dates fit the count on the calendar.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ...formatting import format_number
+from ...model import CourseLimit
 from ...schedule import expand
 from ..course import (
     Course,
@@ -168,7 +168,7 @@ def check(course: Course) -> Iterator[Finding]:
     yield from out.items
 
 
-def _limit_source(course: Course, found: Identified, limit: Any) -> str:
+def _limit_source(course: Course, found: Identified, limit: CourseLimit) -> str:
     """The regimen's citation for its course limit (trastuzumab 52 weeks)."""
     by_id = {s.id: s.citation for s in found.regimen.sources} if found.regimen else {}
     return by_id.get(limit.source or "", "") or course.sources(found)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from ...case import Treatment
-from ...drugs import DrugInfo
+from ...drugs import DrugInfo, UsualDose
 from ...formatting import format_amount, format_number
 from ...model import BASIS_UNITS, DrugEntry
 from ...patient import dosing_weight, policy_bsa
@@ -31,7 +31,7 @@ from ..course import (
     unit_text,
     written_route,
 )
-from ..written import parse_written_dose
+from ..written import DoseReading, WrittenDose, parse_written_dose
 from .frequency import dose_frequency, reference_frequency
 from .loading import loading_due, loading_from_library
 
@@ -120,7 +120,7 @@ def _regimen_dose(
     found: Identified,
     drug: str,
     entry: DrugEntry,
-    dose: Any,
+    dose: WrittenDose,
     then: bool = False,
 ) -> None:
     t = found.treatment
@@ -133,6 +133,7 @@ def _regimen_dose(
         key=lambda r: _distance(r, entry),
     )
     expected_unit = BASIS_UNITS[entry.basis]
+    reading: DoseReading | None
     if dose.ambiguous:
         text = " or ".join(
             f"{format_amount(float(r.amounts[0].magnitude), r.unit, 4)}" for r in readings
@@ -207,8 +208,8 @@ def _confirm_in_mg(
     found: Identified,
     drug: str,
     entry: DrugEntry,
-    dose: Any,
-    reading: Any,
+    dose: WrittenDose,
+    reading: DoseReading,
 ) -> bool:
     """A dose in mg for a drug dosed per kg or per m² is right when it is
     the per-unit dose at the patient's documented weight or BSA (within
@@ -216,7 +217,7 @@ def _confirm_in_mg(
     if course.patient is None or reading.basis != "flat" or entry.basis not in ("bsa", "weight"):
         return False
     if entry.basis == "bsa":
-        metric = policy_bsa(course.patient, course.policy).value
+        metric = policy_bsa(course.patient, course.policy).value_m2
         how = f"BSA {format_number(metric, 2)} m²"
     else:
         metric, how = dosing_weight(
@@ -247,7 +248,7 @@ def _judge_amount(
     found: Identified,
     drug: str,
     entry: DrugEntry,
-    dose: Any,
+    dose: WrittenDose,
     value: float,
     units: Any,
 ) -> None:
@@ -308,8 +309,9 @@ def _judge_amount(
             sources,
         )
         return
-    level = entry.reduction_level(value) if entry.dose_levels is not None else None
-    if level is not None:
+    levels = entry.dose_levels
+    level = entry.reduction_level(value) if levels is not None else None
+    if levels is not None and level is not None:
         # A reduction the label or trial documents is a decision to record,
         # not a discrepancy: say which level it is.
         start = entry.starting_step.per_unit
@@ -320,7 +322,7 @@ def _judge_amount(
             drug,
             f"'{dose.text}' is documented dose reduction {level} of {drug} "
             f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
-            _level_source(found, entry.dose_levels.source),  # type: ignore[union-attr]
+            _level_source(found, levels.source),
         )
         return
     highest, where = _highest_usual(course, found, drug, entry, units)
@@ -396,7 +398,7 @@ def reference_dose(
     out: Findings,
     t: Treatment,
     drug: str,
-    dose: Any,
+    dose: WrittenDose,
     text: str,
     route: str | None = None,
 ) -> None:
@@ -436,16 +438,20 @@ def reference_dose(
     for_route = [u for u in info.usual if route is None or u.route == route] or list(info.usual)
     schedules = [u for u in for_route if u.basis == reading.basis]
     if not schedules:
-        _basis_unknown_to_reference(course, out, t, drug, dose, text, info, for_route, route)
+        _basis_unknown_to_reference(course, out, t, drug, reading, text, info, for_route, route)
         return
-    factors = [(u, u.range_factor(amount, reading.basis)) for u in schedules]
-    factors = [(u, f) for u, f in factors if f is not None]
+    factors = [
+        (u, f) for u in schedules if (f := u.range_factor(amount, reading.basis)) is not None
+    ]
     if not factors:
         return
     inside = [u for u, f in factors if f == 1.0]
     # The frequency is judged whatever the dose: a dose finding never
-    # hides a frequency finding.
-    reference_frequency(course, out, t, drug, dose, inside or schedules, bool(inside))
+    # hides a frequency finding. A dose at or above the usual minimum given
+    # more often than labelled multiplies the dose intensity (an error); a
+    # lower dose given more often may be a weekly or metronomic schedule.
+    not_below = any(f >= 1.0 for _, f in factors)
+    reference_frequency(course, out, t, drug, dose, inside or schedules, not_below)
     if inside:
         return
     usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))
@@ -525,16 +531,15 @@ def _basis_unknown_to_reference(
     out: Findings,
     t: Treatment,
     drug: str,
-    dose: Any,
+    reading: DoseReading,
     text: str,
     info: DrugInfo,
-    usual: list[Any] | None = None,
+    usual: list[UsualDose] | None = None,
     route: str | None = None,
 ) -> None:
     """A flat dose for a drug the reference doses only per kg or per m²
     (or the reverse) is an error, with or without a library regimen:
     "T-DM1 3.6 mg" for 3.6 mg/kg is a 60-fold underdose."""
-    reading = dose.reading
     schedules = usual if usual is not None else list(info.usual)
     bases = {u.basis for u in schedules}
     if not bases or reading.basis in bases or reading.basis == "auc":
@@ -563,7 +568,7 @@ def check(course: Course) -> Iterator[Finding]:
     yield from out.items
 
 
-def _distance(reading: Any, entry: DrugEntry) -> float:
+def _distance(reading: DoseReading, entry: DrugEntry) -> float:
     """How far a reading is from the regimen's nearest dose (log scale)."""
     value = float(reading.amounts[0].magnitude)
     steps = [s.per_unit for s in regimen_steps(entry).values() if s.per_unit]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...case import Treatment
+from ...drugs import UsualDose
 from ...formatting import format_number
 from ...model import Phase
 from ...textfold import fold
@@ -23,6 +24,7 @@ from ..course import (
     days_text,
     spell_interval,
 )
+from ..written import WrittenDose
 
 
 def frequency(course: Course, out: Findings, found: Identified) -> None:
@@ -80,7 +82,9 @@ def frequency(course: Course, out: Findings, found: Identified) -> None:
     )
 
 
-def dose_frequency(course: Course, out: Findings, found: Identified, drug: str, dose: Any) -> None:
+def dose_frequency(
+    course: Course, out: Findings, found: Identified, drug: str, dose: WrittenDose
+) -> None:
     """A frequency written with one regimen drug's dose ("docetaxel 75
     mg/m2 weekly") is checked like the treatment's."""
 
@@ -156,8 +160,8 @@ def reference_frequency(
     out: Findings,
     t: Treatment,
     drug: str,
-    dose: Any,
-    schedules: list[Any],
+    dose: WrittenDose,
+    schedules: list[UsualDose],
     in_range: bool = False,
 ) -> None:
     freq = dose.frequency

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
+from ...case import GivenDose
 from ...formatting import format_amount
-from ...model import BASIS_UNITS, DrugEntry
+from ...model import BASIS_UNITS, DrugEntry, ReloadRule
 from ...regimen import parse_per_unit_dose
 from ...schedule import reload_due, reload_rule_for
 from ..course import (
@@ -23,7 +23,7 @@ from ..course import (
     steps_text,
     written_route,
 )
-from ..written import parse_written_dose
+from ..written import WrittenDose, parse_written_dose
 
 
 def loading_due(
@@ -106,7 +106,7 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
     threshold the next dose must be a loading dose; otherwise the
     maintenance dose is due."""
     t = found.treatment
-    by_drug: dict[str, list[Any]] = {}
+    by_drug: dict[str, list[GivenDose]] = {}
     for given in t.given:
         match = course.reference.match(given.drug)
         if match is None:
@@ -123,7 +123,8 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
     for drug, doses in by_drug.items():
         entry = entry_for(found.phase, drug)
         rule = reload_rule_for(entry, course.policy) if entry and entry.loading else None
-        if entry is None or rule is None:
+        # A validated regimen has a maintenance dose with every loading dose.
+        if entry is None or rule is None or entry.loading is None or entry.maintenance is None:
             continue
         source = _loading_source(course, found, entry, rule)
         doses = sorted(doses, key=lambda g: g.date.value)
@@ -165,7 +166,7 @@ def administrations(course: Course, out: Findings, found: Identified) -> None:
                     drug,
                     f"{drug} on {given.date}: the loading dose '{given.dose}' was given {after}: the maintenance dose {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)} is due",
                     source,
-                )  # type: ignore[union-attr]
+                )
 
 
 def _step_kind(course: Course, entry: DrugEntry, text: str) -> str | None:
@@ -197,7 +198,7 @@ def _step_kind(course: Course, entry: DrugEntry, text: str) -> str | None:
 
 
 def loading_from_library(
-    course: Course, out: Findings, found: Identified, drug: str, dose: Any
+    course: Course, out: Findings, found: Identified, drug: str, dose: WrittenDose
 ) -> None:
     """A drug with a loading dose given outside any library regimen
     (docetaxel + trastuzumab without pertuzumab): the loading rule of the
@@ -246,7 +247,9 @@ def check(course: Course) -> Iterator[Finding]:
     yield from out.items
 
 
-def _loading_source(course: Course, found: Identified, entry: DrugEntry, rule: Any) -> str:
+def _loading_source(
+    course: Course, found: Identified, entry: DrugEntry, rule: ReloadRule | None
+) -> str:
     """The regimen's citations for this drug line, then the policy's re-load
     rule's source: where the loading dose and the re-load threshold come from."""
     by_id = {s.id: s.citation for s in found.regimen.sources} if found.regimen else {}

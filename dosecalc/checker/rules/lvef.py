@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
+from ...case import Measurement
+from ...drugs import DrugReference
 from ...formatting import format_number
 from ..course import (
     SRC_HERCEPTIN_LVEF,
@@ -47,13 +48,14 @@ def lvef(course: Course, out: Findings) -> None:
         )
         return
     if all(m.date for m in values):
-        values = tuple(sorted(values, key=lambda m: m.date.value))  # type: ignore[union-attr]
+        dated = [(m.date, m) for m in values if m.date is not None]
+        values = tuple(m for _, m in sorted(dated, key=lambda pair: pair[0].value))
     spans = [treatment_span(i) for i in monitored]
     line_starts = _line_starts(
         [
-            s
-            for s, i in zip(spans, monitored, strict=True)
-            if s[0] is not None and not i.treatment.continued
+            (start, end)
+            for (start, end), i in zip(spans, monitored, strict=True)
+            if start is not None and not i.treatment.continued
         ]
     )
     limit = course.policy.lvef_lower_limit_pct
@@ -157,7 +159,7 @@ def lvef(course: Course, out: Findings) -> None:
             )
 
 
-def _monitored_drug(reference: Any, found: Identified) -> str:
+def _monitored_drug(reference: DrugReference, found: Identified) -> str:
     """The drug an LVEF finding is about: the one the regimen's LVEF
     monitoring rule names (trastuzumab in THP, not pertuzumab), else the
     first of the treatment whose label asks for LVEF monitoring."""
@@ -170,7 +172,7 @@ def _monitored_drug(reference: Any, found: Identified) -> str:
 _NEW_LINE_GAP_DAYS = 42
 
 
-def _line_starts(spans: list[tuple[Any, Any]]) -> list[dt.date]:
+def _line_starts(spans: list[tuple[dt.date, dt.date | None]]) -> list[dt.date]:
     """The days the lines of treatment started: a treatment starts a line
     when it begins more than six weeks after every earlier one ended."""
     starts: list[dt.date] = []
@@ -182,7 +184,9 @@ def _line_starts(spans: list[tuple[Any, Any]]) -> list[dt.date]:
     return starts
 
 
-def _lvef_baseline(values: Any, index: int, line_starts: list[dt.date]) -> tuple[Any, Any]:
+def _lvef_baseline(
+    values: tuple[Measurement, ...], index: int, line_starts: list[dt.date]
+) -> tuple[Measurement, dt.date | None]:
     """The baseline of ``values[index]``: the last value measured on or before
     the start of the line it falls in (the first value of the line when none
     was), and that line's start."""
@@ -195,13 +199,13 @@ def _lvef_baseline(values: Any, index: int, line_starts: list[dt.date]) -> tuple
         # when no line start is known (a course written as continuing), the
         # first value is.
         return (m, None) if line_starts else (values[0], None)
-    before = [v for v in values if v.date.value <= started]
+    before = [v for v in values if v.date is not None and v.date.value <= started]
     if before:
         return before[-1], started
-    return next(v for v in values if v.date.value >= started), started
+    return next(v for v in values if v.date is not None and v.date.value >= started), started
 
 
-def _given_after(spans: list[tuple[Any, Any]], day: dt.date) -> str | None:
+def _given_after(spans: list[tuple[dt.date | None, dt.date | None]], day: dt.date) -> str | None:
     """When a monitored drug is known to have been given after ``day``."""
     later = [
         end if start is None or start <= day else start
@@ -211,7 +215,7 @@ def _given_after(spans: list[tuple[Any, Any]], day: dt.date) -> str | None:
     return f"until {max(later).isoformat()}" if later else None
 
 
-def _continued_after(monitored: list[Identified], m: Any) -> str | None:
+def _continued_after(monitored: list[Identified], m: Measurement) -> str | None:
     """A treatment written after the LVEF value in a text and saying it
     continues ("Trastuzumab and pertuzumab continued every 3 weeks")."""
     if m.position is None:

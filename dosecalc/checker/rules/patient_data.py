@@ -17,10 +17,8 @@ def weight_changes(course: Course, out: Findings) -> None:
     """A weight change at or over the policy's threshold since the weight
     doses were last calculated on means recalculating BSA and doses. The
     baseline is the first weight, then each weight that crossed it."""
-    weights = sorted(
-        (m for m in course.case.patient.measurements if m.name == "weight" and m.date),
-        key=lambda m: m.date.value,
-    )  # type: ignore[union-attr]
+    dated = [(m.date, m) for m in course.case.patient.measurements if m.name == "weight" and m.date]
+    weights = [m for _, m in sorted(dated, key=lambda pair: pair[0].value)]
     if not weights:
         return
     threshold = course.policy.weight_change_pct

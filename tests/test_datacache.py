@@ -148,6 +148,40 @@ def test_a_changed_dosecalc_is_a_miss(cache: Path, monkeypatch: pytest.MonkeyPat
     assert parses == [THP]
 
 
+def test_a_changed_source_file_changes_the_code_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A stand-in package: the fingerprint covers the .py files beside
+    # datacache.py, in subfolders too, and units.txt, but not bytecode.
+    package = tmp_path / "package"
+    (package / "commands").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "units.txt").write_text("gram = [mass] = g\n")
+    reader = package / "commands" / "reader.py"
+    reader.write_text("LIMIT = 1\n")
+    monkeypatch.setattr(datacache, "__file__", str(package / "datacache.py"))
+
+    def fingerprint() -> bytes:
+        datacache.code_fingerprint.cache_clear()
+        return datacache.code_fingerprint()
+
+    try:
+        first = fingerprint()
+        assert fingerprint() == first  # stable while nothing changes
+        (package / "__pycache__" / "reader.cpython-311.pyc").write_bytes(b"x")
+        assert fingerprint() == first
+        reader.write_text("LIMIT = 2\n")  # same size: the modification time tells
+        stamp = reader.stat().st_mtime_ns
+        os.utime(reader, ns=(stamp, stamp + 1_000_000))
+        second = fingerprint()
+        assert second != first
+        (package / "units.txt").write_text("gram = [mass] = g = gm\n")
+        assert fingerprint() != second
+    finally:
+        monkeypatch.undo()
+        datacache.code_fingerprint.cache_clear()
+
+
 def test_a_changed_dependency_is_a_miss(cache: Path, tmp_path: Path):
     data, other = tmp_path / "data.txt", tmp_path / "other.txt"
     data.write_text("one")

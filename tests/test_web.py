@@ -7,6 +7,7 @@ weight), never read back from the engine.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import math
@@ -27,9 +28,11 @@ from regimen_factory import one_drug_phase, write_regimen
 from starlette.testclient import TestClient
 from web_server import running_server
 
+from dosecalc.cli import entry_point
 from dosecalc.errors import DosecalcError, InputError
 from dosecalc.patient import make_patient
 from dosecalc.web import app as web
+from dosecalc.web import server
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_PATIENT = {"height": "165 cm", "weight": "62 kg", "sex": "female", "age": "40"}
@@ -418,6 +421,22 @@ def test_serve_command_binds_locally_and_logs_no_query() -> None:
     assert f"serving http://127.0.0.1:{port}/" in output
     assert "reachable from this computer only" in output
     assert "weight=62" not in output and "GET /dose" not in output
+
+
+def test_serve_collects_garbage_cycles_while_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The dosecalc command pauses the cycle collector for a one-shot command's
+    # start-up; a server, which runs for hours, must have it back on.
+    collecting = []
+    monkeypatch.setattr(server, "serve", lambda *args: collecting.append(gc.isenabled()))
+    monkeypatch.setattr(sys, "argv", ["dosecalc", "serve"])
+    gc.disable()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            entry_point()
+    finally:
+        gc.enable()
+    assert stopped.value.code == 0
+    assert collecting == [True]
 
 
 def test_other_commands_do_not_import_the_web_framework() -> None:

@@ -194,6 +194,18 @@ class CourseLimit:
 
 
 @dataclass(frozen=True)
+class EligibilityInterval:
+    """A disease-free interval the regimen's evidence required after an earlier
+    treatment with a drug (THP: 12 months after adjuvant trastuzumab, the
+    CLEOPATRA entry criterion), noted for ``about`` when shorter."""
+
+    after: str  # the drug of the earlier treatment
+    months: int
+    about: str  # the drug of this regimen the note is about
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Regimen:
     """A validated regimen: phases in sequence, course limits and sources."""
 
@@ -207,6 +219,7 @@ class Regimen:
     notes: tuple[str, ...] = ()
     path: str | None = None
     monitoring: tuple[Any, ...] = ()  # dosecalc.supportive.MonitoringRule
+    eligibility: tuple[EligibilityInterval, ...] = ()
     # Governance (dosecalc.governance) and the SHA-256 of the file as loaded.
     version: str = ""
     status: str = "draft"

@@ -30,6 +30,7 @@ from .model import (
     DoseLevels,
     DoseStep,
     DrugEntry,
+    EligibilityInterval,
     Phase,
     Regimen,
     Source,
@@ -153,7 +154,8 @@ class _RegimenReader:
                 "version",
                 "status",
             },
-            optional={"aliases", "course_limits", "notes", "monitoring"} | GOVERNANCE_FIELDS,
+            optional={"aliases", "course_limits", "notes", "monitoring", "eligibility"}
+            | GOVERNANCE_FIELDS,
         )
         if top is None:
             return None
@@ -175,6 +177,7 @@ class _RegimenReader:
         notes = tuple(self._texts(top.get("notes", []), ("notes",)))
         phases = self._phases(top.get("phases"))
         limits = self._limits(top.get("course_limits", []), phases)
+        eligibility = self._eligibility(top.get("eligibility", []), phases)
         governance = read_governance(c, top)
         monitoring = (
             read_monitoring(
@@ -199,6 +202,7 @@ class _RegimenReader:
             notes=notes,
             path=c.filename,
             monitoring=monitoring,
+            eligibility=tuple(eligibility),
             **governance,
         )
 
@@ -652,6 +656,27 @@ class _RegimenReader:
                 path,
                 f"{drug} {written} is {how} in the drug reference ({where}): a unit or typing slip?",
             )
+
+    def _eligibility(self, value: Any, phases: list[Phase]) -> list[EligibilityInterval]:
+        """``eligibility``: disease-free intervals after an earlier drug."""
+        out = []
+        drugs = {entry.drug for phase in phases for entry in phase.drugs}
+        for i, item in enumerate(self.c.sequence(value, ("eligibility",), non_empty=False)):
+            path = ("eligibility", i)
+            entry = self.c.mapping(
+                item, path, required={"after", "months", "about", "source"}, optional=set()
+            )
+            if entry is None:
+                continue
+            after = self.c.text(entry.get("after"), (*path, "after"))
+            about = self.c.text(entry.get("about"), (*path, "about"))
+            if about and phases and about not in drugs:
+                self.c.problem((*path, "about"), f"'{about}' is not a drug of this regimen")
+            months = self.c.integer(entry.get("months"), (*path, "months"), minimum=1, maximum=120)
+            source = self._source_refs([entry.get("source")], (*path, "source"))
+            if after and about and months:
+                out.append(EligibilityInterval(after, months, about, source[0] if source else None))
+        return out
 
     def _limits(self, value: Any, phases: list[Phase]) -> list[CourseLimit]:
         limits = []

@@ -233,3 +233,20 @@ def test_a_reduction_written_as_such_is_a_note(tmp_path):
     codes = about(report, "docetaxel")
     assert ("info", "DOSE_REDUCED") not in codes
     assert {("warning", "DOSE_OUT_OF_RANGE"), ("error", "DOSE_IMPLAUSIBLE")} & set(codes)
+
+
+def test_what_a_label_or_protocol_leaves_out_is_a_note_in_a_patients_record_a_warning(tmp_path):
+    def severity(text: str) -> set[str]:
+        path = tmp_path / "note.txt"
+        path.write_text(text, encoding="utf-8")
+        report = api.check_course(None, text_file=str(path))
+        return {f.severity for f in report.findings if f.code == "PREMEDICATION_MISSING"}
+
+    # A protocol line: no patient, no date.
+    assert severity(
+        "TC: docetaxel 75 mg/m2 IV and cyclophosphamide 600 mg/m2 IV every 21 days."
+    ) == {"info"}
+    # The same regimen given to a patient on a date.
+    assert severity(
+        "Le 12/03/2024, docétaxel 75 mg/m2 et cyclophosphamide 600 mg/m2 tous les 21 jours."
+    ) == {"warning"}

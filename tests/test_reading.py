@@ -212,3 +212,48 @@ def test_twice_daily_is_the_oral_drugs_own_schedule_in_its_regimen(tmp_path):
     # Weekly paclitaxel's dose written daily is still 7 times its schedule.
     wrong = "Paclitaxel 80 mg/m2 IV daily x 12 doses from 2022-10-03.\n"
     assert ("FREQUENCY_IMPLAUSIBLE", "paclitaxel") in errors(check(tmp_path, wrong))
+
+
+def test_a_dose_after_companion_drugs_belongs_to_the_drug_they_accompany(tmp_path):
+    # "X in combination with Y: dose" is X's dose when it is on X's basis and
+    # not on Y's; a dose that fits the companion stays the companion's.
+    text = "Posology of Kadcyla given with pertuzumab: 3.6 mg/kg every 21 days."
+    assert drugs(text) == [
+        [("trastuzumab-emtansine", "3.6 mg/kg every 21 days", None), ("pertuzumab", None, None)]
+    ]
+    assert errors(check(tmp_path, text)) == []
+    french = (
+        "La dose de paclitaxel en association avec le trastuzumab et la pertuzumab est de 80 mg/m2."
+    )
+    assert ("paclitaxel", "80 mg/m2", None) in drugs(french)[0]
+    assert drugs("Trastuzumab in combination with docetaxel 75 mg/m2.")[0][-1] == (
+        "docetaxel",
+        "75 mg/m2",
+        None,
+    )
+
+
+def test_a_slashed_pair_of_doses_goes_to_a_slashed_pair_of_drugs_in_order(tmp_path):
+    text = "Cycle 1: Pertuzumab/Trastuzumab SC 1200 mg/600 mg, then maintenance every 3 weeks."
+    read_drugs = {d[0]: d[1] for d in drugs(text)[0]}
+    assert read_drugs == {"pertuzumab": "1200 mg", "trastuzumab": "600 mg"}
+    assert [d.route for d in read(text)[0].drugs] == ["SC", "SC"]
+    assert not [c for c, _ in errors(check(tmp_path, text)) if c == "WRONG_BASIS"]
+
+
+def test_a_dose_without_its_drug_in_a_text_about_one_drug_is_that_drugs(tmp_path):
+    # A flat 2.4 mg for Kadcyla (2.4 mg/kg meant) written apart from its name.
+    text = "Order: Kadcyla.\n\nComment: infusion given at a dose of 2.4 mg, well tolerated.\n"
+    assert ("WRONG_BASIS", "trastuzumab-emtansine") in errors(check(tmp_path, text))
+    # With two drugs named, an orphan dose is nobody's.
+    two = "Order: Kadcyla and ondansetron.\n\nComment: a dose of 2.4 mg given.\n"
+    assert all(d[1] is None for t in drugs(two) for d in t)
+
+
+def test_a_dose_before_in_combination_with_is_not_the_companions():
+    # The drug the dose is for is the page's subject, not named here: the
+    # companion after "in combination with" must not take it.
+    text = "Usual dose: 250 mg by mouth twice daily, in combination with trastuzumab."
+    assert all(d[1] is None for t in drugs(text) for d in t if d[0] == "trastuzumab")
+    french = "Posologie : 250 mg deux fois par jour en association avec le trastuzumab."
+    assert all(d[1] is None for t in drugs(french) for d in t if d[0] == "trastuzumab")

@@ -17,8 +17,10 @@ from typing import Any
 
 from ..case import Case, CaseDate, Treatment
 from ..drugs import load_drug_reference
+from ..errors import DosecalcError
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
+from ..schedule import expand
 from ..textfold import NUMBER_PATTERN, fold, number_value
 from .written import WrittenDose, parse_written_dose
 
@@ -27,7 +29,6 @@ SEVERITIES = ("error", "warning", "info")
 # Sources of the rules, cited with every finding.
 SRC_HERCEPTIN_LVEF = "Herceptin US PI 2.2 and 5.1 (LVEF at baseline and every 3 months; hold for a fall of 16 points or more)"
 SRC_ISMP = "ISMP List of Error-Prone Abbreviations, Symbols, and Dose Designations (2021)"
-SRC_CLEOPATRA = "CLEOPATRA (Baselga 2012) required a disease-free interval of 12 months or more after adjuvant trastuzumab"
 SRC_WEIGHT_CHANGE = "ASCO/ONS chemotherapy administration safety standards (2016): the practice sets when a weight change requires recalculation; threshold from the policy (10% is common for adults)"
 SRC_CASE_FORMAT = "dosecalc case file format (docs/case-format.md)"
 SRC_VOCABULARY = "dosecalc drug reference (drugs/drugs.yaml): French and English INNs"
@@ -85,6 +86,25 @@ class Findings:
         )
 
 
+@dataclass(frozen=True)
+class TimelineDose:
+    """One administration of a drug on the course's timeline: a day, or a range
+    of days when it was worked out from an imprecise date ("2024-03")."""
+
+    value: dt.date  # the earliest day it can be
+    latest: dt.date  # the latest day it can be
+    treatment: Treatment
+    how: str | None = None  # None when written; else how the calendar gave it
+    written: str | None = None  # the date as the source wrote it ("2015-05")
+
+    def __str__(self) -> str:
+        if self.written:
+            return self.written
+        if self.value == self.latest:
+            return self.value.isoformat()
+        return f"between {self.value.isoformat()} and {self.latest.isoformat()}"
+
+
 class Course:
     """One course being checked: the case, the library, the policy and what
     the rules share (treatments as identified, dates worked out)."""
@@ -105,6 +125,7 @@ class Course:
         self.reductions: dict[tuple[str, str], float] = {}
         # Doses the source calls a reduction level, per (treatment, drug).
         self.reduced: set[tuple[str, str]] = set()
+        self._timelines: dict[str, list[TimelineDose]] = {}
 
     def sources(self, found: Identified) -> str:
         """The citations behind the treatment's phase: its drug lines' sources."""
@@ -129,39 +150,43 @@ class Course:
         ]
         return min(dates) if dates else None
 
-    def previous_end(self, drug: str, t: Treatment) -> CaseDate | None:
-        """The last known day of ``drug`` before ``t`` started, on the course's
-        timeline (a CaseDate): the latest end of an earlier treatment with it,
-        from its written end, its last dated administration, or else its start
-        and cycle count on its phase's cycle."""
+    @property
+    def about_a_patient(self) -> bool:
+        """Whether the case documents one patient's course (any patient data or
+        any date), rather than dosing as a label or a protocol states it: what
+        such a text leaves out (premedication, earlier anthracyclines) is no
+        documentation slip."""
+        p = self.case.patient
+        return bool(
+            p.sex or p.age_years or p.height or p.weight or p.lvef or p.measurements
+        ) or any(t.start or t.end or t.given for t in self.case.treatments)
+
+    def timeline(self, drug: str) -> list[TimelineDose]:
+        """Every known administration of ``drug`` across the case's treatments,
+        in date order: a treatment's dated administrations when it has them,
+        else the days the calendar engine (``schedule.expand``) gives from its
+        start, cycle length and cycle count (or written end, or duration), plus
+        its written end as a known day of the line."""
+        if drug not in self._timelines:
+            doses: list[TimelineDose] = []
+            for found in self.identified:
+                if drug in found.drugs.values():
+                    doses += _treatment_doses(self, found, drug)
+            self._timelines[drug] = sorted(doses, key=lambda d: (d.value, d.latest))
+        return self._timelines[drug]
+
+    def previous_end(self, drug: str, t: Treatment) -> TimelineDose | None:
+        """The last administration of ``drug`` before ``t`` started, on the
+        drug's timeline (:meth:`timeline`), from the other treatments: the
+        latest one that cannot fall after ``t``'s start. Its ``how`` says how
+        the calendar worked it out when it was not written."""
         if t.start is None:
             return None
-        ends = []
-        for i in self.identified:
-            if i.treatment is t or drug not in i.drugs.values():
-                continue
-            end = i.treatment.end
-            given = [g.date for g in i.treatment.given if self.reference.match(g.drug)]
-            if given:
-                last = max(given, key=lambda d: d.value)
-                end = last if end is None or last.value > end.value else end
-            if end is None:
-                start, estimated = treatment_span(i)
-                # Estimated by the calendar: only with a phase's cycle length.
-                if (
-                    start is not None
-                    and estimated is not None
-                    and estimated != start
-                    and i.phase is not None
-                ):
-                    end = CaseDate(estimated, "day")
-                    self.estimated[end] = (
-                        f"cycle {cycle_count(i.treatment.cycles)} from {i.treatment.start}"
-                        f" every {days_text(i.phase.cycle_length_days)}, by the calendar"
-                    )
-            if end is not None and end.value <= t.start.value:
-                ends.append(end)
-        return max(ends, key=lambda d: d.value, default=None)
+        earlier = [
+            d for d in self.timeline(drug) if d.treatment is not t and d.value <= t.start.value
+        ]
+        # On a tie, the day written rather than the one worked out.
+        return max(earlier, key=lambda d: (d.latest, d.value, d.how is None), default=None)
 
     def earlier_undated(self, drug: str, found: Identified) -> Treatment | None:
         """An earlier treatment (in the order written) with ``drug`` whose
@@ -173,6 +198,73 @@ class Course:
             if drug in i.drugs.values() and not starts_after(i.treatment, t):
                 return i.treatment
         return None
+
+
+def _treatment_doses(course: Course, found: Identified, drug: str) -> list[TimelineDose]:
+    t = found.treatment
+    given = [
+        g.date
+        for g in t.given
+        if course.reference.match(g.drug) and found.drugs.get(g.drug, drug) == drug
+    ]
+    if given:
+        doses = [TimelineDose(d.value, d.latest, t, written=str(d)) for d in given]
+        if t.end is not None:
+            doses.append(TimelineDose(t.end.value, t.end.latest, t, written=str(t.end)))
+        return doses
+    if t.start is None:
+        return [TimelineDose(t.end.value, t.end.latest, t, written=str(t.end))] if t.end else []
+    days = _calendar_days(course, found, drug)
+    spread = (t.start.latest - t.start.value).days
+    how = (
+        f"from {t.start} every {days_text(found.phase.cycle_length_days)}, by the calendar"
+        if found.phase is not None
+        else None
+    )
+    doses = [
+        TimelineDose(
+            d,
+            d + dt.timedelta(days=spread),
+            t,
+            None if d == t.start.value else how,
+            str(t.start) if d == t.start.value else None,
+        )
+        for d in days
+    ] or [TimelineDose(t.start.value, t.start.latest, t, written=str(t.start))]
+    if t.end is not None:
+        # The written end is the line's last day: the calendar's doses count
+        # only before it.
+        doses = [d for d in doses if d.latest < t.end.value]
+        doses.append(TimelineDose(t.end.value, t.end.latest, t, written=str(t.end)))
+    return doses
+
+
+def _calendar_days(course: Course, found: Identified, drug: str) -> list[dt.date]:
+    """The days ``drug`` is given in the treatment, by the calendar engine: from
+    its start, over its phase's cycles, for its cycle count, or up to its
+    written end or the end of its duration. Only the start when neither is known."""
+    t, phase, regimen = found.treatment, found.phase, found.regimen
+    if t.start is None or phase is None or regimen is None:
+        return []
+    count = cycle_count(t.cycles)
+    until = t.end.latest if t.end else None
+    weeks = duration_weeks(t.duration) if t.duration else None
+    if until is None and weeks is not None:
+        until = t.start.value + dt.timedelta(days=round(weeks * 7) - 1)
+    if count is None and until is None:
+        return [t.start.value]
+    try:
+        schedule = expand(
+            single_phase(regimen, phase),
+            course.policy,
+            t.start.value,
+            phase_cycles={phase.id: count} if count else None,
+            max_cycles=count,
+            until=until,
+        )
+    except DosecalcError:
+        return [t.start.value]
+    return sorted({a.date for a in schedule.administrations if a.drug == drug})
 
 
 # -- small helpers ---------------------------------------------------------------

@@ -38,6 +38,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ..drugs import NameMatch
@@ -152,7 +153,10 @@ _MEETING_BEFORE = re.compile(
 )
 _UNTIL_BETWEEN = re.compile(r"^\s*(?:au|to|-|–|a|à|until|jusqu'au|jusqu'en|through)\s*$")
 _ROUTE_WORDS = [
-    ("SC", re.compile(r"(?<![a-z])(?:sc|s\.c\.|sous[- ]cutanee?|subcutaneous|subcut)(?![a-z])")),
+    (
+        "SC",
+        re.compile(r"(?<![a-z])(?:sc|s\.c\.|s/c|sous[- ]cutanee?|subcutaneous|subcut)(?![a-z])"),
+    ),
     ("PO", re.compile(r"(?<![a-z])(?:po|per os|oral|orally|by mouth)(?![a-z])")),
     ("IV", re.compile(r"(?<![a-z])(?:iv|i\.v\.|intraveineuse?|intravenous)(?![a-z])")),
 ]
@@ -172,6 +176,22 @@ _CAP_BEFORE = re.compile(
     r"(?:max(?:imum)?|capped at|cap|plafonnee? a|sans depasser|greater than|higher than|more than|"
     r"above|exceed\w*|superieure?s? a|plus de)[ .:]{0,3}$"
 )
+# "ENHERTU in combination with pertuzumab: 5.4 mg/kg", "docétaxel en
+# association avec Perjeta et le trastuzumab est de 75 mg/m2": the drugs after
+# the phrase accompany the drug named before it.
+_COMPANION_BETWEEN = re.compile(
+    r"^\s*(?:in combination with|en association avec|en association a|associee? a|combined with|"
+    r"(?:given )?with|avec)\s+(?:(?:le|la|les|l'|du|de la|des)\s*)?$"
+)
+_COMPANION_WORDS = re.compile(
+    r"(?<![a-z])(?:in combination with|en association (?:avec|a)|associee? a|combined with)(?![a-z])"
+)
+# "A/B 1200 mg/600 mg", "A et B 840 mg / 600 mg": one amount for each drug, in order.
+_PAIR_BETWEEN = re.compile(r"^\s*(?:/|\+|,|and|et)\s*(?:(?:le|la|l')\s*)?$")
+_COMPANION_LIST = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?(?:(?:le|la|les|l'|du|des)\s*)?$")
+_PAIR_TO_DOSE = re.compile(r"^[\s:(]*(?:(?:iv|sc|s/c|s\.c\.|po)[\s:]*)?$")
+# "reduced dose of 3.0mg administered": a dose written without its drug.
+_DOSE_WORD_BEFORE = re.compile(r"(?:dose|posologie)\s+(?:of|de|d')\s*$")
 _CUMULATIVE_BEFORE = re.compile(r"(?:cumul\w*|dose totale|total dose|lifetime)(?![a-z])")
 # "Interruption du pertuzumab et du trastuzumab du ... au ...": not given then.
 _PAUSED_BEFORE = re.compile(
@@ -260,6 +280,7 @@ class _Items:
     name_routes: dict[str, str] = field(default_factory=dict)
     all_dates: list[DateMention] = field(default_factory=list)  # the whole text's
     starts: dict[str, list[int]] = field(default_factory=dict)  # sorted starts, per kind
+    sole: bool = False  # the whole text names one drug only
 
     def within(self, region: Span) -> _Items:
         """The items inside ``region`` (each list is sorted by start: a
@@ -283,6 +304,7 @@ class _Items:
             self.category,
             self.name_routes,
             self.all_dates,
+            sole=self.sole,
         )
 
 
@@ -318,6 +340,7 @@ def read_treatments(
     folded = fold(text)
     items = _find_items(text, folded, reference, regimen_names)
     items.name_routes = name_routes or {}
+    items.sole = len({m.drug_id for m, _, _ in items.names}) == 1
     treatments: list[ReadTreatment] = []
     paragraph = 0
     last_break = 0
@@ -549,6 +572,7 @@ def _read_clause(
             treatments,
             paragraph,
             continued,
+            sole=items.sole,
         )
         return
 
@@ -570,6 +594,16 @@ def _read_clause(
         if _CAP_BEFORE.search(folded[max(clause[0], span[0] - 16) : span[0]]):
             continue  # "(capped at 2 mg)": a cap, not a dose
         if _NOT_GIVEN_BEFORE.search(folded[max(clause[0], span[0] - 20) : span[0]]):
+            continue
+        paired = _paired_doses(folded, dose, span, names)
+        if paired is not None:
+            pair_run = [n for n in names if n[1][1] <= span[0]][-len(paired) :]
+            between = folded[pair_run[-1][1][1] : span[0]]
+            route = next((r for r, pattern in _ROUTE_WORDS if pattern.search(between)), None)
+            for (match, _, _), part in zip(pair_run, paired, strict=True):
+                drugs[match.drug_id].route = drugs[match.drug_id].route or route
+                _give_dose(drugs[match.drug_id], part, span, folded, clause, order)
+                drugs_of[span] = drugs[match.drug_id]
             continue
         owner = _dose_owner(folded, span, names, drugs, clause, reference_bases)
         if owner is None:
@@ -828,15 +862,67 @@ def _dose_owner(
         ):
             return drugs[after[0].drug_id]  # "1,200 mg pertuzumab, 600 mg trastuzumab"
     if before and _ADJACENT.fullmatch(_gap(folded, before[-1][1][1], span[0])):
+        head = _companion_head(folded, before)
+        if (
+            head is not None
+            and bases(before[-1][0].drug_id, span) is False
+            and bases(head[0].drug_id, span) is True
+        ):
+            return drugs[head[0].drug_id]  # "X in combination with Y: 5.4 mg/kg" (X's basis)
         return drugs[before[-1][0].drug_id]
     for name in reversed(before):
         if bases(name[0].drug_id, span) is not False:
             return drugs[name[0].drug_id]
-    later = [n for n in names if n[1][0] >= span[1]]
+    # "300 mg twice daily in combination with trastuzumab": the drugs after
+    # the phrase accompany the one the dose is for, they do not own it.
+    later = [
+        n
+        for n in names
+        if n[1][0] >= span[1] and not _COMPANION_WORDS.search(folded[span[1] : n[1][0]])
+    ]
     for name in later:
         if bases(name[0].drug_id, span) is not False:
             return drugs[name[0].drug_id]
     return None
+
+
+def _companion_head(
+    folded: str, before: list[tuple[NameMatch, Span, str]]
+) -> tuple[NameMatch, Span, str] | None:
+    """The drug a list of companions is written for: in "X in combination
+    with Y and Z", X for Z (None when the drug before the dose is no companion)."""
+    index = len(before) - 1
+    while index > 0:
+        gap = _gap(folded, before[index - 1][1][1], before[index][1][0])
+        if _COMPANION_BETWEEN.match(gap):
+            return before[index - 1]
+        if not _COMPANION_LIST.match(gap):
+            return None
+        index -= 1
+    return None
+
+
+def _paired_doses(
+    folded: str, dose: WrittenDose, span: Span, names: list[tuple[NameMatch, Span, str]]
+) -> list[WrittenDose] | None:
+    """The parts of "1200mg/600mg" written right after "Pertuzumab/Trastuzumab",
+    one per drug in order; None when the dose is not such a pair."""
+    reading = dose.readings[0] if dose.readings else None
+    if reading is None or not reading.is_combination:
+        return None
+    before = [n for n in names if n[1][1] <= span[0]]
+    count = len(reading.amounts)
+    if len(before) < count or not _PAIR_TO_DOSE.match(_gap(folded, before[-1][1][1], span[0])):
+        return None
+    run = before[-count:]
+    if len({n[0].drug_id for n in run}) != count or not all(
+        _PAIR_BETWEEN.match(_gap(folded, a[1][1], b[1][0])) for a, b in pairwise(run)
+    ):
+        return None
+    parts = [find_doses(p) for p in dose.text.split("/")]
+    if len(parts) != count or not all(len(p) == 1 for p in parts):
+        return None
+    return [p[0][0] for p in parts]
 
 
 def _known_just_before(names: list[tuple[NameMatch, Span, str]], span: Span, folded: str) -> bool:
@@ -1069,8 +1155,11 @@ def _continue_last(
     treatments: list[ReadTreatment],
     paragraph: int,
     continued: bool,
+    sole: bool = False,
 ) -> None:
-    """A clause without a drug: an ellipsis or a pronoun for the last treatment."""
+    """A clause without a drug: an ellipsis or a pronoun for the last treatment.
+    In a text that names one drug only, "a reduced dose of 3 mg" in another
+    paragraph is that drug's too (``sole``)."""
     words = folded[clause[0] : clause[1]]
     count = next((c for c in cycles if c.unit in ("cycles", "doses", "unspecified")), None)
     last = next((t for t in _same_paragraph(treatments, paragraph) if t.drugs), None)
@@ -1079,6 +1168,13 @@ def _continue_last(
         last = next(
             (t for t in reversed(treatments[-_RECENT:]) if t.drugs and t.cycles is None), None
         )
+    loose = False
+    if last is None and sole:
+        doses = [
+            (d, s) for d, s in doses if _DOSE_WORD_BEFORE.search(folded[max(0, s[0] - 24) : s[0]])
+        ]
+        last = next((t for t in reversed(treatments) if t.drugs), None) if doses else None
+        loose = True
     if last is None:
         return
     frequency = frequencies[0][0] if frequencies else None
@@ -1122,7 +1218,7 @@ def _continue_last(
         basis = _basis(dose)
         same = [d for d in last.drugs if d.dose is not None and _basis(d.dose) == basis]
         target = same[-1] if same else (last.drugs[-1] if len(last.drugs) == 1 else None)
-        if target is not None and basis not in bases.get(target.drug_id, {basis}):
+        if target is not None and not loose and basis not in bases.get(target.drug_id, {basis}):
             continue  # "8 mg/kg" is no dose of carboplatin: not its ellipsis
         if target is None:
             continue

@@ -80,7 +80,7 @@ def anthracyclines(course: Course, out: Findings) -> None:
                 )
             if per_cycle is None or not count:
                 out.add(
-                    "warning",
+                    "warning" if course.about_a_patient else "info",
                     "CUMULATIVE_UNKNOWN",
                     t,
                     drug,

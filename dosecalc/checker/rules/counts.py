@@ -93,7 +93,10 @@ def course_limits(course: Course, out: Findings, found: Identified) -> None:
             continue
         weeks = duration_weeks(t.duration) if t.duration else None
         first = course.first_start(limit.drug)
-        last = t.end.latest if t.end else treatment_span(found)[1]
+        # The last day of this treatment on the drug's timeline: its written
+        # end, its last dated dose, or the calendar's last dose.
+        on_timeline = [d.latest for d in course.timeline(limit.drug) if d.treatment is t]
+        last = max(on_timeline) if on_timeline else treatment_span(found)[1]
         dates = f" (given from {first.isoformat()} to {t.end})" if first and t.end else ""
         if weeks is not None and weeks > limit.duration_days / 7 + 0.5:
             out.add(

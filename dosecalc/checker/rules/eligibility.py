@@ -1,11 +1,11 @@
-"""Eligibility: THP after a short disease-free interval (for the prescriber to weigh)."""
+"""Eligibility: disease-free intervals the regimen data name (THP after adjuvant
+trastuzumab), as notes for the prescriber to weigh."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from ..course import (
-    SRC_CLEOPATRA,
     Course,
     Finding,
     Findings,
@@ -13,25 +13,35 @@ from ..course import (
 
 
 def eligibility(course: Course, out: Findings) -> None:
+    """The disease-free intervals the regimen data name (``eligibility``):
+    a note when this treatment starts sooner after the earlier drug's last
+    dose on its timeline."""
     for found in course.identified:
         t = found.treatment
-        if found.regimen is None or found.regimen.id != "thp" or t.start is None:
+        if found.regimen is None or t.start is None:
             continue
-        previous = course.previous_end("trastuzumab", t)
-        if previous is not None:
+        for rule in found.regimen.eligibility:
+            previous = course.previous_end(rule.after, t)
+            if previous is None:
+                continue
             months = (
                 (t.start.value.year - previous.value.year) * 12
                 + t.start.value.month
                 - previous.value.month
             )
-            if months < 12:
+            if months < rule.months:
+                setting = f"{previous.treatment.setting} " if previous.treatment.setting else ""
+                source = next(
+                    (s.citation for s in found.regimen.sources if s.id == rule.source),
+                    f"regimen {found.regimen.id}",
+                )
                 out.add(
                     "info",
                     "ELIGIBILITY_NOTE",
                     t,
-                    "pertuzumab",
-                    f"relapse about {months} months after adjuvant trastuzumab ended ({previous}): shorter than the 12-month disease-free interval of the pivotal trial; for the prescriber to weigh",
-                    SRC_CLEOPATRA,
+                    rule.about,
+                    f"relapse about {months} months after {setting}{rule.after} ended ({previous}): shorter than the {rule.months}-month disease-free interval of the pivotal trial; for the prescriber to weigh",
+                    source,
                 )
 
 

@@ -49,7 +49,7 @@ def loading_due(
         scheduled = entry.interval_days or 21
         gap = f"{gap_low} days" if gap_low == gap_high else f"about {gap_low}-{gap_high} days"
         if rule and reload_due(entry, course.policy, gap_low, scheduled)[0]:
-            how = f": {course.estimated[previous]}" if previous in course.estimated else ""
+            how = f": {previous.how}" if previous.how else ""
             why = f"{gap} since the last {drug} ({previous}{how}); policy {course.policy.id}, {rule.scope()}: {rule.describe()}"
         elif rule and not reload_due(entry, course.policy, gap_high, scheduled)[0]:
             due, why = False, f"{gap_high} days or less since the last {drug}"

@@ -160,10 +160,13 @@ def lvef(course: Course, out: Findings) -> None:
 
 
 def _monitored_drug(reference: DrugReference, found: Identified) -> str:
-    """The drug an LVEF finding is about: the first of the treatment whose
-    label asks for LVEF monitoring."""
+    """The drug an LVEF finding is about: the one the regimen's LVEF
+    monitoring rule names (trastuzumab in THP, not pertuzumab), else the
+    first of the treatment whose label asks for LVEF monitoring."""
     monitored = [d for d in found.drugs.values() if "lvef" in reference.get(d).monitoring]
-    return "trastuzumab" if "trastuzumab" in monitored else monitored[0]
+    rules = found.regimen.monitoring if found.regimen is not None else ()
+    named = [r.drug for r in rules if r.test.lower() == "lvef" and r.drug in monitored]
+    return named[0] if named else monitored[0]
 
 
 _NEW_LINE_GAP_DAYS = 42

@@ -37,7 +37,7 @@ def premedication(course: Course, out: Findings) -> None:
                 continue
             sources = {s.id: s.citation for s in regimen.sources}
             out.add(
-                "warning",
+                "warning" if course.about_a_patient else "info",
                 "PREMEDICATION_MISSING",
                 found.treatment,
                 drug,

@@ -2,7 +2,8 @@
 written for (``tests/data/corpus/``; layout and expected-results schema in
 ``tests/data/corpus/README.md``).
 
-For each subset (texts, cases, published) it prints:
+For each subset (texts, cases, published, and heldout: published passages
+collected after the checker was written, never used to tune it) it prints:
 
 * extraction precision, recall and F1 per field (drug, dose, frequency;
   duration and dates where the expectation gives them, since they are
@@ -40,7 +41,7 @@ from dosecalc.vocabulary import parse_frequency
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus"
-SUBSETS = ("texts", "cases", "published")
+SUBSETS = ("texts", "cases", "published", "heldout")
 FIELDS = ("drug", "dose", "frequency", "duration", "date")
 
 # Which finding codes report each kind of planted error.

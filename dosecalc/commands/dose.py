@@ -56,11 +56,7 @@ class DoseRequest:
         return given_inputs(
             {
                 "regimen": self.regimen,
-                "height": p.height,
-                "weight": p.weight,
-                "sex": p.sex,
-                "age": p.age,
-                "scr": p.scr,
+                **p.given_measurements(),
                 "policy": self.policy,
                 "cycle": self.cycle,
                 "phase": self.phase,

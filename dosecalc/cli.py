@@ -185,6 +185,12 @@ def patient_options(required: bool = True) -> Callable[[F], F]:
     return decorate
 
 
+policy_option = click.option("--policy", help="Policy name (default: standard) or a policy file.")
+allow_draft_option = click.option(
+    "--allow-draft",
+    is_flag=True,
+    help="Use a regimen whose status is draft (not reviewed); the output says so.",
+)
 gfr_option = click.option(
     "--gfr",
     help="Measured GFR, absolute, with unit: '95 mL/min' (carboplatin, for a policy whose kidney_function takes it).",
@@ -256,7 +262,7 @@ def bsa(
 @cli.command()
 @click.argument("regimen")
 @patient_options()
-@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@policy_option
 @click.option(
     "--cycle",
     type=click.IntRange(min=1),
@@ -282,11 +288,7 @@ def bsa(
 )
 @gfr_option
 @click.option("--explain", is_flag=True, help="Show each dose's derivation step by step.")
-@click.option(
-    "--allow-draft",
-    is_flag=True,
-    help="Use a regimen whose status is draft (not reviewed); the output says so.",
-)
+@allow_draft_option
 @format_option()
 @click.pass_obj
 def dose(
@@ -336,7 +338,7 @@ def dose(
 @click.argument("regimen")
 @click.option("--start", required=True, metavar="DATE", help="Date of the first cycle, YYYY-MM-DD.")
 @patient_options(required=False)
-@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@policy_option
 @click.option(
     "--cycles",
     type=click.IntRange(min=1),
@@ -373,11 +375,7 @@ def dose(
     help="Doxorubicin equivalents given before this course, e.g. '240 mg/m2': starts the cumulative total.",
 )
 @gfr_option
-@click.option(
-    "--allow-draft",
-    is_flag=True,
-    help="Use a regimen whose status is draft (not reviewed); the output says so.",
-)
+@allow_draft_option
 @format_option("ics", "html")
 @click.option(
     "--view",
@@ -546,7 +544,7 @@ def regimens_validate(settings: Settings, files: tuple[str, ...]) -> None:
 )
 @click.option("--height", help="Height, when the case does not give it (to show final doses).")
 @click.option("--weight", help="Weight, when the case does not give it.")
-@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@policy_option
 @click.option(
     "--accept-implausible",
     is_flag=True,
@@ -715,7 +713,7 @@ def entry_point() -> None:
 
 @cli.command()
 @click.argument("orders", type=click.Path())
-@click.option("--policy", help="Policy name (default: standard) or a policy file.")
+@policy_option
 @click.option(
     "-o",
     "--output",

@@ -296,32 +296,56 @@ def supportive_for(phase: Any, drug: str, kind: str, first: bool = False) -> lis
 # -- reading the YAML blocks ------------------------------------------------------
 
 
-def _duration_min(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | None:
+def _positive_quantity(
+    checker: Checker,
+    value: Any,
+    path: tuple[Any, ...],
+    *,
+    dimension: str,
+    what: str,
+    unit: str,
+    example: str,
+    missing_unit: str,
+) -> float | None:
+    """``value`` in ``unit`` when it is a positive quantity of ``dimension``;
+    otherwise a problem at ``path`` and None."""
     try:
         if not isinstance(value, str):
-            raise UnitError(f"{value!r} is not a duration with a unit (write e.g. '60 min')")
-        minutes = float(parse_quantity(value, dimension="[time]", what="duration").to("min").m)
+            raise UnitError(f"{value!r} {missing_unit} (write e.g. '{example}')")
+        amount = float(parse_quantity(value, dimension=dimension, what=what).to(unit).magnitude)
     except UnitError as exc:
         checker.problem(path, str(exc))
         return None
-    if minutes <= 0:
-        checker.problem(path, "a duration must be more than zero")
+    if amount <= 0:
+        checker.problem(path, f"a {what} must be more than zero")
         return None
-    return minutes
+    return amount
+
+
+def _duration_min(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | None:
+    return _positive_quantity(
+        checker,
+        value,
+        path,
+        dimension="[time]",
+        what="duration",
+        unit="min",
+        example="60 min",
+        missing_unit="is not a duration with a unit",
+    )
 
 
 def _dose_mg(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | None:
-    try:
-        if not isinstance(value, str):
-            raise UnitError(f"{value!r} has no unit (write e.g. '8 mg')")
-        mg = float(parse_quantity(value, dimension="[mass]", what="dose").to("mg").magnitude)
-    except UnitError as exc:
-        checker.problem(path, str(exc))
-        return None
-    if mg <= 0:
-        checker.problem(path, "a dose must be more than zero")
-        return None
-    return mg
+    return _positive_quantity(
+        checker,
+        value,
+        path,
+        dimension="[mass]",
+        what="dose",
+        unit="mg",
+        example="8 mg",
+        missing_unit="has no unit",
+    )
 
 
 def read_supportive(

@@ -10,7 +10,11 @@ patterns were made linear).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
+
+from dosecalc import api
 
 SENTENCE = "Docetaxel 75 mg/m2 toutes les 3 semaines x 6 cycles."
 
@@ -36,3 +40,16 @@ HOSTILE_TEXTS: dict[str, Callable[[int], str]] = {
     "'x 3' repeated": lambda n: "docetaxel 75 mg/m2 " + "x 3 " * (n // 4),
     "'FE 65%' repeated": lambda n: "Le 12/01/2020 " + "FE 65% " * (n // 7),
 }
+
+
+def best_check_seconds(path: Path, text: str, runs: int) -> float:
+    """The shortest of ``runs`` timings of ``api.check_course`` on ``text``
+    (written to ``path``): the best run is the least disturbed by a busy
+    machine."""
+    path.write_text(text, encoding="utf-8")
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        api.check_course(text_file=str(path))
+        best = min(best, time.perf_counter() - start)
+    return best

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_text import HOSTILE_TEXTS
+from hostile_text import HOSTILE_TEXTS, best_check_seconds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,16 +143,6 @@ def test_a_folder_with_too_many_entries_is_refused_before_parsing(tmp_path):
 # --- the free-text checker is linear --------------------------------------------------------
 
 
-def _seconds(path: Path, text: str, runs: int) -> float:
-    path.write_text(text, encoding="utf-8")
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        api.check_course(text_file=str(path))
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 LINEARITY_CASES = [
     "spaces inside a dose",
     "tabs inside a dose",
@@ -169,14 +159,14 @@ LINEARITY_CASES = [
 def test_checking_ten_times_the_text_costs_about_ten_times_the_time(tmp_path, name):
     build = HOSTILE_TEXTS[name]
     path = tmp_path / "note.txt"
-    _seconds(path, build(1_000), 1)  # warm the caches (policy, regimens, drug reference)
+    best_check_seconds(path, build(1_000), 1)  # warm the caches (policy, regimens, drug reference)
     # Linear: about 10. Quadratic: about 100. A busy shared machine can slow
     # one large run, so a ratio over the bound is measured again (twice at
     # most); a quadratic path fails every time.
     ratios = []
     for _ in range(3):
-        small = _seconds(path, build(10_000), 3)
-        large = _seconds(path, build(100_000), 2)
+        small = best_check_seconds(path, build(10_000), 3)
+        large = best_check_seconds(path, build(100_000), 2)
         ratios.append(large / small)
         if ratios[-1] < 25:
             break

@@ -290,18 +290,24 @@ def test_reduction_of_a_drug_not_in_the_regimen():
 # -- Carboplatin by Calvert ------------------------------------------------------------------
 
 
-def test_carboplatin_auc6(tmp_path):
-    carboplatin_auc(tmp_path, "AUC 6")
+def carboplatin_for_40_year_old_woman(tmp_path, auc: str, scr: str):
+    """The carboplatin line of a one-drug regimen dosed at ``auc``, for a
+    woman of 40, 165 cm, 62 kg, with creatinine ``scr``."""
+    carboplatin_auc(tmp_path, auc)
     report = api.dose_course(
         "carbo",
         height="165 cm",
         weight="62 kg",
         sex="F",
         age=40,
-        scr="0.8 mg/dL",
+        scr=scr,
         regimen_dirs=(str(tmp_path),),
     )
-    line = one(report, "carboplatin")
+    return one(report, "carboplatin")
+
+
+def test_carboplatin_auc6(tmp_path):
+    line = carboplatin_for_40_year_old_woman(tmp_path, "AUC 6", "0.8 mg/dL")
     crcl = (140 - 40) * 62 / (72 * 0.8) * 0.85  # 91.49 mL/min
     assert line.metric_value == pytest.approx(crcl)
     assert line.calculated_mg == pytest.approx(6 * (crcl + 25))  # 698.96 mg
@@ -309,18 +315,9 @@ def test_carboplatin_auc6(tmp_path):
 
 
 def test_carboplatin_auc_in_mg_ml_min_is_the_same(tmp_path):
-    carboplatin_auc(tmp_path, "6 mg/mL*min")
-    report = api.dose_course(
-        "carbo",
-        height="165 cm",
-        weight="62 kg",
-        sex="F",
-        age=40,
-        scr="71 umol/L",
-        regimen_dirs=(str(tmp_path),),
-    )
+    line = carboplatin_for_40_year_old_woman(tmp_path, "6 mg/mL*min", "71 umol/L")
     crcl = (140 - 40) * 62 / (72 * (71 / 88.4)) * 0.85
-    assert one(report, "carboplatin").calculated_mg == pytest.approx(6 * (crcl + 25))
+    assert line.calculated_mg == pytest.approx(6 * (crcl + 25))
 
 
 def test_carboplatin_gfr_cap_125(tmp_path):

@@ -791,11 +791,7 @@ class CalendarRequest:
             {
                 "regimen": self.regimen,
                 "start": self.start,
-                "height": p.height,
-                "weight": p.weight,
-                "sex": p.sex,
-                "age": p.age,
-                "scr": p.scr,
+                **p.given_measurements(),
                 "policy": self.policy,
                 "cycles": self.cycles,
                 "until": self.until,

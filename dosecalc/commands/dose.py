@@ -56,11 +56,7 @@ class DoseRequest:
         return given_inputs(
             {
                 "regimen": self.regimen,
-                "height": p.height,
-                "weight": p.weight,
-                "sex": p.sex,
-                "age": p.age,
-                "scr": p.scr,
+                **p.given_measurements(),
                 "policy": self.policy,
                 "cycle": self.cycle,
                 "phase": self.phase,
@@ -283,6 +279,30 @@ def _dose_lines(
     return lines, scope
 
 
+def _dose_line(
+    first: Administration,
+    ctx: DosingContext,
+    library: Library,
+    cycles_text: str,
+    reason: str | None = None,
+) -> DoseLine:
+    """The dose line of a group of administrations, computed on its first
+    one, with where it applies and its vials or tablets."""
+    return compute_dose(
+        first.entry,
+        first.step,
+        first.kind,
+        ctx,
+        phase=first.phase,
+        cycle=first.cycle,
+        day=first.day,
+        cycles_text=cycles_text,
+        reason=reason,
+        vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route, library),
+        tablets_mg=drug_tablets(first.drug, first.entry.route, library),
+    )
+
+
 def _cycle_lines(
     administrations: list[Administration], ctx: DosingContext, library: Library
 ) -> list[DoseLine]:
@@ -302,21 +322,8 @@ def _cycle_lines(
             if first.entry.days == (1,)
             else f"{first.cycle} (day{'s' if len(days) > 1 else ''} {compress(days)})"
         )
-        lines.append(
-            compute_dose(
-                first.entry,
-                first.step,
-                first.kind,
-                ctx,
-                phase=first.phase,
-                cycle=first.cycle,
-                day=first.day,
-                cycles_text=where,
-                reason="; ".join(n for n in first.notes if not n.startswith("caution:")) or None,
-                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route, library),
-                tablets_mg=drug_tablets(first.drug, first.entry.route, library),
-            )
-        )
+        reason = "; ".join(n for n in first.notes if not n.startswith("caution:")) or None
+        lines.append(_dose_line(first, ctx, library, where, reason))
     return lines
 
 
@@ -379,20 +386,7 @@ def _course_lines(
             days_by_cycle,
             phase.cycles.mode if last_cycle.get(phase_id) in days_by_cycle else "fixed",
         )
-        lines.append(
-            compute_dose(
-                first.entry,
-                first.step,
-                first.kind,
-                ctx,
-                phase=phase_id,
-                cycle=first.cycle,
-                day=first.day,
-                cycles_text=text,
-                vials_mg=drug_vials(first.drug, ctx.policy, first.entry.route, library),
-                tablets_mg=drug_tablets(first.drug, first.entry.route, library),
-            )
-        )
+        lines.append(_dose_line(first, ctx, library, text))
     order = {p.id: i for i, p in enumerate(schedule.regimen.phases)}
     lines.sort(
         key=lambda line: (

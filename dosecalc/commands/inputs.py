@@ -35,6 +35,17 @@ class PatientInput:
         """Whether height or weight was given (doses in mg are wanted)."""
         return self.height is not None or self.weight is not None
 
+    def given_measurements(self) -> dict[str, Typed | None]:
+        """Height to creatinine as given, under the keyword API's names and
+        in its order (the provenance record of ``dose`` and ``calendar``)."""
+        return {
+            "height": self.height,
+            "weight": self.weight,
+            "sex": self.sex,
+            "age": self.age,
+            "scr": self.scr,
+        }
+
 
 @dataclass(frozen=True)
 class Library:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from ..errors import InputError, Terminated
 
@@ -68,16 +68,12 @@ def _check_target(target: Path) -> Path:
     return folder
 
 
-def write_text_atomic(
-    path: str | os.PathLike[str], text: str, *, newline: str | None = None
-) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path.
-
-    ``newline=""`` keeps line endings as they are (iCalendar needs CRLF).
-    Raises InputError when the target is not a regular file or a new path,
-    the folder does not exist or is not writable, or the disk is full.
-    """
-    target = Path(path)
+@contextmanager
+def _replace_atomically(target: Path, *, binary: bool, newline: str | None) -> Iterator[IO[Any]]:
+    """A temporary file beside ``target`` (binary, or UTF-8 text with ``newline``) that replaces
+    ``target`` once the ``with`` block ends without error and is removed
+    otherwise; the one writer behind :func:`write_text_atomic` and
+    :func:`open_atomic`."""
     folder = _check_target(target)
     # The temporary name stays short whatever the target's: a legal 255-byte
     # file name must not overflow NAME_MAX once ".tmp" and a suffix are added.
@@ -88,42 +84,12 @@ def write_text_atomic(
         except OSError as exc:
             raise InputError(f"-o {target}: cannot write in '{folder}' ({exc.strerror})") from None
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            # mkstemp makes the file private (0600); give it the usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-            os.replace(temp, target)
-        except BaseException as exc:
-            try:
-                os.unlink(temp)
-            except FileNotFoundError:
-                pass
-            if isinstance(exc, OSError):
-                raise InputError(f"-o {target}: cannot write ({exc.strerror or exc})") from None
-            raise
-    return target
-
-
-@contextmanager
-def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """A binary file to write ``path`` through, in pieces: the target
-    appears, complete, only when the ``with`` block ends without error
-    (same rules as :func:`write_text_atomic`). For outputs too large to
-    hold as one text, such as ``dosecalc verify -o``."""
-    target = Path(path)
-    folder = _check_target(target)
-    prefix = f".{target.name[:32]}."
-    with _terminate_as_exception():
-        try:
-            fd, temp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
-        except OSError as exc:
-            raise InputError(f"-o {target}: cannot write in '{folder}' ({exc.strerror})") from None
-        try:
-            with os.fdopen(fd, "wb") as handle:
+            opened: IO[Any] = (
+                os.fdopen(fd, "wb")
+                if binary
+                else os.fdopen(fd, "w", encoding="utf-8", newline=newline)
+            )
+            with opened as handle:
                 yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -140,3 +106,28 @@ def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             if isinstance(exc, OSError):
                 raise InputError(f"-o {target}: cannot write ({exc.strerror or exc})") from None
             raise
+
+
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, *, newline: str | None = None
+) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path.
+
+    ``newline=""`` keeps line endings as they are (iCalendar needs CRLF).
+    Raises InputError when the target is not a regular file or a new path,
+    the folder does not exist or is not writable, or the disk is full.
+    """
+    target = Path(path)
+    with _replace_atomically(target, binary=False, newline=newline) as handle:
+        handle.write(text)
+    return target
+
+
+@contextmanager
+def open_atomic(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, in pieces: the target
+    appears, complete, only when the ``with`` block ends without error
+    (same rules as :func:`write_text_atomic`). For outputs too large to
+    hold as one text, such as ``dosecalc verify -o``."""
+    with _replace_atomically(Path(path), binary=True, newline=None) as handle:
+        yield cast(BinaryIO, handle)

@@ -57,22 +57,14 @@ def verify_orders(
         ) from None
     from ..policy import find_policy
     from .batch import VerifyOptions
-    from .run import run_dask, run_local
+    from .run import RunSettings, run_dask, run_local
 
     if engine not in ENGINES:
         raise InputError(f"--engine {engine}: choose {' or '.join(ENGINES)}")
     options = VerifyOptions(policy, tuple(regimen_dirs), tuple(policy_dirs))
     find_policy(policy, policy_dirs)  # an unknown policy stops the run before any reading
     run = run_dask if engine == "dask" else run_local
-    return run(
-        orders,
-        options,
-        output=output,
-        output_format=output_format,
-        chunk_rows=chunk_rows,
-        progress=progress,
-        scheduler=scheduler,
-    )
+    return run(orders, options, RunSettings(output, output_format, chunk_rows, progress, scheduler))
 
 
 __all__ = ["ENGINES", "verify_orders"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -49,6 +50,17 @@ class Progress:
             sys.stderr.flush()
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """Where a run writes and how it reports, the same for either engine."""
+
+    output: str | None = None
+    output_format: str | None = None
+    chunk_rows: int | None = None
+    progress: bool = False
+    scheduler: str | None = None  # the Dask engine's cluster; None: a local one
+
+
 def _consume(
     batches: Iterable[pa.RecordBatch],
     schema: pa.Schema,
@@ -78,25 +90,20 @@ def _consume(
 def run_local(
     path: str,
     options: VerifyOptions,
-    *,
-    output: str | None = None,
-    output_format: str | None = None,
-    chunk_rows: int | None = None,
-    progress: bool = False,
-    scheduler: str | None = None,
+    run: RunSettings,
 ) -> VerifySummary:
     """Verify ``path`` chunk by chunk in this process."""
-    reader = OrderReader(path, chunk_rows or DEFAULT_CHUNK_ROWS)
+    reader = OrderReader(path, run.chunk_rows or DEFAULT_CHUNK_ROWS)
     schema = output_schema(reader.schema())
-    bar = Progress(progress)
+    bar = Progress(run.progress)
     results = (verify_batch(batch, options) for batch in reader.batches())
     try:
         return _consume(
             results,
             schema,
             options,
-            output,
-            output_format,
+            run.output,
+            run.output_format,
             lambda orders: bar.update(reader.fraction, orders),
         )
     finally:
@@ -106,12 +113,7 @@ def run_local(
 def run_dask(
     path: str,
     options: VerifyOptions,
-    *,
-    output: str | None = None,
-    output_format: str | None = None,
-    chunk_rows: int | None = None,
-    progress: bool = False,
-    scheduler: str | None = None,
+    run: RunSettings,
 ) -> VerifySummary:
     """Verify ``path`` as a Dask ``map_partitions`` of :func:`verify_batch`,
     on the cluster at ``scheduler`` or on a local two-worker cluster."""
@@ -124,7 +126,7 @@ def run_dask(
         ) from None
     import logging
 
-    reader = OrderReader(path, chunk_rows or DEFAULT_CHUNK_ROWS)
+    reader = OrderReader(path, run.chunk_rows or DEFAULT_CHUNK_ROWS)
     in_schema = reader.schema()
     schema = output_schema(in_schema)
     if reader.format == "parquet":
@@ -134,13 +136,13 @@ def run_dask(
             path,
             dtype=str,
             keep_default_na=False,
-            blocksize=max(1 << 16, (chunk_rows or DASK_PARTITION_ROWS) * 128),
+            blocksize=max(1 << 16, (run.chunk_rows or DASK_PARTITION_ROWS) * 128),
         )
     meta = schema.empty_table().to_pandas()
     results = frame.map_partitions(partition_verify, options, meta=meta)
     cluster = None
-    if scheduler:
-        client = Client(scheduler)
+    if run.scheduler:
+        client = Client(run.scheduler)
     else:
         cluster = LocalCluster(
             n_workers=2,
@@ -150,7 +152,7 @@ def run_dask(
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)
-    bar = Progress(progress)
+    bar = Progress(run.progress)
     parts = results.to_delayed()
     try:
         window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 2)
@@ -163,7 +165,7 @@ def run_dask(
                     yield from table.combine_chunks().to_batches()
                 bar.update(min(1.0, (start + window) / len(parts)), 0)
 
-        return _consume(batches(), schema, options, output, output_format, lambda _: None)
+        return _consume(batches(), schema, options, run.output, run.output_format, lambda _: None)
     finally:
         bar.finish()
         client.close()

@@ -322,25 +322,32 @@ class Web:
             request, "dose.html", DOSE_FORM, values, error, result=report and dose_view(report)
         )
 
+    def course_options(self, values: dict[str, str]) -> dict[str, Any]:
+        """The patient, policy and data options that the dose and calendar
+        forms share, as keyword arguments for :mod:`api`."""
+        return {
+            "height": _opt(values, "height"),
+            "weight": _opt(values, "weight"),
+            "sex": _opt(values, "sex"),
+            "age": _opt(values, "age"),
+            "scr": _opt(values, "scr"),
+            "gfr": _opt(values, "gfr"),
+            "policy": self.policy_name(values),
+            "regimen_dirs": self.regimen_dirs,
+            "policy_dirs": self.policy_dirs,
+            "accept_implausible": bool(values.get("accept-implausible")),
+            "allow_draft": bool(values.get("allow-draft")),
+        }
+
     def dose_report(self, values: dict[str, str]) -> Any:
         return api.dose_course(
             values["regimen"],
-            height=_opt(values, "height"),
-            weight=_opt(values, "weight"),
-            sex=_opt(values, "sex"),
-            age=_opt(values, "age"),
-            scr=_opt(values, "scr"),
-            policy=self.policy_name(values),
+            **self.course_options(values),
             cycle=_whole(values, "cycle"),
             phase=_opt(values, "phase"),
             reduce=_listed(values, "reduce"),
-            regimen_dirs=self.regimen_dirs,
-            policy_dirs=self.policy_dirs,
-            accept_implausible=bool(values.get("accept-implausible")),
             previous_weight=_opt(values, "previous-weight"),
             delays=_listed(values, "delay"),
-            gfr=_opt(values, "gfr"),
-            allow_draft=bool(values.get("allow-draft")),
         )
 
     async def dose_download(self, request: Request) -> Response:
@@ -362,24 +369,14 @@ class Web:
         return api.calendar_course(
             values["regimen"],
             values["start"],
-            height=_opt(values, "height"),
-            weight=_opt(values, "weight"),
-            sex=_opt(values, "sex"),
-            age=_opt(values, "age"),
-            scr=_opt(values, "scr"),
-            policy=self.policy_name(values),
+            **self.course_options(values),
             cycles=_whole(values, "cycles"),
             until=_opt(values, "until"),
             delays=_listed(values, "delay"),
             phase_cycles=_listed(values, "phase-cycles"),
             country=_opt(values, "country"),
             holidays=_opt(values, "holidays"),
-            regimen_dirs=self.regimen_dirs,
-            policy_dirs=self.policy_dirs,
-            accept_implausible=bool(values.get("accept-implausible")),
             prior_anthracycline=_opt(values, "prior-anthracycline"),
-            gfr=_opt(values, "gfr"),
-            allow_draft=bool(values.get("allow-draft")),
         )
 
     async def calendar(self, request: Request) -> Response:

@@ -25,6 +25,7 @@ from dosecalc.cli import main
 from dosecalc.errors import InputError
 from dosecalc.verify import verify_orders
 from dosecalc.verify.batch import VerifyOptions, verify_batch
+from dosecalc.verify.summary import WORST_SHOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "orders.csv"
@@ -350,3 +351,21 @@ def test_each_order_gets_its_own_patient_when_one_drug_spans_several_cycles(tmp_
     )
     _, rows = run(tmp_path, text)
     assert [(r["computed_mg"], r["verdict"]) for r in rows] == [(6 * 43, "ok"), (6 * 42, "ok")]
+
+
+def test_a_run_keeps_nothing_of_its_batches(tmp_path):
+    """Memory flat in the number of orders: once a run is over, no Arrow buffer
+    of any batch is still held (by the summary, the caches or the writer), and
+    the summary keeps at most its ten worst deviations, however many batches."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "height_cm,weight_kg,regimen,phase,cycle,drug,dose\n"
+        + "".join(f"165,62,thp,THP,1,docetaxel,{100 + i % 50} mg\n" for i in range(3000))
+    )
+    out = tmp_path / "out.csv"
+    verify_orders(str(orders), output=str(out), chunk_rows=200)  # rules and caches loaded
+    held = pa.total_allocated_bytes()
+    summary = verify_orders(str(orders), output=str(out), chunk_rows=200)
+    assert summary.orders == 3000
+    assert pa.total_allocated_bytes() == held
+    assert len(summary.worst) == WORST_SHOWN

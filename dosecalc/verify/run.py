@@ -57,7 +57,8 @@ def _consume(
     fmt: str | None,
     on_batch: Callable[[int], None],
 ) -> VerifySummary:
-    """Write each result batch and add it to the summary, in order."""
+    """Write each result batch and add it to the summary, in order; then
+    hand the batch's memory back (see :func:`_release_batch_memory`)."""
     summary = VerifySummary(policy=rules_for(options).policy.id, output=output)
     writer = OrderWriter(output, output_format(output, fmt), schema) if output else None
     try:
@@ -66,6 +67,8 @@ def _consume(
                 writer.write(batch)
             summary.add(batch)
             on_batch(summary.orders)
+            del batch
+            _release_batch_memory()
     except BaseException as exc:
         if writer is not None:
             writer.close(exc)
@@ -73,6 +76,17 @@ def _consume(
     if writer is not None:
         writer.close()
     return summary
+
+
+def _release_batch_memory() -> None:
+    """Return the freed buffers of the last batch to the system. pyarrow's
+    default pool (mimalloc, or jemalloc) keeps freed pages for reuse, and
+    each batch's buffers land on a slightly different mix of pages, so what
+    it keeps crept up batch after batch: the peak memory of a run grew with
+    the number of batches, not with any data kept (about +15 % from 10^5 to
+    10^6 orders). Releasing once per batch keeps it flat at no measurable
+    cost (a batch is tens of thousands of orders)."""
+    pa.default_memory_pool().release_unused()
 
 
 def run_local(

@@ -27,6 +27,7 @@ from dosecalc.cli import entry_point, main
 from dosecalc.errors import InputError
 from dosecalc.verify import verify_orders
 from dosecalc.verify.batch import VERDICTS, VerifyOptions, verify_batch
+from dosecalc.verify.summary import WORST_SHOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "orders.csv"
@@ -363,3 +364,21 @@ def test_verify_collects_garbage_cycles_while_it_runs(monkeypatch, tmp_path):
     finally:
         gc.enable()
     assert collecting == [True]
+
+
+def test_a_run_keeps_nothing_of_its_batches(tmp_path):
+    """Memory flat in the number of orders: once a run is over, no Arrow buffer
+    of any batch is still held (by the summary, the caches or the writer), and
+    the summary keeps at most its ten worst deviations, however many batches."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "height_cm,weight_kg,regimen,phase,cycle,drug,dose\n"
+        + "".join(f"165,62,thp,THP,1,docetaxel,{100 + i % 50} mg\n" for i in range(3000))
+    )
+    out = tmp_path / "out.csv"
+    verify_orders(str(orders), output=str(out), chunk_rows=200)  # rules and caches loaded
+    held = pa.total_allocated_bytes()
+    summary = verify_orders(str(orders), output=str(out), chunk_rows=200)
+    assert summary.orders == 3000
+    assert pa.total_allocated_bytes() == held
+    assert len(summary.worst) == WORST_SHOWN

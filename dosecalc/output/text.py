@@ -7,6 +7,7 @@ with care (see docs/json.md).
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -522,7 +523,9 @@ def _short_source(source: str) -> str:
             depth = max(depth - 1, 0)
         elif depth == 0:
             kept.append(char)
-    parts = [" ".join(part.split()).strip(" ,") for part in "".join(kept).split(";")]
+    # A removed "(...)" must not leave a space before the punctuation after it.
+    text = re.sub(r"\s+([.,:])", r"\1", "".join(kept))
+    parts = [" ".join(part.split()).strip(" ,") for part in text.split(";")]
     return "; ".join(dict.fromkeys(p for p in parts if p))
 
 

@@ -382,3 +382,18 @@ def test_a_run_keeps_nothing_of_its_batches(tmp_path):
     assert summary.orders == 3000
     assert pa.total_allocated_bytes() == held
     assert len(summary.worst) == WORST_SHOWN
+
+
+def test_a_file_of_zeros_or_without_orders_is_refused(tmp_path):
+    # Nothing verified is not a pass: exit 2 with one line, never "0 orders".
+    zeros = tmp_path / "zeros.csv"
+    zeros.write_bytes(b"\x00" * 5000)
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("height,weight,regimen,drug,dose\n", encoding="utf-8")
+    for path, words in ((zeros, "binary file"), (header_only, "holds no order")):
+        runner = CliRunner()
+        with runner.isolation() as (_out, err, _both):
+            code = main(["verify", str(path)])
+        assert code == 2
+        message = err.getvalue().decode()
+        assert len(message.strip().splitlines()) == 1 and words in message

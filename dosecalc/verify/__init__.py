@@ -64,7 +64,13 @@ def verify_orders(
     options = VerifyOptions(policy, tuple(regimen_dirs), tuple(policy_dirs))
     find_policy(policy, policy_dirs)  # an unknown policy stops the run before any reading
     run = run_dask if engine == "dask" else run_local
-    return run(orders, options, RunSettings(output, output_format, chunk_rows, progress, scheduler))
+    summary = run(
+        orders, options, RunSettings(output, output_format, chunk_rows, progress, scheduler)
+    )
+    if summary.orders == 0:
+        # Nothing verified is not a pass: an empty table must not exit 0.
+        raise InputError(f"'{orders}' holds no order: nothing was verified")
+    return summary
 
 
 __all__ = ["ENGINES", "verify_orders"]

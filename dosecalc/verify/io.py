@@ -151,6 +151,9 @@ class OrderReader:
 
 
 def _csv_header(path: Path) -> list[str]:
+    with open(path, "rb") as raw:
+        if b"\x00" in raw.read(1 << 16):
+            raise InputError(f"'{path}' is a binary file, not a CSV table (a NUL byte)")
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), None)

@@ -78,3 +78,10 @@ def test_a_trimmed_citation_leaves_no_space_before_its_punctuation():
     assert _short_source("Taxol label, section 2 (premedication). Recalled") == (
         "Taxol label, section 2. Recalled"
     )
+
+
+def test_peg_filgrastim_is_pegfilgrastim_not_filgrastim(tmp_path):
+    # Trial reports write "PEG-filgrastim"; reading "filgrastim" inside it
+    # called the 6 mg flat dose a wrong basis for a per-kg drug.
+    found = findings(tmp_path, "Dose-dense AC every 14 days with PEG-filgrastim 6 mg on day 2.\n")
+    assert ("error", "WRONG_BASIS") not in found

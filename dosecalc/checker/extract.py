@@ -267,7 +267,8 @@ def _find_cycles(text: str, folded: str) -> list[CycleCount]:
     return _non_overlapping(found, key=lambda c: c.span)
 
 
-_DURATION_UNITS = {
+#: Duration words (French and English) to their unit; shared with the reader.
+DURATION_UNITS = {
     "an": "year",
     "ans": "year",
     "annee": "year",
@@ -292,7 +293,7 @@ _DURATION_UNITS = {
 }
 _DURATION = re.compile(
     rf"(?<![\w])(?:pendant|durant|during|for)\s++(?P<n>{_N}|a|an)\s++"
-    r"(?P<unit>" + "|".join(sorted(_DURATION_UNITS, key=len, reverse=True)) + r")(?![\w])"
+    r"(?P<unit>" + "|".join(sorted(DURATION_UNITS, key=len, reverse=True)) + r")(?![\w])"
 )
 _UNTIL = re.compile(r"(?<![\w])(?:jusqu['’]?\s*+(?:en|au|a|à|le)?|until|through|till)\s++")
 
@@ -309,7 +310,7 @@ def _find_durations(text: str, folded: str, dates: list[DateMention]) -> list[Du
                 text[match.start() : match.end()],
                 match.span(),
                 float(amount),
-                _DURATION_UNITS[match.group("unit")],
+                DURATION_UNITS[match.group("unit")],
             )
         )
     starts = {d.span[0]: d for d in dates}

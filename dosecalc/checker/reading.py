@@ -45,6 +45,7 @@ from ..drugs import NameMatch
 from ..textfold import NUMBER_PATTERN, fold, number_value
 from ..vocabulary import Frequency, find_frequencies, parse_frequency
 from .extract import (
+    DURATION_UNITS,
     CycleCount,
     DateMention,
     Duration,
@@ -248,21 +249,6 @@ _COMPLETE = re.compile(
     rf"|(?<![a-z])(?:pour une duree totale d'|for a total duration of\s)\s*|\(\s*)"
     rf"(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
 )
-_UNITS = {
-    "an": "year",
-    "ans": "year",
-    "annee": "year",
-    "annees": "year",
-    "year": "year",
-    "years": "year",
-    "mois": "month",
-    "month": "month",
-    "months": "month",
-    "semaine": "week",
-    "semaines": "week",
-    "week": "week",
-    "weeks": "week",
-}
 
 
 @dataclass
@@ -446,7 +432,7 @@ def _find_items(
                     text[match.start() : match.end()].lstrip("( "),
                     match.span(),
                     float(amount),
-                    _UNITS[match.group("unit")],
+                    DURATION_UNITS[match.group("unit")],
                 )
             )
     known = [m for m, _, _ in names if m.drug_id in reference]

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import locations
 import pytest
 from conftest import run_cli as run
 
@@ -155,7 +156,7 @@ def test_decimal_commas_of_the_issue_stay_accepted():
 
 
 def test_a_regimen_dose_with_a_thousands_comma_is_refused(tmp_path):
-    source = (Path(__file__).parent.parent / "regimens" / "thp.yaml").read_text(encoding="utf-8")
+    source = (locations.ROOT / "regimens" / "thp.yaml").read_text(encoding="utf-8")
     assert "dose: 75 mg/m2" in source
     (tmp_path / "thp-comma.yaml").write_text(
         source.replace("dose: 75 mg/m2", "dose: 1,000 mg/m2"), encoding="utf-8"
@@ -187,7 +188,7 @@ def test_creatinine_in_micromol_per_litre_every_spelling(unit):
 def test_greek_mu_is_read_in_a_case_file_as_on_the_command_line(tmp_path):
     from dosecalc.case import load_case_file
 
-    seed = Path(__file__).parent.parent / "seeds" / "case-report.yaml"
+    seed = locations.ROOT / "seeds" / "case-report.yaml"
     text = seed.read_text(encoding="utf-8")
     assert "measurements:" not in text  # the seed has none: add one
     case = tmp_path / "case.yaml"

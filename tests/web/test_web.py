@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
+import locations
 import pytest
 from regimen_factory import one_drug_phase, write_regimen
 from starlette.testclient import TestClient
@@ -34,7 +35,7 @@ from dosecalc.patient import make_patient
 from dosecalc.web import app as web
 from dosecalc.web import server
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = locations.ROOT / "seeds"
 SEED_PATIENT = {"height": "165 cm", "weight": "62 kg", "sex": "female", "age": "40"}
 PAYLOAD = "<script>alert('x')</script><img src=x onerror=alert(1)>\"'&"
 RAW_MARKERS = ("<script>alert", "<img src=x")
@@ -289,7 +290,7 @@ def test_path_like_regimen_ids_are_refused(client: TestClient, name: str) -> Non
 
 
 def test_a_policy_file_path_is_refused(client: TestClient, tmp_path: Path) -> None:
-    standard = Path(__file__).resolve().parent.parent / "policies" / "standard.yaml"
+    standard = locations.ROOT / "policies" / "standard.yaml"
     policy = tmp_path / "mine.yaml"
     shutil.copy(standard, policy)
     page = client.get(

@@ -13,10 +13,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import locations
 import pytest
 import yaml
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
+CORPUS = locations.DATA / "corpus"
 WRITTEN_FOR_CORPUS = "written for the corpus"
 
 TOP_KEYS = {"language", "source", "refused", "refused_reason", "entries", "errors"}

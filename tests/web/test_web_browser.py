@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import locations
 import pytest
 from playwright import sync_api as playwright_api
 from web_server import running_server
 
 from dosecalc.web.app import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = locations.ROOT
 CHROMIUM = next(
     (shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None
 )

@@ -4,8 +4,8 @@ written in its code."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
+import locations
 import pytest
 
 from dosecalc import api
@@ -37,7 +37,7 @@ def test_the_lvef_finding_is_about_the_drug_the_regimens_monitoring_rule_names()
     assert _monitored_drug(reference, identified(None)) == "pertuzumab"
 
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "case-report.yaml"
+SEED = locations.ROOT / "seeds" / "case-report.yaml"
 THP = shipped_dir("regimens") / "thp.yaml"
 RULE = "{after: trastuzumab, months: 12, about: pertuzumab, source: cleopatra}"
 

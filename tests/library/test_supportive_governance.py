@@ -20,6 +20,7 @@ import json
 import shutil
 from pathlib import Path
 
+import locations
 import pytest
 from conftest import run_cli as run
 from hypothesis import given, settings
@@ -36,7 +37,7 @@ from dosecalc.supportive import premedication_for
 
 D = dt.date
 PATIENT = {"height": "165 cm", "weight": "62 kg"}
-CASES = Path(__file__).parent / "data" / "cases"
+CASES = locations.DATA / "cases"
 
 
 def sha256(path: Path) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from pathlib import Path
 
+import locations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +19,7 @@ from dosecalc.errors import InputError
 from dosecalc.units import Q
 from dosecalc.vocabulary import find_frequencies, frequency_from_id, parse_frequency
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "case-report.fr.txt"
+SEED = locations.ROOT / "seeds" / "case-report.fr.txt"
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import locations
+
 from dosecalc.checker import rules
 
-PACKAGE = Path(__file__).resolve().parent.parent / "dosecalc"
+PACKAGE = locations.ROOT / "dosecalc"
 # The layers below the checker (docs: layers of the package).
 ENGINE_AND_DATA = [
     "patient.py",

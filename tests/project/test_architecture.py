@@ -11,11 +11,11 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
+import locations
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "dosecalc"
+PACKAGE = locations.ROOT / "dosecalc"
 
 #: Each module's layer, by its dotted name under ``dosecalc`` (the first
 #: matching prefix wins). docs/architecture.md explains each layer.

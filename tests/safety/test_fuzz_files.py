@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
+import locations
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dosecalc.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = locations.ROOT
 SEED_CASE = (ROOT / "seeds" / "case-report.yaml").read_text(encoding="utf-8")
 SEED_TEXT = (ROOT / "seeds" / "case-report.fr.txt").read_text(encoding="utf-8")
 REGIMEN = (ROOT / "regimens" / "thp.yaml").read_text(encoding="utf-8")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import locations
 import pytest
 
 from dosecalc import api
 
-CASES = Path(__file__).resolve().parent / "data" / "cases"
+CASES = locations.DATA / "cases"
 
 
 def identified(path: Path) -> list[tuple[str | None, str | None]]:

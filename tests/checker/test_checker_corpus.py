@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
+
+import locations
 
 from dosecalc import api
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = locations.ROOT
 
 
 def load_scorer():

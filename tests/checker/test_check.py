@@ -12,15 +12,16 @@ import io
 import json
 from pathlib import Path
 
+import locations
 import pytest
 from conftest import run_cli as run
 
 from dosecalc import api
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = locations.ROOT
 SEED_YAML = ROOT / "seeds" / "case-report.yaml"
 SEED_TEXT = ROOT / "seeds" / "case-report.fr.txt"
-CASES = Path(__file__).resolve().parent / "data" / "cases"
+CASES = locations.DATA / "cases"
 PATIENT = {"height": "165 cm", "weight": "62 kg"}
 
 
@@ -491,7 +492,7 @@ def test_cli_csv():
 
 
 # Values that cannot be read at all (a hand-written file's forgivable forms,
-# such as "sex: femme" or "19/01/2016", are read: tests/test_case_input.py).
+# such as "sex: femme" or "19/01/2016", are read: tests/checker/test_case_input.py).
 BAD_CASE = """\
 schema_version: 1
 id: bad

@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib.util
 import re
 import shlex
-from pathlib import Path
 
+import locations
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = locations.ROOT
 
 
 def _load_script(name: str):  # type: ignore[no-untyped-def]

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import locations
+
 from dosecalc import api
 
-CASES = Path(__file__).resolve().parent / "data" / "cases"
+CASES = locations.DATA / "cases"
 
 
 def findings(path: Path) -> list:

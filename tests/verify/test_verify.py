@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import locations
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -29,7 +30,7 @@ from dosecalc.verify import verify_orders
 from dosecalc.verify.batch import VERDICTS, VerifyOptions, verify_batch
 from dosecalc.verify.summary import WORST_SHOWN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = locations.ROOT
 EXAMPLE = ROOT / "examples" / "orders.csv"
 HEADER = "patient_id,height_cm,weight_kg,sex,age,scr,regimen,phase,cycle,day,drug,dose,dose_unit,date,previous_date,modification"
 

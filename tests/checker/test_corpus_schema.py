@@ -61,7 +61,8 @@ TEXTS = _inputs("texts", ".txt")
 CASES = _inputs("cases", ".yaml")
 PUBLISHED = _inputs("published", ".txt")
 HELDOUT = _inputs("heldout", ".txt")
-ALL_INPUTS = TEXTS + CASES + PUBLISHED + HELDOUT
+HELDOUT2 = _inputs("heldout2", ".txt")
+ALL_INPUTS = TEXTS + CASES + PUBLISHED + HELDOUT + HELDOUT2
 ALL_EXPECTED = sorted(CORPUS.glob("*/*.expected.yaml"))
 
 
@@ -189,3 +190,13 @@ def test_heldout_set_size_and_languages() -> None:
     languages = [_load(_expected_path(path))["language"] for path in HELDOUT]
     assert languages.count("fr") >= 6
     assert languages.count("en") >= 6
+
+
+def test_heldout2_set_size_languages_and_planted_errors() -> None:
+    """The held-out written texts (401-430): 30 texts, half French, about half with errors."""
+    assert len(HELDOUT2) >= 30
+    written = [_load(_expected_path(path)) for path in HELDOUT2]
+    languages = [data["language"] for data in written]
+    assert languages.count("fr") == languages.count("en")
+    with_errors = sum(1 for data in written if data["errors"])
+    assert 0.35 <= with_errors / len(written) <= 0.65

@@ -5,11 +5,17 @@ from __future__ import annotations
 import importlib.util
 import re
 import shlex
+from pathlib import Path
 
 import locations
 import pytest
+from click.testing import CliRunner
+
+from dosecalc.cli import main
 
 ROOT = locations.ROOT
+# The project folders a README example may name by a relative path.
+README_INPUTS = ("seeds", "examples", "regimens", "policies", "drugs")
 
 
 def _load_script(name: str):  # type: ignore[no-untyped-def]
@@ -87,12 +93,15 @@ def test_the_readme_has_examples() -> None:
 @pytest.mark.parametrize(
     ("command", "expected"), readme_examples(), ids=[c for c, _ in readme_examples()]
 )
-def test_readme_example(command: str, expected: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from click.testing import CliRunner
-
-    from dosecalc.cli import main
-
-    monkeypatch.chdir(ROOT)
+def test_readme_example(
+    command: str, expected: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The examples name files relative to the project (examples/orders.csv);
+    # they run in a scratch folder that links to those, so that a file an
+    # example writes (verify -o checked.csv) never lands in the project.
+    for name in README_INPUTS:
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
     argv = shlex.split(command, comments=True)
     assert argv[0] == "dosecalc"
     runner = CliRunner()

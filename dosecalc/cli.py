@@ -708,7 +708,16 @@ def entry_point() -> None:
     # frees its memory by ending; `serve`, which runs for hours, turns the
     # collector back on.
     gc.disable()
-    sys.exit(main())
+    code = main()
+    if not gc.isenabled():
+        # The process ends now. Python's shutdown would run one last collection
+        # over every object built above and free them one by one: 20-30 ms,
+        # more than the dose itself. Frozen objects are left out of it, and the
+        # system reclaims the memory at exit. Standard output and error are
+        # still flushed as usual. A command that turned the collector back on
+        # (serve, verify) keeps the full shutdown.
+        gc.freeze()
+    sys.exit(code)
 
 
 @cli.command()

@@ -444,5 +444,12 @@ def test_help_imports_nothing_heavy():
     assert _modules_after(setup) == []
 
 
+def test_a_dose_table_is_laid_out_without_tabulate():
+    setup = "from dosecalc.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    main(['dose', 'thp', '--height', '165', '--weight', '62'])"
+    heavy = _modules_after(setup)
+    assert "pint" in heavy
+    assert "tabulate" not in heavy
+
+
 def test_the_import_check_can_fail():
     assert "yaml" in _modules_after("import dosecalc.yamlio")

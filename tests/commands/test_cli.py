@@ -9,6 +9,7 @@ subprocess of the installed console script.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import math
@@ -23,7 +24,7 @@ from conftest import CliResult as Result
 from conftest import run_cli as run
 from regimen_factory import carboplatin_auc
 
-from dosecalc.cli import cli
+from dosecalc.cli import cli, entry_point
 
 BIN = Path(sys.executable).parent
 DOSECALC = BIN / "dosecalc"
@@ -378,6 +379,41 @@ def test_console_script_error_is_one_line_exit_2():
     assert_one_line_error(Result(result.returncode, result.stdout, result.stderr))
 
 
+def test_console_script_writes_its_whole_file_and_output(tmp_path):
+    # The console script leaves a one-shot command's objects out of Python's
+    # shutdown collection (gc.freeze): what it printed and the file it wrote
+    # must still be complete, byte for byte as the same command run in process.
+    args = ["calendar", "thp", "--start", "2016-01-19", "--cycles", "8", "--view", "month"]
+    target = tmp_path / "course.txt"
+    written = subprocess.run(
+        [str(DOSECALC), *args, "-o", str(target)], capture_output=True, text=True, timeout=60
+    )
+    printed = subprocess.run(
+        [str(DOSECALC), "dose", "thp", *CASE], capture_output=True, text=True, timeout=60
+    )
+    assert written.returncode == 0, written.stderr
+    assert printed.returncode == 0, printed.stderr
+    assert target.read_bytes().decode("utf-8") == run(*args).out
+    assert printed.stdout == run("dose", "thp", *CASE).out
+
+
+def test_only_a_one_shot_command_skips_the_shutdown_collection(monkeypatch):
+    frozen: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(sys.argv[1]))
+    for command in (["--version"], ["serve"]):
+        monkeypatch.setattr(sys, "argv", ["dosecalc", *command])
+        monkeypatch.setattr("dosecalc.web.server.serve", lambda *args: None)
+        gc.disable()
+        try:
+            with pytest.raises(SystemExit) as stopped:
+                entry_point()
+        finally:
+            gc.enable()
+        assert stopped.value.code == 0
+    # serve turns the collector back on, and keeps Python's full shutdown.
+    assert frozen == ["--version"]
+
+
 # -- Start-up imports -------------------------------------------------------------------------------
 
 HEAVY = ("pint", "yaml", "tabulate", "numpy", "icalendar", "holidays", "jinja2")
@@ -406,6 +442,13 @@ def test_importing_the_cli_imports_nothing_heavy():
 def test_help_imports_nothing_heavy():
     setup = "from dosecalc.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    main(['--help'])\n    main(['dose', '--help'])"
     assert _modules_after(setup) == []
+
+
+def test_a_dose_table_is_laid_out_without_tabulate():
+    setup = "from dosecalc.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    main(['dose', 'thp', '--height', '165', '--weight', '62'])"
+    heavy = _modules_after(setup)
+    assert "pint" in heavy
+    assert "tabulate" not in heavy
 
 
 def test_the_import_check_can_fail():

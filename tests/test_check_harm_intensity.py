@@ -139,3 +139,72 @@ def test_a_dated_first_maintenance_dose_is_a_missing_loading_dose(tmp_path):
     report = case(tmp_path, THP_NO_LOADING.format(start="start: 2024-03-12\n    "))
     errors = {f.drug for f in findings(report, "LOADING_MISSING") if f.severity == "error"}
     assert errors == {"trastuzumab", "pertuzumab"}
+
+
+def test_a_daily_total_of_a_twice_daily_drug_is_compared_with_the_daily_total(tmp_path):
+    # Xeloda SmPC 4.2: 1250 mg/m2 twice daily, "soit une dose quotidienne
+    # totale de 2500 mg/m2": 2500 / 2 = 1250 mg/m2 per intake, the label's.
+    report = case(
+        tmp_path,
+        """\
+  - frequency: twice daily
+    drugs:
+      - {drug: capecitabine, dose: 1250 mg/m2 twice daily, route: PO}
+  - drugs:
+      - {drug: capecitabine, dose: 2500 mg/m2, route: PO}
+""",
+    )
+    assert report.error_count == 0, [f.message for f in report.findings if f.severity == "error"]
+    [total] = findings(report, "DOSE_DAILY_TOTAL")
+    assert total.severity == "info"
+    assert "2 × 1,250 mg/m²" in total.message
+    # Labelled daily total: 2 × 1000 to 2 × 1250 mg/m2 (capecitabine PI).
+    assert "2,000 mg/m² to 2,500 mg/m²" in total.message
+
+
+def test_a_daily_total_written_per_intake_stays_a_double_dose(tmp_path):
+    # 2500 mg/m2 twice daily is 2 times the labelled 1250 mg/m2 per intake.
+    report = case(
+        tmp_path,
+        """\
+  - frequency: twice daily
+    drugs:
+      - {drug: capecitabine, dose: 2500 mg/m2 twice daily, route: PO}
+""",
+    )
+    assert ("error", "DOSE_IMPLAUSIBLE") in severities(report, "capecitabine")
+    assert not findings(report, "DOSE_DAILY_TOTAL")
+
+
+ARMS = """\
+  - frequency: every 3 weeks
+    cycles: 4 cycles
+    drugs:
+      - {drug: epirubicin, dose: 90 mg/m2}
+      - {drug: cyclophosphamide, dose: 600 mg/m2}
+  - frequency: every 3 weeks
+    cycles: 4 cycles
+    drugs:
+      - {drug: doxorubicin, dose: 60 mg/m2}
+      - {drug: cyclophosphamide, dose: 600 mg/m2}
+"""
+
+
+def test_treatments_of_a_text_about_no_patient_are_not_added_up(tmp_path):
+    # Two arms side by side: EC 90 x 4 = 288 mg/m2 doxorubicin equivalents
+    # (x 0.8, Feijen 2019) and AC 60 x 4 = 240 mg/m2; each alone is under
+    # the 450 mg/m2 limit; added up (528) they would be over it.
+    path = tmp_path / "arms.yaml"
+    path.write_text("treatments:\n" + ARMS, encoding="utf-8")
+    report = api.check_course(str(path))
+    [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
+    assert total.severity == "info"
+    assert "the largest alone is 288 mg/m²" in total.message
+
+
+def test_treatments_of_one_patient_are_added_up(tmp_path):
+    # The same two courses in one patient's record: 288 + 240 = 528 >= 450.
+    report = case(tmp_path, ARMS)
+    [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
+    assert total.severity == "error"
+    assert "528 mg/m²" in total.message

@@ -23,6 +23,9 @@ def anthracyclines(course: Course, out: Findings) -> None:
     # cumulative dose ("dose cumulée de 400 mg/m2") sums what came before.
     ledger: dict[str, tuple[float, list[str]]] = {}
     caveats: dict[str, str] = {}
+    # The total of each treatment alone: a text about no patient (a
+    # protocol, trial arms side by side) is not one patient's lifetime.
+    by_treatment: dict[str, float] = {}
     for found in course.identified:
         t = found.treatment
         for written in t.drugs:
@@ -89,6 +92,7 @@ def anthracyclines(course: Course, out: Findings) -> None:
                 )
                 continue
             amount = per_cycle * count * factor
+            by_treatment[t.id] = by_treatment.get(t.id, 0.0) + amount
             so_far, parts_so_far = ledger.get(drug, (0.0, []))
             ledger[drug] = (
                 so_far + amount,
@@ -109,6 +113,20 @@ def anthracyclines(course: Course, out: Findings) -> None:
         if total >= limit
         else ("warning" if share >= 80 or (warn_at and total >= warn_at) else "info")
     )
+    separate = ""
+    history = any(w.cumulative for i in course.identified for w in i.treatment.drugs)
+    if not (course.about_a_patient or history):
+        # No patient, no date, no stated cumulative dose: the treatments may
+        # be alternatives (trial arms, a protocol's options), so each is
+        # judged alone, and a total under the limit is for information (no
+        # patient's record to act on).
+        alone = max(by_treatment.values(), default=total)
+        if len(by_treatment) > 1:
+            separate = (
+                "; the text documents no patient, so the treatments are not added up:"
+                f" the largest alone is {format_number(alone)} mg/m²"
+            )
+        severity = "error" if alone >= limit else "info"
     message = (
         f"cumulative anthracycline {format_number(total)} mg/m² doxorubicin equivalents ({'; '.join(parts)}): {format_number(share, 0)}% of the"
         f" {format_number(limit)} mg/m² lifetime limit of policy {course.policy.id}; count it before any further anthracycline"
@@ -120,6 +138,7 @@ def anthracyclines(course: Course, out: Findings) -> None:
             " and closer LVEF monitoring"
         )
         sources.append(course.policy.anthracycline_warning_source)
+    message += separate
     message += "".join(f"; {drug} factor caveat: {text}" for drug, text in caveats.items())
     out.add(
         severity,

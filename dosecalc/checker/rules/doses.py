@@ -199,7 +199,96 @@ def _regimen_dose(
         loading_due(course, out, found, drug, entry, matches, value)
     if matches:
         return
+    if _daily_total(course, out, found, drug, entry, dose, value, written.units):
+        return
     _judge_amount(course, out, found, drug, entry, dose, value, written.units)
+
+
+def _daily_total(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+    units: Any,
+) -> bool:
+    """A daily total of a drug taken several times a day ("soit une dose
+    quotidienne totale de 2500 mg/m2" for capecitabine 1250 mg/m2 twice
+    daily) is compared with the labelled daily total, not with the dose per
+    intake. It counts as a daily total only when written so: with a daily
+    frequency, or beside a statement of the same drug at the dose per
+    intake several times a day. "2500 mg/m2 twice daily" stays a dose per
+    intake (and a double dose)."""
+    times = entry.times_per_day
+    freq = dose.frequency
+    if times <= 1 or (freq is not None and freq.interval_days < 0.99):
+        return False
+    per_intake = value / times
+    tolerance = course.policy.rounding.tolerance_pct / 100
+    info = course.reference.get(drug)
+    labelled = []
+    for usual in info.usual:
+        if usual.basis != entry.basis or not usual.allows_frequency(
+            "twice_daily" if times == 2 else "three_times_daily"
+        ):
+            continue
+        try:
+            low = float(usual.minimum.to(units).magnitude)
+            high = float(usual.maximum.to(units).magnitude)
+        except Exception:  # a unit Pint cannot convert: not comparable
+            continue
+        if low * (1 - tolerance) <= per_intake <= high * (1 + tolerance):
+            labelled.append((low, high, usual))
+    if not labelled:
+        return False
+    written_daily = freq is not None and abs(freq.interval_days - 1) < 0.01
+    beside = _written_per_intake(course, drug, entry.basis, per_intake, times, tolerance)
+    if not (written_daily or beside):
+        return False
+    low, high, usual = labelled[0]
+    unit = BASIS_UNITS[entry.basis]
+    why = "written as a daily dose" if written_daily else f"the text also writes {beside}"
+    out.add(
+        "info",
+        "DOSE_DAILY_TOTAL",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is a daily total ({why}): {times} × {format_amount(per_intake, unit, 4)}"
+        f" ({drug} is taken {times} times a day); the labelled daily total is"
+        f" {format_amount(low * times, unit, 4)} to {format_amount(high * times, unit, 4)}"
+        f" ({format_amount(low, unit, 4)} to {format_amount(high, unit, 4)} {times} times a day)",
+        course.citations(usual.sources),
+    )
+    return True
+
+
+def _written_per_intake(
+    course: Course, drug: str, basis: str, per_intake: float, times: int, tolerance: float
+) -> str | None:
+    """A statement of ``drug`` in the course at ``per_intake`` taken
+    ``times`` a day, as written, or None."""
+    for other in course.identified:
+        for written in other.treatment.drugs:
+            if other.drugs.get(written.drug) != drug or not written.dose:
+                continue
+            parsed = parse_written_dose(written.dose)
+            reading, freq = parsed.reading, parsed.frequency
+            if freq is None and other.treatment.frequency:
+                freq = parse_frequency(other.treatment.frequency)
+            if (
+                reading is None
+                or reading.basis != basis
+                or reading.is_combination
+                or freq is None
+                or abs(freq.interval_days * times - 1) > 0.05
+            ):
+                continue
+            amount = float(reading.amounts[0].magnitude)
+            if abs(amount - per_intake) <= per_intake * tolerance:
+                return f"'{written.dose}'"
+    return None
 
 
 def _confirm_in_mg(

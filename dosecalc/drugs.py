@@ -122,6 +122,11 @@ class AnthracyclineFactor:
     table: str
     source: str
     caveat: str | None = None
+    # The drug's own cumulative limit in mg/m² of itself, when its label or
+    # the literature gives one (epirubicin 900 mg/m²), with its source: a
+    # total of this drug alone is judged against it, not through the ratio.
+    own_limit_mg_m2: float | None = None
+    own_limit_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -802,7 +807,9 @@ class _Builder:
         self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
     ) -> AnthracyclineFactor | None:
         c = self.c
-        entry = c.mapping(value, path, required={"value", "table", "source"}, optional={"caveat"})
+        entry = c.mapping(
+            value, path, required={"value", "table", "source"}, optional={"caveat", "own_limit"}
+        )
         if entry is None:
             return None
         number = entry.get("value")
@@ -831,7 +838,41 @@ class _Builder:
             )
         if table is None or source is None or (not_counted and not caveat):
             return None
-        return AnthracyclineFactor(None if number is None else float(number), table, source, caveat)
+        own_limit, own_source = None, None
+        if "own_limit" in entry:
+            limit = c.mapping(
+                entry["own_limit"],
+                (*path, "own_limit"),
+                required={"dose", "source"},
+                optional=set(),
+            )
+            if limit is not None:
+                own_limit = self._own_limit(limit.get("dose"), (*path, "own_limit", "dose"))
+                own_source = c.text(limit.get("source"), (*path, "own_limit", "source"))
+                if own_source and own_source not in sources:
+                    c.problem(
+                        (*path, "own_limit", "source"),
+                        f"unknown source '{own_source}' (not in the top-level sources list)",
+                    )
+        return AnthracyclineFactor(
+            None if number is None else float(number),
+            table,
+            source,
+            caveat,
+            own_limit,
+            own_source,
+        )
+
+    def _own_limit(self, value: Any, path: tuple[Any, ...]) -> float | None:
+        """A cumulative limit written in mg/m2 ("900 mg/m2")."""
+        text = self.c.text(value, path)
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*mg/m2\s*", text or "")
+        if match is None or float(match.group(1)) <= 0:
+            self.c.problem(
+                path, f"expected a cumulative dose in mg/m2 such as '900 mg/m2', got {value!r}"
+            )
+            return None
+        return float(match.group(1))
 
     def _usual(
         self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]

@@ -208,3 +208,67 @@ def test_treatments_of_one_patient_are_added_up(tmp_path):
     [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
     assert total.severity == "error"
     assert "528 mg/m²" in total.message
+
+
+def test_epirubicin_alone_is_judged_against_its_own_limit(tmp_path):
+    # FEC 100 x 6: epirubicin 100 x 6 = 600 mg/m2; 600 x 0.8 = 480 mg/m2
+    # doxorubicin equivalents is over the 450 policy limit only through the
+    # uncertain ratio; epirubicin's own limit is 900 mg/m2 (Ryberg 1998:
+    # heart failure 4% at 900 mg/m2): 600 / 900 = 67%, not an error.
+    report = case(
+        tmp_path,
+        """\
+  - start: 2024-01-08
+    frequency: every 3 weeks
+    cycles: 6 cycles
+    drugs:
+      - {drug: fluorouracil, dose: 500 mg/m2}
+      - {drug: epirubicin, dose: 100 mg/m2}
+      - {drug: cyclophosphamide, dose: 500 mg/m2}
+""",
+    )
+    [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
+    assert total.severity == "info"
+    assert "epirubicin alone: 600 mg/m², 67% of its own cumulative limit of 900 mg/m²" in (
+        total.message
+    )
+
+
+def test_epirubicin_over_its_own_limit_is_an_error(tmp_path):
+    # FEC 100 x 6 in 2012 (600 mg/m2), then EC 90 x 6 (540 mg/m2): 1,140
+    # mg/m2 of epirubicin, 1140 / 900 = 127% of its own limit.
+    report = case(
+        tmp_path,
+        """\
+  - start: 2012-01-09
+    frequency: every 3 weeks
+    cycles: 6 cycles
+    drugs:
+      - {drug: fluorouracil, dose: 500 mg/m2}
+      - {drug: epirubicin, dose: 100 mg/m2}
+      - {drug: cyclophosphamide, dose: 500 mg/m2}
+  - start: 2023-09-11
+    frequency: every 3 weeks
+    cycles: 6 cycles
+    drugs:
+      - {drug: epirubicin, dose: 90 mg/m2}
+      - {drug: cyclophosphamide, dose: 600 mg/m2}
+""",
+    )
+    [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
+    assert total.severity == "error"
+    assert "epirubicin alone: 1,140 mg/m², 127%" in total.message
+
+
+def test_a_stated_cumulative_dose_includes_the_cycles_of_its_line(tmp_path):
+    # 8 R-CHOP at 50 mg/m2 "soit une dose cumulée de 400 mg/m2": 8 x 50 =
+    # 400 mg/m2 is the stated total, counted once (not 400 + 400).
+    path = tmp_path / "note.txt"
+    path.write_text(
+        "Antécédent de lymphome traité par 8 R-CHOP (doxorubicine 50 mg/m2 par cure)"
+        " en 2015, soit une dose cumulée de doxorubicine de 400 mg/m2.",
+        encoding="utf-8",
+    )
+    report = api.check_course(None, text_file=str(path))
+    [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
+    assert total.message.startswith("cumulative anthracycline 400 mg/m²")

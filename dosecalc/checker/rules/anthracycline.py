@@ -15,6 +15,7 @@ from ..course import (
     entry_for,
 )
 from ..written import parse_written_dose
+from .doses import daily_on_cycle_days
 
 
 def anthracyclines(course: Course, out: Findings) -> None:
@@ -72,13 +73,20 @@ def anthracyclines(course: Course, out: Findings) -> None:
             per_cycle = None
             assumed = ""
             if written.dose:
-                reading = parse_written_dose(written.dose).reading
+                parsed = parse_written_dose(written.dose)
+                reading = parsed.reading
                 if reading and reading.basis == "bsa":
                     per_cycle = float(
                         parse_per_unit_dose(
                             f"{float(reading.amounts[0].magnitude)} {reading.unit}", "bsa"
                         ).magnitude
                     )
+                    # A dose a day on days of the cycle ("35 mg/m2/j de J2 à
+                    # J4"): the cycle's dose is the day's times the days.
+                    on_days = daily_on_cycle_days(t, parsed, list(course.reference.get(drug).usual))
+                    if on_days is not None:
+                        per_cycle *= len(on_days[0])
+                        assumed = f" (a dose a day on days {on_days[1]}: {format_number(per_cycle)} mg/m² per cycle)"
             if per_cycle is None and entry and entry.standard and entry.basis == "bsa":
                 per_cycle, assumed = (
                     entry.standard.per_unit,

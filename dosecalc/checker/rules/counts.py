@@ -52,12 +52,20 @@ def cycles(course: Course, out: Findings, found: Identified) -> None:
                 course.sources(found),
             )
         else:
+            # In a label, protocol or trial summary (no patient documented)
+            # the count is that protocol's own (docetaxel x 4 after EC where
+            # the library's FEC-D gives 3): a note, not a slip.
             out.add(
-                "warning",
+                "warning" if course.about_a_patient else "info",
                 "CYCLE_COUNT_DIFFERS",
                 t,
                 None,
-                f"{drugs}: {count} cycles documented, the regimen gives {expected}",
+                f"{drugs}: {count} cycles documented, the regimen gives {expected}"
+                + (
+                    ""
+                    if course.about_a_patient
+                    else " (the text documents no patient: another protocol's count)"
+                ),
                 course.sources(found),
             )
     elif phase.cycles.mode == "minimum" and expected and count < expected:

@@ -156,3 +156,51 @@ def test_abvd_doxorubicin_and_r_chop_prednisone_are_usual(tmp_path):
     )
     assert not found(report, "DOSE_OUT_OF_RANGE", "doxorubicin")
     assert not found(report, "FREQUENCY_UNUSUAL", "prednisone")
+
+
+def test_a_line_written_as_two_treatments_counts_its_cycles_together(tmp_path):
+    # TC C1-C2 (2024-09-04 and 2024-09-25, every 21 days), then C3-C4 at a
+    # reduced docetaxel dose: 2 + 2 = 4 cycles, TC's 4 (US Oncology 9735).
+    report = case(
+        tmp_path,
+        """\
+  - start: 2023-09-04
+    end: 2023-09-25
+    frequency: every 3 weeks
+    drugs:
+      - {drug: docetaxel, dose: 75 mg/m2}
+      - {drug: cyclophosphamide, dose: 600 mg/m2}
+  - start: 2023-10-16
+    frequency: every 3 weeks
+    cycles: 2 cycles
+    drugs:
+      - {drug: docetaxel, dose: 60 mg/m2}
+      - {drug: cyclophosphamide, dose: 600 mg/m2}
+""",
+    )
+    assert not found(report, "CYCLE_COUNT_DIFFERS")
+
+
+def test_a_phase_of_a_sequence_the_course_does_not_follow_is_not_its_count(tmp_path):
+    # EC x 4 then docetaxel x 4: docetaxel alone is identified as the D phase
+    # of FEC-D (3 cycles), but the course has no FEC: a note.
+    report = case(
+        tmp_path,
+        """\
+  - start: 2021-03-01
+    frequency: every 3 weeks
+    cycles: 4 cycles
+    drugs:
+      - {drug: epirubicin, dose: 90 mg/m2}
+      - {drug: cyclophosphamide, dose: 600 mg/m2}
+  - start: 2021-05-24
+    frequency: every 3 weeks
+    cycles: 4 cycles
+    drugs:
+      - {drug: docetaxel, dose: 100 mg/m2}
+      - {drug: dexamethasone, dose: 8 mg twice daily, route: PO}
+""",
+    )
+    [count] = found(report, "CYCLE_COUNT_DIFFERS")
+    assert count.severity == "info"
+    assert "fec-d" in count.message

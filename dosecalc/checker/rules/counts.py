@@ -42,36 +42,6 @@ def cycles(course: Course, out: Findings, found: Identified) -> None:
     if phase.cycles.mode == "fixed" and expected and count != expected:
         if _line_count(course, found) == expected:
             return  # a line written as several treatments (C1-C2, then C3-C4 reduced)
-        if not _in_sequence(course, found):
-            # Docetaxel alone identified as the D phase of FEC-D, in a course
-            # without its FEC (EC then docetaxel x 4): FEC-D's count is not
-            # this course's regimen.
-            assert found.regimen is not None
-            out.add(
-                "info",
-                "CYCLE_COUNT_DIFFERS",
-                t,
-                None,
-                f"{drugs}: {count} cycles documented; the library gives {expected} as phase {phase.id} of {found.regimen.id},"
-                " whose other phases the course does not document: not this course's count",
-                course.sources(found),
-            )
-            return
-        other = _phase_with_count(course, found, count)
-        if other is not None:
-            # FEC x 3 followed by docetaxel x 3, identified as FEC 100 by its
-            # written name: the count is the FEC phase of FEC-D.
-            sequence, other_phase = other
-            out.add(
-                "info",
-                "CYCLE_COUNT_DIFFERS",
-                t,
-                None,
-                f"{drugs}: {count} cycles documented, the regimen gives {expected};"
-                f" {count} is the count of phase {other_phase.id} of {sequence.id} ({sequence.name}), whose other phases the course documents",
-                course.sources(found),
-            )
-            return
         if expected % count == 0 and phase.cycle_length_days < 21:
             per = expected // count
             out.add(
@@ -84,6 +54,36 @@ def cycles(course: Course, out: Findings, found: Identified) -> None:
                 course.sources(found),
             )
         else:
+            if not _in_sequence(course, found):
+                # Docetaxel alone identified as the D phase of FEC-D, in a course
+                # without its FEC (EC then docetaxel x 4): FEC-D's count is not
+                # this course's regimen.
+                assert found.regimen is not None
+                out.add(
+                    "info",
+                    "CYCLE_COUNT_DIFFERS",
+                    t,
+                    None,
+                    f"{drugs}: {count} cycles documented; the library gives {expected} as phase {phase.id} of {found.regimen.id},"
+                    " whose other phases the course does not document: not this course's count",
+                    course.sources(found),
+                )
+                return
+            other = _phase_with_count(course, found, count)
+            if other is not None:
+                # FEC x 3 followed by docetaxel x 3, identified as FEC 100 by its
+                # written name: the count is the FEC phase of FEC-D.
+                sequence, other_phase = other
+                out.add(
+                    "info",
+                    "CYCLE_COUNT_DIFFERS",
+                    t,
+                    None,
+                    f"{drugs}: {count} cycles documented, the regimen gives {expected};"
+                    f" {count} is the count of phase {other_phase.id} of {sequence.id} ({sequence.name}), whose other phases the course documents",
+                    course.sources(found),
+                )
+                return
             # In a label, protocol or trial summary (no patient documented)
             # the count is that protocol's own (docetaxel x 4 after EC where
             # the library's FEC-D gives 3): a note, not a slip.

@@ -272,3 +272,28 @@ def test_a_stated_cumulative_dose_includes_the_cycles_of_its_line(tmp_path):
     report = api.check_course(None, text_file=str(path))
     [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
     assert total.message.startswith("cumulative anthracycline 400 mg/m²")
+
+
+def test_an_anthracycline_without_its_cycle_count_is_counted_once_as_a_minimum(tmp_path):
+    # AC started on a date, no cycle count: 60 mg/m2 x 1 = 60 mg/m2 at least,
+    # with a prior 400 mg/m2 course: 460 mg/m2 >= 450, over the limit.
+    report = case(
+        tmp_path,
+        """\
+  - start: 2015-01-05
+    frequency: every 3 weeks
+    cycles: 8 cycles
+    drugs:
+      - {drug: doxorubicin, dose: 50 mg/m2}
+  - start: 2024-03-12
+    frequency: every 3 weeks
+    drugs:
+      - {drug: doxorubicin, dose: 60 mg/m2}
+      - {drug: cyclophosphamide, dose: 600 mg/m2}
+""",
+    )
+    [unknown] = findings(report, "CUMULATIVE_UNKNOWN")
+    assert unknown.severity == "info"
+    [total] = findings(report, "ANTHRACYCLINE_CUMULATIVE")
+    assert total.severity == "error"
+    assert "cumulative anthracycline 460 mg/m²" in total.message

@@ -92,13 +92,27 @@ def anthracyclines(course: Course, out: Findings) -> None:
                     entry.standard.per_unit,
                     " (dose not documented: the regimen's standard dose assumed)",
                 )
-            if per_cycle is None or not count:
+            if per_cycle is not None and not count:
+                # The dose is known, the number of cycles is not written (a
+                # course under way, "C1 on ..."): one cycle is counted, as a
+                # minimum, so that the total is never silently short.
+                count = 1
+                assumed += " (number of cycles not written: one counted, a minimum)"
+                out.add(
+                    "info",
+                    "CUMULATIVE_UNKNOWN",
+                    t,
+                    drug,
+                    f"{drug}: the number of cycles is not written; the cumulative total counts one cycle of {format_number(per_cycle)} mg/m², a minimum",
+                    course.policy.anthracycline_source,
+                )
+            if per_cycle is None:
                 out.add(
                     "warning" if course.about_a_patient else "info",
                     "CUMULATIVE_UNKNOWN",
                     t,
                     drug,
-                    f"{drug}: the cumulative dose cannot be counted (dose or number of cycles missing)",
+                    f"{drug}: the cumulative dose cannot be counted (no dose written, and none in a library regimen)",
                     course.policy.anthracycline_source,
                 )
                 continue

@@ -204,3 +204,28 @@ def test_a_phase_of_a_sequence_the_course_does_not_follow_is_not_its_count(tmp_p
     [count] = found(report, "CYCLE_COUNT_DIFFERS")
     assert count.severity == "info"
     assert "fec-d" in count.message
+
+
+def test_weekly_trastuzumab_beside_a_three_weekly_regimen_is_its_weekly_schedule(tmp_path):
+    # Herceptin PI: 2 mg/kg weekly is the weekly maintenance dose (2 to 4
+    # mg/kg weekly); beside THP every 3 weeks it is not a third of 6 mg/kg.
+    # 6 mg/kg weekly stays 21 / 7 = 3 times the intensity: an error.
+    def thp(trastuzumab: str) -> object:
+        return case(
+            tmp_path,
+            f"""\
+  - frequency: every 3 weeks
+    drugs:
+      - {{drug: docetaxel, dose: 75 mg/m2}}
+      - {{drug: trastuzumab, dose: {trastuzumab}}}
+      - {{drug: pertuzumab, dose: 420 mg}}
+      - {{drug: dexamethasone, dose: 8 mg twice daily, route: PO}}
+""",
+        )
+
+    weekly = thp("2 mg/kg weekly")
+    assert not [f for f in weekly.findings if f.drug == "trastuzumab" and f.severity == "error"]
+    [note] = found(weekly, "DOSE_DIFFERS", "trastuzumab")
+    assert note.severity == "info" and "once weekly" in note.message
+    wrong = thp("6 mg/kg weekly")
+    assert [f for f in wrong.findings if f.drug == "trastuzumab" and f.severity == "error"]

@@ -515,6 +515,17 @@ def _judge_amount(
     highest, where = _highest_usual(course, found, drug, entry, units)
     lowest = min(s.per_unit for s in steps.values())
     times = times_text(fold)
+    # Not this regimen's dose, but the drug's published dose for the schedule
+    # written (trastuzumab 6 mg/kg every 3 weeks in a TCH whose library phase
+    # is weekly; 2 mg/kg weekly beside a 3-weekly regimen), or, in a label or
+    # protocol, another of its labelled doses (Enhertu 6.4 mg/kg, gastric):
+    # nothing to correct. Only the schedule written can clear a dose the
+    # regimen's comparison would call implausible.
+    interval = float(entry.interval_days or (found.phase.cycle_length_days if found.phase else 0))
+    published = _published_dose(course, t, drug, entry, dose, value, units, interval)
+    if published is not None and published[2]:
+        _published_note(course, out, t, drug, entry, dose, times, nearest_kind, published, sources)
+        return
     if value > highest * (1 + tolerance) or value < lowest / 2:
         limit = (
             f"above the highest usual dose ({format_amount(highest, BASIS_UNITS[entry.basis], 4)}, {where})"
@@ -541,23 +552,8 @@ def _judge_amount(
             sources,
         )
         return
-    interval = float(entry.interval_days or (found.phase.cycle_length_days if found.phase else 0))
-    published = _published_dose(course, t, drug, entry, dose, value, units, interval)
     if published is not None:
-        # Not this regimen's dose, but the drug's published dose for the
-        # schedule written (trastuzumab 6 mg/kg every 3 weeks in a TCH whose
-        # library phase is weekly), or, in a label or protocol, another of
-        # its labelled doses (Enhertu 6.4 mg/kg, gastric): nothing to correct.
-        usual, why = published
-        out.add(
-            "info",
-            "DOSE_DIFFERS",
-            t,
-            drug,
-            f"'{dose.text}' is not the regimen dose ({steps_text(entry)}; {times} the {nearest_kind} dose)"
-            f" but {why} ({_range_text(usual)})",
-            course.citations(usual.sources) or sources,
-        )
+        _published_note(course, out, t, drug, entry, dose, times, nearest_kind, published, sources)
         return
     out.add(
         "warning",
@@ -578,8 +574,9 @@ def _published_dose(
     value: float,
     units: Any,
     regimen_interval: float,
-) -> tuple[UsualDose, str] | None:
-    """The drug reference's usual dose that ``value`` is, and why it counts:
+) -> tuple[UsualDose, str, bool] | None:
+    """The drug reference's usual dose that ``value`` is, why it counts, and
+    whether it is for the schedule written:
     for a schedule written other than the regimen's (trastuzumab 6 mg/kg
     every 3 weeks where the library's TCH is weekly); or, in a text about no
     patient (a label, a protocol), for any of its schedules. In a patient's
@@ -602,12 +599,35 @@ def _published_dose(
     other_schedule = freq is not None and abs(freq.interval_days - regimen_interval) > 0.5
     for usual in within:
         if freq is not None and other_schedule and usual.allows_frequency(freq.id):
-            return usual, f"the drug's usual dose {freq.spelled_out()}"
+            return usual, f"the drug's usual dose {freq.spelled_out()}", True
     if within and not course.about_a_patient:
-        return within[
-            0
-        ], "a usual dose of the drug in the drug reference (the text documents no patient)"
+        why = "a usual dose of the drug in the drug reference (the text documents no patient)"
+        return within[0], why, False
     return None
+
+
+def _published_note(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    times: str,
+    nearest_kind: str,
+    published: tuple[UsualDose, str, bool],
+    sources: str,
+) -> None:
+    usual, why, _ = published
+    out.add(
+        "info",
+        "DOSE_DIFFERS",
+        t,
+        drug,
+        f"'{dose.text}' is not the regimen dose ({steps_text(entry)}; {times} the {nearest_kind} dose)"
+        f" but {why} ({_range_text(usual)})",
+        course.citations(usual.sources) or sources,
+    )
 
 
 def _range_text(usual: UsualDose) -> str:

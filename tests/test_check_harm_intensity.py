@@ -123,14 +123,24 @@ THP_NO_LOADING = """\
 
 
 def test_an_undated_maintenance_dose_is_a_note_not_a_missing_loading_dose(tmp_path):
-    # A schedule stated without a date (as a protocol states it) gives the
-    # maintenance doses (Herceptin 6 mg/kg, Perjeta 420 mg every 3 weeks);
-    # nothing says the line starts there.
-    report = case(tmp_path, THP_NO_LOADING.format(start=""))
+    # A schedule stated without a date or a patient (as a protocol states
+    # it) gives the maintenance doses (Herceptin 6 mg/kg, Perjeta 420 mg
+    # every 3 weeks); nothing says a line starts there.
+    path = tmp_path / "protocol.yaml"
+    path.write_text("treatments:\n" + THP_NO_LOADING.format(start=""), encoding="utf-8")
+    report = api.check_course(str(path))
     assert not findings(report, "LOADING_MISSING")
     notes = {f.drug for f in findings(report, "LOADING_NOT_DOCUMENTED")}
     assert notes == {"trastuzumab", "pertuzumab"}
     assert all(f.severity == "info" for f in findings(report, "LOADING_NOT_DOCUMENTED"))
+
+
+def test_an_undated_maintenance_dose_in_a_patients_record_is_a_missing_loading_dose(tmp_path):
+    # The same statement in a patient's record (sex and age given): the
+    # first statement of the drug starts the patient's line.
+    report = case(tmp_path, THP_NO_LOADING.format(start=""))
+    errors = {f.drug for f in findings(report, "LOADING_MISSING") if f.severity == "error"}
+    assert errors == {"trastuzumab", "pertuzumab"}
 
 
 def test_a_dated_first_maintenance_dose_is_a_missing_loading_dose(tmp_path):

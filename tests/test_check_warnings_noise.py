@@ -229,3 +229,11 @@ def test_weekly_trastuzumab_beside_a_three_weekly_regimen_is_its_weekly_schedule
     assert note.severity == "info" and "once weekly" in note.message
     wrong = thp("6 mg/kg weekly")
     assert [f for f in wrong.findings if f.drug == "trastuzumab" and f.severity == "error"]
+
+
+def test_a_dose_a_day_of_a_drug_given_several_times_a_day_is_not_a_cycle_dose(tmp_path):
+    # Tucatinib is labelled 150 to 300 mg twice daily (Tukysa PI): 300 mg a
+    # day on days 1-21 is not 21 times a cycle's dose (6,300 mg).
+    report = text(tmp_path, "Tucatinib 300 mg/j de J1 à J21, cycles de 21 jours.")
+    assert not found(report, "DOSE_PER_CYCLE")
+    assert not [f for f in report.findings if f.code == "DOSE_IMPLAUSIBLE"]

@@ -843,6 +843,11 @@ def daily_on_cycle_days(
         return None
     if any(u.allows_frequency(freq.id) for u in schedules):
         return None  # a labelled dose a day (fluorouracil infusion): judged as such
+    intervals = [
+        f.interval_days for u in schedules for fid in u.frequencies if (f := frequency_from_id(fid))
+    ]
+    if not intervals or min(intervals) < 7:
+        return None  # not a drug given once per cycle: its range is not a cycle's dose
     quote, written = fold(t.quote), fold(dose.text)
     at = quote.find(written)
     if at < 0:

@@ -116,11 +116,14 @@ def loading_due(
 
 
 def _written_as_first(course: Course, found: Identified, previous: TimelineDose | None) -> bool:
-    """Whether a dose judged as the first of its line is written as one: a
-    dated start (or a dated earlier dose to measure a gap from), or later
-    statements that continue the line ("subsequent doses: ...")."""
+    """Whether a dose judged as the first of its line is written as one: in
+    a patient's record, a dated start (or a dated earlier dose to measure a
+    gap from), or later statements that continue the line ("subsequent
+    doses: ..."). A label or protocol stating the schedule's maintenance
+    dose, undated, writes no first dose."""
     t = found.treatment
-    if t.start is not None or previous is not None:
+    if t.start is not None or previous is not None or course.about_a_patient:
+        # A patient's record: the first statement of a drug starts its line.
         return True
     drugs = set(found.drugs.values())
     order = [i.treatment for i in course.identified]

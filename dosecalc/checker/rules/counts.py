@@ -186,11 +186,32 @@ def _phase_with_count(
     return None
 
 
+def _limits(course: Course, found: Identified) -> list[tuple[CourseLimit, Regimen]]:
+    """The course limits that apply to the treatment, each with the regimen
+    that states it: its own regimen's; else, for an early-breast-cancer
+    treatment no library regimen matches (FEC then docetaxel with
+    trastuzumab), the limit the library's (neo)adjuvant regimens give each
+    of its drugs (trastuzumab: 52 weeks, Herceptin label)."""
+    if found.regimen is not None:
+        return [(limit, found.regimen) for limit in found.regimen.course_limits]
+    if found.treatment.setting not in _EARLY_SETTINGS:
+        return []
+    limits: dict[str, tuple[CourseLimit, Regimen]] = {}
+    for regimen in sorted(course.regimens, key=lambda r: r.id):
+        if regimen.setting not in _EARLY_SETTINGS:
+            continue
+        for limit in regimen.course_limits:
+            if limit.drug in found.drugs.values():
+                limits.setdefault(limit.drug, (limit, regimen))
+    return list(limits.values())
+
+
+_EARLY_SETTINGS = ("adjuvant", "neoadjuvant")
+
+
 def course_limits(course: Course, out: Findings, found: Identified) -> None:
-    t, regimen = found.treatment, found.regimen
-    if regimen is None:
-        return
-    for limit in regimen.course_limits:
+    t = found.treatment
+    for limit, regimen in _limits(course, found):
         if limit.drug not in found.drugs.values():
             continue
         weeks = duration_weeks(t.duration) if t.duration else None
@@ -207,7 +228,7 @@ def course_limits(course: Course, out: Findings, found: Identified) -> None:
                 t,
                 limit.drug,
                 f"{limit.drug} for {t.duration}{dates} exceeds {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended",
-                _limit_source(course, found, limit),
+                _limit_source(course, found, limit, regimen),
             )
         elif first and last and (last - first).days > limit.duration_days + 31:
             # On the course's timeline: the written end, the last dated dose,
@@ -219,7 +240,7 @@ def course_limits(course: Course, out: Findings, found: Identified) -> None:
                 t,
                 limit.drug,
                 f"{limit.drug} from {first.isoformat()} to {until} is longer than {format_number(limit.duration_days / 7)} weeks; extending adjuvant treatment beyond 1 year is not recommended",
-                _limit_source(course, found, limit),
+                _limit_source(course, found, limit, regimen),
             )
 
 
@@ -270,7 +291,10 @@ def check(course: Course) -> Iterator[Finding]:
     yield from out.items
 
 
-def _limit_source(course: Course, found: Identified, limit: CourseLimit) -> str:
+def _limit_source(course: Course, found: Identified, limit: CourseLimit, regimen: Regimen) -> str:
     """The regimen's citation for its course limit (trastuzumab 52 weeks)."""
-    by_id = {s.id: s.citation for s in found.regimen.sources} if found.regimen else {}
-    return by_id.get(limit.source or "", "") or course.sources(found)
+    by_id = {s.id: s.citation for s in regimen.sources}
+    cited = by_id.get(limit.source or "", "")
+    if regimen is not found.regimen and cited:
+        return f"regimen {regimen.id}: {cited}"
+    return cited or course.sources(found)

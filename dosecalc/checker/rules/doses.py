@@ -40,6 +40,7 @@ from .loading import loading_due, loading_from_library
 
 def doses(course: Course, out: Findings, found: Identified) -> None:
     t = found.treatment
+    components = _product_components(found)
     for written in t.drugs:
         drug = found.drugs.get(written.drug)
         if drug is None:
@@ -48,10 +49,57 @@ def doses(course: Course, out: Findings, found: Identified) -> None:
             course.reductions[(t.id, drug)] = written.reduction
         if written.reduced:
             course.reduced.add((t.id, drug))
-        if written.dose is not None:
-            _dose(course, out, found, drug, written.dose, then=False)
-        if written.maintenance is not None:
-            _dose(course, out, found, drug, written.maintenance, then=True)
+        first, then = components.get(drug, (written.dose, written.maintenance))
+        if first is not None:
+            _dose(course, out, found, drug, first, then=False)
+        if then is not None:
+            _dose(course, out, found, drug, then, then=True)
+
+
+def _product_components(found: Identified) -> dict[str, tuple[str | None, str | None]]:
+    """The doses of a fixed-dose product whose components are written as one
+    dose ("Phesgo 1200 mg/600 mg SC, then 600 mg/600 mg"): the label writes
+    them in the order of its drugs (pertuzumab, then trastuzumab), which is
+    the order of the library phase's drug lines. Only when the phase is such
+    a product (every drug a flat dose by one route), the treatment names all
+    its drugs, and one of them carries the whole dose while the others carry
+    none; each component is then that drug's dose."""
+    phase, t = found.phase, found.treatment
+    if phase is None or len(phase.drugs) < 2:
+        return {}
+    order = [e.drug for e in phase.drugs]
+    if any(e.basis != "flat" for e in phase.drugs) or len({e.route for e in phase.drugs}) != 1:
+        return {}
+    lines = {found.drugs.get(w.drug): w for w in t.drugs}
+    if set(order) - set(lines):
+        return {}
+    carriers = [lines[d] for d in order if lines[d].dose is not None]
+    if len(carriers) != 1 or any(
+        lines[d].maintenance for d in order if lines[d] is not carriers[0]
+    ):
+        return {}
+    carrier = carriers[0]
+    split = [_components(carrier.dose, len(order)), _components(carrier.maintenance, len(order))]
+    if split[0] is None or (carrier.maintenance is not None and split[1] is None):
+        return {}
+    first, then = split
+    return {
+        drug: (first[i] if first else None, then[i] if then else None)
+        for i, drug in enumerate(order)
+    }
+
+
+def _components(text: str | None, count: int) -> list[str] | None:
+    """The ``count`` components of a dose written as one ("1200 mg/600 mg
+    SC" -> "1200 mg SC", "600 mg SC"), or None when it is not such a dose."""
+    if text is None:
+        return None
+    dose = parse_written_dose(text)
+    reading = dose.reading
+    if reading is None or not reading.is_combination or len(reading.amounts) != count:
+        return None
+    route = f" {dose.route}" if dose.route else ""
+    return [f"{float(a.magnitude):g} {reading.unit}{route}" for a in reading.amounts]
 
 
 def _dose(
@@ -245,6 +293,8 @@ def _regimen_dose(
         if reading.basis != entry.basis:
             if _confirm_in_mg(course, out, found, drug, entry, dose, reading):
                 return
+            if _worked_out_beside(course, out, found, drug, entry, dose, reading):
+                return
             out.add(
                 "error",
                 "WRONG_BASIS",
@@ -427,6 +477,79 @@ def _confirm_in_mg(
             )
             return True
     return False
+
+
+# The adult weights and body surface areas a dose in mg worked out from a
+# per-kg or per-m² dose can imply: outside them the mg dose is no such
+# translation ("trastuzumab 6 mg/kg ... 4260 mg" implies 710 kg).
+_ADULT_WEIGHT_KG = (30.0, 200.0)
+_ADULT_BSA_M2 = (1.2, 2.8)
+
+
+def _worked_out_beside(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    reading: DoseReading,
+) -> bool:
+    """A dose in mg written beside the per-kg or per-m² dose of the same drug
+    ("Herceptin 6mg/kg IV q3w ... Wt 71 kg -> 426 mg") is that dose worked
+    out for the patient, not a flat dose given instead: when the case gives
+    no weight or BSA to confirm it (:func:`_confirm_in_mg` does when it
+    does), the weight or BSA it implies is stated for the pharmacist to
+    check, provided it is an adult's. "Beside" is the same statement or the
+    one written just before it."""
+    if (
+        course.patient is not None
+        or reading.basis != "flat"
+        or reading.is_combination
+        or entry.basis not in ("bsa", "weight")
+    ):
+        return False
+    mg = float(reading.amounts[0].to("mg").magnitude)
+    low, high = _ADULT_WEIGHT_KG if entry.basis == "weight" else _ADULT_BSA_M2
+    unit = BASIS_UNITS[entry.basis]
+    for per_unit in _per_unit_beside(course, found, drug, entry.basis):
+        metric = mg / per_unit if per_unit else 0.0
+        if low <= metric <= high:
+            implied = (
+                f"{format_number(metric, 1)} kg"
+                if entry.basis == "weight"
+                else f"a BSA of {format_number(metric, 2)} m²"
+            )
+            out.add(
+                "info",
+                "DOSE_WORKED_OUT",
+                found.treatment,
+                drug,
+                f"'{dose.text}' is the {format_amount(per_unit, unit, 4)} written beside it, worked out"
+                f" for the patient ({format_amount(per_unit, unit, 4)} × {implied} = {format_amount(mg, 'mg')});"
+                f" no {'weight' if entry.basis == 'weight' else 'height and weight'} was read to confirm {implied}",
+                course.sources(found),
+            )
+            return True
+    return False
+
+
+def _per_unit_beside(course: Course, found: Identified, drug: str, basis: str) -> list[float]:
+    """The per-kg or per-m² doses of ``drug`` written in the same statement
+    or in the one just before it."""
+    order = [i.treatment for i in course.identified]
+    index = order.index(found.treatment) if found.treatment in order else -1
+    nearby = [found] + ([course.identified[index - 1]] if index > 0 else [])
+    doses = []
+    for other in nearby:
+        for written in other.treatment.drugs:
+            if other.drugs.get(written.drug) != drug:
+                continue
+            for text in (written.dose, written.maintenance):
+                reading = parse_written_dose(text).reading if text else None
+                if reading is not None and reading.basis == basis and not reading.is_combination:
+                    doses.append(float(reading.amounts[0].magnitude))
+    return doses
 
 
 def _judge_amount(

@@ -67,6 +67,22 @@ def loading_due(
     elif t.continued:
         # "Cure 4", "poursuivi", "entretien": the line started earlier.
         return
+    elif t.start is None and t.end is not None and not t.given:
+        # "Last IV dose 12/02/2025 (pertuzumab 420 mg, trastuzumab 6 mg/kg)":
+        # a statement dated only by its end says where a line stopped, not
+        # where it started; its maintenance dose is the line's last dose, and
+        # the loading dose that started it is simply not written here.
+        if "maintenance" in matches:
+            out.add(
+                "info",
+                "LOADING_NOT_DOCUMENTED",
+                t,
+                drug,
+                f"the maintenance dose is written for a line that ended on {t.end}, without its start:"
+                f" the loading dose of {format_amount(entry.loading.per_unit, BASIS_UNITS[entry.basis], 4)} that started it is not documented here",
+                source,
+            )
+        return
     else:
         earlier = course.earlier_undated(drug, found)
         if earlier is not None:

@@ -206,13 +206,15 @@ def _lvef_baseline(
 
 
 def _given_after(spans: list[tuple[dt.date | None, dt.date | None]], day: dt.date) -> str | None:
-    """When a monitored drug is known to have been given after ``day``."""
-    later = [
-        end if start is None or start <= day else start
-        for start, end in spans
-        if end is not None and end > day
-    ]
-    return f"until {max(later).isoformat()}" if later else None
+    """When a monitored drug is known to have been given after ``day``: a
+    treatment that ends after it, or one that starts after it (a dose on
+    2024-10-18 after an LVEF fall on 2024-10-10, whether or not its end is
+    known)."""
+    started = [start for start, _ in spans if start is not None and start > day]
+    later = [end for start, end in spans if end is not None and end > day]
+    if later:
+        return f"until {max(later).isoformat()}"
+    return f"from {min(started).isoformat()}" if started else None
 
 
 def _continued_after(monitored: list[Identified], m: Measurement) -> str | None:

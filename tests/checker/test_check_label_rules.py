@@ -1,0 +1,318 @@
+"""Label rules the held-out written texts exposed, each checked on a case file
+written as a careful reader would structure the text. Expected values are
+worked out by hand from the labels cited in each test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dosecalc import api
+
+
+def check(tmp_path: Path, text: str) -> list:
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    return list(api.check_course(str(path)).findings)
+
+
+def codes(findings: list, drug: str | None = None) -> set[tuple[str, str]]:
+    return {(f.severity, f.code) for f in findings if drug is None or f.drug == drug}
+
+
+def errors(findings: list) -> list[str]:
+    return [f"{f.code} {f.drug}: {f.message}" for f in findings if f.severity == "error"]
+
+
+# -- Phesgo after IV pertuzumab and trastuzumab (Phesgo US PI 2.3) ---------------
+
+IV_THEN_PHESGO = """\
+patient: {{sex: F, age: 50}}
+treatments:
+  - setting: adjuvant
+    end: {last_iv}
+    drugs:
+      - {{drug: pertuzumab, dose: 420 mg, route: IV}}
+      - {{drug: trastuzumab, dose: 6 mg/kg, route: IV}}
+  - setting: adjuvant
+    start: 2025-03-05
+    frequency: every 3 weeks
+    cycles: 18
+    drugs:
+      - {{drug: pertuzumab, dose: 600 mg, route: SC}}
+      - {{drug: trastuzumab, dose: 600 mg, route: SC}}
+"""
+
+
+def test_a_switch_to_phesgo_within_six_weeks_of_the_last_iv_dose_is_maintenance(tmp_path):
+    # Phesgo PI 2.3: less than 6 weeks since the last IV dose, Phesgo is given
+    # at its maintenance dose (600 mg/600 mg). 2025-02-12 to 2025-03-05 is
+    # 16 days of February + 5 of March = 21 days. The IV statement, dated only
+    # by its last dose, says nothing about how the IV line started.
+    found = check(tmp_path, IV_THEN_PHESGO.format(last_iv="2025-02-12"))
+    assert errors(found) == []
+    assert ("info", "LOADING_NOT_DOCUMENTED") in codes(found, "pertuzumab")
+
+
+def test_a_switch_to_phesgo_six_weeks_or_more_after_the_last_iv_dose_needs_the_initial_dose(
+    tmp_path,
+):
+    # 2025-01-08 to 2025-03-05: 23 days of January + 28 of February + 5 of
+    # March = 56 days, 6 weeks or more: the initial dose (1200 mg
+    # pertuzumab/600 mg trastuzumab) is due, not 600 mg/600 mg.
+    found = check(tmp_path, IV_THEN_PHESGO.format(last_iv="2025-01-08"))
+    [missing] = [f for f in found if f.code == "LOADING_MISSING"]
+    assert missing.drug == "pertuzumab" and missing.treatment == "treatment-2"
+    assert "56 days since the last pertuzumab (2025-01-08)" in missing.message
+    assert "1,200 mg" in missing.message
+
+
+# -- Phesgo written as one product dose ("1200 mg/600 mg") -----------------------
+
+PHESGO_RESTART = """\
+patient: {{sex: F, age: 50}}
+treatments:
+  - setting: adjuvant
+    start: 2024-02-06
+    end: 2024-05-14
+    frequency: every 3 weeks
+    drugs:
+      - {{drug: pertuzumab, dose: null, route: SC}}
+      - {{drug: trastuzumab, dose: 1200 mg/600 mg loading then 600 mg/600 mg, route: SC}}
+  - setting: adjuvant
+    start: {restart}
+    frequency: every 3 weeks
+    drugs:
+      - {{drug: pertuzumab, dose: null, route: SC}}
+      - {{drug: trastuzumab, dose: 600 mg/600 mg, route: SC}}
+"""
+
+
+def test_a_phesgo_restart_after_eight_weeks_at_the_maintenance_dose_misses_the_re_load(tmp_path):
+    # Phesgo writes its dose pertuzumab/trastuzumab: "600 mg/600 mg" is the
+    # maintenance dose (600 mg pertuzumab). 2024-05-14 to 2024-07-09: 17 days
+    # of May + 30 of June + 9 of July = 56 days, 6 weeks or more: the initial
+    # 1200 mg/600 mg is due again (Phesgo PI 2.3).
+    found = check(tmp_path, PHESGO_RESTART.format(restart="2024-07-09"))
+    [missing] = [f for f in found if f.code == "LOADING_MISSING"]
+    assert missing.drug == "pertuzumab" and missing.treatment == "treatment-2"
+    assert "56 days since the last pertuzumab (2024-05-14)" in missing.message
+    # The first injection, 1200 mg pertuzumab, is the loading dose.
+    assert ("info", "LOADING_CONFIRMED") in codes(
+        [f for f in found if f.treatment == "treatment-1"], "pertuzumab"
+    )
+
+
+def test_a_phesgo_dose_three_weeks_after_the_last_is_maintenance(tmp_path):
+    # 2024-05-14 + 21 days = 2024-06-04: on schedule, no re-load.
+    found = check(tmp_path, PHESGO_RESTART.format(restart="2024-06-04"))
+    assert errors(found) == []
+
+
+# -- LVEF fall with trastuzumab given after it (Herceptin US PI 2.2) -------------
+
+LVEF_FALL = """\
+patient:
+  sex: F
+  age: 52
+  lvef:
+    - {{date: 2024-04-25, value: 64 %}}
+    - {{date: 2024-10-10, value: 44 %}}
+treatments:
+  - setting: adjuvant
+    start: 2024-05-02
+    end: 2024-09-26
+    frequency: every 3 weeks
+    drugs: [trastuzumab 8 mg/kg loading then 6 mg/kg]
+{later}"""
+
+
+def test_a_dose_after_an_lvef_fall_is_an_error(tmp_path):
+    # 64 % -> 44 % is a fall of 20 points (16 or more): the label withholds
+    # trastuzumab for at least 4 weeks. A treatment starting on 2024-10-18,
+    # after the echo of 2024-10-10, gives it anyway.
+    later = """\
+  - setting: adjuvant
+    start: 2024-10-18
+    frequency: every 3 weeks
+    drugs: [trastuzumab 6 mg/kg]
+"""
+    found = check(tmp_path, LVEF_FALL.format(later=later))
+    [decline] = [f for f in found if f.code == "LVEF_DECLINE"]
+    assert decline.severity == "error"
+    assert "20 points" in decline.message and "from 2024-10-18" in decline.message
+
+
+def test_an_lvef_fall_where_the_record_stops_is_a_warning(tmp_path):
+    found = check(tmp_path, LVEF_FALL.format(later=""))
+    [decline] = [f for f in found if f.code == "LVEF_DECLINE"]
+    assert decline.severity == "warning"
+
+
+# -- Adjuvant trastuzumab beyond one year, no library regimen --------------------
+
+FEC_DOCETAXEL_H = """\
+patient: {{sex: F, age: 50}}
+treatments:
+  - setting: adjuvant
+    frequency: toutes les 3 semaines
+    cycles: 3 cycles
+    duration: {duration}
+    drugs:
+      - {{drug: fluorouracil}}
+      - {{drug: epirubicin}}
+      - {{drug: cyclophosphamide}}
+      - {{drug: docetaxel, dose: 100 mg/m2}}
+      - {{drug: trastuzumab, dose: 8 mg/kg loading then 6 mg/kg}}
+"""
+
+
+def test_adjuvant_trastuzumab_for_two_years_is_an_error_without_a_library_regimen(tmp_path):
+    # Herceptin US PI 2.2: adjuvant treatment for 52 weeks; 2 years is 104
+    # weeks (HERA: no benefit, more cardiac events). FEC then docetaxel with
+    # trastuzumab matches no library regimen; the limit is still the label's.
+    found = check(tmp_path, FEC_DOCETAXEL_H.format(duration="pendant 2 ans"))
+    [exceeded] = [f for f in found if f.code == "DURATION_EXCEEDED"]
+    assert exceeded.severity == "error" and exceeded.drug == "trastuzumab"
+    assert "52 weeks" in exceeded.message
+
+
+def test_adjuvant_trastuzumab_for_one_year_is_within_the_limit(tmp_path):
+    found = check(tmp_path, FEC_DOCETAXEL_H.format(duration="pendant un an"))
+    assert not [f for f in found if f.code == "DURATION_EXCEEDED"]
+
+
+def test_no_adjuvant_limit_for_a_metastatic_course(tmp_path):
+    found = check(
+        tmp_path,
+        FEC_DOCETAXEL_H.format(duration="pendant 2 ans").replace("adjuvant", "metastatic"),
+    )
+    assert not [f for f in found if f.code == "DURATION_EXCEEDED"]
+
+
+# -- A dose in mg worked out from the per-kg dose written beside it ----------------
+
+WORKED_OUT = """\
+patient: {{sex: F, age: 60}}
+treatments:
+  - setting: adjuvant
+    start: 2025-02-12
+    frequency: every 3 weeks
+    cycles: cycle 9
+    drugs: [trastuzumab 6 mg/kg]
+  - setting: adjuvant
+    start: 2025-02-12
+    frequency: every 3 weeks
+    drugs: [trastuzumab {mg}]
+"""
+
+
+def test_a_dose_in_mg_beside_the_per_kg_dose_is_that_dose_worked_out(tmp_path):
+    # "Herceptin 6mg/kg IV q3w ... Wt 71 kg -> 426 mg": 426 / 6 = 71 kg, an
+    # adult's weight: the per-kg dose in mg, not a flat dose given instead.
+    found = check(tmp_path, WORKED_OUT.format(mg="426 mg"))
+    assert ("error", "WRONG_BASIS") not in codes(found)
+    [worked] = [f for f in found if f.code == "DOSE_WORKED_OUT"]
+    assert worked.severity == "info" and "71 kg" in worked.message
+
+
+def test_a_dose_in_mg_no_adult_weight_explains_stays_a_wrong_basis(tmp_path):
+    # 4260 mg / 6 mg/kg = 710 kg: no patient weighs that; a flat dose for a
+    # per-kg drug is an error.
+    found = check(tmp_path, WORKED_OUT.format(mg="4260 mg"))
+    assert ("error", "WRONG_BASIS") in codes(found, "trastuzumab")
+    assert not [f for f in found if f.code == "DOSE_WORKED_OUT"]
+
+
+# -- Drugs added to the reference ----------------------------------------------------
+
+
+def one_treatment(tmp_path: Path, frequency: str, drugs: str) -> list:
+    return check(
+        tmp_path,
+        f"patient: {{sex: F, age: 60}}\ntreatments:\n  - setting: metastatic\n"
+        f"    frequency: {frequency}\n    cycles: 6\n    drugs:\n{drugs}",
+    )
+
+
+def test_a_flat_bevacizumab_dose_is_a_wrong_basis(tmp_path):
+    # Avastin PI: 15 mg/kg every 3 weeks with carboplatin and paclitaxel;
+    # "15 mg" is 1/82 of it at 82 kg.
+    found = one_treatment(
+        tmp_path,
+        "every 3 weeks",
+        "      - {drug: carboplatin, dose: AUC 6}\n"
+        "      - {drug: paclitaxel, dose: 200 mg/m2}\n"
+        "      - {drug: Avastin, dose: 15 mg, route: IV}\n",
+    )
+    assert ("error", "WRONG_BASIS") in codes(found, "bevacizumab")
+
+
+def test_bevacizumab_15_mg_per_kg_every_3_weeks_is_a_label_dose(tmp_path):
+    found = one_treatment(
+        tmp_path, "every 3 weeks", "      - {drug: bevacizumab, dose: 15 mg/kg, route: IV}\n"
+    )
+    assert errors(found) == []
+    assert not codes(found, "bevacizumab") & {
+        ("warning", "DOSE_OUT_OF_RANGE"),
+        ("warning", "FREQUENCY_UNUSUAL"),
+    }
+
+
+def test_gemcitabine_with_carboplatin_auc_4_is_the_ovarian_label_regimen(tmp_path):
+    # Gemzar PI 2.1: gemcitabine 1000 mg/m2 on days 1 and 8 of each 21-day
+    # cycle, carboplatin AUC 4 on day 1. The 1000 mg/m2 is gemcitabine's, not
+    # carboplatin's.
+    found = one_treatment(
+        tmp_path,
+        "every 3 weeks",
+        "      - {drug: Gemzar, dose: 1000 mg/m2}\n      - {drug: carboplatine, dose: AUC 4}\n",
+    )
+    assert errors(found) == []
+    assert not [f for f in found if f.code == "NOT_UNDERSTOOD"]
+    # 10000 mg/m2 is 8 times the highest labelled dose (1250 mg/m2).
+    tenfold = one_treatment(
+        tmp_path, "every 3 weeks", "      - {drug: gemcitabine, dose: 10000 mg/m2}\n"
+    )
+    assert ("error", "DOSE_IMPLAUSIBLE") in codes(tenfold, "gemcitabine")
+
+
+def test_pembrolizumab_400_mg_every_6_weeks_is_a_label_dose_but_not_every_3_weeks(tmp_path):
+    # Keytruda PI: 200 mg every 3 weeks or 400 mg every 6 weeks. 400 mg every
+    # 3 weeks is twice the labelled dose intensity (42 / 21 = 2).
+    drug = "      - {drug: Keytruda, dose: 400 mg, route: IV}\n"
+    assert errors(one_treatment(tmp_path, "every 6 weeks", drug)) == []
+    found = one_treatment(tmp_path, "every 3 weeks", drug)
+    assert ("error", "FREQUENCY_IMPLAUSIBLE") in codes(found, "pembrolizumab")
+
+
+def test_cetuximab_weekly_and_irinotecan_every_two_weeks_are_label_doses(tmp_path):
+    # Erbitux PI: 400 mg/m2 initial dose, then 250 mg/m2 weekly; Camptosar
+    # PI: 180 mg/m2 every 2 weeks with leucovorin and fluorouracil.
+    cetuximab = one_treatment(
+        tmp_path, "weekly", "      - {drug: Erbitux, dose: 400 mg/m2 loading then 250 mg/m2}\n"
+    )
+    assert errors(cetuximab) == []
+    irinotecan = one_treatment(
+        tmp_path, "every 2 weeks", "      - {drug: irinotécan, dose: 180 mg/m2}\n"
+    )
+    assert errors(irinotecan) == []
+    tenfold = one_treatment(
+        tmp_path, "every 2 weeks", "      - {drug: irinotécan, dose: 1800 mg/m2}\n"
+    )
+    assert ("error", "DOSE_IMPLAUSIBLE") in codes(tenfold, "irinotecan")
+
+
+def test_dose_dense_ec_with_pegfilgrastim_is_a_published_schedule(tmp_path):
+    # AERO B03 / GIM2: epirubicin 90-100 mg/m2 and cyclophosphamide 600 mg/m2
+    # every 2 weeks with pegfilgrastim: 21 / 14 = 1.5 times the 3-weekly
+    # dose intensity, published, so neither an error nor a warning.
+    found = check(
+        tmp_path,
+        "patient: {sex: F, age: 44}\ntreatments:\n  - setting: adjuvant\n"
+        "    start: 2024-11-04\n    frequency: toutes les 2 semaines\n    cycles: 4\n"
+        "    drugs:\n      - {drug: épirubicine, dose: 90 mg/m2}\n"
+        "      - {drug: cyclophosphamide, dose: 600 mg/m2}\n"
+        "      - {drug: pegfilgrastim, dose: 6 mg, route: SC}\n",
+    )
+    assert errors(found) == []
+    assert not [f for f in found if f.code in ("FREQUENCY_UNUSUAL", "FREQUENCY_IMPLAUSIBLE")]

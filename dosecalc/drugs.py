@@ -56,6 +56,11 @@ CATEGORIES = ("chemotherapy", "targeted", "supportive")
 #: reports the course's LVEF values against the label for drugs with ``lvef``.
 MONITORING = ("lvef",)
 ROUTES = ("IV", "PO", "SC", "IM")
+# What a usual schedule can be published only with (``support`` of a usual dose).
+SUPPORTS = ("growth_factor",)
+#: The growth factors whose documentation makes a ``support: growth_factor``
+#: schedule (dose-dense) a published one.
+GROWTH_FACTORS = ("pegfilgrastim", "filgrastim", "lipegfilgrastim", "lenograstim")
 LANGUAGES = ("en", "fr")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -81,6 +86,9 @@ class UsualDose:
     sources: tuple[str, ...]
     note: str | None = None
     line: int | None = None
+    # What the schedule is published only with: "growth_factor" for a
+    # dose-dense schedule given with G-CSF support (pegfilgrastim, filgrastim).
+    support: str | None = None
 
     def range_factor(self, amount: Quantity, basis: str) -> float | None:
         """How far ``amount`` lies outside the range: 1.0 inside it, below 1
@@ -879,11 +887,17 @@ class _Builder:
     ) -> UsualDose | None:
         c = self.c
         entry = c.mapping(
-            value, path, required={"route", "dose", "sources"}, optional={"frequencies", "note"}
+            value,
+            path,
+            required={"route", "dose", "sources"},
+            optional={"frequencies", "note", "support"},
         )
         if entry is None:
             return None
         route = c.choice(entry.get("route"), (*path, "route"), ROUTES)
+        support = (
+            c.choice(entry["support"], (*path, "support"), SUPPORTS) if "support" in entry else None
+        )
         refs = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
         dose = c.mapping(
             entry.get("dose"), (*path, "dose"), required={"min", "max"}, optional=set()
@@ -915,7 +929,7 @@ class _Builder:
         if route is None or not low or not high or not refs:
             return None
         return UsualDose(
-            route, low[1], low[0], high[0], tuple(frequencies), refs, note, c.line(path)
+            route, low[1], low[0], high[0], tuple(frequencies), refs, note, c.line(path), support
         )
 
     def _combination(self, value: Any, path: tuple[Any, ...]) -> Combination | None:

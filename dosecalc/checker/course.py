@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..case import Case, CaseDate, Treatment
-from ..drugs import load_drug_reference
+from ..drugs import GROWTH_FACTORS, DrugReference, load_drug_reference
 from ..errors import DosecalcError
 from ..formatting import format_amount, format_number
 from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Phase, Policy, Regimen
@@ -117,7 +117,7 @@ class Course:
         self.policy = policy
         self.regimens = regimens
         self.patient = patient
-        self.reference = load_drug_reference()
+        self.reference = reference_for(load_drug_reference(), case)
         self.identified: list[Identified] = []
         # Dates the timeline worked out (not written), with how.
         self.estimated: dict[CaseDate, str] = {}
@@ -198,6 +198,27 @@ class Course:
             if drug in i.drugs.values() and not starts_after(i.treatment, t):
                 return i.treatment
         return None
+
+
+def reference_for(reference: DrugReference, case: Case) -> DrugReference:
+    """The drug reference as it applies to this case: a schedule published
+    only with growth-factor support (dose-dense epirubicin every 2 weeks,
+    R-CHOP-14) counts only when the case documents a growth factor; without
+    one it is no published schedule, and the denser frequency is judged as
+    such."""
+    documented = {
+        match.drug_id
+        for t in case.treatments
+        for written in t.drugs
+        if (match := reference.match(written.drug)) is not None
+    }
+    if documented & set(GROWTH_FACTORS):
+        return reference
+    drugs = {
+        drug_id: replace(info, usual=tuple(u for u in info.usual if u.support != "growth_factor"))
+        for drug_id, info in reference.drugs.items()
+    }
+    return replace(reference, drugs=drugs)
 
 
 def _treatment_doses(course: Course, found: Identified, drug: str) -> list[TimelineDose]:
@@ -360,7 +381,9 @@ def spaced(dose: WrittenDose) -> str:
 
 
 def unit_text(amount: Any) -> str:
-    return format(amount.units, "~").replace(" ", "").replace("**", "").replace("µg", "mcg")
+    # ISMP: micrograms are "mcg", never "µg" or "ug" (Pint's short forms).
+    text = format(amount.units, "~").replace(" ", "").replace("**", "").replace("µg", "mcg")
+    return re.sub(r"\bug\b", "mcg", text)
 
 
 def regimen_steps(entry: DrugEntry) -> dict[str, DoseStep]:

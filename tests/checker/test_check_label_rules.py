@@ -316,3 +316,77 @@ def test_dose_dense_ec_with_pegfilgrastim_is_a_published_schedule(tmp_path):
     )
     assert errors(found) == []
     assert not [f for f in found if f.code in ("FREQUENCY_UNUSUAL", "FREQUENCY_IMPLAUSIBLE")]
+
+
+def test_days_1_8_15_of_a_21_day_cycle_are_weekly_doses(tmp_path):
+    # KEYNOTE-522: paclitaxel 80 mg/m2 on days 1, 8 and 15 of 21-day cycles is
+    # weekly paclitaxel (8 - 1 = 15 - 8 = 7 days), its labelled weekly dose,
+    # not 80 mg/m2 every 3 weeks.
+    found = one_treatment(
+        tmp_path,
+        "cycles de 21 jours",
+        "      - {drug: paclitaxel, dose: 80 mg/m2 J1 J8 J15}\n"
+        "      - {drug: carboplatine, dose: AUC 5}\n",
+    )
+    assert not [f for f in found if f.code in ("FREQUENCY_UNUSUAL", "FREQUENCY_IMPLAUSIBLE")]
+
+
+def test_gemcitabine_on_days_1_and_8_is_judged_per_21_day_cycle(tmp_path):
+    # Gemzar PI 2.2: 1250 mg/m2 on days 1 and 8 of each 21-day cycle with
+    # paclitaxel. Its range is given per 21-day cycle; read as weekly it would
+    # be 3 times that intensity, which it is not.
+    found = one_treatment(
+        tmp_path,
+        "cycles de 21 jours",
+        "      - {drug: gemcitabine, dose: 1250 mg/m2 J1 J8}\n"
+        "      - {drug: paclitaxel, dose: 175 mg/m2}\n",
+    )
+    assert errors(found) == []
+    assert not [f for f in found if f.code in ("FREQUENCY_UNUSUAL", "FREQUENCY_IMPLAUSIBLE")]
+
+
+def test_capox_rchop14_and_e4599_doses_are_published_schedules(tmp_path):
+    # XELOXA: oxaliplatin 130 mg/m2 every 3 weeks; RICOVER-60: R-CHOP every
+    # 14 days with G-CSF support; E4599: paclitaxel 200 mg/m2 with carboplatin AUC 6 every 3
+    # weeks. None is a warning.
+    for frequency, drugs in (
+        ("every 3 weeks", "      - {drug: oxaliplatin, dose: 130 mg/m2}\n"),
+        (
+            "every 2 weeks",
+            "      - {drug: rituximab, dose: 375 mg/m2}\n"
+            "      - {drug: vincristine, dose: 1.4 mg/m2}\n"
+            "      - {drug: pegfilgrastim, dose: 6 mg, route: SC}\n",
+        ),
+        (
+            "every 3 weeks",
+            "      - {drug: paclitaxel, dose: 200 mg/m2}\n      - {drug: carboplatin, dose: AUC 6}\n",
+        ),
+    ):
+        found = one_treatment(tmp_path, frequency, drugs)
+        assert not [f for f in found if f.code in ("FREQUENCY_UNUSUAL", "DOSE_OUT_OF_RANGE")], drugs
+
+
+def test_a_microgram_range_is_printed_mcg(tmp_path):
+    # ISMP: "mcg", never "ug" or "µg". Filgrastim is 5 mcg/kg a day; 5 mg/kg
+    # is 1000 times that.
+    found = one_treatment(
+        tmp_path, "daily", "      - {drug: filgrastim, dose: 5 mg/kg, route: SC}\n"
+    )
+    [unit] = [f for f in found if f.code == "UNIT_IMPLAUSIBLE"]
+    assert "5 mcg/kg" in unit.message and "ug/" not in unit.message
+
+
+def test_dose_dense_ec_without_a_growth_factor_is_not_the_published_schedule(tmp_path):
+    # Dose-dense EC is published only with G-CSF support; without any growth
+    # factor documented, every 2 weeks is 21 / 14 = 1.5 times the 3-weekly
+    # intensity of an unlisted schedule: a warning to confirm.
+    found = check(
+        tmp_path,
+        "patient: {sex: F, age: 44}\ntreatments:\n  - setting: adjuvant\n"
+        "    frequency: every 2 weeks\n    cycles: 4\n"
+        "    drugs:\n      - {drug: epirubicin, dose: 90 mg/m2}\n"
+        "      - {drug: cyclophosphamide, dose: 600 mg/m2}\n",
+    )
+    assert errors(found) == []
+    [unusual] = [f for f in found if f.code == "FREQUENCY_UNUSUAL"]
+    assert "1.5 times" in unusual.message

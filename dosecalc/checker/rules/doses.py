@@ -813,7 +813,9 @@ def reference_dose(
     if dose.frequency is None and t.frequency and info.category != "supportive":
         written = parse_frequency(t.frequency)
         if written is not None:
-            dose = replace(dose, frequency=written)
+            inner = _within_cycle(t, dose, written.interval_days)
+            labelled = [_labelled_at(info, reading, f) for f in (written, inner)]
+            dose = replace(dose, frequency=inner if labelled == [False, True] else written)
     sources = course.citations(info.sources)
     if reading.is_combination and not (
         reading.units_each and info.combination and info.combination.matches_ratio(reading.amounts)
@@ -953,6 +955,49 @@ def reference_dose(
             ),
             sources,
         )
+
+
+# Days of a cycle written right after a dose: "J1 J8 J15", "days 1, 8 and 15",
+# "d1, d8".
+_DAYS_AFTER = re.compile(
+    r"\s*(?:on\s+|les\s+|le\s+|au\s+)?(?:days?|d|j|jours?)\s*(\d+)"
+    r"((?:\s*(?:,|et|and|&)?\s*(?:days?|d|j|jours?)?\s*\d+)*)"
+)
+
+
+def _labelled_at(info: DrugInfo, reading: DoseReading, frequency: Any) -> bool:
+    """Whether the drug reference gives the dose at this frequency."""
+    return frequency is not None and any(
+        u.allows_frequency(frequency.id)
+        and u.range_factor(reading.amounts[0], reading.basis) == 1.0
+        for u in info.usual
+    )
+
+
+def _within_cycle(t: Treatment, dose: WrittenDose, cycle_days: float) -> Any:
+    """The interval between the doses of a cycle when the days written after
+    the dose are evenly spaced inside it ("paclitaxel 80 mg/m2 J1 J8 J15,
+    cycles de 21 jours" is weekly); None otherwise. It is used only when
+    the reference gives the dose at that interval and not at the cycle's
+    (gemcitabine 1250 mg/m2 on days 1 and 8 is labelled per 21-day cycle)."""
+    written = fold(dose.text)
+    # The days written with the dose itself ("80 mg/m2 J1 J8 J15" in a case
+    # file), else right after it in the source sentence.
+    match = re.search(rf"(?<=[a-z0-9]){_DAYS_AFTER.pattern}", written)
+    if match is None and t.quote:
+        quote = fold(t.quote)
+        at = quote.find(written)
+        match = _DAYS_AFTER.match(quote, at + len(written)) if at >= 0 else None
+    if match is None:
+        return None
+    days = [int(match.group(1))] + [int(d) for d in re.findall(r"\d+", match.group(2))]
+    steps = {b - a for a, b in zip(days, days[1:], strict=False)}
+    if len(days) < 2 or len(steps) != 1:
+        return None
+    step = steps.pop()
+    if step <= 0 or step >= cycle_days or days[-1] > cycle_days:
+        return None
+    return parse_frequency(f"every {step} days")
 
 
 def daily_on_cycle_days(

@@ -390,3 +390,17 @@ def test_dose_dense_ec_without_a_growth_factor_is_not_the_published_schedule(tmp
     assert errors(found) == []
     [unusual] = [f for f in found if f.code == "FREQUENCY_UNUSUAL"]
     assert "1.5 times" in unusual.message
+
+
+def test_a_dose_in_mg_beside_the_per_kg_dose_without_a_regimen_is_worked_out(tmp_path):
+    # FOLFOX-bevacizumab letter: "bevacizumab 5 mg/kg", then "350 mg":
+    # 350 / 5 = 70 kg. No library regimen: the drug reference's basis (per kg).
+    found = check(
+        tmp_path,
+        "patient: {sex: F, age: 60}\ntreatments:\n"
+        "  - {setting: metastatic, frequency: every 2 weeks, drugs: [bevacizumab 5 mg/kg]}\n"
+        "  - {setting: metastatic, frequency: every 2 weeks, drugs: [bevacizumab 350 mg]}\n",
+    )
+    assert errors(found) == []
+    [worked] = [f for f in found if f.code == "DOSE_WORKED_OUT"]
+    assert "70 kg" in worked.message

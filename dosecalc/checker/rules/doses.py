@@ -293,7 +293,9 @@ def _regimen_dose(
         if reading.basis != entry.basis:
             if _confirm_in_mg(course, out, found, drug, entry, dose, reading):
                 return
-            if _worked_out_beside(course, out, found, drug, entry, dose, reading):
+            if _worked_out_beside(
+                course, out, found, drug, entry.basis, dose, reading, course.sources(found)
+            ):
                 return
             out.add(
                 "error",
@@ -491,9 +493,10 @@ def _worked_out_beside(
     out: Findings,
     found: Identified,
     drug: str,
-    entry: DrugEntry,
+    basis: str,
     dose: WrittenDose,
     reading: DoseReading,
+    source: str,
 ) -> bool:
     """A dose in mg written beside the per-kg or per-m² dose of the same drug
     ("Herceptin 6mg/kg IV q3w ... Wt 71 kg -> 426 mg") is that dose worked
@@ -506,18 +509,18 @@ def _worked_out_beside(
         course.patient is not None
         or reading.basis != "flat"
         or reading.is_combination
-        or entry.basis not in ("bsa", "weight")
+        or basis not in ("bsa", "weight")
     ):
         return False
     mg = float(reading.amounts[0].to("mg").magnitude)
-    low, high = _ADULT_WEIGHT_KG if entry.basis == "weight" else _ADULT_BSA_M2
-    unit = BASIS_UNITS[entry.basis]
-    for per_unit in _per_unit_beside(course, found, drug, entry.basis):
+    low, high = _ADULT_WEIGHT_KG if basis == "weight" else _ADULT_BSA_M2
+    unit = BASIS_UNITS[basis]
+    for per_unit in _per_unit_beside(course, found, drug, basis):
         metric = mg / per_unit if per_unit else 0.0
         if low <= metric <= high:
             implied = (
                 f"{format_number(metric, 1)} kg"
-                if entry.basis == "weight"
+                if basis == "weight"
                 else f"a BSA of {format_number(metric, 2)} m²"
             )
             out.add(
@@ -527,8 +530,8 @@ def _worked_out_beside(
                 drug,
                 f"'{dose.text}' is the {format_amount(per_unit, unit, 4)} written beside it, worked out"
                 f" for the patient ({format_amount(per_unit, unit, 4)} × {implied} = {format_amount(mg, 'mg')});"
-                f" no {'weight' if entry.basis == 'weight' else 'height and weight'} was read to confirm {implied}",
-                course.sources(found),
+                f" no {'weight' if basis == 'weight' else 'height and weight'} was read to confirm {implied}",
+                source,
             )
             return True
     return False
@@ -860,6 +863,14 @@ def reference_dose(
     else:
         computed, cycle_text = False, ""
     if not schedules:
+        found = next((i for i in course.identified if i.treatment is t), None)
+        bases = {u.basis for u in for_route}
+        if (
+            found is not None
+            and len(bases) == 1
+            and _worked_out_beside(course, out, found, drug, bases.pop(), dose, reading, sources)
+        ):
+            return
         _basis_unknown_to_reference(course, out, t, drug, reading, text, info, for_route, route)
         return
     factors = [

@@ -449,15 +449,16 @@ def test_a_loading_dose_is_measured_against_the_reference_too(tmp_path):
 
 
 def test_a_weekly_paclitaxel_dose_is_measured_against_the_nearer_schedule(tmp_path):
-    """Paclitaxel has two usual ranges (80-90 weekly, 135-175 every 3 weeks):
-    1,750 mg/m2 is 10 times 175, inside the bound, and 1,751 is not."""
+    """Paclitaxel's usual ranges are 80-90 mg/m2 weekly and, every 3 weeks,
+    135-175 mg/m2 and 200 mg/m2 (with carboplatin in NSCLC, E4599): the
+    bound is 10 times the highest of them, 2,000 mg/m2; 2,001 is over it."""
     folder = tmp_path
     path = folder / "p.yaml"
-    path.write_text(one_drug("bsa", "1750 mg/m2", drug="paclitaxel"), encoding="utf-8")
+    path.write_text(one_drug("bsa", "2000 mg/m2", drug="paclitaxel"), encoding="utf-8")
     load_regimen_file(path)
-    path.write_text(one_drug("bsa", "1751 mg/m2", drug="paclitaxel"), encoding="utf-8")
+    path.write_text(one_drug("bsa", "2001 mg/m2", drug="paclitaxel"), encoding="utf-8")
     assert (
-        "usual maximum of 175 mg/m²"
+        "usual maximum of 200 mg/m²"
         in problems(path, load_regimen_file)["phases[0].drugs[0].dose"][0]
     )
 

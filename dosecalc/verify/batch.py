@@ -37,7 +37,7 @@ from ..dosing import DosingContext, compute_dose
 from ..errors import CalculationError, DosecalcError, InputError
 from ..formatting import UNIT_LABELS, format_amount, format_number
 from ..metrics import CREATININE_UMOL_PER_MG_DL
-from ..model import BASIS_UNITS, Policy
+from ..model import BASIS_UNITS, DoseStep, DrugEntry, Policy
 from ..policy import find_policy
 from ..regimen import parse_per_unit_dose
 from ..units import Q, parse_quantity
@@ -653,13 +653,64 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
 
     Never raises for a bad row: each row gets a verdict. Raises only for a
     file that cannot be verified at all (no height column, an unknown policy).
+
+    A row keeps the first problem found, so the order of the steps below is
+    the order of precedence of the reasons a row cannot be verified: where
+    the order belongs, the patient, the ordered dose, the modification, the
+    dates, then the dose due itself.
     """
     rules = rules_for(options)
     policy = rules.policy
     cmap = match_columns(batch.schema.names)
-    n = batch.num_rows
-    problems = Problems(n)
+    problems = Problems(batch.num_rows)
 
+    by_slot = _group_by_slot(_read_slot_fields(batch, cmap, problems), rules, problems)
+    patients = read_patients(batch, cmap, problems)
+    ordered, ordered_basis, _ = read_orders(batch, cmap, problems)
+    reduction = read_reductions(batch, cmap, problems)
+    dates = _read_dose_dates(batch, cmap, problems)
+
+    due = _kinds_due(by_slot, dates, policy, problems)
+    doses = _compute_doses_due(due, policy, patients, reduction, problems)
+    return _assemble(
+        batch,
+        problems,
+        ordered,
+        ordered_basis,
+        due.expected_basis,
+        doses.computed,
+        doses.other,
+        doses.per_unit,
+        due.kind_code,
+        due.reload,
+        due.gap,
+        policy,
+    )
+
+
+# -- Where each order belongs ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SlotFields:
+    """The fields that place an order in its regimen: regimen, phase and drug
+    as codes into their distinct texts (-1 where empty), cycle and day as
+    whole numbers (-1 where missing or not a whole number)."""
+
+    regimen_codes: np.ndarray
+    regimens: list[Any]
+    phase_codes: np.ndarray
+    phases: list[Any]
+    drug_codes: np.ndarray
+    drugs: list[Any]
+    cycles: np.ndarray
+    days: np.ndarray
+
+
+def _read_slot_fields(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) -> _SlotFields:
+    """Read the slot fields of every row. An order without a regimen or a drug
+    cannot be placed, so it cannot be verified; a cycle or day that is not a
+    whole number is named rather than guessed."""
     regimen_codes, regimens = _codes(batch, cmap, "regimen")
     phase_codes, phases = _codes(batch, cmap, "phase")
     drug_codes, drugs = _codes(batch, cmap, "drug")
@@ -667,41 +718,90 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
     problems.add(drug_codes < 0, "the drug is missing")
     cycles = _integers(Column(batch, cmap, "cycle"), "cycle", problems)
     days = _integers(Column(batch, cmap, "day"), "day", problems)
+    return _SlotFields(
+        regimen_codes, regimens, phase_codes, phases, drug_codes, drugs, cycles, days
+    )
 
-    # Slots, each resolved once by the scalar engine.
-    sizes = [len(regimens) + 1, len(phases) + 1, len(drugs) + 1]
-    key = ((regimen_codes + 1).astype(np.int64) * sizes[1] + (phase_codes + 1)) * sizes[2] + (
-        drug_codes + 1
+
+@dataclass(frozen=True)
+class _SlotRows:
+    """The batch's rows grouped by slot: ``slots[i]`` is the i-th distinct
+    slot (None where the regimen or the drug is missing)."""
+
+    slots: list[Slot | None]
+    order: np.ndarray  # row indices, sorted by slot
+    bounds: np.ndarray  # the rows of slots[i] are order[bounds[i] : bounds[i + 1]]
+
+    def rows(self, index: int) -> np.ndarray:
+        """The rows of ``slots[index]``."""
+        return self.order[self.bounds[index] : self.bounds[index + 1]]
+
+
+def _group_by_slot(fields: _SlotFields, rules: Rules, problems: Problems) -> _SlotRows:
+    """Group the rows by slot, each distinct slot resolved once by the scalar
+    engine (a file names a few hundred, however long it is). The rows of a
+    slot the regimen does not have get its verdict (not in regimen, cannot
+    verify) and the reason."""
+    unique_keys, first_rows, inverse = np.unique(
+        _slot_keys(fields), return_index=True, return_inverse=True
+    )
+    slots = [_resolve_slot(fields, row, rules) for row in first_rows]
+    # Rows of each slot: one stable sort, then slices.
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=len(unique_keys)))))
+    by_slot = _SlotRows(slots, order, bounds)
+    for index, placed in enumerate(slots):
+        if placed is not None and placed.verdict is not None:
+            problems.add_rows(by_slot.rows(index), placed.problem or "", placed.verdict)
+    return by_slot
+
+
+def _slot_keys(fields: _SlotFields) -> np.ndarray:
+    """One integer per row for its (regimen, phase, drug, cycle, day): the
+    five codes in mixed radix, each shifted by one so that -1 (empty) is 0,
+    so that one ``np.unique`` finds the distinct slots."""
+    regimen, phase, drug = fields.regimen_codes, fields.phase_codes, fields.drug_codes
+    cycles, days = fields.cycles, fields.days
+    sizes = [len(fields.regimens) + 1, len(fields.phases) + 1, len(fields.drugs) + 1]
+    key: np.ndarray = ((regimen + 1).astype(np.int64) * sizes[1] + (phase + 1)) * sizes[2] + (
+        drug + 1
     )
     key = (key * (int(cycles.max(initial=0)) + 2) + cycles + 1) * (int(days.max(initial=0)) + 2) + (
         days + 1
     )
-    unique_keys, first_rows, inverse = np.unique(key, return_index=True, return_inverse=True)
-    slots: list[Slot | None] = []
-    for row in first_rows:
-        if regimen_codes[row] < 0 or drug_codes[row] < 0:
-            slots.append(None)
-            continue
-        slot = rules.slot(
-            regimens[regimen_codes[row]],
-            phases[phase_codes[row]] if phase_codes[row] >= 0 else None,
-            int(cycles[row]) if cycles[row] > 0 else None,
-            int(days[row]) if days[row] > 0 else None,
-            drugs[drug_codes[row]],
-        )
-        slots.append(slot)
-    # Rows of each slot: one stable sort, then slices.
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=len(unique_keys)))))
-    for index, placed in enumerate(slots):
-        if placed is not None and placed.verdict is not None:
-            problems.add_rows(
-                order[bounds[index] : bounds[index + 1]], placed.problem or "", placed.verdict
-            )
+    return key
 
-    patients = read_patients(batch, cmap, problems)
-    ordered, ordered_basis, _ = read_orders(batch, cmap, problems)
-    reduction = read_reductions(batch, cmap, problems)
+
+def _resolve_slot(fields: _SlotFields, row: int, rules: Rules) -> Slot | None:
+    """The slot of ``row`` by the scalar engine's rules, or None when the row
+    has no regimen or no drug (it already carries that problem)."""
+    if fields.regimen_codes[row] < 0 or fields.drug_codes[row] < 0:
+        return None
+    return rules.slot(
+        fields.regimens[fields.regimen_codes[row]],
+        fields.phases[fields.phase_codes[row]] if fields.phase_codes[row] >= 0 else None,
+        int(fields.cycles[row]) if fields.cycles[row] > 0 else None,
+        int(fields.days[row]) if fields.days[row] > 0 else None,
+        fields.drugs[fields.drug_codes[row]],
+    )
+
+
+# -- The dates the re-load rule needs --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DoseDates:
+    """What the re-load rule needs of each row's dates."""
+
+    has_date: np.ndarray  # the administration date is given
+    has_previous: np.ndarray  # the previous dose date is given
+    gap: np.ndarray  # days since the previous dose; 0 unless both dates are given
+
+
+def _read_dose_dates(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) -> _DoseDates:
+    """Read the administration and previous dose dates. A date that is not a
+    date, or a previous dose on or after the administration, would give the
+    re-load rule a false gap: the row cannot be verified."""
     date, bad_date = _dates(batch, cmap, "date")
     previous, bad_previous = _dates(batch, cmap, "previous_date")
     problems.add(bad_date, "the administration date is not a date (YYYY-MM-DD)")
@@ -713,124 +813,266 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         has_previous & has_date & (gap <= 0),
         "the previous dose date is not before the administration date",
     )
+    return _DoseDates(has_date, has_previous, gap)
 
-    computed = np.full(n, np.nan)
-    other = np.full(n, np.nan)  # the other kind's dose, for loading drugs
+
+# -- The kind of dose due --------------------------------------------------------------
+
+
+@dataclass
+class _DoseGroup:
+    """Rows due the same dose step of one drug entry, possibly from several
+    slots (cycles, days): their doses are computed together."""
+
+    kind: str  # standard, loading or maintenance
+    slot: Slot  # the last of the group's slots seen; they share the drug entry
+    parts: list[np.ndarray]  # the rows, slot by slot
+
+
+@dataclass(frozen=True)
+class _KindsDue:
+    """What is due on each row still verifiable, before any arithmetic."""
+
+    kind_code: np.ndarray  # int8 index into KINDS; -1 where unknown
+    reload: np.ndarray  # the loading dose due is a re-load (not the course's first)
+    expected_basis: np.ndarray  # int8 index into _BASES of the drug's dose; -1 where unknown
+    gap: np.ndarray  # days since the previous dose, for the re-load message
+    groups: dict[tuple[int, str], _DoseGroup]  # by (id of the drug entry, kind)
+
+
+def _kinds_due(
+    by_slot: _SlotRows, dates: _DoseDates, policy: Policy, problems: Problems
+) -> _KindsDue:
+    """The kind of dose due and the drug's basis on the rows still clear,
+    slot by slot, and the rows grouped by drug entry and kind for the
+    arithmetic."""
+    n = len(dates.gap)
     kind_code = np.full(n, -1, dtype=np.int8)
     reload = np.zeros(n, dtype=bool)
     expected_basis = np.full(n, -1, dtype=np.int8)
-    per_unit = np.full(n, np.nan)  # the regimen's per-unit dose, after modification
-    groups: dict[tuple[int, str], list[np.ndarray]] = {}
-    group_slot: dict[tuple[int, str], Slot] = {}
+    groups: dict[tuple[int, str], _DoseGroup] = {}
 
     clear = problems.clear  # slots are disjoint: what one adds, another does not read
-    for index, found in enumerate(slots):
-        if found is None or found.entry is None:
+    for index, slot in enumerate(by_slot.slots):
+        if slot is None or slot.entry is None:
             continue
-        slot, entry = found, found.entry
-        rows = order[bounds[index] : bounds[index + 1]]
+        rows = by_slot.rows(index)
         rows = rows[clear[rows]]
         if not len(rows):
             continue
-        expected_basis[rows] = _BASES.index(entry.basis)
-        kinds = np.full(len(rows), KINDS.index(slot.nominal_kind or "standard"), dtype=np.int8)
-        reloads = np.zeros(len(rows), dtype=bool)
-        if entry.has_loading:
-            dated = has_previous[rows] & has_date[rows]
-            missing_date = has_previous[rows] & ~has_date[rows]
-            problems.add_rows(
-                rows[missing_date],
-                "the administration date is missing (the previous dose date needs it)",
-            )
-            gaps = gap[rows]
-            for value in np.unique(gaps[dated]):
-                at = dated & (gaps == value)
-                try:
-                    kind, is_reload = slot.kind_after_gap(int(value), policy)
-                except DosecalcError as exc:  # a policy without a rule for this drug
-                    problems.add_rows(rows[at], str(exc))
-                    continue
-                kinds[at] = KINDS.index(kind)
-                reloads[at] = is_reload
+        expected_basis[rows] = _BASES.index(slot.entry.basis)
+        kinds, reloads = _kinds_of_slot(slot, rows, dates, policy, problems)
         kind_code[rows] = kinds
         reload[rows] = reloads
         for code in np.unique(kinds):
-            group = (id(entry), KINDS[code])
-            groups.setdefault(group, []).append(rows[kinds == code])
-            group_slot[group] = slot
+            key = (id(slot.entry), KINDS[code])
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _DoseGroup(KINDS[code], slot, [])
+            group.slot = slot
+            group.parts.append(rows[kinds == code])
+    return _KindsDue(kind_code, reload, expected_basis, dates.gap, groups)
 
-    for (_, group_kind), parts in groups.items():
-        rows = np.concatenate(parts)
+
+def _kinds_of_slot(
+    slot: Slot, rows: np.ndarray, dates: _DoseDates, policy: Policy, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
+    """The kind of dose due on ``rows`` of one slot (codes into KINDS), and
+    whether it is a re-load. The schedule's kind stands for a drug without a
+    loading dose. For one with a loading dose, the dates decide, by the
+    engine's re-load rule put once to each distinct gap: a previous dose
+    date without an administration date leaves no gap to judge."""
+    assert slot.entry is not None
+    kinds = np.full(len(rows), KINDS.index(slot.nominal_kind or "standard"), dtype=np.int8)
+    reloads = np.zeros(len(rows), dtype=bool)
+    if not slot.entry.has_loading:
+        return kinds, reloads
+    has_previous, has_date = dates.has_previous[rows], dates.has_date[rows]
+    dated = has_previous & has_date
+    missing_date = has_previous & ~has_date
+    problems.add_rows(
+        rows[missing_date],
+        "the administration date is missing (the previous dose date needs it)",
+    )
+    gaps = dates.gap[rows]
+    for value in np.unique(gaps[dated]):
+        at = dated & (gaps == value)
+        try:
+            kind, is_reload = slot.kind_after_gap(int(value), policy)
+        except DosecalcError as exc:  # a policy without a rule for this drug
+            problems.add_rows(rows[at], str(exc))
+            continue
+        kinds[at] = KINDS.index(kind)
+        reloads[at] = is_reload
+    return kinds, reloads
+
+
+# -- The dose due ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Doses:
+    """The doses due, in mg, filled group by group (NaN where not computed)."""
+
+    computed: np.ndarray  # the dose due
+    other: np.ndarray  # the other kind's dose (loading or maintenance), for drugs with both
+    per_unit: np.ndarray  # the regimen's per-unit dose, after the row's reduction
+
+
+@dataclass(frozen=True)
+class _DrugDose:
+    """One group's drug entry and dose step, and what its dose is rounded to."""
+
+    slot: Slot
+    entry: DrugEntry
+    kind: str
+    step: DoseStep  # the dose due
+    alternative: DoseStep | None  # the other kind's, for a drug with a loading dose
+    vials: tuple[float, ...]
+    tablets: tuple[float, ...]
+
+
+def _compute_doses_due(
+    due: _KindsDue,
+    policy: Policy,
+    patients: Patients,
+    reduction: np.ndarray,
+    problems: Problems,
+) -> _Doses:
+    """The dose due on each row still clear, one group (drug entry and kind)
+    at a time: on columns where the batch arithmetic mirrors the engine,
+    else by the engine itself."""
+    n = len(due.kind_code)
+    doses = _Doses(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan))
+    for group in due.groups.values():
+        rows = np.concatenate(group.parts)
         rows = np.sort(rows[problems.verdict[rows] < 0])
         if not len(rows):
             continue
-        group_entry = group_slot[(_, group_kind)]
-        assert group_entry.entry is not None
-        slot, entry = group_entry, group_entry.entry
-        vials = drug_vials(entry.drug, policy, entry.route)
-        tablets = drug_tablets(entry.drug, entry.route)
-        step = slot.step(group_kind)
-        per_unit[rows] = step.per_unit * (1 - reduction[rows] / 100)
-        alternative = (
-            slot.step("maintenance" if group_kind == "loading" else "loading")
-            if entry.has_loading
-            else None
-        )
-        kidney = next((m for m in policy.kidney_function if m != "measured"), None)
-        if tablets or (entry.basis == "auc" and kidney != "cockcroft-gault"):
-            # Not mirrored on columns: tablet combinations, and carboplatin by
-            # CKD-EPI 2021. Each distinct patient goes to the engine itself.
-            computed[rows] = _scalar_doses(
-                slot, step, group_kind, policy, patients, reduction, rows, vials, tablets, problems
-            )
-            if alternative is not None:
-                other[rows] = _scalar_doses(
-                    slot, alternative, "", policy, patients, reduction, rows, vials, tablets, None
-                )
-            continue
-        p = patients.take(rows)
-        final, message, missing = final_mg(entry, step, policy, p, reduction[rows], vials)
-        if entry.basis == "auc" and missing.any():
-            # Missing inputs or a GFR beyond physical limits: the engine's own words.
-            final[missing] = _scalar_doses(
-                slot,
-                step,
-                group_kind,
-                policy,
-                patients,
-                reduction,
-                rows[missing],
-                vials,
-                (),
-                problems,
-            )
+        drug = _drug_dose(group, policy)
+        doses.per_unit[rows] = drug.step.per_unit * (1 - reduction[rows] / 100)
+        if _engine_only(drug, policy):
+            _doses_by_engine(drug, rows, policy, patients, reduction, problems, doses)
         else:
-            problems.add_rows(rows[missing], message or "")
-        # The engine's last guard: zero, negative or not a number is not a dose.
-        with np.errstate(invalid="ignore"):
-            not_a_dose = ~missing & ~(np.isfinite(final) & (final > 0))
-        problems.add_rows(rows[not_a_dose], f"{entry.drug}: the computed dose is not a dose")
-        computed[rows] = final
-        _check_against_engine(
-            slot, group_kind, policy, patients, reduction, computed, rows[~missing], vials
-        )
-        if alternative is not None:
-            other[rows], _, _ = final_mg(entry, alternative, policy, p, reduction[rows], vials)
+            _doses_on_columns(drug, rows, policy, patients, reduction, problems, doses)
+    return doses
 
-    return _assemble(
-        batch,
-        problems,
-        ordered,
-        ordered_basis,
-        expected_basis,
-        computed,
-        other,
-        per_unit,
-        kind_code,
-        reload,
-        gap,
-        policy,
+
+def _drug_dose(group: _DoseGroup, policy: Policy) -> _DrugDose:
+    """The dose step of a group, the other kind's step, and the vial and
+    tablet sizes the policy rounds the drug's dose to."""
+    slot = group.slot
+    entry = slot.entry
+    assert entry is not None
+    vials = drug_vials(entry.drug, policy, entry.route)
+    tablets = drug_tablets(entry.drug, entry.route)
+    step = slot.step(group.kind)
+    alternative = (
+        slot.step("maintenance" if group.kind == "loading" else "loading")
+        if entry.has_loading
+        else None
     )
+    return _DrugDose(slot, entry, group.kind, step, alternative, vials, tablets)
+
+
+def _engine_only(drug: _DrugDose, policy: Policy) -> bool:
+    """Doses not mirrored on columns: tablet combinations, and carboplatin by
+    CKD-EPI 2021 (a kidney function method other than Cockcroft-Gault)."""
+    kidney = next((m for m in policy.kidney_function if m != "measured"), None)
+    return bool(drug.tablets) or (drug.entry.basis == "auc" and kidney != "cockcroft-gault")
+
+
+def _doses_by_engine(
+    drug: _DrugDose,
+    rows: np.ndarray,
+    policy: Policy,
+    patients: Patients,
+    reduction: np.ndarray,
+    problems: Problems,
+    doses: _Doses,
+) -> None:
+    """A group's doses by the scalar engine, once per distinct patient and
+    reduction; an engine error is the row's ``cannot verify``."""
+    doses.computed[rows] = _scalar_doses(
+        drug.slot,
+        drug.step,
+        drug.kind,
+        policy,
+        patients,
+        reduction,
+        rows,
+        drug.vials,
+        drug.tablets,
+        problems,
+    )
+    if drug.alternative is not None:
+        doses.other[rows] = _scalar_doses(
+            drug.slot,
+            drug.alternative,
+            "",
+            policy,
+            patients,
+            reduction,
+            rows,
+            drug.vials,
+            drug.tablets,
+            None,
+        )
+
+
+def _doses_on_columns(
+    drug: _DrugDose,
+    rows: np.ndarray,
+    policy: Policy,
+    patients: Patients,
+    reduction: np.ndarray,
+    problems: Problems,
+    doses: _Doses,
+) -> None:
+    """A group's doses by the batch arithmetic (:mod:`.arith`), checked once
+    per drug and kind against the scalar engine. A row the arithmetic cannot
+    dose is named: for an AUC dose the engine says why, in its own words."""
+    entry = drug.entry
+    p = patients.take(rows)
+    final, message, missing = final_mg(entry, drug.step, policy, p, reduction[rows], drug.vials)
+    if entry.basis == "auc" and missing.any():
+        # Missing inputs or a GFR beyond physical limits: the engine's own words.
+        final[missing] = _scalar_doses(
+            drug.slot,
+            drug.step,
+            drug.kind,
+            policy,
+            patients,
+            reduction,
+            rows[missing],
+            drug.vials,
+            (),
+            problems,
+        )
+    else:
+        problems.add_rows(rows[missing], message or "")
+    # The engine's last guard: zero, negative or not a number is not a dose.
+    with np.errstate(invalid="ignore"):
+        not_a_dose = ~missing & ~(np.isfinite(final) & (final > 0))
+    problems.add_rows(rows[not_a_dose], f"{entry.drug}: the computed dose is not a dose")
+    doses.computed[rows] = final
+    _check_against_engine(
+        drug.slot,
+        drug.kind,
+        policy,
+        patients,
+        reduction,
+        doses.computed,
+        rows[~missing],
+        drug.vials,
+    )
+    if drug.alternative is not None:
+        doses.other[rows], _, _ = final_mg(
+            entry, drug.alternative, policy, p, reduction[rows], drug.vials
+        )
+
+
+# -- The scalar engine, for what the columns do not mirror -----------------------------
 
 
 def _engine_patient(p: Patients, i: int) -> Any:

@@ -672,20 +672,7 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
 
     due = _kinds_due(by_slot, dates, policy, problems)
     doses = _compute_doses_due(due, policy, patients, reduction, problems)
-    return _assemble(
-        batch,
-        problems,
-        ordered,
-        ordered_basis,
-        due.expected_basis,
-        doses.computed,
-        doses.other,
-        doses.per_unit,
-        due.kind_code,
-        due.reload,
-        due.gap,
-        policy,
-    )
+    return _assemble(batch, problems, ordered, ordered_basis, due, doses, policy)
 
 
 # -- Where each order belongs ----------------------------------------------------------
@@ -1189,110 +1176,187 @@ def _check_against_engine(
     _CHECKED.add(key)
 
 
+# -- The verdict -----------------------------------------------------------------------
+
+
 def _assemble(
     batch: pa.RecordBatch,
     problems: Problems,
     ordered: np.ndarray,
     ordered_basis: np.ndarray,
-    expected_basis: np.ndarray,
-    computed: np.ndarray,
-    other: np.ndarray,
-    per_unit: np.ndarray,
-    kind_code: np.ndarray,
-    reload: np.ndarray,
-    gap: np.ndarray,
+    due: _KindsDue,
+    doses: _Doses,
     policy: Policy,
 ) -> pa.RecordBatch:
-    """Compare ordered with computed doses and build the output batch."""
-    n = batch.num_rows
+    """Compare ordered with computed doses and build the output batch.
+
+    Each step decides some of the rows the steps before left open (``live``),
+    from the most specific explanation of a difference to the broadest: the
+    dose could not be computed, the order is on another basis, it is the
+    other kind of dose (loading or maintenance), it is the dose or within
+    tolerance of it, it is a unit or decimal slip; what is left is outside
+    tolerance.
+    """
+    computed = doses.computed
     tolerance = policy.rounding.tolerance_pct
     problems.add(
         problems.clear & np.isnan(computed), "the dose could not be computed from this row"
     )
-    verdict = problems.verdict  # filled in place below; details through problems.set
-    live = verdict < 0
+    live = problems.clear
     flat = _BASES.index("flat")
-
-    # An order per m², per kg or as an AUC on the drug's own basis becomes
-    # mg with the patient's metric (the computed dose over the per-unit dose).
-    same_basis = live & (ordered_basis == expected_basis)
-    ordered_mg = np.full(n, np.nan)
     mass = live & (ordered_basis == flat)
+    same_basis = live & (ordered_basis == due.expected_basis)
+    ordered_mg = _ordered_in_mg(ordered, mass, same_basis & (ordered_basis != flat), doses)
+
+    wrong_basis = live & ~mass & ~same_basis
+    _flag_wrong_basis(wrong_basis, ordered_basis, due.expected_basis, problems)
+    live &= ~wrong_basis
+
+    within = _within_tolerance(ordered_mg, computed, tolerance)
+    wrong_kind = live & ~within & _within_tolerance(ordered_mg, doses.other, tolerance)
+    _flag_wrong_kind(wrong_kind, due, policy, problems)
+    live &= ~wrong_kind
+
+    exact = _as_printed(ordered_mg, computed)
+    problems.verdict[live & exact] = _CODE[OK]
+    problems.verdict[live & ~exact & within] = _CODE[WITHIN]
+    _flag_outside(live & ~within, ordered, ordered_mg, mass, due.expected_basis, doses, problems)
+    return _output_batch(batch, problems, ordered_mg, computed, due.kind_code)
+
+
+def _ordered_in_mg(
+    ordered: np.ndarray, mass: np.ndarray, per_basis: np.ndarray, doses: _Doses
+) -> np.ndarray:
+    """The ordered dose in mg, for comparison with the computed one: as
+    written for an order in mg (``mass``); for an order per m², per kg or as
+    an AUC on the drug's own basis (``per_basis``), times the patient's
+    metric (the computed dose over the per-unit dose). NaN elsewhere."""
+    ordered_mg = np.full(len(ordered), np.nan)
     ordered_mg[mass] = ordered[mass]
-    per_basis = same_basis & (ordered_basis != flat)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ordered_mg[per_basis] = ordered[per_basis] * computed[per_basis] / per_unit[per_basis]
-        wrong_basis = live & ~mass & ~same_basis
-        verdict[wrong_basis] = _CODE[WRONG_UNIT]
-        for i in np.flatnonzero(wrong_basis):
+        ordered_mg[per_basis] = (
+            ordered[per_basis] * doses.computed[per_basis] / doses.per_unit[per_basis]
+        )
+    return ordered_mg
+
+
+def _flag_wrong_basis(
+    rows: np.ndarray, ordered_basis: np.ndarray, expected_basis: np.ndarray, problems: Problems
+) -> None:
+    """An order on another basis than the drug's (mg/kg for a drug dosed per
+    m², mg/m² for an AUC dose) is named as such, never converted: the dose
+    was written on the wrong basis."""
+    for i in np.flatnonzero(rows):
+        problems.set(
+            int(i),
+            f"ordered in {_basis_unit(int(ordered_basis[i]))}; "
+            f"the drug is dosed in {_basis_unit(int(expected_basis[i]))}",
+            WRONG_UNIT,
+        )
+
+
+def _within_tolerance(
+    ordered_mg: np.ndarray, reference: np.ndarray, tolerance: float
+) -> np.ndarray:
+    """The ordered dose is within the policy's tolerance of ``reference``.
+    The tolerance is inclusive ("at most 5%"); a dose written exactly 5% off
+    (132.3 mg for 126 mg) must not fall outside by float noise."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = np.abs(ordered_mg - reference) / reference * 100
+        within: np.ndarray = change <= tolerance + _PERCENT_NOISE
+    return within
+
+
+def _as_printed(ordered_mg: np.ndarray, computed: np.ndarray) -> np.ndarray:
+    """The order is the computed dose as dosecalc prints it (0.1 mg above
+    1 mg, 0.01 mg below): "ok" rather than "within tolerance"."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(computed >= 1, 0.05, 0.005) + 1e-9
+        exact: np.ndarray = np.abs(ordered_mg - computed) <= precision
+    return exact
+
+
+def _flag_wrong_kind(rows: np.ndarray, due: _KindsDue, policy: Policy, problems: Problems) -> None:
+    """Orders that are the other kind of dose (within tolerance of it, not of
+    the dose due): a maintenance dose where the first loading dose or a
+    re-load is due, a loading dose where maintenance is due."""
+    loading = due.kind_code == KINDS.index("loading")
+    for i in np.flatnonzero(rows):
+        if loading[i] and due.reload[i]:
             problems.set(
                 int(i),
-                f"ordered in {_basis_unit(int(ordered_basis[i]))}; "
-                f"the drug is dosed in {_basis_unit(int(expected_basis[i]))}",
-                WRONG_UNIT,
+                f"the maintenance dose was ordered; a re-load (loading dose) is due after "
+                f"{int(due.gap[i])} days since the previous dose ({policy.id} policy)",
+                RELOAD_DUE,
             )
-        live &= ~wrong_basis
+        elif loading[i]:
+            problems.set(
+                int(i),
+                "the maintenance dose was ordered; the first dose is a loading dose",
+                LOADING_DUE,
+            )
+        else:
+            problems.set(
+                int(i),
+                "a loading dose was ordered; the maintenance dose is due",
+                UNEXPECTED_LOADING,
+            )
 
-        difference = ordered_mg - computed
-        change = np.abs(difference) / computed * 100
-        other_change = np.abs(ordered_mg - other) / other * 100
-        # "ok": the order is the computed dose as dosecalc prints it (0.1 mg
-        # above 1 mg, 0.01 mg below).
-        precision = np.where(computed >= 1, 0.05, 0.005) + 1e-9
-        exact = np.abs(difference) <= precision
-        # The tolerance is inclusive ("at most 5%"); a dose written exactly 5%
-        # off (132.3 mg for 126 mg) must not fall outside by float noise.
-        within = change <= tolerance + _PERCENT_NOISE
-        wrong_kind = live & ~within & (other_change <= tolerance + _PERCENT_NOISE)
-        loading = kind_code == KINDS.index("loading")
-        for i in np.flatnonzero(wrong_kind):
-            if loading[i] and reload[i]:
-                problems.set(
-                    int(i),
-                    f"the maintenance dose was ordered; a re-load (loading dose) is due after "
-                    f"{int(gap[i])} days since the previous dose ({policy.id} policy)",
-                    RELOAD_DUE,
-                )
-            elif loading[i]:
-                problems.set(
-                    int(i),
-                    "the maintenance dose was ordered; the first dose is a loading dose",
-                    LOADING_DUE,
-                )
-            else:
-                problems.set(
-                    int(i),
-                    "a loading dose was ordered; the maintenance dose is due",
-                    UNEXPECTED_LOADING,
-                )
-        live &= ~wrong_kind
-        verdict[live & exact] = _CODE[OK]
-        verdict[live & ~exact & within] = _CODE[WITHIN]
-        rest = live & ~within
+
+def _flag_outside(
+    rest: np.ndarray,
+    ordered: np.ndarray,
+    ordered_mg: np.ndarray,
+    mass: np.ndarray,
+    expected_basis: np.ndarray,
+    doses: _Doses,
+    problems: Problems,
+) -> None:
+    """Orders outside tolerance (``rest``). A unit or decimal slip (about 10
+    or 1000 times the dose, or that fraction of it) or a per-unit dose
+    written as mg is a wrong basis or unit, named with its likely cause; the
+    others are outside tolerance."""
+    computed, per_unit = doses.computed, doses.per_unit
+    with np.errstate(invalid="ignore", divide="ignore"):
         ratio = ordered_mg / computed
         slip = rest & ((ratio >= TEN_FOLD) | (ratio <= 1 / TEN_FOLD))
         # mg written for mg/m² or mg/kg: the ordered number is the per-unit dose.
         basis_dropped = (
             rest
             & mass
-            & (expected_basis != flat)
+            & (expected_basis != _BASES.index("flat"))
             & (np.abs(ordered - per_unit) <= 1e-6 * np.maximum(1.0, per_unit))
         )
-        for i in np.flatnonzero(slip | basis_dropped):
-            if basis_dropped[i] and not slip[i]:
-                message = (
-                    f"{format_number(ordered[i])} mg is the per-unit dose "
-                    f"{format_amount(per_unit[i], BASIS_UNITS[_BASES[expected_basis[i]]], 4)} written as mg"
-                )
-            else:
-                times = 1000 if (ratio[i] >= THOUSAND_FOLD or ratio[i] <= 1 / THOUSAND_FOLD) else 10
-                direction = "times" if ratio[i] > 1 else "times less than"
-                message = (
-                    f"about {times} {direction} the computed dose: check the unit and decimal point"
-                )
-            problems.set(int(i), message, WRONG_UNIT)
-        verdict[rest & ~slip & ~basis_dropped] = _CODE[OUTSIDE]
+    for i in np.flatnonzero(slip | basis_dropped):
+        if basis_dropped[i] and not slip[i]:
+            message = (
+                f"{format_number(ordered[i])} mg is the per-unit dose "
+                f"{format_amount(per_unit[i], BASIS_UNITS[_BASES[expected_basis[i]]], 4)} written as mg"
+            )
+        else:
+            message = _slip_message(float(ratio[i]))
+        problems.set(int(i), message, WRONG_UNIT)
+    problems.verdict[rest & ~slip & ~basis_dropped] = _CODE[OUTSIDE]
 
+
+def _slip_message(ratio: float) -> str:
+    """The likely slip behind an ordered dose ``ratio`` times the computed one."""
+    times = 1000 if (ratio >= THOUSAND_FOLD or ratio <= 1 / THOUSAND_FOLD) else 10
+    direction = "times" if ratio > 1 else "times less than"
+    return f"about {times} {direction} the computed dose: check the unit and decimal point"
+
+
+def _output_batch(
+    batch: pa.RecordBatch,
+    problems: Problems,
+    ordered_mg: np.ndarray,
+    computed: np.ndarray,
+    kind_code: np.ndarray,
+) -> pa.RecordBatch:
+    """The input columns and the verification columns. A row not verified
+    (cannot verify, not in regimen) shows only its verdict and reason: no
+    computed dose, kind or difference that could be read as checked."""
+    verdict = problems.verdict
     shown = verdict != _CODE[CANNOT_VERIFY]
     shown &= verdict != _CODE[NOT_IN_REGIMEN]
     computed_out = np.where(shown, computed, np.nan)

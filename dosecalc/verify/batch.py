@@ -963,8 +963,11 @@ def _drug_dose(group: _DoseGroup, policy: Policy) -> _DrugDose:
 
 
 def _engine_only(drug: _DrugDose, policy: Policy) -> bool:
-    """Doses not mirrored on columns: tablet combinations, and carboplatin by
-    CKD-EPI 2021 (a kidney function method other than Cockcroft-Gault)."""
+    """Doses the column arithmetic does not mirror, so the engine computes
+    them: tablet combinations, and AUC (carboplatin) doses unless the policy
+    estimates kidney function by Cockcroft-Gault (CKD-EPI 2021 is the
+    engine's alone; an order file carries no measured GFR, so "measured"
+    is passed over)."""
     kidney = next((m for m in policy.kidney_function if m != "measured"), None)
     return bool(drug.tablets) or (drug.entry.basis == "auc" and kidney != "cockcroft-gault")
 

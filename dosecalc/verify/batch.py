@@ -37,7 +37,7 @@ from ..dosing import DosingContext, compute_dose
 from ..errors import CalculationError, DosecalcError, InputError
 from ..formatting import UNIT_LABELS, format_amount, format_number
 from ..metrics import CREATININE_UMOL_PER_MG_DL
-from ..model import BASIS_UNITS, DoseStep, DrugEntry, Policy
+from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Policy
 from ..policy import find_policy
 from ..regimen import parse_per_unit_dose
 from ..units import Q, parse_quantity
@@ -376,11 +376,11 @@ class Problems:
 # -- Patient values -------------------------------------------------------------------
 
 
-def _probe(**values: Any) -> Any:
+def _probe(sex: str | None = None, age: str | None = None) -> Patient | DosecalcError:
     """The engine's reading of one patient value (sex, age), on a plausible
     patient: a Patient, or the engine's one-line error."""
     try:
-        return patient_rules.make_patient("165 cm", "62 kg", **values)
+        return patient_rules.make_patient("165 cm", "62 kg", sex=sex, age=age)
     except DosecalcError as exc:
         return exc
 

@@ -25,6 +25,7 @@ __all__ = [
     "Duration",
     "find_dates",
     "MAX_TEXT_CHARS",
+    "text_language",
 ]
 
 #: Longest text accepted. A case report is a few thousand characters.
@@ -323,6 +324,39 @@ def _find_durations(text: str, folded: str, dates: list[DateMention]) -> list[Du
                 )
             )
     return _non_overlapping(found, key=lambda d: d.span)
+
+
+# --- language ----------------------------------------------------------------
+
+# Short words each language writes in every sentence and the other never does
+# (folded: accents removed). "a", "on", "la" are left out: both use them.
+_ENGLISH_WORDS = frozenset(
+    "the and of with was were is are then every for to after in by from this that "
+    "given received daily weeks days followed".split()
+)
+_FRENCH_WORDS = frozenset(
+    "le les des du et est puis avec pour sur dans une un par au aux ete toutes tous "
+    "chaque recu semaines jours suivi associe".split()
+)
+_WORD = re.compile(r"[a-z]+")
+
+
+def text_language(text: str) -> str | None:
+    """``en`` or ``fr`` when the text's short words say so clearly (at least
+    three of one language and twice as many as of the other), else None.
+
+    The language decides how a number such as "1,250" is read: English
+    separates thousands with a comma, French writes its decimals with one.
+    A short order ("capecitabine 1,250 mg/m2 BID") has no language.
+    """
+    words = _WORD.findall(fold(text[:MAX_TEXT_CHARS]))
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    french = sum(word in _FRENCH_WORDS for word in words)
+    if english >= 3 and english >= 2 * french:
+        return "en"
+    if french >= 3 and french >= 2 * english:
+        return "fr"
+    return None
 
 
 # --- sentences ----------------------------------------------------------------

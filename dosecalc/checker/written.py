@@ -25,7 +25,14 @@ from ..textfold import fold
 from ..units import Q
 from ..vocabulary import Frequency, find_frequencies
 
-__all__ = ["DoseReading", "WrittenDose", "find_doses", "parse_written_dose"]
+__all__ = [
+    "DoseReading",
+    "WrittenDose",
+    "comma_readings",
+    "find_doses",
+    "parse_written_dose",
+    "with_comma_read",
+]
 
 #: ISMP codes a written dose can carry, with the message for each.
 ISMP_MESSAGES = {
@@ -117,7 +124,8 @@ class WrittenDose:
 
 # --- patterns (on fold(text)) -----------------------------------------------
 
-_NUM = r"(?<![\d.,])(?:\d+(?:[.,]\d+)?|[.,]\d+)(?![\d])"
+# A number; "1_250" is "1 250" with its thousands space marked by find_doses.
+_NUM = r"(?<![\d.,_])(?:\d{1,3}(?:_\d{3})++(?:[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?![\d_])"
 _MASS = (
     r"(?:milligrammes?|milligrams?|microgrammes?|micrograms?|grammes?|grams?|mcg|µg|μg|ug|mg|gm|g)"
 )
@@ -173,12 +181,43 @@ def _mass_unit(word: str) -> str:
 def _numbers(text: str) -> tuple[list[float], str | None]:
     """The readings of a written number: one, or two for "1,500" (decimal
     comma or thousands separator), with the reason it is ambiguous."""
+    if "_" in text:  # "1 250": the space separates thousands
+        return [float(text.replace("_", "").replace(",", "."))], None
     if re.fullmatch(r"\d{1,3},\d{3}", text):
         decimal, thousands = float(text.replace(",", ".")), float(text.replace(",", ""))
         return [decimal, thousands], (
             f"'{text}' can be a decimal comma ({decimal:g}) or a thousands separator ({thousands:g})"
         )
     return [float(text.replace(",", "."))], None
+
+
+# A comma before exactly three digits, the one thing "1,250 mg/m2" leaves open.
+_COMMA_GROUP = re.compile(r"(?<![\d.,])\d{1,3},\d{3}(?![\d.,])")
+
+
+def comma_readings(dose: WrittenDose) -> tuple[DoseReading, DoseReading] | None:
+    """(decimal reading, thousands reading) of a dose whose only doubt is a
+    comma before three digits ("1,250 mg/m2": 1.25 or 1250); None otherwise
+    (a dose with two units, or a combination, is not settled by a language)."""
+    if len(dose.readings) != 2 or len(_COMMA_GROUP.findall(dose.text)) != 1:
+        return None
+    decimal, thousands = dose.readings
+    if decimal.unit != thousands.unit or decimal.is_combination or thousands.is_combination:
+        return None
+    return decimal, thousands
+
+
+def with_comma_read(dose: WrittenDose, thousands: bool) -> str:
+    """The dose's text with its "1,250" written as the reading chosen
+    ("1250 mg/m2" or "1.25 mg/m2"), so that nothing downstream reads it again."""
+    match = _COMMA_GROUP.search(dose.text)
+    if match is None:
+        return dose.text
+    number = match.group(0)
+    value = (
+        number.replace(",", "") if thousands else number.replace(",", ".").rstrip("0").rstrip(".")
+    )
+    return dose.text[: match.start()] + value + dose.text[match.end() :]
 
 
 def _number_flags(text: str) -> list[str]:
@@ -281,6 +320,27 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
     return match.end(), readings, flags, why
 
 
+# "1 250 mg/m2" (a space, or a no-break space folded to one, between the
+# thousands): French writes thousands so; read whole, never as 250 mg/m2.
+# Not after a day or cycle word: "day 1 250 mg" is 250 mg on day 1.
+_SPACED_THOUSANDS = re.compile(
+    rf"(?<![\w.,])\d{{1,3}}(?: \d{{3}})++(?=(?:[.,]\d+)?\s*+{_MASS}(?![a-z]))"
+)
+_DAY_OR_COUNT_BEFORE = re.compile(
+    r"(?<![a-z])(?:days?|jours?|j|d|cycles?|cures?|courses?|c|semaines?|weeks?|x|n°|no)\s*$"
+)
+
+
+def _mark_thousands(folded: str) -> str:
+    """``folded`` with the spaces inside "1 250 mg" written "_" (same length)."""
+    for match in _SPACED_THOUSANDS.finditer(folded):
+        if _DAY_OR_COUNT_BEFORE.search(folded[max(0, match.start() - 12) : match.start()]):
+            continue
+        start, end = match.span()
+        folded = folded[:start] + folded[start:end].replace(" ", "_") + folded[end:]
+    return folded
+
+
 _NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])(?:auc|area under|aire sous)")
 _MAX_TEXT = 200_000
 _BLANKS = re.compile(r"[ \t]*+")
@@ -303,7 +363,7 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
-    folded = fold(text)
+    folded = _mark_thousands(fold(text))
     frequencies = {span[0]: (freq, span[1]) for freq, span in find_frequencies(text)}
     found: list[tuple[WrittenDose, tuple[int, int]]] = []
     position = 0

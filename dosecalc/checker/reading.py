@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -216,6 +216,10 @@ _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+
 _OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*$")
 _LIST_BETWEEN = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?$")
 _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
+# "over 2 days", "sur 46 heures": an infusion that runs for a set time.
+_INFUSED_OVER = re.compile(
+    rf"[^.;]{{0,60}}?(?<![a-z])(?:over|sur|en)\s++(?:{_N})(?:\s*+-\s*+\d+)?\s*+(?:days?|jours?|h|hours?|heures?)(?![a-z])"
+)
 _REDUCTION = re.compile(
     r"(?<![\d.,])(?:(?P<pct>\d{2})\s?%\s*(?:of|de|du|of the|de la|of full)(?![a-z])"
     r"|(?:reduced|reduite?s?|reduction|diminuee?s?|decreased)\s*(?:by|de|of)\s*(?P<by>\d{1,2})\s?%)"
@@ -591,6 +595,7 @@ def _read_clause(
                 _give_dose(drugs[match.drug_id], part, span, folded, clause, order)
                 drugs_of[span] = drugs[match.drug_id]
             continue
+        dose = _daily_rate_of_an_infusion(folded, dose, span, clause)
         owner = _dose_owner(folded, span, names, drugs, clause, reference_bases)
         if owner is None:
             continue
@@ -750,6 +755,24 @@ def _read_clause(
             paragraph=paragraph,
         )
     )
+
+
+def _daily_rate_of_an_infusion(
+    folded: str, dose: WrittenDose, span: Span, clause: Span
+) -> WrittenDose:
+    """ "5-FU 1,200 mg/m²/day continuous infusion over 2 days": the "/day" is
+    the infusion's rate on the days it runs, not how often the course is
+    given (every 2 weeks in mFOLFOX6); the dose is the amount per day, and
+    the schedule is the course's."""
+    frequency = dose.frequency
+    if frequency is None or frequency.id != "daily" or not frequency.text.startswith("/"):
+        return dose
+    if not _INFUSED_OVER.match(folded, span[1], min(clause[1], span[1] + 80)):
+        return dose
+    cut = dose.text.rfind(frequency.text)
+    if cut <= 0:
+        return dose
+    return replace(dose, text=dose.text[:cut].rstrip(), frequency=None)
 
 
 def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:

@@ -1,0 +1,31 @@
+"""Free-text forms read as a pharmacist reads them (issue 9, section 4):
+each test states what the sentence means, worked out from the sentence."""
+
+from __future__ import annotations
+
+from dosecalc.checker.fromtext import regimen_names
+from dosecalc.checker.reading import read_treatments
+from dosecalc.drugs import load_drug_reference
+
+
+def read(text: str):
+    return read_treatments(text, load_drug_reference(), regimen_names())
+
+
+def test_a_daily_rate_over_a_few_days_is_not_the_course_schedule():
+    # mFOLFOX6: 5-FU 2400 mg/m2 over 46-48 hours every 2 weeks, written as
+    # 1200 mg/m2 per day over 2 days. The course is every 2 weeks, not daily.
+    (folfox,) = read(
+        "5-FU 1200 mg/m2/day continuous intravenous infusion over 2 days, every 2 weeks.\n"
+    )
+    (fluorouracil,) = folfox.drugs
+    assert fluorouracil.dose is not None and fluorouracil.dose.frequency is None
+    assert folfox.frequency is not None and folfox.frequency.id == "every_2_weeks"
+
+
+def test_a_daily_oral_dose_keeps_its_daily_schedule():
+    # Capecitabine is taken every day of days 1-14: "/day" is its schedule.
+    (cape,) = read("Capecitabine 2000 mg/m2/day for 14 days every 3 weeks.\n")
+    (capecitabine,) = cape.drugs
+    assert capecitabine.dose is not None and capecitabine.dose.frequency is not None
+    assert capecitabine.dose.frequency.id == "daily"

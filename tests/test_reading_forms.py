@@ -29,3 +29,24 @@ def test_a_daily_oral_dose_keeps_its_daily_schedule():
     (capecitabine,) = cape.drugs
     assert capecitabine.dose is not None and capecitabine.dose.frequency is not None
     assert capecitabine.dose.frequency.id == "daily"
+
+
+def doses(text: str) -> list[list[tuple[str, str | None]]]:
+    return [[(d.drug_id, d.dose.text if d.dose else None) for d in t.drugs] for t in read(text)]
+
+
+def test_numbers_after_a_regimen_name_are_its_drugs_doses_per_m2():
+    # "AC 60/600": doxorubicin 60 mg/m2 and cyclophosphamide 600 mg/m2.
+    assert doses("Proposition : 4 AC 60/600 J1=J22.\n") == [
+        [("doxorubicin", "60 mg/m2"), ("cyclophosphamide", "600 mg/m2")]
+    ]
+
+
+def test_a_date_or_a_variant_number_after_a_regimen_name_is_no_dose():
+    # "EC 21/11" is the 21st of November; "FEC 100" names the epirubicin variant.
+    assert doses("Début EC 21/11.\n") == [[("epirubicin", None), ("cyclophosphamide", None)]]
+    assert doses("3 FEC 100 puis 3 docétaxel.\n")[0] == [
+        ("fluorouracil", None),
+        ("epirubicin", None),
+        ("cyclophosphamide", None),
+    ]

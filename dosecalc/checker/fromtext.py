@@ -30,6 +30,7 @@ from ..model import Regimen
 from ..textfold import fold
 from ..vocabulary import Frequency
 from .check import Finding
+from .course import SRC_CASE_FORMAT
 from .extract import MAX_TEXT_CHARS, DateMention, find_dates, text_language
 from .reading import ReadDrug, ReadTreatment, read_treatments
 from .written import DoseReading, WrittenDose, comma_readings, with_comma_read
@@ -272,6 +273,7 @@ def case_from_text(
         if m.group("number") != "67"
     ]
     findings += commas.findings
+    findings += _units_assumed(read)
     case = Case(
         id=filename,
         title=f"Text {filename}",
@@ -282,6 +284,24 @@ def case_from_text(
         path=filename,
     )
     return case, read, findings
+
+
+def _units_assumed(read: list[ReadTreatment]) -> list[Finding]:
+    """A note for each dose whose unit was not written ("AC 60/600")."""
+    return [
+        Finding(
+            "info",
+            "INPUT_ASSUMED",
+            f"statement-{index + 1}",
+            d.drug_id,
+            f"'{found.text[:60]}': {d.drug_id} read as {d.dose.text} (numbers after the "
+            f"regimen name, one per drug; the unit is not written, the drug is dosed per m²)",
+            SRC_CASE_FORMAT,
+        )
+        for index, found in enumerate(read)
+        for d in found.drugs
+        if d.unit_assumed and d.dose is not None
+    ]
 
 
 def _year_before(years: list[tuple[int, int]], position: int) -> int | None:

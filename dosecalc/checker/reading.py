@@ -80,6 +80,7 @@ class ReadDrug:
     cumulative: WrittenDose | None = None  # "dose cumulée de doxorubicine de 400 mg/m2"
     reduction: float | None = None  # "75% of 1250 mg/m2", "reduced by 20%": 0.75, 0.8
     reduced: bool = False  # "first dose reduction 4.4 mg/kg": a reduction level
+    unit_assumed: bool = False  # "AC 60/600": mg/m2 read from the regimen name's numbers
 
     @property
     def drug_id(self) -> str:
@@ -216,6 +217,10 @@ _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+
 _OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*$")
 _LIST_BETWEEN = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?$")
 _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
+# "AC 60/600": numbers without a unit right after a regimen name.
+_UNITLESS_DOSES = re.compile(
+    r"[ \t]*+(?P<values>\d{1,4}(?:[ \t]*+/[ \t]*+\d{1,4})++)(?![\d.,/])(?![ \t]*+(?:%|(?:mg|g|mcg|ug|ml|l|units?|ui|iu|mmol|kg|m2)(?![a-z])))"
+)
 # "over 2 days", "sur 46 heures": an infusion that runs for a set time.
 _INFUSED_OVER = re.compile(
     rf"[^.;]{{0,60}}?(?<![a-z])(?:over|sur|en)\s++(?:{_N})(?:\s*+-\s*+\d+)?\s*+(?:days?|jours?|h|hours?|heures?)(?![a-z])"
@@ -271,6 +276,8 @@ class _Items:
     all_dates: list[DateMention] = field(default_factory=list)  # the whole text's
     starts: dict[str, list[int]] = field(default_factory=dict)  # sorted starts, per kind
     sole: bool = False  # the whole text names one drug only
+    # The drug's usual doses: does this dose fall near them (None: no range)?
+    near_usual: Callable[[str, WrittenDose], bool | None] = lambda _drug, _dose: None
 
     def within(self, region: Span) -> _Items:
         """The items inside ``region`` (each list is sorted by start: a
@@ -295,6 +302,7 @@ class _Items:
             self.name_routes,
             self.all_dates,
             sole=self.sole,
+            near_usual=self.near_usual,
         )
 
 
@@ -444,7 +452,23 @@ def _find_items(
     category = {m.drug_id: reference.get(m.drug_id).category for m in known}
     cycles.sort(key=lambda c: c.span[0])
     durations.sort(key=lambda d: d.span[0])
-    return _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
+    items = _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
+    items.near_usual = lambda drug, dose: _near_usual(reference, drug, dose)
+    return items
+
+
+def _near_usual(reference: DrugReference, drug: str, dose: WrittenDose) -> bool | None:
+    """Whether ``dose`` is within twice or half the reference's usual range
+    for ``drug`` (None when the reference has no range on its basis)."""
+    reading = dose.reading
+    if reading is None or drug not in reference:
+        return None
+    factors = [
+        factor
+        for usual in reference.get(drug).usual
+        if (factor := usual.range_factor(reading.amounts[0], reading.basis)) is not None
+    ]
+    return any(0.5 <= factor <= 2 for factor in factors) if factors else None
 
 
 def _written_name(names: list[tuple[NameMatch, Span, str]], span: Span) -> str:
@@ -679,6 +703,7 @@ def _read_clause(
     order = [d for d in order if d.drug_id in drugs]
     if not order:
         return
+    _doses_after_regimen_name(folded, names, drugs, items)
 
     # "950 mg/m2 (75% of 1250 mg/m2)", "réduit de 20 %": a reduction written as such.
     for reduction in _REDUCTION.finditer(folded, clause[0], clause[1]):
@@ -773,6 +798,37 @@ def _daily_rate_of_an_infusion(
     if cut <= 0:
         return dose
     return replace(dose, text=dose.text[:cut].rstrip(), frequency=None)
+
+
+def _doses_after_regimen_name(
+    folded: str,
+    names: list[tuple[NameMatch, Span, str]],
+    drugs: dict[str, ReadDrug],
+    items: _Items,
+) -> None:
+    """ "4 AC 60/600": one number per drug of the regimen name, in its order,
+    is each drug's dose in mg/m² when every one of them is dosed per m² and
+    every number is near the drug's usual dose (the way AC, EC or TC doses
+    are written in orders; "EC 21/11" is a date). A single number ("FEC
+    100") only names the variant: it is no dose of each drug."""
+    by_name: dict[Span, list[str]] = {}
+    for match, span, written in names:
+        if written != match.written:
+            by_name.setdefault(span, []).append(match.drug_id)
+    for span, members in by_name.items():
+        numbers = _UNITLESS_DOSES.match(folded, span[1])
+        if numbers is None:
+            continue
+        values = numbers.group("values").replace(" ", "").split("/")
+        if len(values) != len(members) or not all(items.bases.get(m) == {"bsa"} for m in members):
+            continue
+        doses = [find_doses(f"{value} mg/m2")[0][0] for value in values]
+        if not all(items.near_usual(m, dose) for m, dose in zip(members, doses, strict=True)):
+            continue
+        for drug_id, dose in zip(members, doses, strict=True):
+            d = drugs.get(drug_id)
+            if d is not None and d.dose is None:
+                d.dose, d.unit_assumed = dose, True
 
 
 def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:

@@ -50,3 +50,14 @@ def test_a_date_or_a_variant_number_after_a_regimen_name_is_no_dose():
         ("epirubicin", None),
         ("cyclophosphamide", None),
     ]
+
+
+def test_a_drug_previously_received_is_history_not_treatment():
+    # Kadcyla's indication: patients who had trastuzumab before; the doses
+    # that follow are not trastuzumab's.
+    text = (
+        "Indicated for patients who previously received trastuzumab and a taxane.\n"
+        "- 3.6 mg/kg IV infusion q3weeks\n"
+        "- Second dose reduction: 2.4 mg/kg\n"
+    )
+    assert all(d.drug_id != "trastuzumab" for t in read(text) for d in t.drugs)

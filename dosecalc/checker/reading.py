@@ -144,7 +144,7 @@ _START_WORDS = re.compile(
     r"(?<![a-z])(?:c1|cycle 1|j1|d1|debut|debute|started|start|starting|commence|initiated|from|depuis|a partir)(?![a-z])"
 )
 _HISTORY_BEFORE = re.compile(
-    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior(?: to)?|previous|before|avant)\s+(?:\w+\s+){0,2}$"
+    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior(?: to)?|previous(?:ly)?|before|avant)\s+(?:\w+\s+){0,2}$"
 )
 # "trastuzumab-naive", "trastuzumab-resistant": a description, not a treatment.
 _DESCRIBED_AFTER = re.compile(

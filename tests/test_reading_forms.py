@@ -61,3 +61,30 @@ def test_a_drug_previously_received_is_history_not_treatment():
         "- Second dose reduction: 2.4 mg/kg\n"
     )
     assert all(d.drug_id != "trastuzumab" for t in read(text) for d in t.drugs)
+
+
+def test_a_schedule_written_for_one_drug_of_a_list_is_that_drugs_own():
+    # Tucatinib twice a day, with capecitabine twice a day on days 1-14 and
+    # trastuzumab every 21 days: trastuzumab is not given twice a day.
+    text = (
+        "Tucatinib was given in combination with capecitabine 1000 mg/m2 twice a day "
+        "and trastuzumab 6 mg/kg once every 21 days. The recommended dose of tucatinib "
+        "was 300 mg orally twice a day.\n"
+    )
+    (with_trastuzumab,) = [
+        t for t in read(text) if any(d.drug_id == "trastuzumab" for d in t.drugs)
+    ]
+    trastuzumab = next(d for d in with_trastuzumab.drugs if d.drug_id == "trastuzumab")
+    schedule = trastuzumab.frequency or with_trastuzumab.frequency
+    assert schedule is None or schedule.id != "twice_daily"
+
+
+def test_regimens_in_a_trial_report_are_arms_not_a_line_start():
+    # "60 patients were enrolled": the regimen is a trial's, no loading dose
+    # can be judged missing on it.
+    text = (
+        "Trastuzumab 6 mg/kg intravenously once every 21 days with capecitabine.\n"
+        "Sixty patients were enrolled and treated.\n"
+    )
+    (arm,) = [t for t in read(text) if t.drugs]
+    assert arm.continued

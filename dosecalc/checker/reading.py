@@ -232,6 +232,14 @@ _REDUCTION = re.compile(
 _POPULATION = re.compile(
     r"(?<![a-z])(?:patients|trial|essai|etude|study|randomi[sz]ed|randomises?|arm|bras)(?![a-z])"
 )
+# A text that reports a trial ("60 patients were enrolled", "dose-escalation",
+# "recommended phase 2 dose"): every regimen in it is a trial arm, not a
+# patient's course whose line start could be judged.
+_TRIAL_REPORT = re.compile(
+    r"(?<![a-z])(?:patients? (?:were|was) (?:enrolled|randomi[sz]ed|included|assigned|treated)|"
+    r"dose[- ]escalation|phase (?:1b?|2|3|i|ib|ii|iii) (?:dose|trial|study)|randomly assigned|"
+    r"patients? (?:ont ete|a ete) (?:inclus|randomise)e?s?)(?![a-z])"
+)
 _NEGATION = re.compile(r"\s*(?:ne pas|n'|do not|don't|never|jamais|not to)(?![a-z])")
 # "first dose reduction 4.4 mg/kg", "réduction à 60 mg/m2": a reduction level.
 _REDUCTION_LEVEL_BEFORE = re.compile(
@@ -276,6 +284,7 @@ class _Items:
     all_dates: list[DateMention] = field(default_factory=list)  # the whole text's
     starts: dict[str, list[int]] = field(default_factory=dict)  # sorted starts, per kind
     sole: bool = False  # the whole text names one drug only
+    trial: bool = False  # the text reports a trial (arms, not one patient's course)
     # The drug's usual doses: does this dose fall near them (None: no range)?
     near_usual: Callable[[str, WrittenDose], bool | None] = lambda _drug, _dose: None
 
@@ -302,6 +311,7 @@ class _Items:
             self.name_routes,
             self.all_dates,
             sole=self.sole,
+            trial=self.trial,
             near_usual=self.near_usual,
         )
 
@@ -339,6 +349,7 @@ def read_treatments(
     items = _find_items(text, folded, reference, regimen_names)
     items.name_routes = name_routes or {}
     items.sole = len({m.drug_id for m, _, _ in items.names}) == 1
+    items.trial = bool(_TRIAL_REPORT.search(folded))
     treatments: list[ReadTreatment] = []
     paragraph = 0
     last_break = 0
@@ -533,7 +544,7 @@ def _read_clause(
     words = folded[clause[0] : clause[1]]
     # A trial or a population described ("patients received ..."), not one
     # patient's course: no line start can be judged on it.
-    population = bool(_POPULATION.search(folded[sentence[0] : sentence[1]]))
+    population = items.trial or bool(_POPULATION.search(folded[sentence[0] : sentence[1]]))
     continued = (
         population
         or bool(_CONTINUED.search(words))
@@ -1155,9 +1166,14 @@ def _fill_earlier(
         e.dose, e.maintenance, e.loading_marked = d.dose, d.maintenance, d.loading_marked
         e.frequency = e.frequency or d.frequency
         e.route = e.route or d.route
+        filled = {d.drug_id for d in order}
         if frequency is not None:
-            if t.frequency is None:
+            if t.frequency is None and {x.drug_id for x in t.drugs} <= filled:
                 t.frequency = frequency
+            elif t.frequency is None:
+                # "tucatinib 300 mg twice a day", later, for one drug of a
+                # list: that drug's schedule, not its companions'.
+                e.frequency = e.frequency or frequency
             elif e.frequency is None and frequency.id != t.frequency.id:
                 e.frequency = frequency
         t.cycles = t.cycles or count

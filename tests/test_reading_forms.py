@@ -88,3 +88,23 @@ def test_regimens_in_a_trial_report_are_arms_not_a_line_start():
     )
     (arm,) = [t for t in read(text) if t.drugs]
     assert arm.continued
+
+
+def test_a_loading_dose_written_as_given_before_is_its_own_single_dose():
+    # The maintenance course started 15 March 2019 every 3 weeks; the 8 mg/kg
+    # loading dose came before it, once: not part of the 3-weekly course.
+    text = "Adjuvant trastuzumab 6 mg/kg every 3 weeks since 15 March 2019, after an 8 mg/kg loading dose.\n"
+    loading, course = read(text)
+    assert [(d.drug_id, d.dose.text if d.dose else None) for d in loading.drugs] == [
+        ("trastuzumab", "8 mg/kg")
+    ]
+    assert loading.frequency is None and loading.start is None
+    assert [d.dose.text if d.dose else None for d in course.drugs] == ["6 mg/kg every 3 weeks"]
+    assert course.start is not None and course.start.month == 3 and course.continued
+    # In French too.
+    loading, course = read(
+        "Trastuzumab 6 mg/kg toutes les 3 semaines depuis le 10/05/2021, après une dose de "
+        "charge de 8 mg/kg.\n"
+    )
+    assert loading.drugs[0].dose is not None and loading.drugs[0].dose.text == "8 mg/kg"
+    assert loading.drugs[0].loading_marked and course.continued

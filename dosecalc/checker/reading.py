@@ -81,6 +81,7 @@ class ReadDrug:
     reduction: float | None = None  # "75% of 1250 mg/m2", "reduced by 20%": 0.75, 0.8
     reduced: bool = False  # "first dose reduction 4.4 mg/kg": a reduction level
     unit_assumed: bool = False  # "AC 60/600": mg/m2 read from the regimen name's numbers
+    loaded_before: WrittenDose | None = None  # "after an 8 mg/kg loading dose": given earlier
 
     @property
     def drug_id(self) -> str:
@@ -220,6 +221,11 @@ _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
 # "AC 60/600": numbers without a unit right after a regimen name.
 _UNITLESS_DOSES = re.compile(
     r"[ \t]*+(?P<values>\d{1,4}(?:[ \t]*+/[ \t]*+\d{1,4})++)(?![\d.,/])(?![ \t]*+(?:%|(?:mg|g|mcg|ug|ml|l|units?|ui|iu|mmol|kg|m2)(?![a-z])))"
+)
+# "after an 8 mg/kg loading dose", "après une dose de charge de 8 mg/kg".
+_GIVEN_BEFORE = re.compile(
+    r"(?<![a-z])(?:after|apres|following)\s++(?:an?|the|une|la|sa)?\s*+"
+    r"(?:(?:dose de charge|loading dose|initial dose|dose initiale)\s++(?:de|d'|of)\s*+)?$"
 )
 # "over 2 days", "sur 46 heures": an infusion that runs for a set time.
 _INFUSED_OVER = re.compile(
@@ -775,6 +781,8 @@ def _read_clause(
     ):
         return
 
+    loads = _loading_given_before(order, text, clause, sentence, paragraph)
+    treatments += loads
     treatments.append(
         ReadTreatment(
             span=clause,
@@ -787,10 +795,39 @@ def _read_clause(
             start=start,
             end=end,
             given=given,
-            continued=continued,
+            continued=continued or bool(loads),
             paragraph=paragraph,
         )
     )
+
+
+def _loading_given_before(
+    order: list[ReadDrug], text: str, clause: Span, sentence: Span, paragraph: int
+) -> list[ReadTreatment]:
+    """ "6 mg/kg every 3 weeks since 10/05/2021, after an 8 mg/kg loading
+    dose": the loading dose is a single earlier administration, its own
+    treatment (no schedule, no date); the schedule and dates written are
+    the maintenance course's, which continues the line it started."""
+    return [
+        ReadTreatment(
+            span=clause,
+            text=text[clause[0] : clause[1]].strip(),
+            sentence=text[sentence[0] : sentence[1]].strip(),
+            drugs=[
+                ReadDrug(
+                    d.name,
+                    d.span,
+                    d.written_as,
+                    dose=d.loaded_before,
+                    route=d.route,
+                    loading_marked=True,
+                )
+            ],
+            paragraph=paragraph,
+        )
+        for d in order
+        if d.loaded_before is not None
+    ]
 
 
 def _daily_rate_of_an_infusion(
@@ -1054,7 +1091,9 @@ def _give_dose(
         return
     if owner.maintenance is not None or _basis(owner.dose) != basis:
         return  # a third dose, or a dose in mg beside a dose per m²: not another step
-    if loading and not owner.loading_marked:
+    if loading and not owner.loading_marked and _GIVEN_BEFORE.search(before):
+        owner.loaded_before = dose  # "after an 8 mg/kg loading dose": an earlier dose
+    elif loading and not owner.loading_marked:
         owner.maintenance, owner.dose, owner.loading_marked = owner.dose, dose, True
     elif owner.loading_marked or then:
         owner.maintenance = dose

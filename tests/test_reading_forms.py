@@ -108,3 +108,24 @@ def test_a_loading_dose_written_as_given_before_is_its_own_single_dose():
     )
     assert loading.drugs[0].dose is not None and loading.drugs[0].dose.text == "8 mg/kg"
     assert loading.drugs[0].loading_marked and course.continued
+
+
+def test_days_of_a_cycle_take_the_cycle_written_for_the_companion_drug():
+    # Paclitaxel days 1, 8, 15 of a 28-day cycle with bevacizumab days 1 and
+    # 15: both are given on a 28-day cycle.
+    (course,) = read(
+        "Paclitaxel 80 mg/m2 J1 J8 J15 tous les 28 jours associé au bévacizumab "
+        "10 mg/kg J1 et J15.\n"
+    )
+    schedules = {d.written: (d.frequency or course.frequency) for d in course.drugs}
+    assert {name: f.interval_days if f else None for name, f in schedules.items()} == {
+        "Paclitaxel": 28,
+        "bévacizumab": 28,
+    }
+
+
+def test_a_dose_without_days_does_not_take_another_drugs_cycle():
+    # "ondansetron 8 mg" with no day written: the text gives it no schedule.
+    (course,) = read("Docetaxel 75 mg/m2 every 21 days with ondansetron 8 mg.\n")
+    ondansetron = next(d for d in course.drugs if d.drug_id == "ondansetron")
+    assert ondansetron.frequency is None

@@ -222,6 +222,11 @@ _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
 _UNITLESS_DOSES = re.compile(
     r"[ \t]*+(?P<values>\d{1,4}(?:[ \t]*+/[ \t]*+\d{1,4})++)(?![\d.,/])(?![ \t]*+(?:%|(?:mg|g|mcg|ug|ml|l|units?|ui|iu|mmol|kg|m2)(?![a-z])))"
 )
+# "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.
+_CYCLE_DAYS = re.compile(
+    r"[\s,]*+(?:(?:iv|sc|po)\s++)?(?:j|d|days?|jours?)\s?\d{1,2}"
+    r"(?:\s*+(?:,|et|and|&|-|a|to)?\s*+(?:j|d)?\s?\d{1,2})*+(?![\d/])"
+)
 # "after an 8 mg/kg loading dose", "après une dose de charge de 8 mg/kg".
 _GIVEN_BEFORE = re.compile(
     r"(?<![a-z])(?:after|apres|following)\s++(?:an?|the|une|la|sa)?\s*+"
@@ -740,6 +745,8 @@ def _read_clause(
     # last drug's dose is the group's, as a reader takes it.
     if shared is None:
         shared = _course_frequency(order, items)
+    if shared is None:
+        _cycle_for_cycle_days(folded, order, drugs_of, clause)
 
     # Routes: a route word right after a drug's name or dose is that drug's
     # ("Herceptin SC 600 mg", "75 mg/m2 IV"); "SC 1,68 m2" is a body surface.
@@ -877,6 +884,28 @@ def _doses_after_regimen_name(
             d = drugs.get(drug_id)
             if d is not None and d.dose is None:
                 d.dose, d.unit_assumed = dose, True
+
+
+def _cycle_for_cycle_days(
+    folded: str, order: list[ReadDrug], drugs_of: dict[Span, ReadDrug], clause: Span
+) -> None:
+    """ "paclitaxel 80 mg/m2 J1 J8 J15 tous les 28 jours associé au
+    bévacizumab 10 mg/kg J1 et J15": days of a cycle written for a drug
+    without a schedule are days of the cycle written for its companion;
+    it takes that cycle (only when the clause writes one cycle length)."""
+    cycles = {
+        f.id: f
+        for d in order
+        for f in (d.frequency, d.dose.frequency if d.dose else None)
+        if f is not None and f.interval_days >= 7 and f.times_per_period == 1
+    }
+    if len(cycles) != 1:
+        return
+    (cycle,) = cycles.values()
+    for span, d in drugs_of.items():
+        if d.frequency is None and d.dose is not None and d.dose.frequency is None:
+            if _CYCLE_DAYS.match(folded, span[1], clause[1]):
+                d.frequency = cycle
 
 
 def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:

@@ -129,3 +129,30 @@ def test_a_dose_without_days_does_not_take_another_drugs_cycle():
     (course,) = read("Docetaxel 75 mg/m2 every 21 days with ondansetron 8 mg.\n")
     ondansetron = next(d for d in course.drugs if d.drug_id == "ondansetron")
     assert ondansetron.frequency is None
+
+
+def test_a_schedule_line_after_a_bulleted_list_is_every_lines_schedule():
+    # A protocol lists R-CHOP's components one a line, then the cycle: every
+    # component is repeated every 21 days, for 6 cycles.
+    text = (
+        "- Rituximab 375 mg/m2 IV on day 1\n"
+        "- Cyclophosphamide 750 mg/m2 IV on day 1\n"
+        "- Doxorubicin 50 mg/m2 IV on day 1\n"
+        "- Repeat every 21 days for 6 cycles\n"
+    )
+    treatments = read(text)
+    assert [d.drug_id for t in treatments for d in t.drugs] == [
+        "rituximab",
+        "cyclophosphamide",
+        "doxorubicin",
+    ]
+    assert [(t.frequency.interval_days if t.frequency else None) for t in treatments] == [21] * 3
+    assert [(t.cycles.count if t.cycles else None) for t in treatments] == [6] * 3
+
+
+def test_a_schedule_in_running_text_stays_with_the_statement_before_it():
+    # Not a list: "repeat every 21 days" completes the last statement only.
+    treatments = read(
+        "Rituximab 375 mg/m2 was given in May.\n\nDoxorubicin 50 mg/m2 IV. Repeat every 21 days.\n"
+    )
+    assert treatments[0].frequency is None

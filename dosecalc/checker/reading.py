@@ -222,6 +222,8 @@ _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
 _UNITLESS_DOSES = re.compile(
     r"[ \t]*+(?P<values>\d{1,4}(?:[ \t]*+/[ \t]*+\d{1,4})++)(?![\d.,/])(?![ \t]*+(?:%|(?:mg|g|mcg|ug|ml|l|units?|ui|iu|mmol|kg|m2)(?![a-z])))"
 )
+_BULLET = re.compile(r"[ \t]*+[-•*][ \t]*+")
+_BULLET_AT = re.compile(r"[ \t]*+[-•*][ \t]++")
 # "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.
 _CYCLE_DAYS = re.compile(
     r"[\s,]*+(?:(?:iv|sc|po)\s++)?(?:j|d|days?|jours?)\s?\d{1,2}"
@@ -1185,6 +1187,39 @@ def _count_for(
     return None if not weeks else None
 
 
+def _list_line(text: str, position: int) -> bool:
+    """Whether ``position`` starts the text of a bulleted line ("- Epirubicin ...")."""
+    line_start = text.rfind("\n", 0, position) + 1
+    if _BULLET.fullmatch(text, line_start, position):
+        return True
+    # The first line of a text keeps its bullet: no line break came before it.
+    return not text[line_start:position].strip() and bool(_BULLET_AT.match(text, position))
+
+
+def _schedule_for_list(
+    text: str,
+    clause: Span,
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    frequency: Frequency | None,
+    count: CycleCount | None,
+) -> None:
+    """ "- Schedule: every 21 days for 6 cycles" after bulleted drug lines
+    (one drug and its dose a line, as protocols list a regimen's
+    components): the schedule and count are every line's, not the last's
+    only. Lines with a schedule of their own keep it."""
+    if not _list_line(text, clause[0]):
+        return
+    for t in _same_paragraph(treatments, paragraph):
+        if not t.drugs or not _list_line(text, t.span[0]):
+            return
+        own = any(d.frequency or (d.dose is not None and d.dose.frequency) for d in t.drugs)
+        if frequency is not None and t.frequency is None and not own:
+            t.frequency = frequency
+        if count is not None and t.cycles is None:
+            t.cycles = count
+
+
 def _same_paragraph(treatments: list[ReadTreatment], paragraph: int) -> Iterator[ReadTreatment]:
     """The latest treatments of ``paragraph``, latest first (they come last;
     a list item completes one of the last few, never one far back)."""
@@ -1347,6 +1382,7 @@ def _continue_last(
             start = next((d for d in reversed(items_dates) if d.span[0] < clause[0]), None)
         if start is not None and first is not None and _START_WORDS.search(words):
             first.start = start
+        _schedule_for_list(text, clause, treatments, paragraph, frequency, count)
         if count is not None and last.cycles is None:
             last.cycles = count
             if (

@@ -156,3 +156,25 @@ def test_a_schedule_in_running_text_stays_with_the_statement_before_it():
         "Rituximab 375 mg/m2 was given in May.\n\nDoxorubicin 50 mg/m2 IV. Repeat every 21 days.\n"
     )
     assert treatments[0].frequency is None
+
+
+def test_a_regimen_name_as_the_title_of_its_drug_lines_is_not_a_treatment():
+    # The heading names mFOLFOX6; its drugs are given in the lines after it.
+    text = (
+        "Components of mFOLFOX6\n\n"
+        "- Oxaliplatin 85 mg/m2 IV on day 1\n"
+        "- Leucovorin 400 mg/m2 IV on day 1\n"
+        "- 5-FU 400 mg/m2 IV bolus on day 1\n"
+    )
+    treatments = read(text)
+    assert [[d.drug_id for d in t.drugs] for t in treatments] == [
+        ["oxaliplatin"],
+        ["leucovorin"],
+        ["fluorouracil"],
+    ]
+
+
+def test_a_regimen_name_alone_is_still_a_treatment():
+    # "Adjuvant FEC x 3": the drugs are not written out anywhere else.
+    (fec,) = read("Adjuvant FEC x 3 from 2021-09-06.\n\nThen docetaxel 100 mg/m2.\n")[:1]
+    assert [d.drug_id for d in fec.drugs] == ["fluorouracil", "epirubicin", "cyclophosphamide"]

@@ -378,7 +378,7 @@ def read_treatments(
         for c_start, c_end in _clauses(folded, start, end, here):
             _read_clause(text, folded, (c_start, c_end), (start, end), here, treatments, paragraph)
         _range_for_sequence(treatments[before:])
-    return _merge_list_items([t for t in treatments if t.drugs])
+    return _merge_list_items(_without_titles([t for t in treatments if t.drugs]))
 
 
 # -- finding the items --------------------------------------------------------------
@@ -931,6 +931,32 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
     if dose is doses[-1] or any(dose is d.maintenance for d in treated):
         return dose.frequency
     return None
+
+
+def _without_titles(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
+    """ "Components and Administration of mFOLFOX6", then a line per drug:
+    a regimen name with nothing of its own (no dose, schedule, count or
+    date) whose drugs are all written out in its paragraph or the next is
+    the title of what follows, not a treatment of its own."""
+    written_out: dict[int, set[str]] = {}
+    for t in treatments:
+        named = {d.drug_id for d in t.drugs if d.written_as == d.name.written}
+        written_out.setdefault(t.paragraph, set()).update(named)
+    return [
+        t
+        for t in treatments
+        if not _title_only(
+            t, written_out.get(t.paragraph, set()) | written_out.get(t.paragraph + 1, set())
+        )
+    ]
+
+
+def _title_only(t: ReadTreatment, written_out: set[str]) -> bool:
+    from_name = all(d.written_as != d.name.written for d in t.drugs)
+    own = any(d.dose or d.maintenance or d.frequency or d.cumulative for d in t.drugs) or any(
+        (t.frequency, t.cycles, t.duration, t.start, t.end, t.given)
+    )
+    return from_name and not own and {d.drug_id for d in t.drugs} <= written_out
 
 
 def _merge_list_items(treatments: list[ReadTreatment]) -> list[ReadTreatment]:

@@ -178,3 +178,25 @@ def test_a_regimen_name_alone_is_still_a_treatment():
     # "Adjuvant FEC x 3": the drugs are not written out anywhere else.
     (fec,) = read("Adjuvant FEC x 3 from 2021-09-06.\n\nThen docetaxel 100 mg/m2.\n")[:1]
     assert [d.drug_id for d in fec.drugs] == ["fluorouracil", "epirubicin", "cyclophosphamide"]
+
+
+def test_a_dose_restated_as_a_daily_total_is_not_a_second_dose():
+    # Xeloda SmPC: 1250 mg/m2 twice daily, "that is a total daily dose of
+    # 2500 mg/m2": one dose, written twice. The 14 days followed by a 7-day
+    # rest are days of each cycle, not how long the treatment lasts.
+    treatments = read(
+        "La posologie de capécitabine est de 1250 mg/m² deux fois par jour (matin et soir ; "
+        "soit une dose quotidienne totale de 2500 mg/m²) pendant 14 jours, suivie d'une "
+        "période sans traitement de 7 jours.\n"
+    )
+    doses = [d.dose.text for t in treatments for d in t.drugs if d.dose is not None]
+    assert doses == ["1250 mg/m² deux fois par jour"]
+    assert all(t.duration is None for t in treatments)
+
+
+def test_two_doses_in_one_sentence_without_a_restatement_are_both_read():
+    treatments = read("Docetaxel 75 mg/m2 and cyclophosphamide 600 mg/m2 every 3 weeks.\n")
+    assert [d.dose.text for t in treatments for d in t.drugs if d.dose] == [
+        "75 mg/m2",
+        "600 mg/m2 every 3 weeks",
+    ]

@@ -224,6 +224,15 @@ _UNITLESS_DOSES = re.compile(
 )
 _BULLET = re.compile(r"[ \t]*+[-•*][ \t]*+")
 _BULLET_AT = re.compile(r"[ \t]*+[-•*][ \t]++")
+# "soit une dose quotidienne totale de", "i.e. a total daily dose of": the
+# dose that follows restates the one before.
+_RESTATED_BEFORE = re.compile(
+    r"(?<![a-z])(?:soit|i\.e\.|ie|that is|c'est-a-dire|equivalent to|equivalant a)(?![a-z])[^;]{0,40}$"
+)
+_REST_AFTER = re.compile(
+    r"[^.;]{0,25}?(?<![a-z])(?:followed by|suivie?s? d[e']|then)\s*+(?:a|an|une?)?\s*+"
+    r"(?:\d{1,2}[- ]day\s++)?(?:rest|periode sans traitement|pause|fenetre|arret)"
+)
 # "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.
 _CYCLE_DAYS = re.compile(
     r"[\s,]*+(?:(?:iv|sc|po)\s++)?(?:j|d|days?|jours?)\s?\d{1,2}"
@@ -411,7 +420,7 @@ def _find_items(
                 name = reference.match(drug)
                 if name is not None:
                     names.append((name, span, key))
-    doses = find_doses(text)
+    doses = _without_restatements(folded, find_doses(text))
     # A drug-like word the reference does not know, written right before a
     # dose ("vinblastine 6 mg/m2"): read as a drug, so its dose and schedule
     # are its own (the check says it is not in the reference).
@@ -475,6 +484,9 @@ def _find_items(
     bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m in known}
     category = {m.drug_id: reference.get(m.drug_id).category for m in known}
     cycles.sort(key=lambda c: c.span[0])
+    # "for 14 days, followed by a 7-day rest period": days of each cycle, not
+    # how long the course lasts.
+    durations = [d for d in durations if not _REST_AFTER.match(folded, d.span[1])]
     durations.sort(key=lambda d: d.span[0])
     items = _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
     items.near_usual = lambda drug, dose: _near_usual(reference, drug, dose)
@@ -493,6 +505,26 @@ def _near_usual(reference: DrugReference, drug: str, dose: WrittenDose) -> bool 
         if (factor := usual.range_factor(reading.amounts[0], reading.basis)) is not None
     ]
     return any(0.5 <= factor <= 2 for factor in factors) if factors else None
+
+
+def _without_restatements(
+    folded: str, doses: list[tuple[WrittenDose, Span]]
+) -> list[tuple[WrittenDose, Span]]:
+    """ "1250 mg/m² deux fois par jour (soit une dose quotidienne totale de
+    2500 mg/m²)": a dose restated another way right after a dose ("soit",
+    "i.e.", "that is") is the same dose, not a second one."""
+    kept: list[tuple[WrittenDose, Span]] = []
+    for dose, span in doses:
+        previous = kept[-1][1] if kept else None
+        if (
+            previous is not None
+            and span[0] - previous[1] <= 80
+            and "." not in folded[previous[1] : span[0]].replace("i.e.", "")
+            and _RESTATED_BEFORE.search(folded, max(previous[1], span[0] - 50), span[0])
+        ):
+            continue
+        kept.append((dose, span))
+    return kept
 
 
 def _written_name(names: list[tuple[NameMatch, Span, str]], span: Span) -> str:

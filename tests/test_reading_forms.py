@@ -200,3 +200,29 @@ def test_two_doses_in_one_sentence_without_a_restatement_are_both_read():
         "75 mg/m2",
         "600 mg/m2 every 3 weeks",
     ]
+
+
+def test_dose_lines_under_a_drug_heading_in_a_new_block_are_that_drugs():
+    # Enhertu's label: the reduction schedule is a block of its own under a
+    # heading naming the drug; 4.4 and 3.2 mg/kg are its reduction levels.
+    text = (
+        "Recommended dosage of ENHERTU: 5.4 mg/kg IV every 3 weeks.\n\n"
+        "ENHERTU dose reduction schedule\n"
+        "Recommended starting dose 5.4 mg/kg\n"
+        "First dose reduction 4.4 mg/kg\n"
+        "Second dose reduction 3.2 mg/kg\n"
+    )
+    read_doses = [
+        (d.drug_id, d.dose.text, d.reduced) for t in read(text) for d in t.drugs if d.dose
+    ]
+    assert ("trastuzumab-deruxtecan", "4.4 mg/kg", True) in read_doses
+    assert ("trastuzumab-deruxtecan", "3.2 mg/kg", True) in read_doses
+
+
+def test_a_drug_named_again_with_nothing_of_its_own_is_no_new_treatment():
+    # A later paragraph names Kadcyla again; its dose was written before.
+    text = (
+        "Kadcyla 3.6 mg/kg every 3 weeks for 14 cycles.\n\n"
+        "KADCYLA is given by a healthcare professional.\n"
+    )
+    assert len(read(text)) == 1

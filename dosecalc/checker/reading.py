@@ -387,7 +387,9 @@ def read_treatments(
         for c_start, c_end in _clauses(folded, start, end, here):
             _read_clause(text, folded, (c_start, c_end), (start, end), here, treatments, paragraph)
         _range_for_sequence(treatments[before:])
-    return _merge_list_items(_without_titles([t for t in treatments if t.drugs]))
+    return _merge_list_items(
+        _without_bare_repeats(_without_titles([t for t in treatments if t.drugs]))
+    )
 
 
 # -- finding the items --------------------------------------------------------------
@@ -818,7 +820,7 @@ def _read_clause(
         return
     # Drugs already read, no dose written: this completes or dates them.
     if not any(d.dose for d in order) and _complete_earlier(
-        order, treatments, shared, count, duration, start, end, given
+        order, treatments, shared, count, duration, start, end, given, paragraph
     ):
         return
 
@@ -983,12 +985,27 @@ def _without_titles(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
     ]
 
 
+def _without_bare_repeats(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
+    """ "Do not administer KADCYLA at doses greater than 3.6 mg/kg": a drug
+    named again with nothing of its own (no dose, schedule, count or date),
+    when the text gives it a dose elsewhere, adds no treatment."""
+    dosed = {d.drug_id for t in treatments for d in t.drugs if d.dose is not None}
+    return [
+        t
+        for t in treatments
+        if not (_nothing_of_its_own(t) and {d.drug_id for d in t.drugs} <= dosed)
+    ]
+
+
+def _nothing_of_its_own(t: ReadTreatment) -> bool:
+    return not any(
+        d.dose or d.maintenance or d.frequency or d.cumulative for d in t.drugs
+    ) and not any((t.frequency, t.cycles, t.duration, t.start, t.end, t.given))
+
+
 def _title_only(t: ReadTreatment, written_out: set[str]) -> bool:
     from_name = all(d.written_as != d.name.written for d in t.drugs)
-    own = any(d.dose or d.maintenance or d.frequency or d.cumulative for d in t.drugs) or any(
-        (t.frequency, t.cycles, t.duration, t.start, t.end, t.given)
-    )
-    return from_name and not own and {d.drug_id for d in t.drugs} <= written_out
+    return from_name and _nothing_of_its_own(t) and {d.drug_id for d in t.drugs} <= written_out
 
 
 def _merge_list_items(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
@@ -1353,12 +1370,17 @@ def _complete_earlier(
     start: DateMention | None,
     end: DateMention | None,
     given: list[DateMention],
+    paragraph: int,
 ) -> bool:
     ids = {d.drug_id for d in order}
     earlier = next(
         (t for t in reversed(treatments[-_RECENT:]) if ids <= {d.drug_id for d in t.drugs}), None
     )
     if earlier is None:
+        return False
+    if earlier.paragraph != paragraph and not any((frequency, count, duration, start, end)):
+        # "ENHERTU dose reduction schedule" heading a new block: the lines
+        # under it are about this drug, not additions to the earlier course.
         return False
     written = earlier.frequency or next((d.frequency for d in earlier.drugs if d.frequency), None)
     if (
@@ -1466,6 +1488,13 @@ def _continue_last(
         if target is None:
             continue
         before = folded[max(clause[0], span[0] - 30) : span[0]]
+        if target.dose is None and len(last.drugs) == 1:
+            # "ENHERTU dose reduction schedule / Recommended starting dose
+            # 5.4 mg/kg": the first dose under a drug's heading is its dose.
+            target.dose = dose
+            target.reduced = bool(_REDUCTION_LEVEL_BEFORE.search(before))
+            last.frequency = last.frequency or frequency
+            continue
         if (
             target.maintenance is None
             and target.dose is not None

@@ -226,3 +226,33 @@ def test_a_drug_named_again_with_nothing_of_its_own_is_no_new_treatment():
         "KADCYLA is given by a healthcare professional.\n"
     )
     assert len(read(text)) == 1
+
+
+def test_a_line_wrapped_mid_sentence_is_one_sentence():
+    # Label text copied from a PDF breaks lines inside sentences.
+    from dosecalc.checker.extract import _sentences
+
+    text = "la dose de charge initiale recommandée de\nHerceptin est de 8 mg/kg.\nFEVG 60 %.\n"
+    assert [text[a:b] for a, b in _sentences(text)] == [
+        "la dose de charge initiale recommandée de\nHerceptin est de 8 mg/kg.",
+        "FEVG 60 %.",
+    ]
+
+
+def test_loading_and_maintenance_doses_in_two_sentences_are_one_course():
+    # Herceptin SmPC: loading 8 mg/kg, then maintenance 6 mg/kg every 3 weeks.
+    (course,) = read(
+        "La dose de charge initiale recommandée de Herceptin est de 8 mg/kg de poids corporel. "
+        "La dose d'entretien recommandée de Herceptin est de 6 mg/kg de poids corporel "
+        "administrée toutes les trois semaines.\n"
+    )
+    (trastuzumab,) = course.drugs
+    assert trastuzumab.loading_marked
+    assert trastuzumab.dose is not None and trastuzumab.dose.text == "8 mg/kg"
+    assert trastuzumab.maintenance is not None and trastuzumab.maintenance.text == "6 mg/kg"
+    assert course.frequency is not None and course.frequency.interval_days == 21
+
+
+def test_a_dose_after_the_loading_dose_is_not_the_loading_dose():
+    (course,) = read("Après la dose de charge, trastuzumab 6 mg/kg toutes les 3 semaines.\n")
+    assert not course.drugs[0].loading_marked

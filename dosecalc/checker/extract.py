@@ -364,10 +364,28 @@ def text_language(text: str) -> str | None:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s++(?=[A-ZÀ-ÖØ-Þ0-9«\"(])|\n\s*+(?:[-•*]\s++)?")
 
 
+# A line that ends on a word no sentence ends with ("la dose de charge
+# recommandée de" / "Herceptin est de 8 mg/kg"): the text was wrapped there,
+# as label text copied from a PDF is; the sentence goes on.
+_WRAPPED = re.compile(
+    r"(?<![\w'])(?:de|du|des|d'|la|le|les|l'|a|au|aux|et|ou|en|par|pour|sur|avec|apres|avant|est|sont|"
+    r"of|the|an|and|or|to|for|with|by|in|on|at|after|before|is|are|was|were|than|from),?[ \t]*+$"
+)
+
+
+def _wrapped_at(text: str, match: re.Match[str]) -> bool:
+    """Whether a line break (not a bullet) continues the sentence before it."""
+    if "\n" not in match.group(0) or match.group(0).strip():
+        return False
+    return bool(_WRAPPED.search(fold(text[max(0, match.start() - 16) : match.start()])))
+
+
 def _sentences(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
+        if _wrapped_at(text, match):
+            continue
         if match.start() > start:
             spans.append((start, match.start()))
         start = match.end()

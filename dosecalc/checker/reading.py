@@ -233,6 +233,20 @@ _REST_AFTER = re.compile(
     r"[^.;]{0,25}?(?<![a-z])(?:followed by|suivie?s? d[e']|then)\s*+(?:a|an|une?)?\s*+"
     r"(?:\d{1,2}[- ]day\s++)?(?:rest|periode sans traitement|pause|fenetre|arret)"
 )
+# "La dose de charge initiale recommandée de Herceptin est de 8 mg/kg", "The
+# initial loading dose of Herceptin is 4 mg/kg": a sentence whose subject is
+# the loading dose (not "after the loading dose").
+_LOADING_SUBJECT = re.compile(
+    r"[^.;]{0,160}?(?<![a-z])(?<!after )(?<!after the )(?<!apres )(?<!apres la )"
+    r"(?<!following )(?<!following the )"
+    r"(?:dose de charge|loading dose|dose initiale|initial (?:loading )?dose)(?![a-z])[^.;\d]{0,60}$"
+)
+# "La dose d'entretien recommandée de Herceptin est de 6 mg/kg": a sentence
+# whose subject is the maintenance (subsequent) dose.
+_MAINTENANCE_SUBJECT = re.compile(
+    r"[^.;]{0,40}?(?<![a-z])(?:la |the )?(?:dose d'entretien|doses? suivantes?|doses? ulterieures?|"
+    r"maintenance dose|subsequent doses?)(?![a-z])"
+)
 # "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.
 _CYCLE_DAYS = re.compile(
     r"[\s,]*+(?:(?:iv|sc|po)\s++)?(?:j|d|days?|jours?)\s?\d{1,2}"
@@ -824,6 +838,8 @@ def _read_clause(
     ):
         return
 
+    if _maintenance_of_earlier_loading(folded, clause, order, treatments, paragraph, shared):
+        return
     loads = _loading_given_before(order, text, clause, sentence, paragraph)
     treatments += loads
     treatments.append(
@@ -842,6 +858,43 @@ def _read_clause(
             paragraph=paragraph,
         )
     )
+
+
+def _maintenance_of_earlier_loading(
+    folded: str,
+    clause: Span,
+    order: list[ReadDrug],
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    frequency: Frequency | None,
+) -> bool:
+    """ "La dose de charge initiale de Herceptin est de 8 mg/kg. La dose
+    d'entretien de Herceptin est de 6 mg/kg toutes les trois semaines": the
+    maintenance dose, in its own sentence, follows the loading dose of the
+    same drug read just before (same basis, no maintenance yet)."""
+    if len(order) != 1 or not _MAINTENANCE_SUBJECT.match(folded, clause[0], clause[1]):
+        return False
+    (d,) = order
+    if d.dose is None or d.maintenance is not None or d.loading_marked:
+        return False
+    for t in _same_paragraph(treatments, paragraph):
+        earlier = next((e for e in t.drugs if e.drug_id == d.drug_id), None)
+        if earlier is None:
+            continue
+        if (
+            not earlier.loading_marked
+            or earlier.dose is None
+            or earlier.maintenance is not None
+            or _basis(earlier.dose) != _basis(d.dose)
+        ):
+            return False
+        earlier.maintenance = d.dose
+        if frequency is not None and t.frequency is None:
+            t.frequency = frequency
+        elif frequency is not None and frequency.id != t.frequency.id if t.frequency else False:
+            earlier.frequency = earlier.frequency or frequency
+        return True
+    return False
 
 
 def _loading_given_before(
@@ -1161,7 +1214,11 @@ def _give_dose(
 ) -> None:
     before = folded[max(clause[0], span[0] - 30) : span[0]]
     after = folded[span[1] : min(clause[1], span[1] + 24)]
-    loading = bool(_LOADING_BEFORE.search(before) or _LOADING_AFTER.match(after))
+    loading = bool(
+        _LOADING_BEFORE.search(before)
+        or _LOADING_AFTER.match(after)
+        or _LOADING_SUBJECT.match(folded, clause[0], span[0])
+    )
     then = bool(_THEN_BEFORE.search(before))
     basis = _basis(dose)
     reading = dose.readings[0] if dose.readings else None

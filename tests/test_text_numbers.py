@@ -88,3 +88,11 @@ def test_thousands_written_with_a_space_are_one_number():
     # A day or cycle number before a dose is not its thousands.
     ((day_dose, _),) = find_doses("day 1 250 mg")
     assert day_dose.reading is not None and float(day_dose.reading.amounts[0].magnitude) == 250
+
+
+def test_a_dose_in_units_per_m2_is_read_but_not_understood():
+    # Bleomycin is dosed in (USP) units: 10 units/m2 is a dose, never 10 mg/m2.
+    ((dose, _),) = find_doses("bleomycin 10 units/m2")
+    assert dose.text == "10 units/m2" and not dose.understood and dose.readings == ()
+    # A product strength in units is no dose of its own.
+    assert find_doses("30,000 units hyaluronidase") == []

@@ -341,6 +341,24 @@ def _mark_thousands(folded: str) -> str:
     return folded
 
 
+# "bleomycin 10 units/m2", "15 UI/kg": a dose per m² or kg in units. The
+# reference gives doses by mass, so it is read as a dose that cannot be
+# checked (never as mg). Flat amounts in units ("30,000 units hyaluronidase")
+# are strengths of a product, not doses read here.
+_UNITS_PER = re.compile(
+    rf"(?P<num>{_NUM})\s*+(?:units?|unites?|u|iu|ui)\s*+(?:/\s*+|per\s++|par\s++)"
+    r"(?:m2|m\*\*2|m\^2|kg)(?![a-z0-9])"
+)
+
+
+def _dose_in_units(written: str) -> WrittenDose:
+    return WrittenDose(
+        text=written,
+        understood=False,
+        problem="a dose in units cannot be checked: the drug reference gives doses by mass",
+    )
+
+
 _NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])(?:auc|area under|aire sous)")
 _MAX_TEXT = 200_000
 _BLANKS = re.compile(r"[ \t]*+")
@@ -373,6 +391,10 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
             continue
         core = _core_at(folded, start)
         if core is None:
+            in_units = _UNITS_PER.match(folded, start)
+            if in_units:  # "bleomycin 10 units/m2": a dose, not one that can be checked
+                found.append((_dose_in_units(text[start : in_units.end()]), in_units.span()))
+                position = in_units.end()
             continue
         end, readings, flags, why = core
         broken = _BROKEN_AREA.match(folded, end)

@@ -256,3 +256,16 @@ def test_loading_and_maintenance_doses_in_two_sentences_are_one_course():
 def test_a_dose_after_the_loading_dose_is_not_the_loading_dose():
     (course,) = read("Après la dose de charge, trastuzumab 6 mg/kg toutes les 3 semaines.\n")
     assert not course.drugs[0].loading_marked
+
+
+def test_subsequent_doses_in_the_next_sentence_are_the_maintenance_dose():
+    # Perjeta SmPC: 840 mg first, then 420 mg every 3 weeks.
+    (course,) = read(
+        "La dose initiale recommandée de Perjeta est de 840 mg, administrée en perfusion "
+        "intraveineuse de 60 minutes. Les doses ultérieures recommandées seront de 420 mg "
+        "toutes les 3 semaines.\n"
+    )
+    (pertuzumab,) = course.drugs
+    assert pertuzumab.dose is not None and pertuzumab.dose.text == "840 mg"
+    assert pertuzumab.maintenance is not None
+    assert pertuzumab.maintenance.text.startswith("420 mg")

@@ -1559,6 +1559,7 @@ def _continue_last(
             and (
                 _THEN_BEFORE.search(before)
                 or re.search(r"(?<![a-z])(?:maintenance|entretien)", words)
+                or _MAINTENANCE_SUBJECT.match(folded, clause[0], span[0])
             )
         ):
             target.maintenance = dose

@@ -96,3 +96,15 @@ def test_a_dose_in_units_per_m2_is_read_but_not_understood():
     assert dose.text == "10 units/m2" and not dose.understood and dose.readings == ()
     # A product strength in units is no dose of its own.
     assert find_doses("30,000 units hyaluronidase") == []
+
+
+def test_area_under_the_curve_written_out_is_an_auc_dose():
+    # Carboplatin's target AUC, as protocols write it (mg/mL x min).
+    for written in (
+        "area under the curve (AUC) of 6 mg/mL/min",
+        "area under the concentration-time curve of 6",
+        "aire sous la courbe cible de 6",
+    ):
+        ((dose, _),) = find_doses(f"carboplatin dosed to an {written} every 3 weeks")
+        assert dose.reading is not None and dose.reading.unit == "AUC"
+        assert float(dose.reading.amounts[0].magnitude) == 6

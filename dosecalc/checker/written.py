@@ -143,9 +143,13 @@ _COMBINATION = re.compile(
     rf"(?P<num1>{_NUM})\s*+(?P<unit1>{_MASS})?(?![a-z])\s*+/\s*+(?P<num2>{_NUM})(?P<gap>\s*+)(?P<unit>{_MASS})(?![a-z])"
     rf"{_NOT_CONCENTRATION}(?:{_PER})?"
 )
+# "AUC 6", "AUC = 5", "area under the curve (AUC) of 6 mg/mL/min", "aire sous
+# la courbe cible de 5", "area under the concentration-time curve of 5".
 _AUC = re.compile(
-    rf"(?<![a-z])(?:auc|area under the curve|aire sous la courbe)\s*+(?:=|:|de|of|cible|target)?\s*+(?P<num>{_NUM})"
-    r"(?:\s*+mg\s*+/\s*+ml\s*+[.·*x×]?\s*+min|\s*+mg\s*+[.·*]\s*+min\s*+/\s*+ml)?(?![a-z])"
+    r"(?<![a-z])(?:auc|(?:area under the (?:concentration[- ]time )?curve|aire sous la courbe)"
+    r"(?:\s*+\(\s*+auc\s*+\))?)"
+    rf"\s*+(?:=|:|de|of|cible|target)?\s*+(?:de\s++|of\s++)?(?P<num>{_NUM})"
+    r"(?:\s*+mg\s*+/\s*+ml\s*+(?:[.·*x×/]\s*+)?min|\s*+mg\s*+[.·*]\s*+min\s*+/\s*+ml)?(?![a-z])"
 )
 
 _ROUTES = [

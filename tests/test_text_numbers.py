@@ -85,9 +85,14 @@ def test_thousands_written_with_a_space_are_one_number():
     for written in ("1 250 mg/m2", "1\u202f250 mg/m2", "1\u00a0250 mg/m2"):
         ((dose, _),) = find_doses(f"capécitabine {written} matin et soir")
         assert dose.reading is not None and float(dose.reading.amounts[0].magnitude) == 1250
-    # A day or cycle number before a dose is not its thousands.
+    ((high_dose, _),) = find_doses("méthotrexate 12 000 mg/m2")
+    assert high_dose.reading is not None and float(high_dose.reading.amounts[0].magnitude) == 12000
+    # A day or cycle number, or a regimen's variant number, before a dose is
+    # not its thousands.
     ((day_dose, _),) = find_doses("day 1 250 mg")
     assert day_dose.reading is not None and float(day_dose.reading.amounts[0].magnitude) == 250
+    ((ec_dose, _),) = find_doses("EC 90 600 mg/m2")
+    assert ec_dose.reading is not None and float(ec_dose.reading.amounts[0].magnitude) == 600
 
 
 def test_a_dose_in_units_per_m2_is_read_but_not_understood():

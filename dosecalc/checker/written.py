@@ -327,18 +327,22 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
 # "1 250 mg/m2" (a space, or a no-break space folded to one, between the
 # thousands): French writes thousands so; read whole, never as 250 mg/m2.
 # Not after a day or cycle word: "day 1 250 mg" is 250 mg on day 1.
-_SPACED_THOUSANDS = re.compile(
-    rf"(?<![\w.,])\d{{1,3}}(?: \d{{3}})++(?=(?:[.,]\d+)?\s*+{_MASS}(?![a-z]))"
-)
+_SPACED_THOUSANDS = re.compile(rf"(?<![\w.,])\d{{1,2}} \d{{3}}(?=(?:[.,]\d+)?\s*+{_MASS}(?![a-z]))")
 _DAY_OR_COUNT_BEFORE = re.compile(
     r"(?<![a-z])(?:days?|jours?|j|d|cycles?|cures?|courses?|c|semaines?|weeks?|x|n°|no)\s*$"
 )
 
+_ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,}[\w-]*[ \t]*+$")
 
-def _mark_thousands(folded: str) -> str:
-    """``folded`` with the spaces inside "1 250 mg" written "_" (same length)."""
+
+def _mark_thousands(text: str, folded: str) -> str:
+    """``folded`` with the space inside "1 250 mg" written "_" (same length).
+    Up to 99 999: no single dose by mass is larger. Not after a day or cycle
+    word, nor after a regimen acronym ("EC 90 600 mg/m2" is no 90600)."""
     for match in _SPACED_THOUSANDS.finditer(folded):
         if _DAY_OR_COUNT_BEFORE.search(folded[max(0, match.start() - 12) : match.start()]):
+            continue
+        if _ACRONYM_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
             continue
         start, end = match.span()
         folded = folded[:start] + folded[start:end].replace(" ", "_") + folded[end:]
@@ -385,7 +389,7 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
-    folded = _mark_thousands(fold(text))
+    folded = _mark_thousands(text, fold(text))
     frequencies = {span[0]: (freq, span[1]) for freq, span in find_frequencies(text)}
     found: list[tuple[WrittenDose, tuple[int, int]]] = []
     position = 0

@@ -269,3 +269,21 @@ def test_subsequent_doses_in_the_next_sentence_are_the_maintenance_dose():
     assert pertuzumab.dose is not None and pertuzumab.dose.text == "840 mg"
     assert pertuzumab.maintenance is not None
     assert pertuzumab.maintenance.text.startswith("420 mg")
+
+
+def test_companions_named_after_a_dose_do_not_take_its_schedule():
+    # "with concurrent trastuzumab and pertuzumab": their schedule is not
+    # written here; "every 3 weeks" is paclitaxel's.
+    (course,) = read(
+        "Paclitaxel 175 mg/m2 every 3 weeks for 4 cycles with concurrent trastuzumab "
+        "and pertuzumab.\n"
+    )
+    assert course.frequency is None
+    paclitaxel = course.drugs[0]
+    assert paclitaxel.dose is not None and paclitaxel.dose.frequency is not None
+
+
+def test_a_list_closed_by_a_dose_and_schedule_shares_it():
+    # "A, B and C 840 mg every 3 weeks": written once for the list.
+    (course,) = read("Docetaxel, trastuzumab and pertuzumab 840 mg every 3 weeks.\n")
+    assert course.frequency is not None and course.frequency.interval_days == 21

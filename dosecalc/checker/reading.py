@@ -1014,8 +1014,13 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
     if len(ids) != 1 or own:
         return None
     doses = [dose for d in treated for dose in (d.dose, d.maintenance) if dose is not None]
-    dose, _ = attached[-1]
-    if dose is doses[-1] or any(dose is d.maintenance for d in treated):
+    dose, owner = attached[-1]
+    if any(dose is d.maintenance for d in treated):
+        return dose.frequency
+    # "paclitaxel 175 mg/m2 every 3 weeks with concurrent trastuzumab and
+    # pertuzumab": drugs named after the dose are not the list it closes.
+    named_after = any(d.dose is None and d.span[0] > owner.span[0] for d in treated)
+    if dose is doses[-1] and not named_after:
         return dose.frequency
     return None
 

@@ -287,3 +287,29 @@ def test_a_list_closed_by_a_dose_and_schedule_shares_it():
     # "A, B and C 840 mg every 3 weeks": written once for the list.
     (course,) = read("Docetaxel, trastuzumab and pertuzumab 840 mg every 3 weeks.\n")
     assert course.frequency is not None and course.frequency.interval_days == 21
+
+
+def test_intervals_written_out_are_frequencies():
+    from dosecalc.vocabulary import parse_frequency
+
+    for written, days in (
+        ("at 14 day intervals", 14),
+        ("at intervals of 21 days", 21),
+        ("à intervalles de 3 semaines", 21),
+    ):
+        frequency = parse_frequency(written.removeprefix("at ").removeprefix("à "))
+        assert frequency is not None and frequency.interval_days == days, written
+
+
+def test_a_drug_outside_the_reference_keeps_its_own_dose():
+    # Methotrexate (not in the drug reference) in CMF: its 40 mg/m2 is its own,
+    # not cyclophosphamide's or fluorouracil's.
+    (cmf,) = read(
+        "CMF (cyclophosphamide 600 mg/m2, methotrexate 40 mg/m2, fluorouracil 600 mg/m2) "
+        "every 21 days.\n"
+    )
+    assert [(d.written, d.dose.text if d.dose else None) for d in cmf.drugs] == [
+        ("cyclophosphamide", "600 mg/m2"),
+        ("methotrexate", "40 mg/m2"),
+        ("fluorouracil", "600 mg/m2"),
+    ]

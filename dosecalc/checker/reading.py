@@ -167,7 +167,7 @@ _ROUTE_WORDS = [
 # know ("vinblastine 6 mg/m2", "pembrolizumab 200 mg") is that drug's.
 _UNKNOWN_DRUG_BEFORE = re.compile(
     r"(?<![a-z])(?P<word>(?!(?:semaines?|routine|medecine|medicine|poitrine|dose|doses)\b)[a-z][a-z-]{3,}"
-    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus))"
+    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus|trexate|trexed|tecan))"
     r"\s*(?:\(\w+\)\s*)?[:(]?\s*$"
 )
 _ADJACENT = re.compile(

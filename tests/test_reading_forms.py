@@ -313,3 +313,15 @@ def test_a_drug_outside_the_reference_keeps_its_own_dose():
         ("methotrexate", "40 mg/m2"),
         ("fluorouracil", "600 mg/m2"),
     ]
+
+
+def test_a_schedule_inside_one_drugs_parenthesis_is_that_drugs():
+    # Docetaxel with trastuzumab (8 then 6 mg/kg every 3 weeks): the schedule
+    # is written for trastuzumab; docetaxel's is not written here.
+    (course,) = read(
+        "3 docétaxel 100 mg/m2 associés au trastuzumab (dose de charge 8 mg/kg puis "
+        "6 mg/kg toutes les 3 semaines).\n"
+    )
+    assert course.frequency is None
+    trastuzumab = next(d for d in course.drugs if d.drug_id == "trastuzumab")
+    assert trastuzumab.maintenance is not None and trastuzumab.maintenance.frequency is not None

@@ -794,7 +794,7 @@ def _read_clause(
     # "A, B and C 840 mg every 3 weeks": a frequency written only with the
     # last drug's dose is the group's, as a reader takes it.
     if shared is None:
-        shared = _course_frequency(order, items)
+        shared = _course_frequency(order, items, _bracketed_owners(folded, drugs_of, clause))
     if shared is None:
         _cycle_for_cycle_days(folded, order, drugs_of, clause)
 
@@ -997,9 +997,24 @@ def _cycle_for_cycle_days(
                 d.frequency = cycle
 
 
-def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
+def _bracketed_owners(folded: str, drugs_of: dict[Span, ReadDrug], clause: Span) -> set[str]:
+    """Drugs whose doses are written in a parenthesis after their name
+    ("associés au trastuzumab (8 mg/kg puis 6 mg/kg toutes les 3 semaines)")."""
+    owners = set()
+    for span, d in drugs_of.items():
+        opened = folded.rfind("(", clause[0], span[0])
+        if opened != -1 and ")" not in folded[opened : span[0]] and d.span[1] <= opened:
+            if not folded[d.span[1] : opened].strip():
+                owners.add(d.drug_id)
+    return owners
+
+
+def _course_frequency(
+    order: list[ReadDrug], items: _Items, bracketed: frozenset[str] | set[str] = frozenset()
+) -> Frequency | None:
     """One frequency written with a dose, for a list of drugs that has no
-    other: on the last dose of the list ("A, B and C 840 mg every 3 weeks"),
+    other (and not inside one drug's parenthesis: ``bracketed``): on the
+    last dose of the list ("A, B and C 840 mg every 3 weeks"),
     or on a maintenance dose ("puis 420 mg et 6 mg/kg toutes les 3
     semaines"), it is the course's."""
     treated = [d for d in order if items.category.get(d.drug_id) != "supportive"]
@@ -1015,6 +1030,8 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
         return None
     doses = [dose for d in treated for dose in (d.dose, d.maintenance) if dose is not None]
     dose, owner = attached[-1]
+    if owner.drug_id in bracketed and len(treated) > 1:
+        return None  # a schedule inside one drug's parenthesis is that drug's
     if any(dose is d.maintenance for d in treated):
         return dose.frequency
     # "paclitaxel 175 mg/m2 every 3 weeks with concurrent trastuzumab and

@@ -325,3 +325,24 @@ def test_a_schedule_inside_one_drugs_parenthesis_is_that_drugs():
     assert course.frequency is None
     trastuzumab = next(d for d in course.drugs if d.drug_id == "trastuzumab")
     assert trastuzumab.maintenance is not None and trastuzumab.maintenance.frequency is not None
+
+
+def test_drugs_listed_as_options_ending_in_or_something_else_are_not_given():
+    # "en association avec le paclitaxel, le docétaxel ou un inhibiteur de
+    # l'aromatase": possible companions, none of them given here.
+    treatments = read(
+        "Ces doses sont recommandées en association avec le paclitaxel, le docétaxel ou un "
+        "inhibiteur de l'aromatase.\nLa dose de charge de Herceptin est de 4 mg/kg.\n"
+    )
+    assert [d.drug_id for t in treatments for d in t.drugs] == ["trastuzumab"]
+
+
+def test_a_weekly_dose_starting_after_the_loading_dose_is_its_maintenance():
+    (course,) = read(
+        "La dose de charge initiale de Herceptin préconisée est de 4 mg/kg.\n"
+        "La dose hebdomadaire de Herceptin recommandée est de 2 mg/kg, et débute une semaine "
+        "après l'administration de la dose de charge.\n"
+    )
+    (trastuzumab,) = course.drugs
+    assert trastuzumab.dose is not None and trastuzumab.dose.text == "4 mg/kg"
+    assert trastuzumab.maintenance is not None and trastuzumab.maintenance.text == "2 mg/kg"

@@ -215,8 +215,13 @@ _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
-_OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*$")
-_LIST_BETWEEN = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?$")
+_OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*(?:(?:le|la|l'|du|de la)\s*)?$")
+_LIST_BETWEEN = re.compile(
+    r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?(?:(?:le|la|les|l'|du|de la|des|au|aux)\s*)?$"
+)
+# "avec le paclitaxel, le docétaxel ou un inhibiteur de l'aromatase": the
+# list ends on "or" and something else, so its drugs are options.
+_OR_AFTER = re.compile(r"[\s,]*(?:or|ou)\s++(?:an?|une?|another|un autre|une autre)(?![a-z])")
 _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
 # "AC 60/600": numbers without a unit right after a regimen name.
 _UNITLESS_DOSES = re.compile(
@@ -246,6 +251,12 @@ _LOADING_SUBJECT = re.compile(
 _MAINTENANCE_SUBJECT = re.compile(
     r"[^.;]{0,40}?(?<![a-z])(?:la |the )?(?:dose d'entretien|doses? suivantes?|doses? ulterieures?|"
     r"maintenance dose|subsequent doses?)(?![a-z])"
+)
+# "... et débute une semaine après l'administration de la dose de charge":
+# the dose of this sentence follows the loading dose.
+_AFTER_LOADING = re.compile(
+    r"(?<![a-z])(?:apres|after|following)\s++(?:l'administration de\s++|the administration of\s++)?"
+    r"(?:la|the)\s++(?:dose de charge|loading dose|dose initiale|initial dose)(?![a-z])"
 )
 # "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.
 _CYCLE_DAYS = re.compile(
@@ -767,6 +778,7 @@ def _read_clause(
         gap = _gap(folded, span[1], following[1][0]) if following else "\x00"
         alternatives = alternatives or bool(_OR_BETWEEN.match(gap))
         if following is None or not _LIST_BETWEEN.match(gap):
+            alternatives = alternatives or bool(_OR_AFTER.match(folded, span[1]))
             if alternatives:
                 for name in run:
                     if name.drug_id in drugs and drugs[name.drug_id].dose is None:
@@ -872,7 +884,10 @@ def _maintenance_of_earlier_loading(
     d'entretien de Herceptin est de 6 mg/kg toutes les trois semaines": the
     maintenance dose, in its own sentence, follows the loading dose of the
     same drug read just before (same basis, no maintenance yet)."""
-    if len(order) != 1 or not _MAINTENANCE_SUBJECT.match(folded, clause[0], clause[1]):
+    maintenance = _MAINTENANCE_SUBJECT.match(folded, clause[0], clause[1]) or _AFTER_LOADING.search(
+        folded, clause[0], clause[1]
+    )
+    if len(order) != 1 or not maintenance:
         return False
     (d,) = order
     if d.dose is None or d.maintenance is not None or d.loading_marked:

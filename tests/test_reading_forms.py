@@ -346,3 +346,16 @@ def test_a_weekly_dose_starting_after_the_loading_dose_is_its_maintenance():
     (trastuzumab,) = course.drugs
     assert trastuzumab.dose is not None and trastuzumab.dose.text == "4 mg/kg"
     assert trastuzumab.maintenance is not None and trastuzumab.maintenance.text == "2 mg/kg"
+
+
+def test_a_typographic_apostrophe_reads_like_a_straight_one():
+    # "La dose d’entretien" (U+2019), as label text is typeset.
+    (course,) = read(
+        "La dose de charge initiale recommandée de Herceptin est de 8 mg/kg. "
+        "La dose d\u2019entretien recommandée de Herceptin est de 6 mg/kg toutes les trois "
+        "semaines.\n"
+    )
+    (trastuzumab,) = course.drugs
+    assert trastuzumab.maintenance is not None and trastuzumab.maintenance.text.startswith(
+        "6 mg/kg"
+    )

@@ -249,13 +249,13 @@ _LOADING_SUBJECT = re.compile(
 # "La dose d'entretien recommandée de Herceptin est de 6 mg/kg": a sentence
 # whose subject is the maintenance (subsequent) dose.
 _MAINTENANCE_SUBJECT = re.compile(
-    r"[^.;]{0,40}?(?<![a-z])(?:la |the )?(?:dose d'entretien|doses? suivantes?|doses? ulterieures?|"
+    r"[^.;]{0,40}?(?<![a-z])(?:la |the )?(?:dose d['’]entretien|doses? suivantes?|doses? ulterieures?|"
     r"maintenance dose|subsequent doses?)(?![a-z])"
 )
 # "... et débute une semaine après l'administration de la dose de charge":
 # the dose of this sentence follows the loading dose.
 _AFTER_LOADING = re.compile(
-    r"(?<![a-z])(?:apres|after|following)\s++(?:l'administration de\s++|the administration of\s++)?"
+    r"(?<![a-z])(?:apres|after|following)\s++(?:l['’]administration de\s++|the administration of\s++)?"
     r"(?:la|the)\s++(?:dose de charge|loading dose|dose initiale|initial dose)(?![a-z])"
 )
 # "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.

@@ -359,3 +359,11 @@ def test_a_typographic_apostrophe_reads_like_a_straight_one():
     assert trastuzumab.maintenance is not None and trastuzumab.maintenance.text.startswith(
         "6 mg/kg"
     )
+
+
+def test_folding_keeps_length_and_reads_typographic_apostrophes_as_straight():
+    from dosecalc.textfold import fold
+
+    for written in ("d’entretien", "l‘AC", "Perjeta’s"):
+        assert len(fold(written)) == len(written)
+        assert "'" in fold(written)

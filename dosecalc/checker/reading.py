@@ -1017,7 +1017,8 @@ def _bracketed_owners(folded: str, drugs_of: dict[Span, ReadDrug], clause: Span)
     ("associés au trastuzumab (8 mg/kg puis 6 mg/kg toutes les 3 semaines)")."""
     owners = set()
     for span, d in drugs_of.items():
-        opened = folded.rfind("(", clause[0], span[0])
+        # A dose's own parenthesis opens within a line's length before it.
+        opened = folded.rfind("(", max(clause[0], span[0] - 120), span[0])
         if opened != -1 and ")" not in folded[opened : span[0]] and d.span[1] <= opened:
             if not folded[d.span[1] : opened].strip():
                 owners.add(d.drug_id)

@@ -339,14 +339,16 @@ def _mark_thousands(text: str, folded: str) -> str:
     """``folded`` with the space inside "1 250 mg" written "_" (same length).
     Up to 99 999: no single dose by mass is larger. Not after a day or cycle
     word, nor after a regimen acronym ("EC 90 600 mg/m2" is no 90600)."""
-    for match in _SPACED_THOUSANDS.finditer(folded):
-        if _DAY_OR_COUNT_BEFORE.search(folded[max(0, match.start() - 12) : match.start()]):
-            continue
-        if _ACRONYM_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
-            continue
-        start, end = match.span()
-        folded = folded[:start] + folded[start:end].replace(" ", "_") + folded[end:]
-    return folded
+
+    def mark(match: re.Match[str]) -> str:
+        start = match.start()
+        if _DAY_OR_COUNT_BEFORE.search(folded[max(0, start - 12) : start]) or (
+            _ACRONYM_BEFORE.search(text[max(0, start - 12) : start])
+        ):
+            return match.group(0)
+        return match.group(0).replace(" ", "_")
+
+    return _SPACED_THOUSANDS.sub(mark, folded)
 
 
 # "bleomycin 10 units/m2", "15 UI/kg": a dose per m² or kg in units. The

@@ -884,10 +884,8 @@ def _maintenance_of_earlier_loading(
     d'entretien de Herceptin est de 6 mg/kg toutes les trois semaines": the
     maintenance dose, in its own sentence, follows the loading dose of the
     same drug read just before (same basis, no maintenance yet)."""
-    maintenance = _MAINTENANCE_SUBJECT.match(folded, clause[0], clause[1]) or _AFTER_LOADING.search(
-        folded, clause[0], clause[1]
-    )
-    if len(order) != 1 or not maintenance:
+    subject = _MAINTENANCE_SUBJECT.match(folded, clause[0], clause[1])
+    if len(order) != 1 or not (subject or _AFTER_LOADING.search(folded, clause[0], clause[1])):
         return False
     (d,) = order
     if d.dose is None or d.maintenance is not None or d.loading_marked:
@@ -904,10 +902,8 @@ def _maintenance_of_earlier_loading(
         ):
             return False
         earlier.maintenance = d.dose
-        if frequency is not None and t.frequency is None:
-            t.frequency = frequency
-        elif frequency is not None and frequency.id != t.frequency.id if t.frequency else False:
-            earlier.frequency = earlier.frequency or frequency
+        # The course's schedule, when the loading sentence gave none.
+        t.frequency = t.frequency or frequency
         return True
     return False
 

@@ -258,6 +258,13 @@ _AFTER_LOADING = re.compile(
     r"(?<![a-z])(?:apres|after|following)\s++(?:l['’]administration de\s++|the administration of\s++)?"
     r"(?:la|the)\s++(?:dose de charge|loading dose|dose initiale|initial dose)(?![a-z])"
 )
+# ", avec trastuzumab", "with concurrent", "in combination with the": the
+# drugs after it go with the ones before.
+_WITH_COMPANION = re.compile(
+    r"^[\s,;]*(?:avec|with|plus|\+|en association (?:avec|a)|associee?s? (?:a|au|aux)|"
+    r"in combination with|combined with|in conjunction with)"
+    r"(?:\s++(?:concurrent|concomitant|le|la|les|l'|du|des|the))*+\s*+$"
+)
 # "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.
 _CYCLE_DAYS = re.compile(
     r"[\s,]*+(?:(?:iv|sc|po)\s++)?(?:j|d|days?|jours?)\s?\d{1,2}"
@@ -742,7 +749,7 @@ def _read_clause(
             and n[0].drug_id not in seen
             and items.category.get(n[0].drug_id) != "supportive"
         ]
-        if later and earlier:
+        if later and earlier and not _for_the_list(folded, span, later, drugs):
             own = drugs[earlier[-1][0].drug_id]
             if own.frequency is None:
                 own.frequency = freq
@@ -1006,6 +1013,23 @@ def _cycle_for_cycle_days(
         if d.frequency is None and d.dose is not None and d.dose.frequency is None:
             if _CYCLE_DAYS.match(folded, span[1], clause[1]):
                 d.frequency = cycle
+
+
+def _for_the_list(
+    folded: str, span: Span, later: list[tuple[NameMatch, Span, str]], drugs: dict[str, ReadDrug]
+) -> bool:
+    """ "3 FEC puis 3 docétaxel, toutes les 3 semaines, avec trastuzumab": a
+    schedule followed by "with" and companions that have no schedule of
+    their own is the whole list's ("Tucatinib twice a day with capecitabine
+    1000 mg/m2 twice a day" keeps tucatinib's own: its companions have theirs)."""
+    gap = _gap(folded, span[1], later[0][1][0])
+    if not _WITH_COMPANION.match(gap):
+        return False
+    return not any(
+        (d := drugs.get(n[0].drug_id)) is not None
+        and (d.frequency is not None or (d.dose is not None and d.dose.frequency is not None))
+        for n in later
+    )
 
 
 def _bracketed_owners(folded: str, drugs_of: dict[Span, ReadDrug], clause: Span) -> set[str]:

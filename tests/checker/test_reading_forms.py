@@ -367,3 +367,13 @@ def test_folding_keeps_length_and_reads_typographic_apostrophes_as_straight():
     for written in ("d’entretien", "l‘AC", "Perjeta’s"):
         assert len(fold(written)) == len(written)
         assert "'" in fold(written)
+
+
+def test_a_schedule_before_with_and_companions_without_their_own_is_the_lists():
+    # "3 FEC 100 then 3 cycles of docetaxel, every 3 weeks, with trastuzumab":
+    # the schedule is written once for the sequence and its companion.
+    (course,) = read(
+        "Chimiothérapie adjuvante par 3 FEC 100 puis 3 cycles de 100 mg/m2 de docétaxel, "
+        "toutes les 3 semaines, avec trastuzumab.\n"
+    )
+    assert course.frequency is not None and course.frequency.interval_days == 21

@@ -294,6 +294,10 @@ _TRIAL_REPORT = re.compile(
     r"dose[- ]escalation|phase (?:1b?|2|3|i|ib|ii|iii) (?:dose|trial|study)|randomly assigned|"
     r"patients? (?:ont ete|a ete) (?:inclus|randomise)e?s?)(?![a-z])"
 )
+_ONE_PATIENT = re.compile(
+    r"(?<![a-z])(?:mme|mr|mrs|ms|madame|monsieur|la patiente|le patient|the patient|she|her|he|his|"
+    r"elle|il a|ans|years? old|year-old)(?![a-z])"
+)
 _NEGATION = re.compile(r"\s*(?:ne pas|n'|do not|don't|never|jamais|not to)(?![a-z])")
 # "first dose reduction 4.4 mg/kg", "réduction à 60 mg/m2": a reduction level.
 _REDUCTION_LEVEL_BEFORE = re.compile(
@@ -403,7 +407,8 @@ def read_treatments(
     items = _find_items(text, folded, reference, regimen_names)
     items.name_routes = name_routes or {}
     items.sole = len({m.drug_id for m, _, _ in items.names}) == 1
-    items.trial = bool(_TRIAL_REPORT.search(folded))
+    # A letter about one patient who is in a trial still describes her course.
+    items.trial = bool(_TRIAL_REPORT.search(folded)) and not _ONE_PATIENT.search(folded)
     treatments: list[ReadTreatment] = []
     paragraph = 0
     last_break = 0

@@ -377,3 +377,13 @@ def test_a_schedule_before_with_and_companions_without_their_own_is_the_lists():
         "toutes les 3 semaines, avec trastuzumab.\n"
     )
     assert course.frequency is not None and course.frequency.interval_days == 21
+
+
+def test_a_letter_about_one_patient_in_a_trial_still_describes_her_course():
+    # Her own first trastuzumab dose is judged even though she is in a trial.
+    text = (
+        "Mme D., 52 ans. Patients were randomized in the trial she joined. "
+        "Trastuzumab 6 mg/kg every 3 weeks started 3 March 2023.\n"
+    )
+    (course,) = [t for t in read(text) if t.drugs]
+    assert not course.continued

@@ -551,7 +551,9 @@ def _without_restatements(
 ) -> list[tuple[WrittenDose, Span]]:
     """ "1250 mg/m² deux fois par jour (soit une dose quotidienne totale de
     2500 mg/m²)": a dose restated another way right after a dose ("soit",
-    "i.e.", "that is") is the same dose, not a second one."""
+    "i.e.", "that is") is the same dose, not a second one. A cumulative
+    dose stated so ("soit une dose cumulée de 400 mg/m2") is kept: it is a
+    total, which the checker reads as one."""
     kept: list[tuple[WrittenDose, Span]] = []
     for dose, span in doses:
         previous = kept[-1][1] if kept else None
@@ -560,6 +562,8 @@ def _without_restatements(
             and span[0] - previous[1] <= 80
             and "." not in folded[previous[1] : span[0]].replace("i.e.", "")
             and _RESTATED_BEFORE.search(folded, max(previous[1], span[0] - 50), span[0])
+            # "soit une dose cumulée de 400 mg/m2" is a total: read as such.
+            and not _CUMULATIVE_BEFORE.search(folded, max(previous[1], span[0] - 50), span[0])
         ):
             continue
         kept.append((dose, span))

@@ -387,3 +387,14 @@ def test_a_letter_about_one_patient_in_a_trial_still_describes_her_course():
     )
     (course,) = [t for t in read(text) if t.drugs]
     assert not course.continued
+
+
+def test_a_cumulative_dose_stated_after_the_doses_is_kept_as_the_total():
+    # "8 R-CHOP (doxorubicin 50 mg/m2 per cycle), that is a cumulative dose of
+    # 400 mg/m2": the stated total is what the lifetime ledger starts from.
+    (rchop,) = read(
+        "Antécédent de lymphome traité par 8 R-CHOP (doxorubicine 50 mg/m2 par cure) en 2015, "
+        "soit une dose cumulée de doxorubicine de 400 mg/m2.\n"
+    )
+    doxorubicin = next(d for d in rchop.drugs if d.drug_id == "doxorubicin")
+    assert doxorubicin.cumulative is not None and doxorubicin.cumulative.text == "400 mg/m2"

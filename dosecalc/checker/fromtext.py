@@ -100,10 +100,12 @@ class _Commas:
             if chosen is thousands
             else "the text is in French, where the comma is the decimal mark"
         )
+        # The same code as a case file's "1,200 mg" read by the regimen: a
+        # number written two ways, settled, and said so in a note.
         self.findings.append(
             Finding(
                 "info",
-                "INPUT_ASSUMED",
+                "UNIT_AMBIGUOUS",
                 treatment,
                 drug,
                 f"'{dose.text}' read as {_plain(chosen)}: {why}",

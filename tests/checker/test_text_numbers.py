@@ -46,7 +46,7 @@ def test_an_english_comma_before_three_digits_separates_thousands(tmp_path):
     (dose,) = [d for d in written_doses(report, "capecitabine") if d]
     reading = parse_written_dose(dose).reading
     assert reading is not None and float(reading.amounts[0].magnitude) == 1250
-    assert ("info", "INPUT_ASSUMED") in codes(report, "capecitabine")
+    assert ("info", "UNIT_AMBIGUOUS") in codes(report, "capecitabine")
 
 
 def test_a_french_comma_is_a_decimal_mark(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dosecalc import api
+from dosecalc.drugs import load_drug_reference
 
 
 def check(tmp_path: Path, text: str) -> list:
@@ -285,21 +286,39 @@ def test_pembrolizumab_400_mg_every_6_weeks_is_a_label_dose_but_not_every_3_week
     assert ("error", "FREQUENCY_IMPLAUSIBLE") in codes(found, "pembrolizumab")
 
 
-def test_cetuximab_weekly_and_irinotecan_every_two_weeks_are_label_doses(tmp_path):
-    # Erbitux PI: 400 mg/m2 initial dose, then 250 mg/m2 weekly; Camptosar
-    # PI: 180 mg/m2 every 2 weeks with leucovorin and fluorouracil.
+def test_cetuximab_weekly_is_a_label_dose_and_ten_times_it_an_error(tmp_path):
+    # Erbitux PI: 400 mg/m2 initial dose, then 250 mg/m2 weekly; 2500 mg/m2
+    # weekly is 6.25 times the highest weekly dose (400 mg/m2).
     cetuximab = one_treatment(
         tmp_path, "weekly", "      - {drug: Erbitux, dose: 400 mg/m2 loading then 250 mg/m2}\n"
     )
     assert errors(cetuximab) == []
-    irinotecan = one_treatment(
-        tmp_path, "every 2 weeks", "      - {drug: irinotécan, dose: 180 mg/m2}\n"
+    tenfold = one_treatment(tmp_path, "weekly", "      - {drug: cetuximab, dose: 2500 mg/m2}\n")
+    assert ("error", "DOSE_IMPLAUSIBLE") in codes(tenfold, "cetuximab")
+
+
+def test_irinotecan_and_nab_paclitaxel_are_drugs_of_their_own():
+    # FOLFIRI's irinotecan (Campto in French) and Abraxane are recognised by
+    # name; nab-paclitaxel is never read as paclitaxel (different doses).
+    reference = load_drug_reference()
+    assert reference.match("irinotécan").drug_id == "irinotecan"
+    assert reference.match("Campto").drug_id == "irinotecan"
+    assert reference.match("Abraxane").drug_id == "nab-paclitaxel"
+    assert reference.match("nab-paclitaxel").drug_id == "nab-paclitaxel"
+    assert reference.match("Taxol").drug_id == "paclitaxel"
+
+
+def test_pancreatic_nab_paclitaxel_on_days_1_8_15_of_28_is_weekly(tmp_path):
+    # Abraxane with gemcitabine: 125 mg/m2 on days 1, 8 and 15 of 28-day
+    # cycles is weekly (8 - 1 = 15 - 8 = 7 days), not every 4 weeks.
+    found = one_treatment(
+        tmp_path,
+        "cycles de 28 jours",
+        "      - {drug: Abraxane, dose: 125 mg/m2 J1 J8 J15}\n"
+        "      - {drug: gemcitabine, dose: 1000 mg/m2 J1 J8 J15}\n",
     )
-    assert errors(irinotecan) == []
-    tenfold = one_treatment(
-        tmp_path, "every 2 weeks", "      - {drug: irinotécan, dose: 1800 mg/m2}\n"
-    )
-    assert ("error", "DOSE_IMPLAUSIBLE") in codes(tenfold, "irinotecan")
+    assert errors(found) == []
+    assert not [f for f in found if f.code in ("FREQUENCY_UNUSUAL", "DOSE_OUT_OF_RANGE")]
 
 
 def test_dose_dense_ec_with_pegfilgrastim_is_a_published_schedule(tmp_path):

@@ -999,6 +999,17 @@ def _within_cycle(t: Treatment, dose: WrittenDose, cycle_days: float) -> Any:
         quote = fold(t.quote)
         at = quote.find(written)
         match = _DAYS_AFTER.match(quote, at + len(written)) if at >= 0 else None
+        if match is None:
+            # The days written once for the whole regimen ("nab-paclitaxel +
+            # gemcitabine, J1 J8 J15, cycles de 28 jours"), when there is one
+            # such list.
+            lists = {
+                m.group(0).strip()
+                for m in re.finditer(rf"(?<![a-z0-9]){_DAYS_AFTER.pattern}", quote)
+                if m.group(2).strip()
+            }
+            found = [_DAYS_AFTER.match(x) for x in lists]
+            match = found[0] if len(found) == 1 else None
     if match is None:
         return None
     days = [int(match.group(1))] + [int(d) for d in re.findall(r"\d+", match.group(2))]

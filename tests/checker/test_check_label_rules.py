@@ -423,3 +423,25 @@ def test_a_dose_in_mg_beside_the_per_kg_dose_without_a_regimen_is_worked_out(tmp
     assert errors(found) == []
     [worked] = [f for f in found if f.code == "DOSE_WORKED_OUT"]
     assert "70 kg" in worked.message
+
+
+def test_weekly_cisplatin_with_radiotherapy(tmp_path):
+    # Weekly cisplatin with radiotherapy is 30-40 mg/m2; 400 mg/m2 is ten
+    # times it. Cisplatin is a drug of its own, never read as carboplatin.
+    assert load_drug_reference().match("cisplatine").drug_id == "cisplatin"
+    right = one_treatment(tmp_path, "weekly", "      - {drug: cisplatine, dose: 40 mg/m2}\n")
+    assert errors(right) == []
+    tenfold = one_treatment(tmp_path, "weekly", "      - {drug: cisplatine, dose: 400 mg/m2}\n")
+    assert ("error", "DOSE_IMPLAUSIBLE") in codes(tenfold, "cisplatin")
+
+
+def test_nivolumab_in_mcg_is_a_unit_error_that_names_the_mg_dose(tmp_path):
+    # Opdivo: 240 mg every 2 weeks or 480 mg every 4 weeks; "240 mcg" is
+    # 1000 times too little, and 240 mg is what was meant.
+    assert (
+        errors(one_treatment(tmp_path, "every 4 weeks", "      - {drug: Opdivo, dose: 480 mg}\n"))
+        == []
+    )
+    found = one_treatment(tmp_path, "every 2 weeks", "      - {drug: nivolumab, dose: 240 mcg}\n")
+    [unit] = [f for f in found if f.code == "UNIT_IMPLAUSIBLE"]
+    assert "240 mg every 2 weeks (mg, not mcg) is meant" in unit.message

@@ -894,14 +894,19 @@ def reference_dose(
         range_text = f"{format_amount(float(usual.minimum.magnitude), unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), unit_text(usual.maximum), 3)}"
     sources = course.citations(usual.sources) or sources
     if factor <= 1 / 300:
-        meant = " / ".join(format_amount(float(a.magnitude), "g", 3) for a in reading.amounts)
+        # The unit a thousand times larger than the one written: "240 mcg"
+        # for 240 mg, "1.5 mg/m2" for 1.5 g/m2.
+        mass, _, per = reading.unit.partition("/")
+        larger = {"mcg": "mg", "mg": "g"}.get(mass, "g")
+        unit = f"{larger}/{per}" if per else larger
+        meant = " / ".join(format_amount(float(a.magnitude), unit, 3) for a in reading.amounts)
         freq = f" {dose.frequency.spelled_out()}" if dose.frequency else ""
         out.add(
             "error",
             "UNIT_IMPLAUSIBLE",
             t,
             drug,
-            f"'{text}' is below the plausible range ({range_text}) by about 1000 times: {meant}{freq} (g, not mg) is meant",
+            f"'{text}' is below the plausible range ({range_text}) by about 1000 times: {meant}{freq} ({larger}, not {mass}) is meant",
             sources,
         )
     elif factor >= 300:

@@ -409,6 +409,9 @@ def test_dose_dense_ec_without_a_growth_factor_is_not_the_published_schedule(tmp
     assert errors(found) == []
     [unusual] = [f for f in found if f.code == "FREQUENCY_UNUSUAL"]
     assert "1.5 times" in unusual.message
+    # Cyclophosphamide's own dose-dense schedule is no labelled schedule of
+    # the pair: the message lists every 3 or 4 weeks, not every 2 weeks.
+    assert "(every 3 weeks or every 4 weeks)" in unusual.message
 
 
 def test_a_dose_in_mg_beside_the_per_kg_dose_without_a_regimen_is_worked_out(tmp_path):

@@ -93,7 +93,7 @@ def frequency(course: Course, out: Findings, found: Identified) -> None:
             _listed_sources(course, phase, freq.id),
         )
         return
-    labelled = _labelled_schedules(course, phase)
+    labelled = _labelled_schedules(course, phase, freq.id)
     evidence = _dates_evidence(course, t, phase, freq.interval_days)
     message = (
         f"{drugs}: frequency '{t.frequency}' ({freq.spelled_out()}) does not match any labelled schedule"
@@ -212,14 +212,17 @@ def _listed_sources(course: Course, phase: Phase, frequency_id: str) -> str:
     return course.citations(dict.fromkeys(ids))
 
 
-def _labelled_schedules(course: Course, phase: Phase) -> str:
-    """The schedules the labels allow for the phase's drugs, in words."""
+def _labelled_schedules(course: Course, phase: Phase, written: str | None = None) -> str:
+    """The schedules the labels allow for the phase's drugs, in words; not
+    the written one (a schedule only some of the drugs have, dose-dense
+    cyclophosphamide beside epirubicin, is no match for the phase)."""
 
     ids: dict[str, None] = {}
     for entry in phase.drugs:
         for usual in course.reference.get(entry.drug).usual:
             for fid in usual.frequencies:
-                ids.setdefault(fid)
+                if fid != written:
+                    ids.setdefault(fid)
     words = [f.spelled_out() for fid in ids if (f := frequency_from_id(fid))]
     return " or ".join(words) if words else f"every {days_text(phase.cycle_length_days)}"
 

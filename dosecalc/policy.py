@@ -20,12 +20,14 @@ from .model import Policy, ReloadRule, Rounding, Source
 from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .units import parse_quantity
 from .validation import (
+    DECLARED,
     WRITTEN,
     Checker,
     Field,
     FieldPath,
     Reader,
     Section,
+    declares_sources,
     list_of,
     load_data_file,
     one_of,
@@ -107,7 +109,7 @@ def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
 
 def _citation(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str:
     """The citation of a source id the policy cites (it must declare it)."""
-    sources: dict[str, Source] = got["sources"]
+    sources: dict[str, Source] = got[DECLARED]
     c.cited(value, path, sources, required=True)
     return sources[value].citation if value in sources else ""
 
@@ -323,7 +325,7 @@ _MG = _quantity("[mass]", "mg")
 #: A policy file, field by field, in the order it is read (docs/regimen-format.md, Policies).
 _POLICY = Section(
     Field("schema_version", _schema_version, required=True, default=None),
-    Field("sources", _sources, required=True, default=None),
+    Field("sources", declares_sources(_sources), required=True, default=None),
     Field(
         "bsa",
         section(

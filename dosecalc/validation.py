@@ -281,12 +281,27 @@ def within(read: Reader, bound: Bound) -> Reader:
     return checked
 
 
-def cited(hint: str = DECLARE_SOURCES, *, required: bool = False) -> Reader:
-    """A source id that the file declares: ``got["sources"]`` holds the
-    declared ids (see :meth:`Checker.cited`)."""
+#: Under this key the readers of citations find the source ids the file declares.
+DECLARED = "<declared sources>"
 
-    def source(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
-        return c.cited(value, path, got["sources"], hint, required=required)
+
+def declares_sources(read: Reader) -> Reader:
+    """``read`` (a file's ``sources`` list, returning the sources by id), whose
+    ids the fields read after it may cite (:func:`cited`)."""
+
+    def declared(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+        got[DECLARED] = read(c, value, path, got)
+        return got[DECLARED]
+
+    return declared
+
+
+def cited(hint: str = DECLARE_SOURCES) -> Reader:
+    """A source id, as text, that the file declares (see :meth:`Checker.cited`)."""
+
+    def source(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+        ref: str | None = c.cited(c.text(value, path), path, got[DECLARED], hint)
+        return ref
 
     return source
 

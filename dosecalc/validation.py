@@ -6,7 +6,8 @@ so an author sees everything that is wrong at once.
 
 The fields of a mapping are described once, as data: a :class:`Section` is
 the ordered list of its :class:`Field` s (name, required or not, the default
-read when absent, and the reader that checks and converts the value). The
+read when absent, and the reader that checks and converts the value) and of
+the :class:`Rule` s that span several fields, each at its place. The
 readers are small and shared (:func:`text`, :func:`one_of`, :func:`whole`,
 :func:`within`, :func:`cited`, :func:`list_of`, :func:`section`), so each rule
 (an unknown field, a missing required one, a value not among those allowed, a
@@ -206,18 +207,38 @@ class Field:
         return f"Field({self.name!r})"
 
 
+#: A rule over a whole mapping: (checker, the mapping as written, its path,
+#: the fields read before it) -> what it found, stored under its name.
+Check = Callable[[Checker, "dict[str, Any]", FieldPath, "dict[str, Any]"], Any]
+
+
+class Rule:
+    """A check that spans several fields of a mapping (``dose``, or ``loading``
+    with ``maintenance``), run at its place in the reading order."""
+
+    __slots__ = ("name", "check")
+
+    def __init__(self, name: str, check: Check):
+        self.name, self.check = name, check
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r})"
+
+
 class Section:
-    """A mapping's fields, in the order they are read (and their problems
-    reported), plus ``others``: keys allowed here and read by code of their own.
+    """A mapping's fields and rules, in the order they are read (and their
+    problems reported), plus ``others``: keys allowed here and read by code of
+    their own.
 
     :meth:`read` reports an unknown field, each missing required field, then
     reads every field in order, so every problem of the mapping is found at once.
     """
 
-    __slots__ = ("fields", "required", "optional")
+    __slots__ = ("steps", "required", "optional")
 
-    def __init__(self, *fields: Field, others: Collection[str] = ()):
-        self.fields = fields
+    def __init__(self, *steps: Field | Rule, others: Collection[str] = ()):
+        self.steps = steps
+        fields = [step for step in steps if isinstance(step, Field)]
         self.required = {f.name for f in fields if f.required}
         self.optional = {f.name for f in fields if not f.required} | set(others)
 
@@ -231,27 +252,31 @@ class Section:
         lenient: bool = False,
     ) -> dict[str, Any] | None:
         """The fields of the mapping ``value`` at ``path``, each as its reader
-        returned it, by name; None (with the problem recorded) when ``value``
-        is not a mapping, unless ``lenient``: then its fields are read as absent.
-        Readers see ``context`` (what the enclosing sections read) and the
-        fields read before them."""
+        returned it, and what each rule found, by name; None (with the problem
+        recorded) when ``value`` is not a mapping, unless ``lenient``: then its
+        fields are read as absent. Readers see ``context`` (what the enclosing
+        sections read) and the fields read before them."""
         entry = c.mapping(value, path, self.required, self.optional)
         if entry is None and not lenient:
             return None
         written = entry or {}
         got = {**(context or {}), WRITTEN: written}
-        for field in self.fields:
-            if field.name in written:
-                raw = written[field.name]
-            elif field.default is ABSENT:
-                got[field.name] = None
-                continue
+        for step in self.steps:
+            if isinstance(step, Rule):
+                got[step.name] = step.check(c, written, path, got)
+            elif step.name in written:
+                raw = written[step.name]
+                got[step.name] = (
+                    raw if step.read is None else step.read(c, raw, (*path, step.name), got)
+                )
+            elif step.default is ABSENT:
+                got[step.name] = None
             else:
-                raw = field.default
-            got[field.name] = (
-                raw if field.read is None else field.read(c, raw, (*path, field.name), got)
-            )
-        return {f.name: got[f.name] for f in self.fields}
+                raw = step.default
+                got[step.name] = (
+                    raw if step.read is None else step.read(c, raw, (*path, step.name), got)
+                )
+        return {step.name: got[step.name] for step in self.steps}
 
 
 # The shared readers. Each returns the checked value, or None with a problem recorded.

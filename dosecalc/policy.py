@@ -28,6 +28,7 @@ from .validation import (
     Reader,
     Section,
     declares_sources,
+    describe_value,
     list_of,
     load_data_file,
     one_of,
@@ -110,6 +111,9 @@ def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
 def _citation(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str:
     """The citation of a source id the policy cites (it must declare it)."""
     sources: dict[str, Source] = got[DECLARED]
+    if isinstance(value, (list, dict)):
+        c.problem(path, f"expected a source id, got {describe_value(value)}")
+        return ""
     c.cited(value, path, sources, required=True)
     return sources[value].citation if value in sources else ""
 
@@ -322,6 +326,15 @@ def _anthracycline_warning(
 
 _MG = _quantity("[mass]", "mg")
 
+
+def _increment(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+    """A rounding step in mg: given, or left out for the default, never null."""
+    if value is None:
+        c.problem(path, "expected a dose step such as '1 mg', got nothing")
+    step: float | None = _MG(c, value, path, got)
+    return step
+
+
 #: A policy file, field by field, in the order it is read (docs/regimen-format.md, Policies).
 _POLICY = Section(
     Field("schema_version", _schema_version, required=True, default=None),
@@ -369,8 +382,8 @@ _POLICY = Section(
                 # Defaults apply only to an absent field; a value that fails its
                 # check leaves a problem and stops the load (an increment of 0 mg
                 # is refused, never read as 1 mg).
-                Field("increment", _MG, default="1 mg"),
-                Field("small_increment", _MG, default="0.1 mg"),
+                Field("increment", _increment, default="1 mg"),
+                Field("small_increment", _increment, default="0.1 mg"),
                 Field("tolerance", within(_percent, POLICY["rounding.tolerance"]), default="5%"),
             ),
             lenient=True,

@@ -264,18 +264,14 @@ class Section:
         for step in self.steps:
             if isinstance(step, Rule):
                 got[step.name] = step.check(c, written, path, got)
-            elif step.name in written:
-                raw = written[step.name]
-                got[step.name] = (
-                    raw if step.read is None else step.read(c, raw, (*path, step.name), got)
-                )
-            elif step.default is ABSENT:
+                continue
+            raw = written.get(step.name, step.default)
+            if raw is ABSENT:
                 got[step.name] = None
+            elif step.read is None:
+                got[step.name] = raw
             else:
-                raw = step.default
-                got[step.name] = (
-                    raw if step.read is None else step.read(c, raw, (*path, step.name), got)
-                )
+                got[step.name] = step.read(c, raw, (*path, step.name), got)
         return {step.name: got[step.name] for step in self.steps}
 
 

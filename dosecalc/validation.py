@@ -189,7 +189,12 @@ WRITTEN = "<written>"
 class Field:
     """One field of a mapping: its name, whether it is ``required``, the
     ``default`` read in its place when it is absent (``ABSENT``: not read,
-    None), and the ``read`` that checks and converts it (None: kept as written)."""
+    None), and the ``read`` that checks and converts it (None: kept as written).
+
+    A required field with ``default=None`` is reported missing and then read
+    as None too, so its reader also says what it expected ("expected text,
+    got nothing"), as the policy and drug reference files always have.
+    """
 
     __slots__ = ("name", "read", "required", "default")
 

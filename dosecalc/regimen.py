@@ -19,8 +19,7 @@ from typing import Any
 from . import datacache
 from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
 from .formatting import format_amount, format_number
-from .governance import FIELDS as GOVERNANCE_FIELDS
-from .governance import read_governance
+from .governance import FIELDS as GOVERNANCE
 from .limits import DOSE_BY_BASIS, MAX_CYCLES, REGIMEN, USUAL_DOSE_FACTOR
 from .model import (
     BASIS_UNITS,
@@ -164,7 +163,10 @@ def _read_regimen(c: Checker, data: Any) -> Regimen | None:
         path=c.filename,
         monitoring=top["monitoring"] or (),
         eligibility=tuple(top["eligibility"]),
-        **top["governance"],
+        version=top["version"],
+        status=top["status"],
+        last_reviewed=top["last_reviewed"],
+        reviewed_by=top["reviewed_by"],
     )
 
 
@@ -749,11 +751,8 @@ _REGIMEN = Section(
     Field("course_limits", _course_limits, default=[]),
     Field("eligibility", _eligibility, default=[]),
     # version, status, last_reviewed and reviewed_by (governance.py)
-    Field("version", required=True),
-    Field("status", required=True),
-    Rule("governance", lambda c, entry, path, got: read_governance(c, entry)),
+    *GOVERNANCE,
     Field("monitoring", _monitoring),
-    others=GOVERNANCE_FIELDS,
 )
 
 

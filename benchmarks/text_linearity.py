@@ -8,7 +8,7 @@ digits, slashes, 'mg/' repeated, padded sentences...), times
 longer, and prints the ratio (best of ``--runs`` each; ratios, not absolute
 times, because a shared machine is noisy). A linear path gives about 10; a
 quadratic one about 100. The test suite asserts under 25 for a subset
-(tests/test_bounded_work.py). The largest text must stay under the
+(tests/safety/test_bounded_work.py). The largest text must stay under the
 checker's 200,000-character limit, so ``--size`` is at most 19,000.
 """
 

@@ -133,6 +133,11 @@ class AnthracyclineFactor:
     table: str
     source: str
     caveat: str | None = None
+    # The drug's own cumulative limit in mg/m² of itself, when its label or
+    # the literature gives one (epirubicin 900 mg/m²), with its source: a
+    # total of this drug alone is judged against it, not through the ratio.
+    own_limit_mg_m2: float | None = None
+    own_limit_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -559,6 +564,7 @@ _Owners = dict[str, tuple[str, tuple[Any, ...]]]
 
 #: Where an unknown source id should have been declared, for the message.
 _IN_SOURCES = "not in the top-level sources list"
+_CITED = cited(_IN_SOURCES)
 
 
 def _read_data(c: Checker, data: Any) -> DrugReference:
@@ -799,7 +805,37 @@ def _factor(
     source = _CITED(c, entry["source"], (*path, "source"), got)
     if table is None or source is None or (not_counted and not caveat):
         return None
-    return AnthracyclineFactor(None if number is None else float(number), table, source, caveat)
+    own = (
+        _OWN_LIMIT.read(c, value["own_limit"], (*path, "own_limit"), got) or {}
+        if "own_limit" in value
+        else {}
+    )
+    return AnthracyclineFactor(
+        None if number is None else float(number),
+        table,
+        source,
+        caveat,
+        own.get("dose"),
+        own.get("source"),
+    )
+
+
+def _own_limit(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+    """A cumulative limit written in mg/m2 ("900 mg/m2")."""
+    written = c.text(value, path)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*mg/m2\s*", written or "")
+    if match is None or float(match.group(1)) <= 0:
+        c.problem(path, f"expected a cumulative dose in mg/m2 such as '900 mg/m2', got {value!r}")
+        return None
+    return float(match.group(1))
+
+
+#: ``own_limit``: the drug's own cumulative limit, when its label or the
+#: literature gives one (epirubicin 900 mg/m2), with its source.
+_OWN_LIMIT = Section(
+    Field("dose", _own_limit, required=True, default=None),
+    Field("source", _CITED, required=True, default=None),
+)
 
 
 #: ``anthracycline_factor``: the caveat is read first, the value, table and
@@ -809,6 +845,7 @@ _FACTOR = Section(
     Field("value", required=True),
     Field("table", required=True),
     Field("source", required=True),
+    Field("own_limit"),
 )
 
 
@@ -851,7 +888,6 @@ def _frequencies(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -
     return tuple(frequencies)
 
 
-_CITED = cited(_IN_SOURCES)
 _SOURCE_REFS = list_of(_CITED)
 
 #: One usual adult schedule (``usual``): route, dose range, sources, frequencies.

@@ -6,7 +6,7 @@ cap of -1 m2, a cycle of a million weeks) is refused with its file, line and
 field before it can reach a patient. Each range is wide enough for every
 regimen and policy in use that we know of, and narrow enough that a value
 outside it is a typing or unit slip; ``why`` says which, and is printed with
-the problem. ``docs/safety.md`` lists them; ``tests/test_data_limits.py``
+the problem. ``docs/safety.md`` lists them; ``tests/library/test_data_limits.py``
 tries each end, just inside and just outside.
 
 This module has no imports: the command line reads it at start-up.

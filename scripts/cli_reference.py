@@ -3,7 +3,7 @@
     python scripts/cli_reference.py          # rewrite docs/cli.md
     python scripts/cli_reference.py --check  # exit 1 when docs/cli.md is stale
 
-tests/test_docs.py runs the check, so a changed option fails the suite until
+tests/project/test_docs.py runs the check, so a changed option fails the suite until
 the reference is regenerated.
 """
 

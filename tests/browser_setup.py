@@ -1,6 +1,6 @@
 """Make sure a headless Chromium (and poppler's pdftotext) is there for the
-printable-calendar test (tests/test_calendar_browser.py) and the web page's
-tests (tests/test_web_browser.py), and axe-core (from npm, into .venv/npm)
+printable-calendar test (tests/output/test_calendar_browser.py) and the web page's
+tests (tests/web/test_web_browser.py), and axe-core (from npm, into .venv/npm)
 for the page's accessibility check.
 
 ``make test`` runs this before pytest. It installs Debian's ``chromium`` and

@@ -18,7 +18,7 @@ settings.load_profile("dosecalc")
 
 # The cache of parsed data files is off for the suite: tests load files they
 # have just written or patched, and never write to the user's cache folder.
-# tests/test_datacache.py turns it on in a temporary folder.
+# tests/library/test_datacache.py turns it on in a temporary folder.
 os.environ["DOSECALC_NO_CACHE"] = "1"
 
 

@@ -1,5 +1,5 @@
 """Adversarial clinical texts whose size grows with ``n``, for the linearity
-test (tests/test_bounded_work.py) and benchmark (benchmarks/text_linearity.py).
+test (tests/safety/test_bounded_work.py) and benchmark (benchmarks/text_linearity.py).
 
 Each builder returns about ``n`` characters. They aim at the free-text
 checker's patterns: long runs of one kind of character where a pattern

@@ -7,7 +7,7 @@ Cockcroft-Gault with the sex fixed per call). Where the engine decides a
 value in decimal (half-up rounding of a BSA or a dose), the few values that
 lie within a hair of a half-way point or a tolerance boundary are handed to
 the scalar engine itself, so the batch result is the engine's to the last
-digit. ``tests/test_verify_properties.py`` checks that on random orders.
+digit. ``tests/verify/test_verify_properties.py`` checks that on random orders.
 
 Row-level problems (an AUC dose without a creatinine) come back as a mask
 and a message: a bad row never stops the others.

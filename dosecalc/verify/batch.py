@@ -37,7 +37,7 @@ from ..dosing import DosingContext, compute_dose
 from ..errors import CalculationError, DosecalcError, InputError
 from ..formatting import UNIT_LABELS, format_amount, format_number
 from ..metrics import CREATININE_UMOL_PER_MG_DL
-from ..model import BASIS_UNITS, Policy
+from ..model import BASIS_UNITS, DoseStep, DrugEntry, Patient, Policy
 from ..policy import find_policy
 from ..regimen import parse_per_unit_dose
 from ..units import Q, parse_quantity
@@ -376,11 +376,11 @@ class Problems:
 # -- Patient values -------------------------------------------------------------------
 
 
-def _probe(**values: Any) -> Any:
+def _probe(sex: str | None = None, age: str | None = None) -> Patient | DosecalcError:
     """The engine's reading of one patient value (sex, age), on a plausible
     patient: a Patient, or the engine's one-line error."""
     try:
-        return patient_rules.make_patient("165 cm", "62 kg", **values)
+        return patient_rules.make_patient("165 cm", "62 kg", sex=sex, age=age)
     except DosecalcError as exc:
         return exc
 
@@ -653,13 +653,51 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
 
     Never raises for a bad row: each row gets a verdict. Raises only for a
     file that cannot be verified at all (no height column, an unknown policy).
+
+    A row keeps the first problem found, so the order of the steps below is
+    the order of precedence of the reasons a row cannot be verified: where
+    the order belongs, the patient, the ordered dose, the modification, the
+    dates, then the dose due itself.
     """
     rules = rules_for(options)
     policy = rules.policy
     cmap = match_columns(batch.schema.names)
-    n = batch.num_rows
-    problems = Problems(n)
+    problems = Problems(batch.num_rows)
 
+    by_slot = _group_by_slot(_read_slot_fields(batch, cmap, problems), rules, problems)
+    patients = read_patients(batch, cmap, problems)
+    ordered, ordered_basis, _ = read_orders(batch, cmap, problems)
+    reduction = read_reductions(batch, cmap, problems)
+    dates = _read_dose_dates(batch, cmap, problems)
+
+    due = _kinds_due(by_slot, dates, policy, problems)
+    doses = _compute_doses_due(due, policy, patients, reduction, problems)
+    return _assemble(batch, problems, ordered, ordered_basis, due, doses, policy)
+
+
+# -- Where each order belongs ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SlotFields:
+    """The fields that place an order in its regimen: regimen, phase and drug
+    as codes into their distinct texts (-1 where empty), cycle and day as
+    whole numbers (-1 where missing or not a whole number)."""
+
+    regimen_codes: np.ndarray
+    regimens: list[Any]
+    phase_codes: np.ndarray
+    phases: list[Any]
+    drug_codes: np.ndarray
+    drugs: list[Any]
+    cycles: np.ndarray
+    days: np.ndarray
+
+
+def _read_slot_fields(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) -> _SlotFields:
+    """Read the slot fields of every row. An order without a regimen or a drug
+    cannot be placed, so it cannot be verified; a cycle or day that is not a
+    whole number is named rather than guessed."""
     regimen_codes, regimens = _codes(batch, cmap, "regimen")
     phase_codes, phases = _codes(batch, cmap, "phase")
     drug_codes, drugs = _codes(batch, cmap, "drug")
@@ -667,41 +705,90 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
     problems.add(drug_codes < 0, "the drug is missing")
     cycles = _integers(Column(batch, cmap, "cycle"), "cycle", problems)
     days = _integers(Column(batch, cmap, "day"), "day", problems)
+    return _SlotFields(
+        regimen_codes, regimens, phase_codes, phases, drug_codes, drugs, cycles, days
+    )
 
-    # Slots, each resolved once by the scalar engine.
-    sizes = [len(regimens) + 1, len(phases) + 1, len(drugs) + 1]
-    key = ((regimen_codes + 1).astype(np.int64) * sizes[1] + (phase_codes + 1)) * sizes[2] + (
-        drug_codes + 1
+
+@dataclass(frozen=True)
+class _SlotRows:
+    """The batch's rows grouped by slot: ``slots[i]`` is the i-th distinct
+    slot (None where the regimen or the drug is missing)."""
+
+    slots: list[Slot | None]
+    order: np.ndarray  # row indices, sorted by slot
+    bounds: np.ndarray  # the rows of slots[i] are order[bounds[i] : bounds[i + 1]]
+
+    def rows(self, index: int) -> np.ndarray:
+        """The rows of ``slots[index]``."""
+        return self.order[self.bounds[index] : self.bounds[index + 1]]
+
+
+def _group_by_slot(fields: _SlotFields, rules: Rules, problems: Problems) -> _SlotRows:
+    """Group the rows by slot, each distinct slot resolved once by the scalar
+    engine (a file names a few hundred, however long it is). The rows of a
+    slot the regimen does not have get its verdict (not in regimen, cannot
+    verify) and the reason."""
+    unique_keys, first_rows, inverse = np.unique(
+        _slot_keys(fields), return_index=True, return_inverse=True
+    )
+    slots = [_resolve_slot(fields, row, rules) for row in first_rows]
+    # Rows of each slot: one stable sort, then slices.
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=len(unique_keys)))))
+    by_slot = _SlotRows(slots, order, bounds)
+    for index, placed in enumerate(slots):
+        if placed is not None and placed.verdict is not None:
+            problems.add_rows(by_slot.rows(index), placed.problem or "", placed.verdict)
+    return by_slot
+
+
+def _slot_keys(fields: _SlotFields) -> np.ndarray:
+    """One integer per row for its (regimen, phase, drug, cycle, day): the
+    five codes in mixed radix, each shifted by one so that -1 (empty) is 0,
+    so that one ``np.unique`` finds the distinct slots."""
+    regimen, phase, drug = fields.regimen_codes, fields.phase_codes, fields.drug_codes
+    cycles, days = fields.cycles, fields.days
+    sizes = [len(fields.regimens) + 1, len(fields.phases) + 1, len(fields.drugs) + 1]
+    key: np.ndarray = ((regimen + 1).astype(np.int64) * sizes[1] + (phase + 1)) * sizes[2] + (
+        drug + 1
     )
     key = (key * (int(cycles.max(initial=0)) + 2) + cycles + 1) * (int(days.max(initial=0)) + 2) + (
         days + 1
     )
-    unique_keys, first_rows, inverse = np.unique(key, return_index=True, return_inverse=True)
-    slots: list[Slot | None] = []
-    for row in first_rows:
-        if regimen_codes[row] < 0 or drug_codes[row] < 0:
-            slots.append(None)
-            continue
-        slot = rules.slot(
-            regimens[regimen_codes[row]],
-            phases[phase_codes[row]] if phase_codes[row] >= 0 else None,
-            int(cycles[row]) if cycles[row] > 0 else None,
-            int(days[row]) if days[row] > 0 else None,
-            drugs[drug_codes[row]],
-        )
-        slots.append(slot)
-    # Rows of each slot: one stable sort, then slices.
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=len(unique_keys)))))
-    for index, placed in enumerate(slots):
-        if placed is not None and placed.verdict is not None:
-            problems.add_rows(
-                order[bounds[index] : bounds[index + 1]], placed.problem or "", placed.verdict
-            )
+    return key
 
-    patients = read_patients(batch, cmap, problems)
-    ordered, ordered_basis, _ = read_orders(batch, cmap, problems)
-    reduction = read_reductions(batch, cmap, problems)
+
+def _resolve_slot(fields: _SlotFields, row: int, rules: Rules) -> Slot | None:
+    """The slot of ``row`` by the scalar engine's rules, or None when the row
+    has no regimen or no drug (it already carries that problem)."""
+    if fields.regimen_codes[row] < 0 or fields.drug_codes[row] < 0:
+        return None
+    return rules.slot(
+        fields.regimens[fields.regimen_codes[row]],
+        fields.phases[fields.phase_codes[row]] if fields.phase_codes[row] >= 0 else None,
+        int(fields.cycles[row]) if fields.cycles[row] > 0 else None,
+        int(fields.days[row]) if fields.days[row] > 0 else None,
+        fields.drugs[fields.drug_codes[row]],
+    )
+
+
+# -- The dates the re-load rule needs --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DoseDates:
+    """What the re-load rule needs of each row's dates."""
+
+    has_date: np.ndarray  # the administration date is given
+    has_previous: np.ndarray  # the previous dose date is given
+    gap: np.ndarray  # days since the previous dose; 0 unless both dates are given
+
+
+def _read_dose_dates(batch: pa.RecordBatch, cmap: ColumnMap, problems: Problems) -> _DoseDates:
+    """Read the administration and previous dose dates. A date that is not a
+    date, or a previous dose on or after the administration, would give the
+    re-load rule a false gap: the row cannot be verified."""
     date, bad_date = _dates(batch, cmap, "date")
     previous, bad_previous = _dates(batch, cmap, "previous_date")
     problems.add(bad_date, "the administration date is not a date (YYYY-MM-DD)")
@@ -713,124 +800,269 @@ def verify_batch(batch: pa.RecordBatch, options: VerifyOptions) -> pa.RecordBatc
         has_previous & has_date & (gap <= 0),
         "the previous dose date is not before the administration date",
     )
+    return _DoseDates(has_date, has_previous, gap)
 
-    computed = np.full(n, np.nan)
-    other = np.full(n, np.nan)  # the other kind's dose, for loading drugs
+
+# -- The kind of dose due --------------------------------------------------------------
+
+
+@dataclass
+class _DoseGroup:
+    """Rows due the same dose step of one drug entry, possibly from several
+    slots (cycles, days): their doses are computed together."""
+
+    kind: str  # standard, loading or maintenance
+    slot: Slot  # the last of the group's slots seen; they share the drug entry
+    parts: list[np.ndarray]  # the rows, slot by slot
+
+
+@dataclass(frozen=True)
+class _KindsDue:
+    """What is due on each row still verifiable, before any arithmetic."""
+
+    kind_code: np.ndarray  # int8 index into KINDS; -1 where unknown
+    reload: np.ndarray  # the loading dose due is a re-load (not the course's first)
+    expected_basis: np.ndarray  # int8 index into _BASES of the drug's dose; -1 where unknown
+    gap: np.ndarray  # days since the previous dose, for the re-load message
+    groups: dict[tuple[int, str], _DoseGroup]  # by (id of the drug entry, kind)
+
+
+def _kinds_due(
+    by_slot: _SlotRows, dates: _DoseDates, policy: Policy, problems: Problems
+) -> _KindsDue:
+    """The kind of dose due and the drug's basis on the rows still clear,
+    slot by slot, and the rows grouped by drug entry and kind for the
+    arithmetic."""
+    n = len(dates.gap)
     kind_code = np.full(n, -1, dtype=np.int8)
     reload = np.zeros(n, dtype=bool)
     expected_basis = np.full(n, -1, dtype=np.int8)
-    per_unit = np.full(n, np.nan)  # the regimen's per-unit dose, after modification
-    groups: dict[tuple[int, str], list[np.ndarray]] = {}
-    group_slot: dict[tuple[int, str], Slot] = {}
+    groups: dict[tuple[int, str], _DoseGroup] = {}
 
     clear = problems.clear  # slots are disjoint: what one adds, another does not read
-    for index, found in enumerate(slots):
-        if found is None or found.entry is None:
+    for index, slot in enumerate(by_slot.slots):
+        if slot is None or slot.entry is None:
             continue
-        slot, entry = found, found.entry
-        rows = order[bounds[index] : bounds[index + 1]]
+        rows = by_slot.rows(index)
         rows = rows[clear[rows]]
         if not len(rows):
             continue
-        expected_basis[rows] = _BASES.index(entry.basis)
-        kinds = np.full(len(rows), KINDS.index(slot.nominal_kind or "standard"), dtype=np.int8)
-        reloads = np.zeros(len(rows), dtype=bool)
-        if entry.has_loading:
-            dated = has_previous[rows] & has_date[rows]
-            missing_date = has_previous[rows] & ~has_date[rows]
-            problems.add_rows(
-                rows[missing_date],
-                "the administration date is missing (the previous dose date needs it)",
-            )
-            gaps = gap[rows]
-            for value in np.unique(gaps[dated]):
-                at = dated & (gaps == value)
-                try:
-                    kind, is_reload = slot.kind_after_gap(int(value), policy)
-                except DosecalcError as exc:  # a policy without a rule for this drug
-                    problems.add_rows(rows[at], str(exc))
-                    continue
-                kinds[at] = KINDS.index(kind)
-                reloads[at] = is_reload
+        expected_basis[rows] = _BASES.index(slot.entry.basis)
+        kinds, reloads = _kinds_of_slot(slot, rows, dates, policy, problems)
         kind_code[rows] = kinds
         reload[rows] = reloads
         for code in np.unique(kinds):
-            group = (id(entry), KINDS[code])
-            groups.setdefault(group, []).append(rows[kinds == code])
-            group_slot[group] = slot
+            key = (id(slot.entry), KINDS[code])
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _DoseGroup(KINDS[code], slot, [])
+            group.slot = slot
+            group.parts.append(rows[kinds == code])
+    return _KindsDue(kind_code, reload, expected_basis, dates.gap, groups)
 
-    for (_, group_kind), parts in groups.items():
-        rows = np.concatenate(parts)
+
+def _kinds_of_slot(
+    slot: Slot, rows: np.ndarray, dates: _DoseDates, policy: Policy, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
+    """The kind of dose due on ``rows`` of one slot (codes into KINDS), and
+    whether it is a re-load. The schedule's kind stands for a drug without a
+    loading dose. For one with a loading dose, the dates decide, by the
+    engine's re-load rule put once to each distinct gap: a previous dose
+    date without an administration date leaves no gap to judge."""
+    assert slot.entry is not None
+    kinds = np.full(len(rows), KINDS.index(slot.nominal_kind or "standard"), dtype=np.int8)
+    reloads = np.zeros(len(rows), dtype=bool)
+    if not slot.entry.has_loading:
+        return kinds, reloads
+    has_previous, has_date = dates.has_previous[rows], dates.has_date[rows]
+    dated = has_previous & has_date
+    missing_date = has_previous & ~has_date
+    problems.add_rows(
+        rows[missing_date],
+        "the administration date is missing (the previous dose date needs it)",
+    )
+    gaps = dates.gap[rows]
+    for value in np.unique(gaps[dated]):
+        at = dated & (gaps == value)
+        try:
+            kind, is_reload = slot.kind_after_gap(int(value), policy)
+        except DosecalcError as exc:  # a policy without a rule for this drug
+            problems.add_rows(rows[at], str(exc))
+            continue
+        kinds[at] = KINDS.index(kind)
+        reloads[at] = is_reload
+    return kinds, reloads
+
+
+# -- The dose due ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Doses:
+    """The doses due, in mg, filled group by group (NaN where not computed)."""
+
+    computed: np.ndarray  # the dose due
+    other: np.ndarray  # the other kind's dose (loading or maintenance), for drugs with both
+    per_unit: np.ndarray  # the regimen's per-unit dose, after the row's reduction
+
+
+@dataclass(frozen=True)
+class _DrugDose:
+    """One group's drug entry and dose step, and what its dose is rounded to."""
+
+    slot: Slot
+    entry: DrugEntry
+    kind: str
+    step: DoseStep  # the dose due
+    alternative: DoseStep | None  # the other kind's, for a drug with a loading dose
+    vials: tuple[float, ...]
+    tablets: tuple[float, ...]
+
+
+def _compute_doses_due(
+    due: _KindsDue,
+    policy: Policy,
+    patients: Patients,
+    reduction: np.ndarray,
+    problems: Problems,
+) -> _Doses:
+    """The dose due on each row still clear, one group (drug entry and kind)
+    at a time: on columns where the batch arithmetic mirrors the engine,
+    else by the engine itself."""
+    n = len(due.kind_code)
+    doses = _Doses(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan))
+    for group in due.groups.values():
+        rows = np.concatenate(group.parts)
         rows = np.sort(rows[problems.verdict[rows] < 0])
         if not len(rows):
             continue
-        group_entry = group_slot[(_, group_kind)]
-        assert group_entry.entry is not None
-        slot, entry = group_entry, group_entry.entry
-        vials = drug_vials(entry.drug, policy, entry.route)
-        tablets = drug_tablets(entry.drug, entry.route)
-        step = slot.step(group_kind)
-        per_unit[rows] = step.per_unit * (1 - reduction[rows] / 100)
-        alternative = (
-            slot.step("maintenance" if group_kind == "loading" else "loading")
-            if entry.has_loading
-            else None
-        )
-        kidney = next((m for m in policy.kidney_function if m != "measured"), None)
-        if tablets or (entry.basis == "auc" and kidney != "cockcroft-gault"):
-            # Not mirrored on columns: tablet combinations, and carboplatin by
-            # CKD-EPI 2021. Each distinct patient goes to the engine itself.
-            computed[rows] = _scalar_doses(
-                slot, step, group_kind, policy, patients, reduction, rows, vials, tablets, problems
-            )
-            if alternative is not None:
-                other[rows] = _scalar_doses(
-                    slot, alternative, "", policy, patients, reduction, rows, vials, tablets, None
-                )
-            continue
-        p = patients.take(rows)
-        final, message, missing = final_mg(entry, step, policy, p, reduction[rows], vials)
-        if entry.basis == "auc" and missing.any():
-            # Missing inputs or a GFR beyond physical limits: the engine's own words.
-            final[missing] = _scalar_doses(
-                slot,
-                step,
-                group_kind,
-                policy,
-                patients,
-                reduction,
-                rows[missing],
-                vials,
-                (),
-                problems,
-            )
+        drug = _drug_dose(group, policy)
+        doses.per_unit[rows] = drug.step.per_unit * (1 - reduction[rows] / 100)
+        if _engine_only(drug, policy):
+            _doses_by_engine(drug, rows, policy, patients, reduction, problems, doses)
         else:
-            problems.add_rows(rows[missing], message or "")
-        # The engine's last guard: zero, negative or not a number is not a dose.
-        with np.errstate(invalid="ignore"):
-            not_a_dose = ~missing & ~(np.isfinite(final) & (final > 0))
-        problems.add_rows(rows[not_a_dose], f"{entry.drug}: the computed dose is not a dose")
-        computed[rows] = final
-        _check_against_engine(
-            slot, group_kind, policy, patients, reduction, computed, rows[~missing], vials
-        )
-        if alternative is not None:
-            other[rows], _, _ = final_mg(entry, alternative, policy, p, reduction[rows], vials)
+            _doses_on_columns(drug, rows, policy, patients, reduction, problems, doses)
+    return doses
 
-    return _assemble(
-        batch,
-        problems,
-        ordered,
-        ordered_basis,
-        expected_basis,
-        computed,
-        other,
-        per_unit,
-        kind_code,
-        reload,
-        gap,
-        policy,
+
+def _drug_dose(group: _DoseGroup, policy: Policy) -> _DrugDose:
+    """The dose step of a group, the other kind's step, and the vial and
+    tablet sizes the policy rounds the drug's dose to."""
+    slot = group.slot
+    entry = slot.entry
+    assert entry is not None
+    vials = drug_vials(entry.drug, policy, entry.route)
+    tablets = drug_tablets(entry.drug, entry.route)
+    step = slot.step(group.kind)
+    alternative = (
+        slot.step("maintenance" if group.kind == "loading" else "loading")
+        if entry.has_loading
+        else None
     )
+    return _DrugDose(slot, entry, group.kind, step, alternative, vials, tablets)
+
+
+def _engine_only(drug: _DrugDose, policy: Policy) -> bool:
+    """Doses the column arithmetic does not mirror, so the engine computes
+    them: tablet combinations, and AUC (carboplatin) doses unless the policy
+    estimates kidney function by Cockcroft-Gault (CKD-EPI 2021 is the
+    engine's alone; an order file carries no measured GFR, so "measured"
+    is passed over)."""
+    kidney = next((m for m in policy.kidney_function if m != "measured"), None)
+    return bool(drug.tablets) or (drug.entry.basis == "auc" and kidney != "cockcroft-gault")
+
+
+def _doses_by_engine(
+    drug: _DrugDose,
+    rows: np.ndarray,
+    policy: Policy,
+    patients: Patients,
+    reduction: np.ndarray,
+    problems: Problems,
+    doses: _Doses,
+) -> None:
+    """A group's doses by the scalar engine, once per distinct patient and
+    reduction; an engine error is the row's ``cannot verify``."""
+    doses.computed[rows] = _scalar_doses(
+        drug.slot,
+        drug.step,
+        drug.kind,
+        policy,
+        patients,
+        reduction,
+        rows,
+        drug.vials,
+        drug.tablets,
+        problems,
+    )
+    if drug.alternative is not None:
+        doses.other[rows] = _scalar_doses(
+            drug.slot,
+            drug.alternative,
+            "",
+            policy,
+            patients,
+            reduction,
+            rows,
+            drug.vials,
+            drug.tablets,
+            None,
+        )
+
+
+def _doses_on_columns(
+    drug: _DrugDose,
+    rows: np.ndarray,
+    policy: Policy,
+    patients: Patients,
+    reduction: np.ndarray,
+    problems: Problems,
+    doses: _Doses,
+) -> None:
+    """A group's doses by the batch arithmetic (:mod:`.arith`), checked once
+    per drug and kind against the scalar engine. A row the arithmetic cannot
+    dose is named: for an AUC dose the engine says why, in its own words."""
+    entry = drug.entry
+    p = patients.take(rows)
+    final, message, missing = final_mg(entry, drug.step, policy, p, reduction[rows], drug.vials)
+    if entry.basis == "auc" and missing.any():
+        # Missing inputs or a GFR beyond physical limits: the engine's own words.
+        final[missing] = _scalar_doses(
+            drug.slot,
+            drug.step,
+            drug.kind,
+            policy,
+            patients,
+            reduction,
+            rows[missing],
+            drug.vials,
+            (),
+            problems,
+        )
+    else:
+        problems.add_rows(rows[missing], message or "")
+    # The engine's last guard: zero, negative or not a number is not a dose.
+    with np.errstate(invalid="ignore"):
+        not_a_dose = ~missing & ~(np.isfinite(final) & (final > 0))
+    problems.add_rows(rows[not_a_dose], f"{entry.drug}: the computed dose is not a dose")
+    doses.computed[rows] = final
+    _check_against_engine(
+        drug.slot,
+        drug.kind,
+        policy,
+        patients,
+        reduction,
+        doses.computed,
+        rows[~missing],
+        drug.vials,
+    )
+    if drug.alternative is not None:
+        doses.other[rows], _, _ = final_mg(
+            entry, drug.alternative, policy, p, reduction[rows], drug.vials
+        )
+
+
+# -- The scalar engine, for what the columns do not mirror -----------------------------
 
 
 def _engine_patient(p: Patients, i: int) -> Any:
@@ -947,110 +1179,187 @@ def _check_against_engine(
     _CHECKED.add(key)
 
 
+# -- The verdict -----------------------------------------------------------------------
+
+
 def _assemble(
     batch: pa.RecordBatch,
     problems: Problems,
     ordered: np.ndarray,
     ordered_basis: np.ndarray,
-    expected_basis: np.ndarray,
-    computed: np.ndarray,
-    other: np.ndarray,
-    per_unit: np.ndarray,
-    kind_code: np.ndarray,
-    reload: np.ndarray,
-    gap: np.ndarray,
+    due: _KindsDue,
+    doses: _Doses,
     policy: Policy,
 ) -> pa.RecordBatch:
-    """Compare ordered with computed doses and build the output batch."""
-    n = batch.num_rows
+    """Compare ordered with computed doses and build the output batch.
+
+    Each step decides some of the rows the steps before left open (``live``),
+    from the most specific explanation of a difference to the broadest: the
+    dose could not be computed, the order is on another basis, it is the
+    other kind of dose (loading or maintenance), it is the dose or within
+    tolerance of it, it is a unit or decimal slip; what is left is outside
+    tolerance.
+    """
+    computed = doses.computed
     tolerance = policy.rounding.tolerance_pct
     problems.add(
         problems.clear & np.isnan(computed), "the dose could not be computed from this row"
     )
-    verdict = problems.verdict  # filled in place below; details through problems.set
-    live = verdict < 0
+    live = problems.clear
     flat = _BASES.index("flat")
-
-    # An order per m², per kg or as an AUC on the drug's own basis becomes
-    # mg with the patient's metric (the computed dose over the per-unit dose).
-    same_basis = live & (ordered_basis == expected_basis)
-    ordered_mg = np.full(n, np.nan)
     mass = live & (ordered_basis == flat)
+    same_basis = live & (ordered_basis == due.expected_basis)
+    ordered_mg = _ordered_in_mg(ordered, mass, same_basis & (ordered_basis != flat), doses)
+
+    wrong_basis = live & ~mass & ~same_basis
+    _flag_wrong_basis(wrong_basis, ordered_basis, due.expected_basis, problems)
+    live &= ~wrong_basis
+
+    within = _within_tolerance(ordered_mg, computed, tolerance)
+    wrong_kind = live & ~within & _within_tolerance(ordered_mg, doses.other, tolerance)
+    _flag_wrong_kind(wrong_kind, due, policy, problems)
+    live &= ~wrong_kind
+
+    exact = _as_printed(ordered_mg, computed)
+    problems.verdict[live & exact] = _CODE[OK]
+    problems.verdict[live & ~exact & within] = _CODE[WITHIN]
+    _flag_outside(live & ~within, ordered, ordered_mg, mass, due.expected_basis, doses, problems)
+    return _output_batch(batch, problems, ordered_mg, computed, due.kind_code)
+
+
+def _ordered_in_mg(
+    ordered: np.ndarray, mass: np.ndarray, per_basis: np.ndarray, doses: _Doses
+) -> np.ndarray:
+    """The ordered dose in mg, for comparison with the computed one: as
+    written for an order in mg (``mass``); for an order per m², per kg or as
+    an AUC on the drug's own basis (``per_basis``), times the patient's
+    metric (the computed dose over the per-unit dose). NaN elsewhere."""
+    ordered_mg = np.full(len(ordered), np.nan)
     ordered_mg[mass] = ordered[mass]
-    per_basis = same_basis & (ordered_basis != flat)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ordered_mg[per_basis] = ordered[per_basis] * computed[per_basis] / per_unit[per_basis]
-        wrong_basis = live & ~mass & ~same_basis
-        verdict[wrong_basis] = _CODE[WRONG_UNIT]
-        for i in np.flatnonzero(wrong_basis):
+        ordered_mg[per_basis] = (
+            ordered[per_basis] * doses.computed[per_basis] / doses.per_unit[per_basis]
+        )
+    return ordered_mg
+
+
+def _flag_wrong_basis(
+    rows: np.ndarray, ordered_basis: np.ndarray, expected_basis: np.ndarray, problems: Problems
+) -> None:
+    """An order on another basis than the drug's (mg/kg for a drug dosed per
+    m², mg/m² for an AUC dose) is named as such, never converted: the dose
+    was written on the wrong basis."""
+    for i in np.flatnonzero(rows):
+        problems.set(
+            int(i),
+            f"ordered in {_basis_unit(int(ordered_basis[i]))}; "
+            f"the drug is dosed in {_basis_unit(int(expected_basis[i]))}",
+            WRONG_UNIT,
+        )
+
+
+def _within_tolerance(
+    ordered_mg: np.ndarray, reference: np.ndarray, tolerance: float
+) -> np.ndarray:
+    """The ordered dose is within the policy's tolerance of ``reference``.
+    The tolerance is inclusive ("at most 5%"); a dose written exactly 5% off
+    (132.3 mg for 126 mg) must not fall outside by float noise."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = np.abs(ordered_mg - reference) / reference * 100
+        within: np.ndarray = change <= tolerance + _PERCENT_NOISE
+    return within
+
+
+def _as_printed(ordered_mg: np.ndarray, computed: np.ndarray) -> np.ndarray:
+    """The order is the computed dose as dosecalc prints it (0.1 mg above
+    1 mg, 0.01 mg below): "ok" rather than "within tolerance"."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(computed >= 1, 0.05, 0.005) + 1e-9
+        exact: np.ndarray = np.abs(ordered_mg - computed) <= precision
+    return exact
+
+
+def _flag_wrong_kind(rows: np.ndarray, due: _KindsDue, policy: Policy, problems: Problems) -> None:
+    """Orders that are the other kind of dose (within tolerance of it, not of
+    the dose due): a maintenance dose where the first loading dose or a
+    re-load is due, a loading dose where maintenance is due."""
+    loading = due.kind_code == KINDS.index("loading")
+    for i in np.flatnonzero(rows):
+        if loading[i] and due.reload[i]:
             problems.set(
                 int(i),
-                f"ordered in {_basis_unit(int(ordered_basis[i]))}; "
-                f"the drug is dosed in {_basis_unit(int(expected_basis[i]))}",
-                WRONG_UNIT,
+                f"the maintenance dose was ordered; a re-load (loading dose) is due after "
+                f"{int(due.gap[i])} days since the previous dose ({policy.id} policy)",
+                RELOAD_DUE,
             )
-        live &= ~wrong_basis
+        elif loading[i]:
+            problems.set(
+                int(i),
+                "the maintenance dose was ordered; the first dose is a loading dose",
+                LOADING_DUE,
+            )
+        else:
+            problems.set(
+                int(i),
+                "a loading dose was ordered; the maintenance dose is due",
+                UNEXPECTED_LOADING,
+            )
 
-        difference = ordered_mg - computed
-        change = np.abs(difference) / computed * 100
-        other_change = np.abs(ordered_mg - other) / other * 100
-        # "ok": the order is the computed dose as dosecalc prints it (0.1 mg
-        # above 1 mg, 0.01 mg below).
-        precision = np.where(computed >= 1, 0.05, 0.005) + 1e-9
-        exact = np.abs(difference) <= precision
-        # The tolerance is inclusive ("at most 5%"); a dose written exactly 5%
-        # off (132.3 mg for 126 mg) must not fall outside by float noise.
-        within = change <= tolerance + _PERCENT_NOISE
-        wrong_kind = live & ~within & (other_change <= tolerance + _PERCENT_NOISE)
-        loading = kind_code == KINDS.index("loading")
-        for i in np.flatnonzero(wrong_kind):
-            if loading[i] and reload[i]:
-                problems.set(
-                    int(i),
-                    f"the maintenance dose was ordered; a re-load (loading dose) is due after "
-                    f"{int(gap[i])} days since the previous dose ({policy.id} policy)",
-                    RELOAD_DUE,
-                )
-            elif loading[i]:
-                problems.set(
-                    int(i),
-                    "the maintenance dose was ordered; the first dose is a loading dose",
-                    LOADING_DUE,
-                )
-            else:
-                problems.set(
-                    int(i),
-                    "a loading dose was ordered; the maintenance dose is due",
-                    UNEXPECTED_LOADING,
-                )
-        live &= ~wrong_kind
-        verdict[live & exact] = _CODE[OK]
-        verdict[live & ~exact & within] = _CODE[WITHIN]
-        rest = live & ~within
+
+def _flag_outside(
+    rest: np.ndarray,
+    ordered: np.ndarray,
+    ordered_mg: np.ndarray,
+    mass: np.ndarray,
+    expected_basis: np.ndarray,
+    doses: _Doses,
+    problems: Problems,
+) -> None:
+    """Orders outside tolerance (``rest``). A unit or decimal slip (about 10
+    or 1000 times the dose, or that fraction of it) or a per-unit dose
+    written as mg is a wrong basis or unit, named with its likely cause; the
+    others are outside tolerance."""
+    computed, per_unit = doses.computed, doses.per_unit
+    with np.errstate(invalid="ignore", divide="ignore"):
         ratio = ordered_mg / computed
         slip = rest & ((ratio >= TEN_FOLD) | (ratio <= 1 / TEN_FOLD))
         # mg written for mg/m² or mg/kg: the ordered number is the per-unit dose.
         basis_dropped = (
             rest
             & mass
-            & (expected_basis != flat)
+            & (expected_basis != _BASES.index("flat"))
             & (np.abs(ordered - per_unit) <= 1e-6 * np.maximum(1.0, per_unit))
         )
-        for i in np.flatnonzero(slip | basis_dropped):
-            if basis_dropped[i] and not slip[i]:
-                message = (
-                    f"{format_number(ordered[i])} mg is the per-unit dose "
-                    f"{format_amount(per_unit[i], BASIS_UNITS[_BASES[expected_basis[i]]], 4)} written as mg"
-                )
-            else:
-                times = 1000 if (ratio[i] >= THOUSAND_FOLD or ratio[i] <= 1 / THOUSAND_FOLD) else 10
-                direction = "times" if ratio[i] > 1 else "times less than"
-                message = (
-                    f"about {times} {direction} the computed dose: check the unit and decimal point"
-                )
-            problems.set(int(i), message, WRONG_UNIT)
-        verdict[rest & ~slip & ~basis_dropped] = _CODE[OUTSIDE]
+    for i in np.flatnonzero(slip | basis_dropped):
+        if basis_dropped[i] and not slip[i]:
+            message = (
+                f"{format_number(ordered[i])} mg is the per-unit dose "
+                f"{format_amount(per_unit[i], BASIS_UNITS[_BASES[expected_basis[i]]], 4)} written as mg"
+            )
+        else:
+            message = _slip_message(float(ratio[i]))
+        problems.set(int(i), message, WRONG_UNIT)
+    problems.verdict[rest & ~slip & ~basis_dropped] = _CODE[OUTSIDE]
 
+
+def _slip_message(ratio: float) -> str:
+    """The likely slip behind an ordered dose ``ratio`` times the computed one."""
+    times = 1000 if (ratio >= THOUSAND_FOLD or ratio <= 1 / THOUSAND_FOLD) else 10
+    direction = "times" if ratio > 1 else "times less than"
+    return f"about {times} {direction} the computed dose: check the unit and decimal point"
+
+
+def _output_batch(
+    batch: pa.RecordBatch,
+    problems: Problems,
+    ordered_mg: np.ndarray,
+    computed: np.ndarray,
+    kind_code: np.ndarray,
+) -> pa.RecordBatch:
+    """The input columns and the verification columns. A row not verified
+    (cannot verify, not in regimen) shows only its verdict and reason: no
+    computed dose, kind or difference that could be read as checked."""
+    verdict = problems.verdict
     shown = verdict != _CODE[CANNOT_VERIFY]
     shown &= verdict != _CODE[NOT_IN_REGIMEN]
     computed_out = np.where(shown, computed, np.nan)

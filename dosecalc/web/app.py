@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 import jinja2
@@ -38,6 +38,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__, api
+from ..commands import calendar as calendar_command
+from ..commands import dose as dose_command
+from ..commands.calendar import CalendarReport, CalendarRequest
+from ..commands.dose import DoseReport, DoseRequest
+from ..commands.inputs import Library, PatientInput
 from ..commands.regimens import list_policies
 from ..errors import DataFileError, DosecalcError, InputError
 from ..output import text as render
@@ -87,15 +92,20 @@ SECURITY_HEADERS = {
 # GIL would serialise this CPU-bound work anyway.
 _ENGINE = threading.Lock()
 
-
-def _locked(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    with _ENGINE:
-        return function(*args, **kwargs)
+Arguments = ParamSpec("Arguments")
+Result = TypeVar("Result")
 
 
-async def engine(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+async def engine(
+    function: Callable[Arguments, Result], *args: Arguments.args, **kwargs: Arguments.kwargs
+) -> Result:
     """Run an API call off the event loop, one at a time."""
-    return await run_in_threadpool(_locked, function, *args, **kwargs)
+
+    def locked() -> Result:
+        with _ENGINE:
+            return function(*args, **kwargs)
+
+    return await run_in_threadpool(locked)
 
 
 # -- forms ---------------------------------------------------------------------
@@ -282,9 +292,9 @@ class Web:
         values: dict[str, str],
         error: DosecalcError | None,
         status: int = 200,
-        **context: Any,
+        **context: object,
     ) -> HTMLResponse:
-        options = await engine(self._choices)
+        regimens, policies = await engine(self._choices)
         if error is not None and status == 200:
             status = 422
         return render_page(
@@ -294,15 +304,18 @@ class Web:
             form=form,
             values=values,
             error=error_view(error, _fields(form)),
-            **options,
+            regimens=regimens,
+            policies=policies,
             **context,
         )
 
-    def _choices(self) -> dict[str, Any]:
+    def _choices(self) -> tuple[list[dict[str, str]], list[str]]:
+        """The regimens and policies the forms offer (none when the library
+        cannot be read: the page then shows the error of its own request)."""
         try:
-            return {"regimens": self.regimen_options(), "policies": self.policies()}
+            return self.regimen_options(), self.policies()
         except DosecalcError:
-            return {"regimens": [], "policies": []}
+            return [], []
 
     # Pages ---------------------------------------------------------------
 
@@ -322,33 +335,36 @@ class Web:
             request, "dose.html", DOSE_FORM, values, error, result=report and dose_view(report)
         )
 
-    def course_options(self, values: dict[str, str]) -> dict[str, Any]:
-        """The patient, policy and data options that the dose and calendar
-        forms share, as keyword arguments for :mod:`api`."""
-        return {
-            "height": _opt(values, "height"),
-            "weight": _opt(values, "weight"),
-            "sex": _opt(values, "sex"),
-            "age": _opt(values, "age"),
-            "scr": _opt(values, "scr"),
-            "gfr": _opt(values, "gfr"),
-            "policy": self.policy_name(values),
-            "regimen_dirs": self.regimen_dirs,
-            "policy_dirs": self.policy_dirs,
-            "accept_implausible": bool(values.get("accept-implausible")),
-            "allow_draft": bool(values.get("allow-draft")),
-        }
+    @property
+    def library(self) -> Library:
+        return Library(self.regimen_dirs, self.policy_dirs)
 
-    def dose_report(self, values: dict[str, str]) -> Any:
-        return api.dose_course(
+    def patient(self, values: dict[str, str]) -> PatientInput:
+        """The patient fields that the dose and calendar forms share."""
+        return PatientInput(
+            _opt(values, "height"),
+            _opt(values, "weight"),
+            _opt(values, "sex"),
+            _opt(values, "age"),
+            _opt(values, "scr"),
+            _opt(values, "gfr"),
+            bool(values.get("accept-implausible")),
+        )
+
+    def dose_report(self, values: dict[str, str]) -> DoseReport:
+        request = DoseRequest(
             values["regimen"],
-            **self.course_options(values),
+            self.patient(values),
+            policy=self.policy_name(values),
             cycle=_whole(values, "cycle"),
             phase=_opt(values, "phase"),
             reduce=_listed(values, "reduce"),
             previous_weight=_opt(values, "previous-weight"),
             delays=_listed(values, "delay"),
+            allow_draft=bool(values.get("allow-draft")),
+            library=self.library,
         )
+        return dose_command.run(request)
 
     async def dose_download(self, request: Request) -> Response:
         fmt = request.path_params["fmt"]
@@ -363,13 +379,14 @@ class Web:
             "dose",
         )
 
-    def calendar_report(self, values: dict[str, str]) -> Any:
+    def calendar_report(self, values: dict[str, str]) -> CalendarReport:
         if not values.get("start"):
             raise InputError("--start is missing: the date of the first cycle", field="start")
-        return api.calendar_course(
+        request = CalendarRequest(
             values["regimen"],
             values["start"],
-            **self.course_options(values),
+            self.patient(values),
+            policy=self.policy_name(values),
             cycles=_whole(values, "cycles"),
             until=_opt(values, "until"),
             delays=_listed(values, "delay"),
@@ -377,7 +394,10 @@ class Web:
             country=_opt(values, "country"),
             holidays=_opt(values, "holidays"),
             prior_anthracycline=_opt(values, "prior-anthracycline"),
+            allow_draft=bool(values.get("allow-draft")),
+            library=self.library,
         )
+        return calendar_command.run(request)
 
     async def calendar(self, request: Request) -> Response:
         values: dict[str, str] = {}
@@ -633,7 +653,7 @@ def error_view(error: DosecalcError | None, fields: Iterable[Field]) -> dict[str
     }
 
 
-def dose_view(report: Any) -> dict[str, Any]:
+def dose_view(report: DoseReport) -> dict[str, Any]:
 
     policy = policy_lines(report.policy)
     change = None
@@ -667,7 +687,7 @@ def dose_view(report: Any) -> dict[str, Any]:
     }
 
 
-def calendar_view(report: Any) -> dict[str, Any]:
+def calendar_view(report: CalendarReport) -> dict[str, Any]:
 
     summary, summary_headers = summary_rows(report)
     footer = [line for line in footer_lines(report) if line]
@@ -739,7 +759,8 @@ def _safe_url(url: Any) -> str | None:
     return text if re.match(r"https?://", text, re.IGNORECASE) else None
 
 
-def render_page(template: str, status: int, **context: Any) -> HTMLResponse:
+def render_page(template: str, status: int, **context: object) -> HTMLResponse:
+    """The page ``template`` with ``context`` as its variables."""
     html = templates().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...formatting import format_number
-from ...model import CourseLimit
+from ...model import CourseLimit, Phase, Regimen
 from ...schedule import expand
 from ..course import (
     Course,
@@ -40,6 +40,8 @@ def cycles(course: Course, out: Findings, found: Identified) -> None:
     expected = phase.cycles.count
     drugs = " + ".join(e.drug for e in phase.drugs)
     if phase.cycles.mode == "fixed" and expected and count != expected:
+        if _line_count(course, found) == expected:
+            return  # a line written as several treatments (C1-C2, then C3-C4 reduced)
         if expected % count == 0 and phase.cycle_length_days < 21:
             per = expected // count
             out.add(
@@ -52,12 +54,50 @@ def cycles(course: Course, out: Findings, found: Identified) -> None:
                 course.sources(found),
             )
         else:
+            if not _in_sequence(course, found):
+                # Docetaxel alone identified as the D phase of FEC-D, in a course
+                # without its FEC (EC then docetaxel x 4): FEC-D's count is not
+                # this course's regimen.
+                assert found.regimen is not None
+                out.add(
+                    "info",
+                    "CYCLE_COUNT_DIFFERS",
+                    t,
+                    None,
+                    f"{drugs}: {count} cycles documented; the library gives {expected} as phase {phase.id} of {found.regimen.id},"
+                    " whose other phases the course does not document: not this course's count",
+                    course.sources(found),
+                )
+                return
+            other = _phase_with_count(course, found, count)
+            if other is not None:
+                # FEC x 3 followed by docetaxel x 3, identified as FEC 100 by its
+                # written name: the count is the FEC phase of FEC-D.
+                sequence, other_phase = other
+                out.add(
+                    "info",
+                    "CYCLE_COUNT_DIFFERS",
+                    t,
+                    None,
+                    f"{drugs}: {count} cycles documented, the regimen gives {expected};"
+                    f" {count} is the count of phase {other_phase.id} of {sequence.id} ({sequence.name}), whose other phases the course documents",
+                    course.sources(found),
+                )
+                return
+            # In a label, protocol or trial summary (no patient documented)
+            # the count is that protocol's own (docetaxel x 4 after EC where
+            # the library's FEC-D gives 3): a note, not a slip.
             out.add(
-                "warning",
+                "warning" if course.about_a_patient else "info",
                 "CYCLE_COUNT_DIFFERS",
                 t,
                 None,
-                f"{drugs}: {count} cycles documented, the regimen gives {expected}",
+                f"{drugs}: {count} cycles documented, the regimen gives {expected}"
+                + (
+                    ""
+                    if course.about_a_patient
+                    else " (the text documents no patient: another protocol's count)"
+                ),
                 course.sources(found),
             )
     elif phase.cycles.mode == "minimum" and expected and count < expected:
@@ -82,6 +122,68 @@ def cycles(course: Course, out: Findings, found: Identified) -> None:
                 f"{drugs}: {count} cycles documented; the regimen gives at least {expected} in the {regimen.setting if regimen else ''} setting: confirm the setting",
                 course.sources(found),
             )
+
+
+def _line_count(course: Course, found: Identified) -> int | None:
+    """The cycles of one line written as several treatments of the same
+    phase (C1-C2, then C3-C4 at a reduced dose): each treatment's count, or
+    its administrations on the drug's timeline. None for a single treatment."""
+    if found.regimen is None or found.phase is None:
+        return None
+    group = [
+        i
+        for i in course.identified
+        if i.regimen is not None
+        and i.phase is not None
+        and i.regimen.id == found.regimen.id
+        and i.phase.id == found.phase.id
+    ]
+    if len(group) < 2:
+        return None
+    drug = found.phase.drugs[0].drug
+    total = 0
+    for i in group:
+        count = cycle_count(i.treatment.cycles)
+        if count is None:
+            count = len({d.value for d in course.timeline(drug) if d.treatment is i.treatment})
+        total += count
+    return total
+
+
+def _in_sequence(course: Course, found: Identified) -> bool:
+    """Whether the identified phase's regimen is the course's: a one-phase
+    regimen, or one whose other phases' drugs the course documents."""
+    if found.regimen is None or len(found.regimen.phases) < 2:
+        return True
+    documented = {d for i in course.identified if i is not found for d in i.drugs.values()}
+    return all(
+        {e.drug for e in p.drugs} <= documented
+        for p in found.regimen.phases
+        if p is not found.phase
+    )
+
+
+def _phase_with_count(
+    course: Course, found: Identified, count: int
+) -> tuple[Regimen, Phase] | None:
+    """A phase of another library regimen with the same drugs and this
+    count, whose other phases' drugs the course also documents."""
+    assert found.phase is not None
+    drugs = {e.drug for e in found.phase.drugs}
+    documented = {d for i in course.identified if i is not found for d in i.drugs.values()}
+    for regimen in course.regimens:
+        for phase in regimen.phases:
+            if (
+                {e.drug for e in phase.drugs} != drugs
+                or phase.cycles.mode != "fixed"
+                or phase.cycles.count != count
+                or len(regimen.phases) < 2
+            ):
+                continue
+            others = [p for p in regimen.phases if p is not phase]
+            if all({e.drug for e in p.drugs} <= documented for p in others):
+                return regimen, phase
+    return None
 
 
 def course_limits(course: Course, out: Findings, found: Identified) -> None:

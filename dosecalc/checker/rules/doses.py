@@ -4,6 +4,7 @@ usual range), graded by harm: a dose no label allows is an error with its factor
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -14,6 +15,7 @@ from ...formatting import format_amount, format_number
 from ...model import BASIS_UNITS, DrugEntry
 from ...patient import dosing_weight, policy_bsa
 from ...regimen import parse_per_unit_dose
+from ...textfold import fold
 from ...vocabulary import frequency_from_id, parse_frequency
 from ..course import (
     SRC_ISMP,
@@ -80,12 +82,18 @@ def _dose(
         )
         return
     if dose.leftover:
+        harmless = _harmless_detail(course, found, drug, dose.leftover)
         out.add(
-            "warning",
+            "info" if harmless else "warning",
             "NOT_UNDERSTOOD",
             t,
             drug,
-            f"in '{text}', '{dose.leftover}' was not understood",
+            f"in '{text}', '{dose.leftover}' was not read"
+            + (
+                " (days of the cycle or how it is given: the dose and frequency were checked without it)"
+                if harmless
+                else ""
+            ),
             SRC_ISMP,
         )
     info = course.reference.get(drug)
@@ -114,6 +122,67 @@ def _dose(
         )
 
 
+# What a pharmacist writes after a dose that changes neither the dose nor how
+# often it is given: the route or way of giving it ("per os", "IV bolus",
+# "over 46 hours", "continuously", "en continu"); and the days of the cycle
+# ("days 1-14", "J1-J14", "day 2") when they are the regimen's days for the
+# drug, or the drug is supportive care. Left unread, it is a note; other
+# days (capecitabine "days 1-21" for days 1-14 is 1.5 times the intensity)
+# stay a warning.
+_ADMINISTRATION_DETAIL = re.compile(
+    r"(?:iv\s+|en\s+)?(?:bolus|push|perfusion|infusion)"
+    r"|(?:iv\s+)?(?:over|en|sur)\s+\d+\s*(?:hours?|heures?|h|minutes?|min)"
+    r"|continuously|en\s+continu|continu|per\s+os|orally|par\s+voie\s+orale"
+)
+_CYCLE_DAYS = re.compile(
+    r"(?:on\s+)?(?:days?|d|j|jours?)\s*(\d+)"
+    r"((?:\s*(?:-|a|to|and|et|,|&)\s*(?:(?:days?|d|j)\s*)?\d+)*)"
+)
+
+
+def _cycle_days(text: str) -> set[int] | None:
+    """The days of a cycle written as "days 1-14", "J1-J14", "days 1, 8 and 15"."""
+    match = _CYCLE_DAYS.fullmatch(text)
+    if match is None:
+        return None
+    days = {int(match.group(1))}
+    previous = int(match.group(1))
+    for joiner, number in re.findall(
+        r"(-|a|to|and|et|,|&)\s*(?:(?:days?|d|j)\s*)?(\d+)", match.group(2)
+    ):
+        value = int(number)
+        if joiner in ("-", "a", "to") and value >= previous:
+            days.update(range(previous, value + 1))
+        else:
+            days.add(value)
+        previous = value
+    return days
+
+
+def _harmless_detail(course: Course, found: Identified, drug: str, leftover: str) -> bool:
+    text = fold(leftover).strip(" ,;.")
+    if _ADMINISTRATION_DETAIL.fullmatch(text):
+        return True
+    days = _cycle_days(text)
+    if days is None:
+        return False
+    if course.reference.get(drug).category == "supportive":
+        return True
+    # The regimen's days for the drug; without a regimen, the days a library
+    # regimen gives it (capecitabine days 1-14).
+    phases = (
+        [found.phase]
+        if found.phase is not None
+        else [phase for regimen in course.regimens for phase in regimen.phases]
+    )
+    return any(
+        (entry := entry_for(phase, drug)) is not None
+        and bool(entry.days)
+        and days <= set(entry.days)
+        for phase in phases
+    )
+
+
 def _regimen_dose(
     course: Course,
     out: Findings,
@@ -134,7 +203,21 @@ def _regimen_dose(
     )
     expected_unit = BASIS_UNITS[entry.basis]
     reading: DoseReading | None
-    if dose.ambiguous:
+    if dose.ambiguous and _only_one_plausible(course, readings, fitting, entry):
+        # "1,200 mg" for pertuzumab: 1,200 mg is the regimen's loading dose
+        # and 1.2 mg is a thousand times off any of its doses. No one would
+        # read it the other way: the regimen's reading is judged, with a note.
+        out.add(
+            "info",
+            "UNIT_AMBIGUOUS",
+            t,
+            drug,
+            f"'{dose.text}' read as {format_amount(float(fitting[0].amounts[0].magnitude), fitting[0].unit, 4)}"
+            " (a regimen dose; the other reading is about 1000 times off any of them)",
+            SRC_ISMP,
+        )
+        reading = fitting[0]
+    elif dose.ambiguous:
         text = " or ".join(
             f"{format_amount(float(r.amounts[0].magnitude), r.unit, 4)}" for r in readings
         )
@@ -199,7 +282,111 @@ def _regimen_dose(
         loading_due(course, out, found, drug, entry, matches, value)
     if matches:
         return
+    if _daily_total(course, out, found, drug, entry, dose, value, written.units):
+        return
     _judge_amount(course, out, found, drug, entry, dose, value, written.units)
+
+
+def _daily_total(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+    units: Any,
+) -> bool:
+    """A daily total of a drug taken several times a day ("soit une dose
+    quotidienne totale de 2500 mg/m2" for capecitabine 1250 mg/m2 twice
+    daily) is compared with the labelled daily total, not with the dose per
+    intake. It counts as a daily total only when written so: with a daily
+    frequency, or beside a statement of the same drug at the dose per
+    intake several times a day. "2500 mg/m2 twice daily" stays a dose per
+    intake (and a double dose)."""
+    times = entry.times_per_day
+    freq = dose.frequency
+    if times <= 1 or (freq is not None and freq.interval_days < 0.99):
+        return False
+    per_intake = value / times
+    tolerance = course.policy.rounding.tolerance_pct / 100
+    info = course.reference.get(drug)
+    labelled = []
+    for usual in info.usual:
+        if usual.basis != entry.basis or not usual.allows_frequency(
+            "twice_daily" if times == 2 else "three_times_daily"
+        ):
+            continue
+        try:
+            low = float(usual.minimum.to(units).magnitude)
+            high = float(usual.maximum.to(units).magnitude)
+        except Exception:  # a unit Pint cannot convert: not comparable
+            continue
+        if low * (1 - tolerance) <= per_intake <= high * (1 + tolerance):
+            labelled.append((low, high, usual))
+    if not labelled:
+        return False
+    written_daily = freq is not None and abs(freq.interval_days - 1) < 0.01
+    beside = _written_per_intake(course, drug, entry.basis, per_intake, times, tolerance)
+    if not (written_daily or beside):
+        return False
+    low, high, usual = labelled[0]
+    unit = BASIS_UNITS[entry.basis]
+    why = "written as a daily dose" if written_daily else f"the text also writes {beside}"
+    out.add(
+        "info",
+        "DOSE_DAILY_TOTAL",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is a daily total ({why}): {times} × {format_amount(per_intake, unit, 4)}"
+        f" ({drug} is taken {times} times a day); the labelled daily total is"
+        f" {format_amount(low * times, unit, 4)} to {format_amount(high * times, unit, 4)}"
+        f" ({format_amount(low, unit, 4)} to {format_amount(high, unit, 4)} {times} times a day)",
+        course.citations(usual.sources),
+    )
+    return True
+
+
+def _written_per_intake(
+    course: Course, drug: str, basis: str, per_intake: float, times: int, tolerance: float
+) -> str | None:
+    """A statement of ``drug`` in the course at ``per_intake`` taken
+    ``times`` a day, as written, or None."""
+    for other in course.identified:
+        for written in other.treatment.drugs:
+            if other.drugs.get(written.drug) != drug or not written.dose:
+                continue
+            parsed = parse_written_dose(written.dose)
+            reading, freq = parsed.reading, parsed.frequency
+            if freq is None and other.treatment.frequency:
+                freq = parse_frequency(other.treatment.frequency)
+            if (
+                reading is None
+                or reading.basis != basis
+                or reading.is_combination
+                or freq is None
+                or abs(freq.interval_days * times - 1) > 0.05
+            ):
+                continue
+            amount = float(reading.amounts[0].magnitude)
+            if abs(amount - per_intake) <= per_intake * tolerance:
+                return f"'{written.dose}'"
+    return None
+
+
+def _only_one_plausible(
+    course: Course, readings: list[DoseReading], fitting: list[DoseReading], entry: DrugEntry
+) -> bool:
+    """Whether, of two readings in the same unit ("1,200 mg": 1.2 mg or 1,200
+    mg), one is a regimen dose (within the rounding tolerance) and every
+    other is at least 100 times off all of the regimen's doses."""
+    if not fitting or len(fitting) != len(readings) or len({r.unit for r in readings}) != 1:
+        return False
+    tolerance = course.policy.rounding.tolerance_pct / 100
+    best, others = fitting[0], fitting[1:]
+    return _distance(best, entry) <= math.log(1 + tolerance) + 1e-9 and all(
+        _distance(r, entry) >= math.log(100) for r in others
+    )
 
 
 def _confirm_in_mg(
@@ -328,6 +515,17 @@ def _judge_amount(
     highest, where = _highest_usual(course, found, drug, entry, units)
     lowest = min(s.per_unit for s in steps.values())
     times = times_text(fold)
+    # Not this regimen's dose, but the drug's published dose for the schedule
+    # written (trastuzumab 6 mg/kg every 3 weeks in a TCH whose library phase
+    # is weekly; 2 mg/kg weekly beside a 3-weekly regimen), or, in a label or
+    # protocol, another of its labelled doses (Enhertu 6.4 mg/kg, gastric):
+    # nothing to correct. Only the schedule written can clear a dose the
+    # regimen's comparison would call implausible.
+    interval = float(entry.interval_days or (found.phase.cycle_length_days if found.phase else 0))
+    published = _published_dose(course, t, drug, entry, dose, value, units, interval)
+    if published is not None and published[2]:
+        _published_note(course, out, t, drug, entry, dose, times, nearest_kind, published, sources)
+        return
     if value > highest * (1 + tolerance) or value < lowest / 2:
         limit = (
             f"above the highest usual dose ({format_amount(highest, BASIS_UNITS[entry.basis], 4)}, {where})"
@@ -354,6 +552,9 @@ def _judge_amount(
             sources,
         )
         return
+    if published is not None:
+        _published_note(course, out, t, drug, entry, dose, times, nearest_kind, published, sources)
+        return
     out.add(
         "warning",
         "DOSE_DIFFERS",
@@ -362,6 +563,81 @@ def _judge_amount(
         f"'{dose.text}' differs from the regimen dose ({steps_text(entry)}; {times} the {nearest_kind} dose): confirm and record the reason",
         sources,
     )
+
+
+def _published_dose(
+    course: Course,
+    t: Treatment,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+    units: Any,
+    regimen_interval: float,
+) -> tuple[UsualDose, str, bool] | None:
+    """The drug reference's usual dose that ``value`` is, why it counts, and
+    whether it is for the schedule written:
+    for a schedule written other than the regimen's (trastuzumab 6 mg/kg
+    every 3 weeks where the library's TCH is weekly); or, in a text about no
+    patient (a label, a protocol), for any of its schedules. In a patient's
+    record, another dose on the regimen's own schedule (docetaxel 100 mg/m2
+    in TCH) stays a difference to confirm."""
+    freq = dose.frequency or (parse_frequency(t.frequency) if t.frequency else None)
+    within = []
+    for usual in course.reference.get(drug).usual:
+        if usual.basis != entry.basis or (
+            usual.route and entry.route and usual.route.upper() != entry.route.upper()
+        ):
+            continue
+        try:
+            low = float(usual.minimum.to(units).magnitude)
+            high = float(usual.maximum.to(units).magnitude)
+        except Exception:  # a unit Pint cannot convert: not comparable
+            continue
+        if low - 1e-9 <= value <= high + 1e-9:
+            within.append(usual)
+    other_schedule = freq is not None and abs(freq.interval_days - regimen_interval) > 0.5
+    for usual in within:
+        if freq is not None and other_schedule and usual.allows_frequency(freq.id):
+            return usual, f"the drug's usual dose {freq.spelled_out()}", True
+    if within and not course.about_a_patient:
+        why = "a usual dose of the drug in the drug reference (the text documents no patient)"
+        return within[0], why, False
+    return None
+
+
+def _published_note(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    times: str,
+    nearest_kind: str,
+    published: tuple[UsualDose, str, bool],
+    sources: str,
+) -> None:
+    usual, why, _ = published
+    out.add(
+        "info",
+        "DOSE_DIFFERS",
+        t,
+        drug,
+        f"'{dose.text}' is not the regimen dose ({steps_text(entry)}; {times} the {nearest_kind} dose)"
+        f" but {why} ({_range_text(usual)})",
+        course.citations(usual.sources) or sources,
+    )
+
+
+def _range_text(usual: UsualDose) -> str:
+    low, high = usual.minimum, usual.maximum
+    unit = unit_text(low)
+    if float(low.magnitude) == float(high.magnitude):
+        text = format_amount(float(low.magnitude), unit, 3)
+    else:
+        text = f"{format_amount(float(low.magnitude), unit, 3)} to {format_amount(float(high.to(low.units).magnitude), unit, 3)}"
+    return f"{text}: {usual.note}" if usual.note else text
 
 
 def _highest_usual(
@@ -437,6 +713,27 @@ def reference_dose(
     amount = reading.total if by_total else reading.amounts[0]
     for_route = [u for u in info.usual if route is None or u.route == route] or list(info.usual)
     schedules = [u for u in for_route if u.basis == reading.basis]
+    per_cycle = daily_on_cycle_days(t, dose, schedules)
+    if per_cycle is not None:
+        # "35 mg/m2/j de J2 à J4": a dose a day on listed days of a cycle is
+        # judged as the cycle's dose (its dose intensity), against the
+        # drug's per-cycle usual range; the days come from the source text.
+        days, where = per_cycle
+        amount = amount * len(days)
+        dose = replace(dose, frequency=None)
+        computed = True
+        cycle_text = f" on days {where} ({format_amount(float(amount.magnitude), reading.unit, 4)} per cycle)"
+        out.add(
+            "info",
+            "DOSE_PER_CYCLE",
+            t,
+            drug,
+            f"'{text}' a day on days {where}: {len(days)} × {format_amount(float(reading.amounts[0].magnitude), reading.unit, 4)}"
+            f" = {format_amount(float(amount.magnitude), reading.unit, 4)} per cycle, judged as the cycle's dose",
+            sources,
+        )
+    else:
+        computed, cycle_text = False, ""
     if not schedules:
         _basis_unknown_to_reference(course, out, t, drug, reading, text, info, for_route, route)
         return
@@ -493,9 +790,13 @@ def reference_dose(
             f"'{text}' is written as {format_number(share * 100)}% of the usual dose ({range_text}): a reduction, as documented",
             sources,
         )
-    elif info.category != "supportive" and (factor >= 1.5 or factor < 0.5):
+    elif info.category != "supportive" and (
+        (factor >= 1.5 and not computed) or factor >= 2 or factor < 0.5
+    ):
         # An anticancer drug above the label's highest dose, or under half
-        # its lowest: no label allows it.
+        # its lowest: no label allows it. A cycle total worked out from a
+        # dose a day is graded like a schedule, by dose intensity: twice the
+        # highest usual cycle dose or more (frequency.HARMFUL_INTENSITY).
         decimal = " A decimal-point error?" if abs(math.log10(factor)) > 0.9 else ""
         where = "above the highest" if factor > 1 else "under half the lowest"
         out.add(
@@ -503,7 +804,7 @@ def reference_dose(
             "DOSE_IMPLAUSIBLE",
             t,
             drug,
-            f"'{text}' is {times_text(factor)} the {'highest' if factor > 1 else 'lowest'} usual dose ({range_text}): {where} dose the label gives.{decimal}",
+            f"'{text}'{cycle_text} is {times_text(factor)} the {'highest' if factor > 1 else 'lowest'} usual dose ({range_text}): {where} dose the label gives.{decimal}",
             sources,
         )
     elif (t.id, drug) in course.reduced and factor < 1:
@@ -521,9 +822,50 @@ def reference_dose(
             "DOSE_OUT_OF_RANGE",
             t,
             drug,
-            f"'{text}' is outside the usual adult range ({range_text})",
+            f"'{text}'{cycle_text} is outside the usual adult range ({range_text})"
+            + (
+                f": {times_text(factor)} the {'highest' if factor > 1 else 'lowest'} usual cycle dose"
+                if computed
+                else ""
+            ),
             sources,
         )
+
+
+def daily_on_cycle_days(
+    t: Treatment, dose: WrittenDose, schedules: list[UsualDose]
+) -> tuple[set[int], str] | None:
+    """The cycle days written right after a dose a day ("750 mg/m2/j de J1
+    à J4", "400 mg/m2 daily on days 2-4") when the drug reference gives no
+    daily schedule for it; None otherwise."""
+    freq = dose.frequency
+    if freq is None or abs(freq.interval_days - 1) > 0.01 or not t.quote:
+        return None
+    if any(u.allows_frequency(freq.id) for u in schedules):
+        return None  # a labelled dose a day (fluorouracil infusion): judged as such
+    intervals = [
+        f.interval_days for u in schedules for fid in u.frequencies if (f := frequency_from_id(fid))
+    ]
+    if not intervals or min(intervals) < 7:
+        return None  # not a drug given once per cycle: its range is not a cycle's dose
+    quote, written = fold(t.quote), fold(dose.text)
+    at = quote.find(written)
+    if at < 0:
+        return None
+    after = quote[at + len(written) :]
+    match = re.match(r"\s*(?:de|du|les|on|from)?\s*((?:days?|d|j|jours?)\s*\d+[^.;()]*)", after)
+    if match is None:
+        return None
+    words = re.match(
+        r"(?:days?|d|j|jours?)\s*\d+(?:\s*(?:-|a|to|and|et|,|&)\s*(?:(?:days?|d|j)\s*)?\d+)*",
+        match.group(1),
+    )
+    days = _cycle_days(words.group(0)) if words else None
+    if not days or len(days) < 2 or max(days) > 28:
+        return None
+    return days, f"{min(days)}-{max(days)}" if len(days) == max(days) - min(
+        days
+    ) + 1 else ", ".join(str(d) for d in sorted(days))
 
 
 def _basis_unknown_to_reference(

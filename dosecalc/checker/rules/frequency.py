@@ -24,7 +24,24 @@ from ..course import (
     days_text,
     spell_interval,
 )
-from ..written import WrittenDose
+from ..written import WrittenDose, parse_written_dose
+
+#: A written schedule that gives at least this multiple of the labelled dose
+#: intensity (or at most its inverse) is an error: the published denser
+#: schedules stay under it (dose-dense every 2 weeks for every 3 weeks is 1.5
+#: times; weekly paclitaxel 80 mg/m2 against 175 mg/m2 every 3 weeks, 1.4
+#: times), whereas the slips that hurt patients are far above it ("three
+#: times a week" for every three weeks is 9 times, weekly for every 3 weeks
+#: 3 times). Between the two, a schedule the data does not list is a warning.
+HARMFUL_INTENSITY = 2.0
+
+
+def intensity_severity(fold: float) -> str:
+    """error when ``fold`` (written over labelled dose intensity) is a
+    harmful multiple, else warning."""
+    if fold >= HARMFUL_INTENSITY or (fold and fold <= 1 / HARMFUL_INTENSITY):
+        return "error"
+    return "warning"
 
 
 def frequency(course: Course, out: Findings, found: Identified) -> None:
@@ -56,10 +73,26 @@ def frequency(course: Course, out: Findings, found: Identified) -> None:
     expected = phase.cycle_length_days
     if abs(freq.interval_days - expected) <= 0.5:
         return
-    if all(_fits_entry(freq, e, phase, t) for e in phase.drugs):
-        return  # every drug's own schedule within the cycle (weekly, twice daily)
+    own = _own_frequencies(found)
+    if all(e.drug in own or _fits_entry(freq, e, phase, t) for e in phase.drugs):
+        # Every drug's own schedule within the cycle (weekly, twice daily); a
+        # drug whose dose carries its own frequency ("trastuzumab 6 mg/kg once
+        # every 21 days" beside "capecitabine twice a day") is judged on it,
+        # with its dose (dose_frequency), not on the treatment's.
+        return
     drugs = ", ".join(e.drug for e in phase.drugs)
     fold = expected / freq.interval_days
+    if _listed_for_all(course, found, freq.id):
+        out.add(
+            "info",
+            "FREQUENCY_OTHER_SCHEDULE",
+            t,
+            None,
+            f"{drugs}: '{t.frequency}' ({freq.spelled_out()}) is not this regimen's cycle (every {days_text(expected)})"
+            f" but is a published schedule of each of these drugs in the drug reference ({format_number(fold, 2)} times the regimen's dose intensity)",
+            _listed_sources(course, phase, freq.id),
+        )
+        return
     labelled = _labelled_schedules(course, phase)
     evidence = _dates_evidence(course, t, phase, freq.interval_days)
     message = (
@@ -72,9 +105,10 @@ def frequency(course: Course, out: Findings, found: Identified) -> None:
     if freq.error_prone:
         message += f" {freq.ismp_warning}"
     only = phase.drugs[0].drug if len(phase.drugs) == 1 else None
+    severity = intensity_severity(fold)
     out.add(
-        "error",
-        "FREQUENCY_IMPLAUSIBLE",
+        severity,
+        "FREQUENCY_IMPLAUSIBLE" if severity == "error" else "FREQUENCY_UNUSUAL",
         t,
         only,
         message,
@@ -100,20 +134,82 @@ def dose_frequency(
     if entry is not None and _fits_entry(freq, entry, phase, t):
         return
     fold = phase.cycle_length_days / freq.interval_days
+    if _published_at(course, drug, freq.id, dose):
+        return  # a published schedule of the drug at this dose
     message = (
         f"{drug}: frequency '{freq.text}' written with the dose ({freq.spelled_out()}) does not match the regimen, every {days_text(phase.cycle_length_days)};"
         f" it would give {format_number(fold, 1)} times the regimen's dose frequency"
     )
     if freq.error_prone:
         message += f". {freq.ismp_warning}"
+    severity = intensity_severity(fold)
     out.add(
-        "error",
-        "FREQUENCY_IMPLAUSIBLE",
+        severity,
+        "FREQUENCY_IMPLAUSIBLE" if severity == "error" else "FREQUENCY_UNUSUAL",
         t,
         drug,
         message,
         f"{course.sources(found)}; {SRC_ISMP}",
     )
+
+
+def _own_frequencies(found: Identified) -> set[str]:
+    """The drugs of the treatment whose written dose carries a frequency of
+    its own, other than the treatment's (that one is judged here)."""
+    t = found.treatment
+    treatment_freq = parse_frequency(t.frequency) if t.frequency else None
+    own = set()
+    for written in t.drugs:
+        drug = found.drugs.get(written.drug)
+        freq = parse_written_dose(written.dose).frequency if written.dose else None
+        if (
+            drug
+            and freq is not None
+            and not (treatment_freq is not None and treatment_freq.same_schedule(freq))
+        ):
+            own.add(drug)
+    return own
+
+
+def _published_at(course: Course, drug: str, frequency_id: str, dose: WrittenDose | None) -> bool:
+    """Whether the drug reference lists ``frequency_id`` as a published
+    schedule of ``drug`` for the dose written (any dose when none is):
+    "6 mg/kg weekly" is not the weekly trastuzumab schedule of 2 to 4 mg/kg."""
+    reading = dose.reading if dose is not None else None
+    for usual in course.reference.get(drug).usual:
+        if not usual.allows_frequency(frequency_id):
+            continue
+        if reading is None or reading.is_combination:
+            return True
+        if usual.range_factor(reading.amounts[0], reading.basis) == 1.0:
+            return True
+    return False
+
+
+def _listed_for_all(course: Course, found: Identified, frequency_id: str) -> bool:
+    """Whether every drug of the phase has ``frequency_id`` among the drug
+    reference's published schedules at its written dose (dose-dense every 2
+    weeks)."""
+    assert found.phase is not None
+    written = {
+        found.drugs.get(w.drug): parse_written_dose(w.dose)
+        for w in found.treatment.drugs
+        if w.dose and found.drugs.get(w.drug)
+    }
+    return all(
+        _published_at(course, e.drug, frequency_id, written.get(e.drug)) for e in found.phase.drugs
+    )
+
+
+def _listed_sources(course: Course, phase: Phase, frequency_id: str) -> str:
+    ids = [
+        source
+        for e in phase.drugs
+        for u in course.reference.get(e.drug).usual
+        if u.allows_frequency(frequency_id)
+        for source in u.sources
+    ]
+    return course.citations(dict.fromkeys(ids))
 
 
 def _labelled_schedules(course: Course, phase: Phase) -> str:
@@ -171,16 +267,17 @@ def reference_frequency(
     if any(v is not False for v in verdicts):
         return
     usual = [f for u in schedules for fid in u.frequencies if (f := frequency_from_id(fid))]
-    longest = max((f.interval_days for f in usual), default=0)
+    densest = min((f.interval_days for f in usual), default=0)
+    # The dose intensity against the densest labelled schedule of this dose.
+    fold = densest / freq.interval_days if densest else 0
     if (
         in_range
         and course.reference.get(drug).category != "supportive"
-        and longest
-        and freq.interval_days * 1.5 <= min(f.interval_days for f in usual)
+        and fold >= HARMFUL_INTENSITY
     ):
-        # An anticancer dose of a labelled schedule given more often than
-        # any labelled schedule: a multiple of the labelled dose intensity.
-        fold = longest / freq.interval_days
+        # An anticancer dose of a labelled schedule given several times
+        # more often than any labelled schedule: a harmful multiple of the
+        # labelled dose intensity.
         message = (
             f"{drug} '{dose.text}' {freq.spelled_out()}: the dose is labelled"
             f" {' or '.join(dict.fromkeys(f.spelled_out() for f in usual))}; {freq.spelled_out()} would give"
@@ -206,12 +303,18 @@ def reference_frequency(
             if (f := frequency_from_id(fid))
         )
     )
+    denser = (
+        f": {format_number(fold, 2)} times the dose intensity of the densest labelled schedule; confirm the schedule"
+        + " and its growth-factor support"
+        if in_range and fold > 1 and course.reference.get(drug).category != "supportive"
+        else ""
+    )
     out.add(
         "warning",
         "FREQUENCY_UNUSUAL",
         t,
         drug,
-        f"{drug} {freq.spelled_out()} is not a usual frequency ({allowed})",
+        f"{drug} {freq.spelled_out()} is not a usual frequency ({allowed}){denser}",
         course.citations(schedules[0].sources),
     )
 

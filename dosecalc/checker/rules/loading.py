@@ -17,6 +17,7 @@ from ..course import (
     Finding,
     Findings,
     Identified,
+    TimelineDose,
     entry_for,
     matching_steps,
     regimen_steps,
@@ -81,6 +82,19 @@ def loading_due(
             f"loading dose {format_amount(value, BASIS_UNITS[entry.basis], 4)} is correct: {why}",
             source,
         )
+    elif due and "maintenance" in matches and not _written_as_first(course, found, previous):
+        # An undated maintenance dose that nothing marks as a line's first
+        # (a label, protocol or abstract giving the schedule's dose): what
+        # the text leaves out is a note, not a dose given wrong.
+        out.add(
+            "info",
+            "LOADING_NOT_DOCUMENTED",
+            t,
+            drug,
+            f"the maintenance dose is written without the loading dose of {format_amount(entry.loading.per_unit, BASIS_UNITS[entry.basis], 4)}"
+            " that starts a line; the statement is undated and nothing marks it as the first dose: give the loading dose first if the line starts here",
+            source,
+        )
     elif due and "maintenance" in matches:
         out.add(
             "error",
@@ -99,6 +113,22 @@ def loading_due(
             f"a loading dose is documented, but {why}: a maintenance dose is expected",
             source,
         )
+
+
+def _written_as_first(course: Course, found: Identified, previous: TimelineDose | None) -> bool:
+    """Whether a dose judged as the first of its line is written as one: in
+    a patient's record, a dated start (or a dated earlier dose to measure a
+    gap from), or later statements that continue the line ("subsequent
+    doses: ..."). A label or protocol stating the schedule's maintenance
+    dose, undated, writes no first dose."""
+    t = found.treatment
+    if t.start is not None or previous is not None or course.about_a_patient:
+        # A patient's record: the first statement of a drug starts its line.
+        return True
+    drugs = set(found.drugs.values())
+    order = [i.treatment for i in course.identified]
+    after = course.identified[order.index(t) + 1 :] if t in order else []
+    return any(i.treatment.continued and drugs & set(i.drugs.values()) for i in after)
 
 
 def administrations(course: Course, out: Findings, found: Identified) -> None:

@@ -13,8 +13,15 @@ from functools import lru_cache
 __all__ = ["fold", "number_value", "NUMBER_WORDS", "NUMBER_PATTERN"]
 
 
+# Typographic apostrophes as typeset text writes them ("dose d’entretien"):
+# the same character as the apostrophe typed on a keyboard.
+_APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'"}
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
+    if char in _APOSTROPHES:
+        return _APOSTROPHES[char]
     lowered = char.lower()
     if len(lowered) != 1:  # e.g. "İ" lowers to two characters: keep it as is
         lowered = char

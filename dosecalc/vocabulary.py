@@ -350,6 +350,21 @@ _WRITTEN += [
         _every,
         None,
     ),
+    # at 14 day intervals, at intervals of 21 days, à intervalles de 21 jours
+    (
+        re.compile(
+            rf"{_START}(?P<n>\d{{1,2}})[- ]?(?P<unit>days?|weeks?|jours?|semaines?)\s+intervals?{_END}"
+        ),
+        _every,
+        None,
+    ),
+    (
+        re.compile(
+            rf"{_START}(?:intervals?|intervalles?)\s+(?:of|de)\s+(?P<n>{_N})\s*{_UNIT}{_END}"
+        ),
+        _every,
+        None,
+    ),
     # 3-weekly, three-weekly, 2 weekly (not "12 weekly doses": 2 to 4 only)
     (
         re.compile(

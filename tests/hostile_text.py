@@ -39,6 +39,14 @@ HOSTILE_TEXTS: dict[str, Callable[[int], str]] = {
     "open brackets": lambda n: "docetaxel 75 mg" + "(" * n,
     "'x 3' repeated": lambda n: "docetaxel 75 mg/m2 " + "x 3 " * (n // 4),
     "'FE 65%' repeated": lambda n: "Le 12/01/2020 " + "FE 65% " * (n // 7),
+    "'1 250 mg' repeated": lambda n: "capecitabine " + "1 250 mg " * (n // 9),
+    "bracketed doses in one sentence": lambda n: (
+        "docetaxel with trastuzumab " + "(8 mg/kg every 3 weeks " * (n // 24)
+    ),
+    "restated doses": lambda n: "capecitabine " + "1250 mg soit 2500 mg, " * (n // 22),
+    "loading dose subject": lambda n: (
+        "la dose de charge de herceptin est de " + "8 mg/kg et " * (n // 11)
+    ),
 }
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Duration",
     "find_dates",
     "MAX_TEXT_CHARS",
+    "text_language",
 ]
 
 #: Longest text accepted. A case report is a few thousand characters.
@@ -325,15 +326,66 @@ def _find_durations(text: str, folded: str, dates: list[DateMention]) -> list[Du
     return _non_overlapping(found, key=lambda d: d.span)
 
 
+# --- language ----------------------------------------------------------------
+
+# Short words each language writes in every sentence and the other never does
+# (folded: accents removed). "a", "on", "la" are left out: both use them.
+_ENGLISH_WORDS = frozenset(
+    "the and of with was were is are then every for to after in by from this that "
+    "given received daily weeks days followed".split()
+)
+_FRENCH_WORDS = frozenset(
+    "le les des du et est puis avec pour sur dans une un par au aux ete toutes tous "
+    "chaque recu semaines jours suivi associe".split()
+)
+_WORD = re.compile(r"[a-z]+")
+
+
+def text_language(text: str) -> str | None:
+    """``en`` or ``fr`` when the text's short words say so clearly (at least
+    three of one language and twice as many as of the other), else None.
+
+    The language decides how a number such as "1,250" is read: English
+    separates thousands with a comma, French writes its decimals with one.
+    A short order ("capecitabine 1,250 mg/m2 BID") has no language.
+    """
+    words = _WORD.findall(fold(text[:MAX_TEXT_CHARS]))
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    french = sum(word in _FRENCH_WORDS for word in words)
+    if english >= 3 and english >= 2 * french:
+        return "en"
+    if french >= 3 and french >= 2 * english:
+        return "fr"
+    return None
+
+
 # --- sentences ----------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s++(?=[A-ZÀ-ÖØ-Þ0-9«\"(])|\n\s*+(?:[-•*]\s++)?")
+
+
+# A line that ends on a word no sentence ends with ("la dose de charge
+# recommandée de" / "Herceptin est de 8 mg/kg"): the text was wrapped there,
+# as label text copied from a PDF is; the sentence goes on.
+_WRAPPED = re.compile(
+    r"(?<![\w'])(?:de|du|des|d'|la|le|les|l'|a|au|aux|et|ou|en|par|pour|sur|avec|apres|avant|est|sont|"
+    r"of|the|an|and|or|to|for|with|by|in|on|at|after|before|is|are|was|were|than|from),?[ \t]*+$"
+)
+
+
+def _wrapped_at(text: str, match: re.Match[str]) -> bool:
+    """Whether a line break (not a bullet) continues the sentence before it."""
+    if "\n" not in match.group(0) or match.group(0).strip():
+        return False
+    return bool(_WRAPPED.search(fold(text[max(0, match.start() - 16) : match.start()])))
 
 
 def _sentences(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
+        if _wrapped_at(text, match):
+            continue
         if match.start() > start:
             spans.append((start, match.start()))
         start = match.end()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_left
+from dataclasses import dataclass
 
 from ..case import (
     Case,
@@ -23,14 +24,16 @@ from ..case import (
     Treatment,
     WrittenDrug,
 )
-from ..drugs import load_drug_reference, load_regimen_names
+from ..drugs import DrugReference, load_drug_reference, load_regimen_names
 from ..errors import InputError
 from ..model import Regimen
 from ..textfold import fold
 from ..vocabulary import Frequency
 from .check import Finding
-from .extract import MAX_TEXT_CHARS, DateMention, find_dates
+from .course import SRC_CASE_FORMAT
+from .extract import MAX_TEXT_CHARS, DateMention, find_dates, text_language
 from .reading import ReadDrug, ReadTreatment, read_treatments
+from .written import DoseReading, WrittenDose, comma_readings, with_comma_read
 
 _SETTINGS = [
     ("neoadjuvant", r"neo-?adjuvant"),
@@ -49,6 +52,99 @@ _KI67 = re.compile(r"\bki\s*+-?\s*+(?P<number>\d{1,3})\b")
 #: proliferation marker; "Ki57" in the seed case). Source: Gerdes J et al.,
 #: J Immunol 1984;133:1710 (the Ki-67 antigen).
 SRC_KI67 = "Ki-67 proliferation antigen (Gerdes J et al. J Immunol 1984;133:1710)"
+
+
+SRC_NUMBERS = (
+    "dosecalc, how numbers are read (docs/safety.md): a comma before three digits "
+    "separates thousands in English and is the decimal mark in French"
+)
+
+
+@dataclass
+class _Commas:
+    """How a dose such as "1,250 mg/m2" is read in this text: by the text's
+    language (English: 1250; French: 1.25, unless only 1250 is a plausible
+    dose of the drug). When the language does not settle it, the dose is
+    reported as not understood and left out, never read 1000 times off.
+    Each decision is a finding, so the reading can be traced."""
+
+    language: str | None
+    reference: DrugReference
+    findings: list[Finding]
+
+    def text(self, dose: WrittenDose | None, drug: str, treatment: str) -> str | None:
+        """The dose's text for the case, with its comma settled (None: left out)."""
+        if dose is None:
+            return None
+        readings = comma_readings(dose)
+        if readings is None:
+            return dose.text
+        decimal, thousands = readings
+        chosen = self._choose(decimal, thousands, drug)
+        if chosen is None:
+            self.findings.append(
+                Finding(
+                    "warning",
+                    "NOT_UNDERSTOOD",
+                    treatment,
+                    drug,
+                    f"dose '{dose.text}' was not understood: {_plain(thousands)} with a thousands "
+                    f"comma or {_plain(decimal)} with a decimal comma, and the text does not say "
+                    "which; write the number without a comma",
+                    SRC_NUMBERS,
+                )
+            )
+            return None
+        why = (
+            "the text is in English, where a comma before three digits separates thousands"
+            if chosen is thousands
+            else "the text is in French, where the comma is the decimal mark"
+        )
+        # The same code as a case file's "1,200 mg" read by the regimen: a
+        # number written two ways, settled, and said so in a note.
+        self.findings.append(
+            Finding(
+                "info",
+                "UNIT_AMBIGUOUS",
+                treatment,
+                drug,
+                f"'{dose.text}' read as {_plain(chosen)}: {why}",
+                SRC_NUMBERS,
+            )
+        )
+        return with_comma_read(dose, thousands=chosen is thousands)
+
+    def _choose(
+        self, decimal: DoseReading, thousands: DoseReading, drug: str
+    ) -> DoseReading | None:
+        if self.language == "en":
+            return thousands
+        if self.language == "fr":
+            # "1,250 mg/m2" of capecitabine in a French text: 1.25 mg/m2 is no
+            # dose of it, 1250 is; copied from English, or a slip: ask.
+            if self._plausible(decimal, drug) is False and self._plausible(thousands, drug):
+                return None
+            return decimal
+        return None
+
+    def _plausible(self, reading: DoseReading, drug: str) -> bool | None:
+        """Within ten times of the reference's usual range (None: no range to
+        compare with). A comma misread is a factor of 1000."""
+        if drug not in self.reference:
+            return None
+        factors = [
+            factor
+            for usual in self.reference.get(drug).usual
+            if (factor := usual.range_factor(reading.amounts[0], reading.basis)) is not None
+        ]
+        if not factors:
+            return None
+        return any(0.1 <= factor <= 10 for factor in factors)
+
+
+def _plain(reading: DoseReading) -> str:
+    """'1250 mg/m2': the number without separators, so it cannot be misread again."""
+    return f"{float(reading.amounts[0].magnitude):g} {reading.unit}"
 
 
 def _case_date(mention: DateMention | None, year_hint: int | None) -> CaseDate | None:
@@ -112,6 +208,7 @@ def case_from_text(
     reference = load_drug_reference()
     routes = {n.name: n.route for n in load_regimen_names() if n.route}
     read = read_treatments(text, reference, regimen_names(regimens), routes)
+    commas = _Commas(text_language(text), reference, [])
     all_dates = find_dates(text)
     years = [(d.span[0], d.year) for d in all_dates if d.year]
     treatments: list[Treatment] = []
@@ -127,11 +224,12 @@ def case_from_text(
             if len(own) == 1 and all(d.frequency for d in found.drugs)
             else None
         )
-        drugs = tuple(_written_drug(d, frequency) for d in found.drugs)
+        treatment_id = f"statement-{index + 1}"
+        drugs = tuple(_written_drug(d, frequency, commas, treatment_id) for d in found.drugs)
         start = _case_date(found.start, year)
         treatments.append(
             Treatment(
-                id=f"statement-{index + 1}",
+                id=treatment_id,
                 regimen=found.text[:80],
                 setting=_setting(found.sentence, supportive),
                 start=start,
@@ -176,6 +274,8 @@ def case_from_text(
         for m in _KI67.finditer(folded)
         if m.group("number") != "67"
     ]
+    findings += commas.findings
+    findings += _units_assumed(read)
     case = Case(
         id=filename,
         title=f"Text {filename}",
@@ -188,17 +288,37 @@ def case_from_text(
     return case, read, findings
 
 
+def _units_assumed(read: list[ReadTreatment]) -> list[Finding]:
+    """A note for each dose whose unit was not written ("AC 60/600")."""
+    return [
+        Finding(
+            "info",
+            "INPUT_ASSUMED",
+            f"statement-{index + 1}",
+            d.drug_id,
+            f"'{found.text[:60]}': {d.drug_id} read as {d.dose.text} (numbers after the "
+            f"regimen name, one per drug; the unit is not written, the drug is dosed per m²)",
+            SRC_CASE_FORMAT,
+        )
+        for index, found in enumerate(read)
+        for d in found.drugs
+        if d.unit_assumed and d.dose is not None
+    ]
+
+
 def _year_before(years: list[tuple[int, int]], position: int) -> int | None:
     """The year of the last date written with one before ``position``."""
     index = bisect_left(years, (position, 0)) - 1
     return years[index][1] if index >= 0 else None
 
 
-def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:
+def _written_drug(
+    d: ReadDrug, shared: Frequency | None, commas: _Commas, treatment: str
+) -> WrittenDrug:
     """A drug as read, as a case's drug line: a drug read from a regimen name
     is named by its id; its own frequency goes with its dose."""
     name = d.name.written if d.written_as == d.name.written else d.drug_id  # "AC" → doxorubicin
-    dose = d.dose.text if d.dose else None
+    dose = commas.text(d.dose, d.drug_id, treatment)
     if (
         dose
         and d.dose is not None
@@ -207,8 +327,8 @@ def _written_drug(d: ReadDrug, shared: Frequency | None) -> WrittenDrug:
         and d.frequency is not shared
     ):
         dose = f"{dose} {d.frequency.text}"
-    maintenance = d.maintenance.text if d.maintenance else None
-    cumulative = d.cumulative.text if d.cumulative else None
+    maintenance = commas.text(d.maintenance, d.drug_id, treatment)
+    cumulative = commas.text(d.cumulative, d.drug_id, treatment)
     return WrittenDrug(name, dose, d.route, None, maintenance, cumulative, d.reduction, d.reduced)
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -80,6 +80,8 @@ class ReadDrug:
     cumulative: WrittenDose | None = None  # "dose cumulée de doxorubicine de 400 mg/m2"
     reduction: float | None = None  # "75% of 1250 mg/m2", "reduced by 20%": 0.75, 0.8
     reduced: bool = False  # "first dose reduction 4.4 mg/kg": a reduction level
+    unit_assumed: bool = False  # "AC 60/600": mg/m2 read from the regimen name's numbers
+    loaded_before: WrittenDose | None = None  # "after an 8 mg/kg loading dose": given earlier
 
     @property
     def drug_id(self) -> str:
@@ -143,7 +145,7 @@ _START_WORDS = re.compile(
     r"(?<![a-z])(?:c1|cycle 1|j1|d1|debut|debute|started|start|starting|commence|initiated|from|depuis|a partir)(?![a-z])"
 )
 _HISTORY_BEFORE = re.compile(
-    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior(?: to)?|previous|before|avant)\s+(?:\w+\s+){0,2}$"
+    r"(?:after|apres|sous|post|following|progression on|progression sous|on prior|prior(?: to)?|previous(?:ly)?|before|avant)\s+(?:\w+\s+){0,2}$"
 )
 # "trastuzumab-naive", "trastuzumab-resistant": a description, not a treatment.
 _DESCRIBED_AFTER = re.compile(
@@ -165,7 +167,7 @@ _ROUTE_WORDS = [
 # know ("vinblastine 6 mg/m2", "pembrolizumab 200 mg") is that drug's.
 _UNKNOWN_DRUG_BEFORE = re.compile(
     r"(?<![a-z])(?P<word>(?!(?:semaines?|routine|medecine|medicine|poitrine|dose|doses)\b)[a-z][a-z-]{3,}"
-    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus))"
+    r"(?:mab|nib|lib|cin|ine|ide|platin|taxel|rubicin|abine|ase|tide|parin|mus|trexate|trexed|tecan))"
     r"\s*(?:\(\w+\)\s*)?[:(]?\s*$"
 )
 _ADJACENT = re.compile(
@@ -213,15 +215,88 @@ _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
-_OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*$")
-_LIST_BETWEEN = re.compile(r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?$")
+_OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*(?:(?:le|la|l'|du|de la)\s*)?$")
+_LIST_BETWEEN = re.compile(
+    r"^[\s,/]*(?:(?:or|ou|and|et)\s*)?(?:(?:le|la|les|l'|du|de la|des|au|aux)\s*)?$"
+)
+# "avec le paclitaxel, le docétaxel ou un inhibiteur de l'aromatase": the
+# list ends on "or" and something else, so its drugs are options.
+_OR_AFTER = re.compile(r"[\s,]*(?:or|ou)\s++(?:an?|une?|another|un autre|une autre)(?![a-z])")
 _LIST_ITEM = re.compile(r"\s*(?:(?:day|jour|j|d)\s?\d{1,2}\s?:|[-•*]\s)")
+# "AC 60/600": numbers without a unit right after a regimen name.
+_UNITLESS_DOSES = re.compile(
+    r"[ \t]*+(?P<values>\d{1,4}(?:[ \t]*+/[ \t]*+\d{1,4})++)(?![\d.,/])(?![ \t]*+(?:%|(?:mg|g|mcg|ug|ml|l|units?|ui|iu|mmol|kg|m2)(?![a-z])))"
+)
+_BULLET = re.compile(r"[ \t]*+[-•*][ \t]*+")
+_BULLET_AT = re.compile(r"[ \t]*+[-•*][ \t]++")
+# "soit une dose quotidienne totale de", "i.e. a total daily dose of": the
+# dose that follows restates the one before.
+_RESTATED_BEFORE = re.compile(
+    r"(?<![a-z])(?:soit|i\.e\.|ie|that is|c'est-a-dire|equivalent to|equivalant a)(?![a-z])[^;]{0,40}$"
+)
+_REST_AFTER = re.compile(
+    r"[^.;]{0,25}?(?<![a-z])(?:followed by|suivie?s? d[e']|then)\s*+(?:a|an|une?)?\s*+"
+    r"(?:\d{1,2}[- ]day\s++)?(?:rest|periode sans traitement|pause|fenetre|arret)"
+)
+# "La dose de charge initiale recommandée de Herceptin est de 8 mg/kg", "The
+# initial loading dose of Herceptin is 4 mg/kg": a sentence whose subject is
+# the loading dose (not "after the loading dose").
+_LOADING_SUBJECT = re.compile(
+    r"[^.;]{0,160}?(?<![a-z])(?<!after )(?<!after the )(?<!apres )(?<!apres la )"
+    r"(?<!following )(?<!following the )"
+    r"(?:dose de charge|loading dose|dose initiale|initial (?:loading )?dose)(?![a-z])[^.;\d]{0,60}$"
+)
+# "La dose d'entretien recommandée de Herceptin est de 6 mg/kg": a sentence
+# whose subject is the maintenance (subsequent) dose.
+_MAINTENANCE_SUBJECT = re.compile(
+    r"[^.;]{0,40}?(?<![a-z])(?:la |the )?(?:dose d['’]entretien|doses? suivantes?|doses? ulterieures?|"
+    r"maintenance dose|subsequent doses?)(?![a-z])"
+)
+# "... et débute une semaine après l'administration de la dose de charge":
+# the dose of this sentence follows the loading dose.
+_AFTER_LOADING = re.compile(
+    r"(?<![a-z])(?:apres|after|following)\s++(?:l['’]administration de\s++|the administration of\s++)?"
+    r"(?:la|the)\s++(?:dose de charge|loading dose|dose initiale|initial dose)(?![a-z])"
+)
+# ", avec trastuzumab", "with concurrent", "in combination with the": the
+# drugs after it go with the ones before.
+_WITH_COMPANION = re.compile(
+    r"^[\s,;]*(?:avec|with|plus|\+|en association (?:avec|a)|associee?s? (?:a|au|aux)|"
+    r"in combination with|combined with|in conjunction with)"
+    r"(?:\s++(?:concurrent|concomitant|le|la|les|l'|du|des|the))*+\s*+$"
+)
+# "J1 et J15", "days 1 and 15", "D1, D8": days of a cycle right after a dose.
+_CYCLE_DAYS = re.compile(
+    r"[\s,]*+(?:(?:iv|sc|po)\s++)?(?:j|d|days?|jours?)\s?\d{1,2}"
+    r"(?:\s*+(?:,|et|and|&|-|a|to)?\s*+(?:j|d)?\s?\d{1,2})*+(?![\d/])"
+)
+# "after an 8 mg/kg loading dose", "après une dose de charge de 8 mg/kg".
+_GIVEN_BEFORE = re.compile(
+    r"(?<![a-z])(?:after|apres|following)\s++(?:an?|the|une|la|sa)?\s*+"
+    r"(?:(?:dose de charge|loading dose|initial dose|dose initiale)\s++(?:de|d'|of)\s*+)?$"
+)
+# "over 2 days", "sur 46 heures": an infusion that runs for a set time.
+_INFUSED_OVER = re.compile(
+    rf"[^.;]{{0,60}}?(?<![a-z])(?:over|sur|en)\s++(?:{_N})(?:\s*+-\s*+\d+)?\s*+(?:days?|jours?|h|hours?|heures?)(?![a-z])"
+)
 _REDUCTION = re.compile(
     r"(?<![\d.,])(?:(?P<pct>\d{2})\s?%\s*(?:of|de|du|of the|de la|of full)(?![a-z])"
     r"|(?:reduced|reduite?s?|reduction|diminuee?s?|decreased)\s*(?:by|de|of)\s*(?P<by>\d{1,2})\s?%)"
 )
 _POPULATION = re.compile(
     r"(?<![a-z])(?:patients|trial|essai|etude|study|randomi[sz]ed|randomises?|arm|bras)(?![a-z])"
+)
+# A text that reports a trial ("60 patients were enrolled", "dose-escalation",
+# "recommended phase 2 dose"): every regimen in it is a trial arm, not a
+# patient's course whose line start could be judged.
+_TRIAL_REPORT = re.compile(
+    r"(?<![a-z])(?:patients? (?:were|was) (?:enrolled|randomi[sz]ed|included|assigned|treated)|"
+    r"dose[- ]escalation|phase (?:1b?|2|3|i|ib|ii|iii) (?:dose|trial|study)|randomly assigned|"
+    r"patients? (?:ont ete|a ete) (?:inclus|randomise)e?s?)(?![a-z])"
+)
+_ONE_PATIENT = re.compile(
+    r"(?<![a-z])(?:mme|mr|mrs|ms|madame|monsieur|la patiente|le patient|the patient|she|her|he|his|"
+    r"elle|il a|ans|years? old|year-old)(?![a-z])"
 )
 _NEGATION = re.compile(r"\s*(?:ne pas|n'|do not|don't|never|jamais|not to)(?![a-z])")
 # "first dose reduction 4.4 mg/kg", "réduction à 60 mg/m2": a reduction level.
@@ -267,6 +342,9 @@ class _Items:
     all_dates: list[DateMention] = field(default_factory=list)  # the whole text's
     starts: dict[str, list[int]] = field(default_factory=dict)  # sorted starts, per kind
     sole: bool = False  # the whole text names one drug only
+    trial: bool = False  # the text reports a trial (arms, not one patient's course)
+    # The drug's usual doses: does this dose fall near them (None: no range)?
+    near_usual: Callable[[str, WrittenDose], bool | None] = lambda _drug, _dose: None
 
     def within(self, region: Span) -> _Items:
         """The items inside ``region`` (each list is sorted by start: a
@@ -291,6 +369,8 @@ class _Items:
             self.name_routes,
             self.all_dates,
             sole=self.sole,
+            trial=self.trial,
+            near_usual=self.near_usual,
         )
 
 
@@ -327,6 +407,8 @@ def read_treatments(
     items = _find_items(text, folded, reference, regimen_names)
     items.name_routes = name_routes or {}
     items.sole = len({m.drug_id for m, _, _ in items.names}) == 1
+    # A letter about one patient who is in a trial still describes her course.
+    items.trial = bool(_TRIAL_REPORT.search(folded)) and not _ONE_PATIENT.search(folded)
     treatments: list[ReadTreatment] = []
     paragraph = 0
     last_break = 0
@@ -342,7 +424,9 @@ def read_treatments(
         for c_start, c_end in _clauses(folded, start, end, here):
             _read_clause(text, folded, (c_start, c_end), (start, end), here, treatments, paragraph)
         _range_for_sequence(treatments[before:])
-    return _merge_list_items([t for t in treatments if t.drugs])
+    return _merge_list_items(
+        _without_bare_repeats(_without_titles([t for t in treatments if t.drugs]))
+    )
 
 
 # -- finding the items --------------------------------------------------------------
@@ -375,7 +459,7 @@ def _find_items(
                 name = reference.match(drug)
                 if name is not None:
                     names.append((name, span, key))
-    doses = find_doses(text)
+    doses = _without_restatements(folded, find_doses(text))
     # A drug-like word the reference does not know, written right before a
     # dose ("vinblastine 6 mg/m2"): read as a drug, so its dose and schedule
     # are its own (the check says it is not in the reference).
@@ -439,8 +523,51 @@ def _find_items(
     bases = {m.drug_id: {u.basis for u in reference.get(m.drug_id).usual} for m in known}
     category = {m.drug_id: reference.get(m.drug_id).category for m in known}
     cycles.sort(key=lambda c: c.span[0])
+    # "for 14 days, followed by a 7-day rest period": days of each cycle, not
+    # how long the course lasts.
+    durations = [d for d in durations if not _REST_AFTER.match(folded, d.span[1])]
     durations.sort(key=lambda d: d.span[0])
-    return _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
+    items = _Items(names, doses, frequencies, dates, cycles, durations, bases, category, {}, dates)
+    items.near_usual = lambda drug, dose: _near_usual(reference, drug, dose)
+    return items
+
+
+def _near_usual(reference: DrugReference, drug: str, dose: WrittenDose) -> bool | None:
+    """Whether ``dose`` is within twice or half the reference's usual range
+    for ``drug`` (None when the reference has no range on its basis)."""
+    reading = dose.reading
+    if reading is None or drug not in reference:
+        return None
+    factors = [
+        factor
+        for usual in reference.get(drug).usual
+        if (factor := usual.range_factor(reading.amounts[0], reading.basis)) is not None
+    ]
+    return any(0.5 <= factor <= 2 for factor in factors) if factors else None
+
+
+def _without_restatements(
+    folded: str, doses: list[tuple[WrittenDose, Span]]
+) -> list[tuple[WrittenDose, Span]]:
+    """ "1250 mg/m² deux fois par jour (soit une dose quotidienne totale de
+    2500 mg/m²)": a dose restated another way right after a dose ("soit",
+    "i.e.", "that is") is the same dose, not a second one. A cumulative
+    dose stated so ("soit une dose cumulée de 400 mg/m2") is kept: it is a
+    total, which the checker reads as one."""
+    kept: list[tuple[WrittenDose, Span]] = []
+    for dose, span in doses:
+        previous = kept[-1][1] if kept else None
+        if (
+            previous is not None
+            and span[0] - previous[1] <= 80
+            and "." not in folded[previous[1] : span[0]].replace("i.e.", "")
+            and _RESTATED_BEFORE.search(folded, max(previous[1], span[0] - 50), span[0])
+            # "soit une dose cumulée de 400 mg/m2" is a total: read as such.
+            and not _CUMULATIVE_BEFORE.search(folded, max(previous[1], span[0] - 50), span[0])
+        ):
+            continue
+        kept.append((dose, span))
+    return kept
 
 
 def _written_name(names: list[tuple[NameMatch, Span, str]], span: Span) -> str:
@@ -505,7 +632,7 @@ def _read_clause(
     words = folded[clause[0] : clause[1]]
     # A trial or a population described ("patients received ..."), not one
     # patient's course: no line start can be judged on it.
-    population = bool(_POPULATION.search(folded[sentence[0] : sentence[1]]))
+    population = items.trial or bool(_POPULATION.search(folded[sentence[0] : sentence[1]]))
     continued = (
         population
         or bool(_CONTINUED.search(words))
@@ -591,6 +718,7 @@ def _read_clause(
                 _give_dose(drugs[match.drug_id], part, span, folded, clause, order)
                 drugs_of[span] = drugs[match.drug_id]
             continue
+        dose = _daily_rate_of_an_infusion(folded, dose, span, clause)
         owner = _dose_owner(folded, span, names, drugs, clause, reference_bases)
         if owner is None:
             continue
@@ -630,7 +758,7 @@ def _read_clause(
             and n[0].drug_id not in seen
             and items.category.get(n[0].drug_id) != "supportive"
         ]
-        if later and earlier:
+        if later and earlier and not _for_the_list(folded, span, later, drugs):
             own = drugs[earlier[-1][0].drug_id]
             if own.frequency is None:
                 own.frequency = freq
@@ -666,6 +794,7 @@ def _read_clause(
         gap = _gap(folded, span[1], following[1][0]) if following else "\x00"
         alternatives = alternatives or bool(_OR_BETWEEN.match(gap))
         if following is None or not _LIST_BETWEEN.match(gap):
+            alternatives = alternatives or bool(_OR_AFTER.match(folded, span[1]))
             if alternatives:
                 for name in run:
                     if name.drug_id in drugs and drugs[name.drug_id].dose is None:
@@ -674,6 +803,7 @@ def _read_clause(
     order = [d for d in order if d.drug_id in drugs]
     if not order:
         return
+    _doses_after_regimen_name(folded, names, drugs, items)
 
     # "950 mg/m2 (75% of 1250 mg/m2)", "réduit de 20 %": a reduction written as such.
     for reduction in _REDUCTION.finditer(folded, clause[0], clause[1]):
@@ -692,7 +822,9 @@ def _read_clause(
     # "A, B and C 840 mg every 3 weeks": a frequency written only with the
     # last drug's dose is the group's, as a reader takes it.
     if shared is None:
-        shared = _course_frequency(order, items)
+        shared = _course_frequency(order, items, _bracketed_owners(folded, drugs_of, clause))
+    if shared is None:
+        _cycle_for_cycle_days(folded, order, drugs_of, clause)
 
     # Routes: a route word right after a drug's name or dose is that drug's
     # ("Herceptin SC 600 mg", "75 mg/m2 IV"); "SC 1,68 m2" is a body surface.
@@ -730,10 +862,14 @@ def _read_clause(
         return
     # Drugs already read, no dose written: this completes or dates them.
     if not any(d.dose for d in order) and _complete_earlier(
-        order, treatments, shared, count, duration, start, end, given
+        order, treatments, shared, count, duration, start, end, given, paragraph
     ):
         return
 
+    if _maintenance_of_earlier_loading(folded, clause, order, treatments, paragraph, shared):
+        return
+    loads = _loading_given_before(order, text, clause, sentence, paragraph)
+    treatments += loads
     treatments.append(
         ReadTreatment(
             span=clause,
@@ -746,15 +882,184 @@ def _read_clause(
             start=start,
             end=end,
             given=given,
-            continued=continued,
+            continued=continued or bool(loads),
             paragraph=paragraph,
         )
     )
 
 
-def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
+def _maintenance_of_earlier_loading(
+    folded: str,
+    clause: Span,
+    order: list[ReadDrug],
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    frequency: Frequency | None,
+) -> bool:
+    """ "La dose de charge initiale de Herceptin est de 8 mg/kg. La dose
+    d'entretien de Herceptin est de 6 mg/kg toutes les trois semaines": the
+    maintenance dose, in its own sentence, follows the loading dose of the
+    same drug read just before (same basis, no maintenance yet)."""
+    subject = _MAINTENANCE_SUBJECT.match(folded, clause[0], clause[1])
+    if len(order) != 1 or not (subject or _AFTER_LOADING.search(folded, clause[0], clause[1])):
+        return False
+    (d,) = order
+    if d.dose is None or d.maintenance is not None or d.loading_marked:
+        return False
+    for t in _same_paragraph(treatments, paragraph):
+        earlier = next((e for e in t.drugs if e.drug_id == d.drug_id), None)
+        if earlier is None:
+            continue
+        if (
+            not earlier.loading_marked
+            or earlier.dose is None
+            or earlier.maintenance is not None
+            or _basis(earlier.dose) != _basis(d.dose)
+        ):
+            return False
+        earlier.maintenance = d.dose
+        # The course's schedule, when the loading sentence gave none.
+        t.frequency = t.frequency or frequency
+        return True
+    return False
+
+
+def _loading_given_before(
+    order: list[ReadDrug], text: str, clause: Span, sentence: Span, paragraph: int
+) -> list[ReadTreatment]:
+    """ "6 mg/kg every 3 weeks since 10/05/2021, after an 8 mg/kg loading
+    dose": the loading dose is a single earlier administration, its own
+    treatment (no schedule, no date); the schedule and dates written are
+    the maintenance course's, which continues the line it started."""
+    return [
+        ReadTreatment(
+            span=clause,
+            text=text[clause[0] : clause[1]].strip(),
+            sentence=text[sentence[0] : sentence[1]].strip(),
+            drugs=[
+                ReadDrug(
+                    d.name,
+                    d.span,
+                    d.written_as,
+                    dose=d.loaded_before,
+                    route=d.route,
+                    loading_marked=True,
+                )
+            ],
+            paragraph=paragraph,
+        )
+        for d in order
+        if d.loaded_before is not None
+    ]
+
+
+def _daily_rate_of_an_infusion(
+    folded: str, dose: WrittenDose, span: Span, clause: Span
+) -> WrittenDose:
+    """ "5-FU 1,200 mg/m²/day continuous infusion over 2 days": the "/day" is
+    the infusion's rate on the days it runs, not how often the course is
+    given (every 2 weeks in mFOLFOX6); the dose is the amount per day, and
+    the schedule is the course's."""
+    frequency = dose.frequency
+    if frequency is None or frequency.id != "daily" or not frequency.text.startswith("/"):
+        return dose
+    if not _INFUSED_OVER.match(folded, span[1], min(clause[1], span[1] + 80)):
+        return dose
+    cut = dose.text.rfind(frequency.text)
+    if cut <= 0:
+        return dose
+    return replace(dose, text=dose.text[:cut].rstrip(), frequency=None)
+
+
+def _doses_after_regimen_name(
+    folded: str,
+    names: list[tuple[NameMatch, Span, str]],
+    drugs: dict[str, ReadDrug],
+    items: _Items,
+) -> None:
+    """ "4 AC 60/600": one number per drug of the regimen name, in its order,
+    is each drug's dose in mg/m² when every one of them is dosed per m² and
+    every number is near the drug's usual dose (the way AC, EC or TC doses
+    are written in orders; "EC 21/11" is a date). A single number ("FEC
+    100") only names the variant: it is no dose of each drug."""
+    by_name: dict[Span, list[str]] = {}
+    for match, span, written in names:
+        if written != match.written:
+            by_name.setdefault(span, []).append(match.drug_id)
+    for span, members in by_name.items():
+        numbers = _UNITLESS_DOSES.match(folded, span[1])
+        if numbers is None:
+            continue
+        values = numbers.group("values").replace(" ", "").split("/")
+        if len(values) != len(members) or not all(items.bases.get(m) == {"bsa"} for m in members):
+            continue
+        doses = [find_doses(f"{value} mg/m2")[0][0] for value in values]
+        if not all(items.near_usual(m, dose) for m, dose in zip(members, doses, strict=True)):
+            continue
+        for drug_id, dose in zip(members, doses, strict=True):
+            d = drugs.get(drug_id)
+            if d is not None and d.dose is None:
+                d.dose, d.unit_assumed = dose, True
+
+
+def _cycle_for_cycle_days(
+    folded: str, order: list[ReadDrug], drugs_of: dict[Span, ReadDrug], clause: Span
+) -> None:
+    """ "paclitaxel 80 mg/m2 J1 J8 J15 tous les 28 jours associé au
+    bévacizumab 10 mg/kg J1 et J15": days of a cycle written for a drug
+    without a schedule are days of the cycle written for its companion;
+    it takes that cycle (only when the clause writes one cycle length)."""
+    cycles = {
+        f.id: f
+        for d in order
+        for f in (d.frequency, d.dose.frequency if d.dose else None)
+        if f is not None and f.interval_days >= 7 and f.times_per_period == 1
+    }
+    if len(cycles) != 1:
+        return
+    (cycle,) = cycles.values()
+    for span, d in drugs_of.items():
+        if d.frequency is None and d.dose is not None and d.dose.frequency is None:
+            if _CYCLE_DAYS.match(folded, span[1], clause[1]):
+                d.frequency = cycle
+
+
+def _for_the_list(
+    folded: str, span: Span, later: list[tuple[NameMatch, Span, str]], drugs: dict[str, ReadDrug]
+) -> bool:
+    """ "3 FEC puis 3 docétaxel, toutes les 3 semaines, avec trastuzumab": a
+    schedule followed by "with" and companions that have no schedule of
+    their own is the whole list's ("Tucatinib twice a day with capecitabine
+    1000 mg/m2 twice a day" keeps tucatinib's own: its companions have theirs)."""
+    gap = _gap(folded, span[1], later[0][1][0])
+    if not _WITH_COMPANION.match(gap):
+        return False
+    return not any(
+        (d := drugs.get(n[0].drug_id)) is not None
+        and (d.frequency is not None or (d.dose is not None and d.dose.frequency is not None))
+        for n in later
+    )
+
+
+def _bracketed_owners(folded: str, drugs_of: dict[Span, ReadDrug], clause: Span) -> set[str]:
+    """Drugs whose doses are written in a parenthesis after their name
+    ("associés au trastuzumab (8 mg/kg puis 6 mg/kg toutes les 3 semaines)")."""
+    owners = set()
+    for span, d in drugs_of.items():
+        # A dose's own parenthesis opens within a line's length before it.
+        opened = folded.rfind("(", max(clause[0], span[0] - 120), span[0])
+        if opened != -1 and ")" not in folded[opened : span[0]] and d.span[1] <= opened:
+            if not folded[d.span[1] : opened].strip():
+                owners.add(d.drug_id)
+    return owners
+
+
+def _course_frequency(
+    order: list[ReadDrug], items: _Items, bracketed: frozenset[str] | set[str] = frozenset()
+) -> Frequency | None:
     """One frequency written with a dose, for a list of drugs that has no
-    other: on the last dose of the list ("A, B and C 840 mg every 3 weeks"),
+    other (and not inside one drug's parenthesis: ``bracketed``): on the
+    last dose of the list ("A, B and C 840 mg every 3 weeks"),
     or on a maintenance dose ("puis 420 mg et 6 mg/kg toutes les 3
     semaines"), it is the course's."""
     treated = [d for d in order if items.category.get(d.drug_id) != "supportive"]
@@ -769,10 +1074,58 @@ def _course_frequency(order: list[ReadDrug], items: _Items) -> Frequency | None:
     if len(ids) != 1 or own:
         return None
     doses = [dose for d in treated for dose in (d.dose, d.maintenance) if dose is not None]
-    dose, _ = attached[-1]
-    if dose is doses[-1] or any(dose is d.maintenance for d in treated):
+    dose, owner = attached[-1]
+    if owner.drug_id in bracketed and len(treated) > 1:
+        return None  # a schedule inside one drug's parenthesis is that drug's
+    if any(dose is d.maintenance for d in treated):
+        return dose.frequency
+    # "paclitaxel 175 mg/m2 every 3 weeks with concurrent trastuzumab and
+    # pertuzumab": drugs named after the dose are not the list it closes.
+    named_after = any(d.dose is None and d.span[0] > owner.span[0] for d in treated)
+    if dose is doses[-1] and not named_after:
         return dose.frequency
     return None
+
+
+def _without_titles(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
+    """ "Components and Administration of mFOLFOX6", then a line per drug:
+    a regimen name with nothing of its own (no dose, schedule, count or
+    date) whose drugs are all written out in its paragraph or the next is
+    the title of what follows, not a treatment of its own."""
+    written_out: dict[int, set[str]] = {}
+    for t in treatments:
+        named = {d.drug_id for d in t.drugs if d.written_as == d.name.written}
+        written_out.setdefault(t.paragraph, set()).update(named)
+    return [
+        t
+        for t in treatments
+        if not _title_only(
+            t, written_out.get(t.paragraph, set()) | written_out.get(t.paragraph + 1, set())
+        )
+    ]
+
+
+def _without_bare_repeats(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
+    """ "Do not administer KADCYLA at doses greater than 3.6 mg/kg": a drug
+    named again with nothing of its own (no dose, schedule, count or date),
+    when the text gives it a dose elsewhere, adds no treatment."""
+    dosed = {d.drug_id for t in treatments for d in t.drugs if d.dose is not None}
+    return [
+        t
+        for t in treatments
+        if not (_nothing_of_its_own(t) and {d.drug_id for d in t.drugs} <= dosed)
+    ]
+
+
+def _nothing_of_its_own(t: ReadTreatment) -> bool:
+    return not any(
+        d.dose or d.maintenance or d.frequency or d.cumulative for d in t.drugs
+    ) and not any((t.frequency, t.cycles, t.duration, t.start, t.end, t.given))
+
+
+def _title_only(t: ReadTreatment, written_out: set[str]) -> bool:
+    from_name = all(d.written_as != d.name.written for d in t.drugs)
+    return from_name and _nothing_of_its_own(t) and {d.drug_id for d in t.drugs} <= written_out
 
 
 def _merge_list_items(treatments: list[ReadTreatment]) -> list[ReadTreatment]:
@@ -928,7 +1281,11 @@ def _give_dose(
 ) -> None:
     before = folded[max(clause[0], span[0] - 30) : span[0]]
     after = folded[span[1] : min(clause[1], span[1] + 24)]
-    loading = bool(_LOADING_BEFORE.search(before) or _LOADING_AFTER.match(after))
+    loading = bool(
+        _LOADING_BEFORE.search(before)
+        or _LOADING_AFTER.match(after)
+        or _LOADING_SUBJECT.match(folded, clause[0], span[0])
+    )
     then = bool(_THEN_BEFORE.search(before))
     basis = _basis(dose)
     reading = dose.readings[0] if dose.readings else None
@@ -964,7 +1321,9 @@ def _give_dose(
         return
     if owner.maintenance is not None or _basis(owner.dose) != basis:
         return  # a third dose, or a dose in mg beside a dose per m²: not another step
-    if loading and not owner.loading_marked:
+    if loading and not owner.loading_marked and _GIVEN_BEFORE.search(before):
+        owner.loaded_before = dose  # "after an 8 mg/kg loading dose": an earlier dose
+    elif loading and not owner.loading_marked:
         owner.maintenance, owner.dose, owner.loading_marked = owner.dose, dose, True
     elif owner.loading_marked or then:
         owner.maintenance = dose
@@ -1027,6 +1386,39 @@ def _count_for(
     return None if not weeks else None
 
 
+def _list_line(text: str, position: int) -> bool:
+    """Whether ``position`` starts the text of a bulleted line ("- Epirubicin ...")."""
+    line_start = text.rfind("\n", 0, position) + 1
+    if _BULLET.fullmatch(text, line_start, position):
+        return True
+    # The first line of a text keeps its bullet: no line break came before it.
+    return not text[line_start:position].strip() and bool(_BULLET_AT.match(text, position))
+
+
+def _schedule_for_list(
+    text: str,
+    clause: Span,
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    frequency: Frequency | None,
+    count: CycleCount | None,
+) -> None:
+    """ "- Schedule: every 21 days for 6 cycles" after bulleted drug lines
+    (one drug and its dose a line, as protocols list a regimen's
+    components): the schedule and count are every line's, not the last's
+    only. Lines with a schedule of their own keep it."""
+    if not _list_line(text, clause[0]):
+        return
+    for t in _same_paragraph(treatments, paragraph):
+        if not t.drugs or not _list_line(text, t.span[0]):
+            return
+        own = any(d.frequency or (d.dose is not None and d.dose.frequency) for d in t.drugs)
+        if frequency is not None and t.frequency is None and not own:
+            t.frequency = frequency
+        if count is not None and t.cycles is None:
+            t.cycles = count
+
+
 def _same_paragraph(treatments: list[ReadTreatment], paragraph: int) -> Iterator[ReadTreatment]:
     """The latest treatments of ``paragraph``, latest first (they come last;
     a list item completes one of the last few, never one far back)."""
@@ -1076,9 +1468,14 @@ def _fill_earlier(
         e.dose, e.maintenance, e.loading_marked = d.dose, d.maintenance, d.loading_marked
         e.frequency = e.frequency or d.frequency
         e.route = e.route or d.route
+        filled = {d.drug_id for d in order}
         if frequency is not None:
-            if t.frequency is None:
+            if t.frequency is None and {x.drug_id for x in t.drugs} <= filled:
                 t.frequency = frequency
+            elif t.frequency is None:
+                # "tucatinib 300 mg twice a day", later, for one drug of a
+                # list: that drug's schedule, not its companions'.
+                e.frequency = e.frequency or frequency
             elif e.frequency is None and frequency.id != t.frequency.id:
                 e.frequency = frequency
         t.cycles = t.cycles or count
@@ -1097,12 +1494,17 @@ def _complete_earlier(
     start: DateMention | None,
     end: DateMention | None,
     given: list[DateMention],
+    paragraph: int,
 ) -> bool:
     ids = {d.drug_id for d in order}
     earlier = next(
         (t for t in reversed(treatments[-_RECENT:]) if ids <= {d.drug_id for d in t.drugs}), None
     )
     if earlier is None:
+        return False
+    if earlier.paragraph != paragraph and not any((frequency, count, duration, start, end)):
+        # "ENHERTU dose reduction schedule" heading a new block: the lines
+        # under it are about this drug, not additions to the earlier course.
         return False
     written = earlier.frequency or next((d.frequency for d in earlier.drugs if d.frequency), None)
     if (
@@ -1184,6 +1586,7 @@ def _continue_last(
             start = next((d for d in reversed(items_dates) if d.span[0] < clause[0]), None)
         if start is not None and first is not None and _START_WORDS.search(words):
             first.start = start
+        _schedule_for_list(text, clause, treatments, paragraph, frequency, count)
         if count is not None and last.cycles is None:
             last.cycles = count
             if (
@@ -1209,6 +1612,13 @@ def _continue_last(
         if target is None:
             continue
         before = folded[max(clause[0], span[0] - 30) : span[0]]
+        if target.dose is None and len(last.drugs) == 1:
+            # "ENHERTU dose reduction schedule / Recommended starting dose
+            # 5.4 mg/kg": the first dose under a drug's heading is its dose.
+            target.dose = dose
+            target.reduced = bool(_REDUCTION_LEVEL_BEFORE.search(before))
+            last.frequency = last.frequency or frequency
+            continue
         if (
             target.maintenance is None
             and target.dose is not None
@@ -1216,6 +1626,7 @@ def _continue_last(
             and (
                 _THEN_BEFORE.search(before)
                 or re.search(r"(?<![a-z])(?:maintenance|entretien)", words)
+                or _MAINTENANCE_SUBJECT.match(folded, clause[0], span[0])
             )
         ):
             target.maintenance = dose

@@ -25,7 +25,14 @@ from ..textfold import fold
 from ..units import Q
 from ..vocabulary import Frequency, find_frequencies
 
-__all__ = ["DoseReading", "WrittenDose", "find_doses", "parse_written_dose"]
+__all__ = [
+    "DoseReading",
+    "WrittenDose",
+    "comma_readings",
+    "find_doses",
+    "parse_written_dose",
+    "with_comma_read",
+]
 
 #: ISMP codes a written dose can carry, with the message for each.
 ISMP_MESSAGES = {
@@ -117,7 +124,8 @@ class WrittenDose:
 
 # --- patterns (on fold(text)) -----------------------------------------------
 
-_NUM = r"(?<![\d.,])(?:\d+(?:[.,]\d+)?|[.,]\d+)(?![\d])"
+# A number; "1_250" is "1 250" with its thousands space marked by find_doses.
+_NUM = r"(?<![\d.,_])(?:\d{1,3}(?:_\d{3})++(?:[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?![\d_])"
 _MASS = (
     r"(?:milligrammes?|milligrams?|microgrammes?|micrograms?|grammes?|grams?|mcg|µg|μg|ug|mg|gm|g)"
 )
@@ -135,9 +143,13 @@ _COMBINATION = re.compile(
     rf"(?P<num1>{_NUM})\s*+(?P<unit1>{_MASS})?(?![a-z])\s*+/\s*+(?P<num2>{_NUM})(?P<gap>\s*+)(?P<unit>{_MASS})(?![a-z])"
     rf"{_NOT_CONCENTRATION}(?:{_PER})?"
 )
+# "AUC 6", "AUC = 5", "area under the curve (AUC) of 6 mg/mL/min", "aire sous
+# la courbe cible de 5", "area under the concentration-time curve of 5".
 _AUC = re.compile(
-    rf"(?<![a-z])(?:auc|area under the curve|aire sous la courbe)\s*+(?:=|:|de|of|cible|target)?\s*+(?P<num>{_NUM})"
-    r"(?:\s*+mg\s*+/\s*+ml\s*+[.·*x×]?\s*+min|\s*+mg\s*+[.·*]\s*+min\s*+/\s*+ml)?(?![a-z])"
+    r"(?<![a-z])(?:auc|(?:area under the (?:concentration[- ]time )?curve|aire sous la courbe)"
+    r"(?:\s*+\(\s*+auc\s*+\))?)"
+    rf"\s*+(?:=|:|de|of|cible|target)?\s*+(?:de\s++|of\s++)?(?P<num>{_NUM})"
+    r"(?:\s*+mg\s*+/\s*+ml\s*+(?:[.·*x×/]\s*+)?min|\s*+mg\s*+[.·*]\s*+min\s*+/\s*+ml)?(?![a-z])"
 )
 
 _ROUTES = [
@@ -173,12 +185,43 @@ def _mass_unit(word: str) -> str:
 def _numbers(text: str) -> tuple[list[float], str | None]:
     """The readings of a written number: one, or two for "1,500" (decimal
     comma or thousands separator), with the reason it is ambiguous."""
+    if "_" in text:  # "1 250": the space separates thousands
+        return [float(text.replace("_", "").replace(",", "."))], None
     if re.fullmatch(r"\d{1,3},\d{3}", text):
         decimal, thousands = float(text.replace(",", ".")), float(text.replace(",", ""))
         return [decimal, thousands], (
             f"'{text}' can be a decimal comma ({decimal:g}) or a thousands separator ({thousands:g})"
         )
     return [float(text.replace(",", "."))], None
+
+
+# A comma before exactly three digits, the one thing "1,250 mg/m2" leaves open.
+_COMMA_GROUP = re.compile(r"(?<![\d.,])\d{1,3},\d{3}(?![\d.,])")
+
+
+def comma_readings(dose: WrittenDose) -> tuple[DoseReading, DoseReading] | None:
+    """(decimal reading, thousands reading) of a dose whose only doubt is a
+    comma before three digits ("1,250 mg/m2": 1.25 or 1250); None otherwise
+    (a dose with two units, or a combination, is not settled by a language)."""
+    if len(dose.readings) != 2 or len(_COMMA_GROUP.findall(dose.text)) != 1:
+        return None
+    decimal, thousands = dose.readings
+    if decimal.unit != thousands.unit or decimal.is_combination or thousands.is_combination:
+        return None
+    return decimal, thousands
+
+
+def with_comma_read(dose: WrittenDose, thousands: bool) -> str:
+    """The dose's text with its "1,250" written as the reading chosen
+    ("1250 mg/m2" or "1.25 mg/m2"), so that nothing downstream reads it again."""
+    match = _COMMA_GROUP.search(dose.text)
+    if match is None:
+        return dose.text
+    number = match.group(0)
+    value = (
+        number.replace(",", "") if thousands else number.replace(",", ".").rstrip("0").rstrip(".")
+    )
+    return dose.text[: match.start()] + value + dose.text[match.end() :]
 
 
 def _number_flags(text: str) -> list[str]:
@@ -281,6 +324,51 @@ def _simple(match: re.Match[str]) -> tuple[int, list[DoseReading], list[str], st
     return match.end(), readings, flags, why
 
 
+# "1 250 mg/m2" (a space, or a no-break space folded to one, between the
+# thousands): French writes thousands so; read whole, never as 250 mg/m2.
+# Not after a day or cycle word: "day 1 250 mg" is 250 mg on day 1.
+_SPACED_THOUSANDS = re.compile(rf"(?<![\w.,])\d{{1,2}} \d{{3}}(?=(?:[.,]\d+)?\s*+{_MASS}(?![a-z]))")
+_DAY_OR_COUNT_BEFORE = re.compile(
+    r"(?<![a-z])(?:days?|jours?|j|d|cycles?|cures?|courses?|c|semaines?|weeks?|x|n°|no)\s*$"
+)
+
+_ACRONYM_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,}[\w-]*[ \t]*+$")
+
+
+def _mark_thousands(text: str, folded: str) -> str:
+    """``folded`` with the space inside "1 250 mg" written "_" (same length).
+    Up to 99 999: no single dose by mass is larger. Not after a day or cycle
+    word, nor after a regimen acronym ("EC 90 600 mg/m2" is no 90600)."""
+
+    def mark(match: re.Match[str]) -> str:
+        start = match.start()
+        if _DAY_OR_COUNT_BEFORE.search(folded[max(0, start - 12) : start]) or (
+            _ACRONYM_BEFORE.search(text[max(0, start - 12) : start])
+        ):
+            return match.group(0)
+        return match.group(0).replace(" ", "_")
+
+    return _SPACED_THOUSANDS.sub(mark, folded)
+
+
+# "bleomycin 10 units/m2", "15 UI/kg": a dose per m² or kg in units. The
+# reference gives doses by mass, so it is read as a dose that cannot be
+# checked (never as mg). Flat amounts in units ("30,000 units hyaluronidase")
+# are strengths of a product, not doses read here.
+_UNITS_PER = re.compile(
+    rf"(?P<num>{_NUM})\s*+(?:units?|unites?|u|iu|ui)\s*+(?:/\s*+|per\s++|par\s++)"
+    r"(?:m2|m\*\*2|m\^2|kg)(?![a-z0-9])"
+)
+
+
+def _dose_in_units(written: str) -> WrittenDose:
+    return WrittenDose(
+        text=written,
+        understood=False,
+        problem="a dose in units cannot be checked: the drug reference gives doses by mass",
+    )
+
+
 _NUMBER_START = re.compile(r"(?<![\d.,a-z])(?:\d|[.,]\d)|(?<![a-z])(?:auc|area under|aire sous)")
 _MAX_TEXT = 200_000
 _BLANKS = re.compile(r"[ \t]*+")
@@ -303,7 +391,7 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
     if not isinstance(text, str) or not text:
         return []
     text = text[:_MAX_TEXT]
-    folded = fold(text)
+    folded = _mark_thousands(text, fold(text))
     frequencies = {span[0]: (freq, span[1]) for freq, span in find_frequencies(text)}
     found: list[tuple[WrittenDose, tuple[int, int]]] = []
     position = 0
@@ -313,6 +401,10 @@ def find_doses(text: str) -> list[tuple[WrittenDose, tuple[int, int]]]:
             continue
         core = _core_at(folded, start)
         if core is None:
+            in_units = _UNITS_PER.match(folded, start)
+            if in_units:  # "bleomycin 10 units/m2": a dose, not one that can be checked
+                found.append((_dose_in_units(text[start : in_units.end()]), in_units.span()))
+                position = in_units.end()
             continue
         end, readings, flags, why = core
         broken = _BROKEN_AREA.match(folded, end)

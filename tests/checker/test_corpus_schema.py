@@ -62,7 +62,8 @@ CASES = _inputs("cases", ".yaml")
 PUBLISHED = _inputs("published", ".txt")
 HELDOUT = _inputs("heldout", ".txt")
 HELDOUT2 = _inputs("heldout2", ".txt")
-ALL_INPUTS = TEXTS + CASES + PUBLISHED + HELDOUT + HELDOUT2
+HELDOUT3 = _inputs("heldout3", ".txt")
+ALL_INPUTS = TEXTS + CASES + PUBLISHED + HELDOUT + HELDOUT2 + HELDOUT3
 ALL_EXPECTED = sorted(CORPUS.glob("*/*.expected.yaml"))
 
 
@@ -196,6 +197,16 @@ def test_heldout2_set_size_languages_and_planted_errors() -> None:
     """The held-out written texts (401-430): 30 texts, half French, about half with errors."""
     assert len(HELDOUT2) >= 30
     written = [_load(_expected_path(path)) for path in HELDOUT2]
+    languages = [data["language"] for data in written]
+    assert languages.count("fr") == languages.count("en")
+    with_errors = sum(1 for data in written if data["errors"])
+    assert 0.35 <= with_errors / len(written) <= 0.65
+
+
+def test_heldout3_set_size_languages_and_planted_errors() -> None:
+    """The second held-out written set (501-530): 30 texts, half French, about half with errors."""
+    assert len(HELDOUT3) >= 30
+    written = [_load(_expected_path(path)) for path in HELDOUT3]
     languages = [data["language"] for data in written]
     assert languages.count("fr") == languages.count("en")
     with_errors = sum(1 for data in written if data["errors"])

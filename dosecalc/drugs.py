@@ -30,13 +30,24 @@ from .limits import ANTHRACYCLINE_FACTOR, DOSE_BY_BASIS
 from .model import Source
 from .paths import drug_reference_file
 from .textfold import fold
-from .validation import Checker, load_data_file
+from .validation import (
+    Checker,
+    Field,
+    FieldPath,
+    Reader,
+    Section,
+    cited,
+    declares_sources,
+    list_of,
+    load_data_file,
+    one_of,
+    section,
+    text,
+)
 from .vocabulary import frequency_from_id
 
 if TYPE_CHECKING:  # PyYAML only on a parse, not on a warm cache
     import pint
-
-    from .yamlio import Lines
 
     Quantity = pint.Quantity[Any]
 
@@ -548,7 +559,7 @@ def _read(path: Path) -> DrugReference:
     from .yamlio import load_yaml_file  # PyYAML only on a parse, not on a warm cache
 
     data, lines = load_yaml_file(path)
-    return _Builder(str(path), lines).build(data)
+    return _read_data(Checker(str(path), lines), data)
 
 
 _QUANTITY = re.compile(r"^(?P<num>\d+(?:\.\d+)?) (?P<mass>mg|g|mcg|kg)(?:/(?P<per>m2|kg))?$")
@@ -559,106 +570,94 @@ _BASIS_OF_PER = {None: "flat", "m2": "bsa", "kg": "weight"}
 # Normalised drug name -> the drug id that owns it and where it was written.
 _Owners = dict[str, tuple[str, tuple[Any, ...]]]
 
+#: Where an unknown source id should have been declared, for the message.
+_IN_SOURCES = "not in the top-level sources list"
+_CITED = cited(_IN_SOURCES)
 
-class _Builder:
-    """Validates the parsed YAML and builds the reference, collecting problems."""
 
-    def __init__(self, filename: str, lines: Lines):
-        self.c = Checker(filename, lines)
-        self.filename = filename
-
-    def build(self, data: Any) -> DrugReference:
-        c = self.c
-        root = c.mapping(
-            data, (), required={"schema_version", "sources", "drugs"}, optional={"unlisted_drugs"}
-        )
-        if root is None:
-            c.raise_if_any()
-        assert root is not None  # mapping() returns None only with a problem recorded
-        if root.get("schema_version") != 1:
-            c.problem(
-                ("schema_version",),
-                f"unsupported schema version {root.get('schema_version')!r} (this dosecalc reads 1)",
-            )
-        sources = self._sources(root.get("sources"))
-        unlisted = self._unlisted(root.get("unlisted_drugs", []))
-        drugs: dict[str, DrugInfo] = {}
-        owners: _Owners = {}
-        for i, item in enumerate(c.sequence(root.get("drugs"), ("drugs",))):
-            drug = self._drug(item, ("drugs", i), sources, owners)
-            if drug is None:
-                continue
-            if drug.id in drugs:
-                c.problem(("drugs", i, "id"), f"duplicate drug id '{drug.id}'")
-                continue
-            drugs[drug.id] = drug
-        for name in unlisted:
-            owner = owners.get(normalize_name(name))
-            if owner:
-                c.problem(("unlisted_drugs",), f"'{name}' is also a name of {owner[0]}")
+def _read_data(c: Checker, data: Any) -> DrugReference:
+    """The drug reference from the file's data; raises DataFileError listing every problem."""
+    owners: _Owners = {}
+    root = _REFERENCE.read(c, data, (), {"owners": owners})
+    if root is None:
         c.raise_if_any()
-        return DrugReference(
-            drugs=drugs, sources=sources, unlisted=tuple(unlisted), path=self.filename
-        )
+    assert root is not None  # read() returns None only with a problem recorded
+    for name in root["unlisted_drugs"]:
+        owner = owners.get(normalize_name(name))
+        if owner:
+            c.problem(("unlisted_drugs",), f"'{name}' is also a name of {owner[0]}")
+    c.raise_if_any()
+    return DrugReference(
+        drugs=root["drugs"],
+        sources=root["sources"],
+        unlisted=root["unlisted_drugs"],
+        path=c.filename,
+    )
 
-    def _sources(self, value: Any) -> dict[str, Source]:
-        c = self.c
-        sources: dict[str, Source] = {}
-        for i, item in enumerate(c.sequence(value, ("sources",))):
-            path = ("sources", i)
-            entry = c.mapping(item, path, required={"id", "citation"}, optional={"url"})
-            if entry is None:
-                continue
-            source_id = c.text(entry.get("id"), (*path, "id"))
-            citation = c.text(entry.get("citation"), (*path, "citation"))
-            url = entry.get("url")
-            if url is not None and (
-                not isinstance(url, str) or not url.startswith(("http://", "https://"))
-            ):
-                c.problem((*path, "url"), "expected an http(s) address")
-                url = None
-            if source_id is None or citation is None:
-                continue
-            if not _SOURCE_ID.match(source_id):
-                c.problem(
-                    (*path, "id"),
-                    f"'{source_id}' is not a valid id (lower case, digits and hyphens)",
-                )
-            elif source_id in sources:
-                c.problem((*path, "id"), f"duplicate source id '{source_id}'")
-            else:
-                sources[source_id] = Source(source_id, citation, url)
-        return sources
 
-    def _unlisted(self, value: Any) -> list[str]:
-        names = []
-        for i, item in enumerate(self.c.sequence(value, ("unlisted_drugs",), non_empty=False)):
-            name = self.c.text(item, ("unlisted_drugs", i))
-            if name:
-                names.append(name)
-        return names
+def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+    if value != 1:
+        c.problem(path, f"unsupported schema version {value!r} (this dosecalc reads 1)")
+    return value
 
-    def _source_refs(
-        self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
-    ) -> tuple[str, ...]:
-        refs = []
-        for i, item in enumerate(self.c.sequence(value, path)):
-            ref = self.c.text(item, (*path, i))
-            if ref is None:
-                continue
-            if ref not in sources:
-                self.c.problem(
-                    (*path, i), f"unknown source '{ref}' (not in the top-level sources list)"
-                )
-            refs.append(ref)
-        return tuple(refs)
 
-    def _strengths(self, value: Any, path: tuple[Any, ...], what: str) -> list[Quantity]:
-        """A list of vial contents or tablet strengths: masses, no repeats."""
-        c = self.c
+def _url(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    if value is not None and (
+        not isinstance(value, str) or not value.startswith(("http://", "https://"))
+    ):
+        c.problem(path, "expected an http(s) address")
+        return None
+    return value
+
+
+_SOURCE = Section(
+    Field("id", text, required=True, default=None),
+    Field("citation", text, required=True, default=None),
+    Field("url", _url),
+)
+
+
+def _sources(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for i, item in enumerate(c.sequence(value, path)):
+        entry = _SOURCE.read(c, item, (*path, i))
+        if entry is None:
+            continue
+        source_id, citation = entry["id"], entry["citation"]
+        if source_id is None or citation is None:
+            continue
+        if not _SOURCE_ID.match(source_id):
+            c.problem(
+                (*path, i, "id"),
+                f"'{source_id}' is not a valid id (lower case, digits and hyphens)",
+            )
+        elif source_id in sources:
+            c.problem((*path, i, "id"), f"duplicate source id '{source_id}'")
+        else:
+            sources[source_id] = Source(source_id, citation, entry["url"])
+    return sources
+
+
+def _drugs(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, DrugInfo]:
+    drugs: dict[str, DrugInfo] = {}
+    for i, item in enumerate(c.sequence(value, path)):
+        drug = _drug(c, item, (*path, i), got)
+        if drug is None:
+            continue
+        if drug.id in drugs:
+            c.problem((*path, i, "id"), f"duplicate drug id '{drug.id}'")
+            continue
+        drugs[drug.id] = drug
+    return drugs
+
+
+def _strengths(what: str) -> Reader:
+    """A list of vial contents or tablet strengths: masses, no repeats."""
+
+    def read(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> list[Quantity]:
         found: list[Quantity] = []
         for i, item in enumerate(c.sequence(value, path, non_empty=False)):
-            parsed = self._quantity(item, (*path, i))
+            parsed = _quantity(c, item, (*path, i))
             if parsed and parsed[1] != "flat":
                 c.problem((*path, i), f"a {what} holds a mass (mg or g), not '{item}'")
             elif parsed:
@@ -669,304 +668,338 @@ class _Builder:
                 found.append(parsed[0])
         return found
 
-    def _quantity(self, value: Any, path: tuple[Any, ...]) -> tuple[Any, str] | None:
-        """A dose or vial quantity written as text: "75 mg/m2", "4.5 g", "5 mcg/kg", "AUC 6"."""
-        from .units import Q
+    return read
 
-        if not isinstance(value, str):
-            self.c.problem(path, f'expected a quantity in quotes such as "75 mg/m2", got {value!r}')
-            return None
-        text = value.strip()
-        auc = _AUC_TEXT.match(text)
-        if auc:
-            quantity, basis = Q(float(auc.group("num")), "mg*min/mL"), "auc"
-        else:
-            match = _QUANTITY.match(text)
-            if not match or match.group("mass") == "kg":
-                self.c.problem(
-                    path,
-                    f"'{text}' is not a dose quantity: write a number, a space and mg, g or mcg, "
-                    'optionally per m2 or kg ("75 mg/m2", "4.5 g", "5 mcg/kg"), or "AUC 6"',
-                )
-                return None
-            per = match.group("per")
-            unit = match.group("mass") + (f"/{'m**2' if per == 'm2' else 'kg'}" if per else "")
-            quantity, basis = Q(float(match.group("num")), unit), _BASIS_OF_PER[per]
-        if quantity.magnitude <= 0:
-            self.c.problem(path, f"'{text}' must be more than zero")
-            return None
-        canonical = {"bsa": "mg/m**2", "weight": "mg/kg", "flat": "mg", "auc": "mg*min/mL"}[basis]
-        number = float(quantity.to(canonical).magnitude)
-        if self.c.within(number, path, DOSE_BY_BASIS[basis], text) is None:
-            return None
-        return quantity, basis
 
-    def _drug(
-        self, item: Any, path: tuple[Any, ...], sources: dict[str, Source], owners: _Owners
-    ) -> DrugInfo | None:
-        c = self.c
-        entry = c.mapping(
-            item,
+def _quantity(c: Checker, value: Any, path: FieldPath) -> tuple[Any, str] | None:
+    """A dose or vial quantity written as text: "75 mg/m2", "4.5 g", "5 mcg/kg", "AUC 6"."""
+    from .units import Q
+
+    if not isinstance(value, str):
+        c.problem(path, f'expected a quantity in quotes such as "75 mg/m2", got {value!r}')
+        return None
+    text = value.strip()
+    auc = _AUC_TEXT.match(text)
+    if auc:
+        quantity, basis = Q(float(auc.group("num")), "mg*min/mL"), "auc"
+    else:
+        match = _QUANTITY.match(text)
+        if not match or match.group("mass") == "kg":
+            c.problem(
+                path,
+                f"'{text}' is not a dose quantity: write a number, a space and mg, g or mcg, "
+                'optionally per m2 or kg ("75 mg/m2", "4.5 g", "5 mcg/kg"), or "AUC 6"',
+            )
+            return None
+        per = match.group("per")
+        unit = match.group("mass") + (f"/{'m**2' if per == 'm2' else 'kg'}" if per else "")
+        quantity, basis = Q(float(match.group("num")), unit), _BASIS_OF_PER[per]
+    if quantity.magnitude <= 0:
+        c.problem(path, f"'{text}' must be more than zero")
+        return None
+    canonical = {"bsa": "mg/m**2", "weight": "mg/kg", "flat": "mg", "auc": "mg*min/mL"}[basis]
+    number = float(quantity.to(canonical).magnitude)
+    if c.within(number, path, DOSE_BY_BASIS[basis], text) is None:
+        return None
+    return quantity, basis
+
+
+def _dose_quantity(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> tuple[Any, str] | None:
+    return _quantity(c, value, path)
+
+
+def _drug(c: Checker, item: Any, path: FieldPath, got: dict[str, Any]) -> DrugInfo | None:
+    entry = _DRUG.read(c, item, path, got)
+    if entry is None:
+        return None
+    drug_id, names, category = entry["id"], entry["names"], entry["category"]
+    if drug_id is None or names is None or category is None:
+        return None
+    return DrugInfo(
+        id=drug_id,
+        names=names,
+        category=category,
+        usual=entry["usual"],
+        vials=tuple(entry["vials"]),
+        tablets=tuple(entry["tablets"]),
+        sources=entry["sources"],
+        anthracycline=entry["anthracycline_factor"],
+        combination=entry["combination"],
+        note=entry["note"],
+        line=c.line(path),
+        monitoring=entry["monitoring"],
+    )
+
+
+def _drug_id(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    drug_id = c.text(value, path)
+    if drug_id and not _ID.match(drug_id):
+        c.problem(
             path,
-            required={"id", "names", "category", "sources"},
-            optional={
-                "anthracycline_factor",
-                "vials",
-                "tablets",
-                "usual",
-                "combination",
-                "note",
-                "monitoring",
-            },
+            f"'{drug_id}' is not a valid id (lower-case English INN, words joined by hyphens)",
         )
-        if entry is None:
-            return None
-        drug_id = c.text(entry.get("id"), (*path, "id"))
-        if drug_id and not _ID.match(drug_id):
-            c.problem(
-                (*path, "id"),
-                f"'{drug_id}' is not a valid id (lower-case English INN, words joined by hyphens)",
-            )
-        names = self._names(entry.get("names"), (*path, "names"), drug_id or "?", owners)
-        category = c.choice(entry.get("category"), (*path, "category"), CATEGORIES)
-        drug_sources = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
-        factor = None
-        if "anthracycline_factor" in entry:
-            factor = self._factor(
-                entry["anthracycline_factor"], (*path, "anthracycline_factor"), sources
-            )
-        vials = self._strengths(entry.get("vials", []), (*path, "vials"), "vial")
-        tablets = self._strengths(entry.get("tablets", []), (*path, "tablets"), "tablet")
-        usual = tuple(
-            u
-            for i, u_item in enumerate(
-                c.sequence(entry.get("usual", []), (*path, "usual"), non_empty=False)
-            )
-            if (u := self._usual(u_item, (*path, "usual", i), sources)) is not None
-        )
-        combination = (
-            self._combination(entry["combination"], (*path, "combination"))
-            if "combination" in entry
-            else None
-        )
-        note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
-        monitoring = tuple(
-            m
-            for i, item in enumerate(
-                c.sequence(entry.get("monitoring", []), (*path, "monitoring"), non_empty=False)
-            )
-            if (m := c.choice(item, (*path, "monitoring", i), MONITORING)) is not None
-        )
-        if drug_id is None or names is None or category is None:
-            return None
-        return DrugInfo(
-            id=drug_id,
-            names=names,
-            category=category,
-            usual=usual,
-            vials=tuple(vials),
-            tablets=tuple(tablets),
-            sources=drug_sources,
-            anthracycline=factor,
-            combination=combination,
-            note=note,
-            line=c.line(path),
-            monitoring=monitoring,
-        )
+    return drug_id
 
-    def _names(
-        self, value: Any, path: tuple[Any, ...], drug_id: str, owners: _Owners
-    ) -> dict[str, tuple[str, ...]] | None:
-        c = self.c
-        entry = c.mapping(value, path, required={"en"}, optional={"fr"})
-        if entry is None:
-            return None
-        names: dict[str, tuple[str, ...]] = {}
-        for language in LANGUAGES:
-            if language not in entry:
-                continue
-            seen: set[str] = set()
-            items = []
-            for i, item in enumerate(c.sequence(entry[language], (*path, language))):
-                name = c.text(item, (*path, language, i))
-                if name is None:
-                    continue
-                key = normalize_name(name)
-                if not key:
-                    c.problem((*path, language, i), f"'{name}' has no letters or digits")
-                    continue
-                if key in seen:
-                    c.problem(
-                        (*path, language, i),
-                        f"'{name}' is listed twice (names are compared without case, accents or punctuation)",
-                    )
-                    continue
-                owner = owners.get(key)
-                if owner and owner[0] != drug_id:
-                    c.problem((*path, language, i), f"'{name}' is already a name of {owner[0]}")
-                    continue
-                owners.setdefault(key, (drug_id, (*path, language, i)))
-                seen.add(key)
-                items.append(name)
-            names[language] = tuple(items)
-        return names
 
-    def _factor(
-        self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
-    ) -> AnthracyclineFactor | None:
-        c = self.c
-        entry = c.mapping(
-            value, path, required={"value", "table", "source"}, optional={"caveat", "own_limit"}
-        )
-        if entry is None:
-            return None
-        number = entry.get("value")
-        caveat = c.text(entry["caveat"], (*path, "caveat")) if "caveat" in entry else None
-        not_counted = number is None
-        if not_counted and not caveat:
+def _names(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> dict[str, tuple[str, ...]] | None:
+    entry = _NAMES.read(c, value, path, got)
+    if entry is None:
+        return None
+    return {language: names for language, names in entry.items() if names is not None}
+
+
+def _names_in(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> tuple[str, ...]:
+    """A drug's names in one language: each with letters, listed once, and
+    not already a name of another drug."""
+    drug_id: str = got["id"] or "?"
+    owners: _Owners = got["owners"]
+    seen: set[str] = set()
+    items = []
+    for i, item in enumerate(c.sequence(value, path)):
+        name = c.text(item, (*path, i))
+        if name is None:
+            continue
+        key = normalize_name(name)
+        if not key:
+            c.problem((*path, i), f"'{name}' has no letters or digits")
+            continue
+        if key in seen:
             c.problem(
-                (*path, "caveat"),
-                "a factor of null (not counted) needs a caveat saying why there is no ratio",
+                (*path, i),
+                f"'{name}' is listed twice (names are compared without case, accents or punctuation)",
             )
-        elif number is not None and (
-            isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0
+            continue
+        owner = owners.get(key)
+        if owner and owner[0] != drug_id:
+            c.problem((*path, i), f"'{name}' is already a name of {owner[0]}")
+            continue
+        owners.setdefault(key, (drug_id, (*path, i)))
+        seen.add(key)
+        items.append(name)
+    return tuple(items)
+
+
+_NAMES = Section(Field("en", _names_in, required=True), Field("fr", _names_in))
+
+
+def _factor(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> AnthracyclineFactor | None:
+    entry = _FACTOR.read(c, value, path, got)
+    if entry is None:
+        return None
+    number, caveat = entry["value"], entry["caveat"]
+    not_counted = number is None
+    if not_counted and not caveat:
+        c.problem(
+            (*path, "caveat"),
+            "a factor of null (not counted) needs a caveat saying why there is no ratio",
+        )
+    elif number is not None and (
+        isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0
+    ):
+        c.problem((*path, "value"), f"expected a positive number or null, got {number!r}")
+        return None
+    elif (
+        number is not None
+        and c.within(float(number), (*path, "value"), ANTHRACYCLINE_FACTOR) is None
+    ):
+        return None
+    table = c.text(entry["table"], (*path, "table"))
+    source = _CITED(c, entry["source"], (*path, "source"), got)
+    if table is None or source is None or (not_counted and not caveat):
+        return None
+    own = (
+        _OWN_LIMIT.read(c, value["own_limit"], (*path, "own_limit"), got) or {}
+        if "own_limit" in value
+        else {}
+    )
+    return AnthracyclineFactor(
+        None if number is None else float(number),
+        table,
+        source,
+        caveat,
+        own.get("dose"),
+        own.get("source"),
+    )
+
+
+def _own_limit(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+    """A cumulative limit written in mg/m2 ("900 mg/m2")."""
+    written = c.text(value, path)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*mg/m2\s*", written or "")
+    if match is None or float(match.group(1)) <= 0:
+        c.problem(path, f"expected a cumulative dose in mg/m2 such as '900 mg/m2', got {value!r}")
+        return None
+    return float(match.group(1))
+
+
+#: ``own_limit``: the drug's own cumulative limit, when its label or the
+#: literature gives one (epirubicin 900 mg/m2), with its source.
+_OWN_LIMIT = Section(
+    Field("dose", _own_limit, required=True, default=None),
+    Field("source", _CITED, required=True, default=None),
+)
+
+
+#: ``anthracycline_factor``: the caveat is read first, the value, table and
+#: source after it (a refused value stops the entry).
+_FACTOR = Section(
+    Field("caveat", text),
+    Field("value", required=True),
+    Field("table", required=True),
+    Field("source", required=True),
+    Field("own_limit"),
+)
+
+
+def _usual(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> UsualDose | None:
+    entry = _USUAL.read(c, value, path, got)
+    if entry is None:
+        return None
+    route, refs, dose = entry["route"], entry["sources"], entry["dose"]
+    low = high = None
+    if dose is not None:
+        low, high = dose["min"], dose["max"]
+    if dose is not None and low and high:
+        written = value["dose"]
+        if low[1] != high[1]:
+            c.problem(
+                (*path, "dose"), f"min and max are in different bases ({low[1]} and {high[1]})"
+            )
+            low = None
+        elif high[0].to(low[0].units).magnitude < low[0].magnitude:
+            c.problem(
+                (*path, "dose"), f"min ({written['min']}) is more than max ({written['max']})"
+            )
+            low = None
+    frequencies, note = entry["frequencies"], entry["note"]
+    if route is None or not low or not high or not refs:
+        return None
+    return UsualDose(
+        route,
+        low[1],
+        low[0],
+        high[0],
+        frequencies or (),
+        refs,
+        note,
+        c.line(path),
+        entry.get("support"),
+    )
+
+
+def _frequencies(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> tuple[str, ...]:
+    frequencies = []
+    for i, item in enumerate(c.sequence(value, path)):
+        if not isinstance(item, str) or frequency_from_id(item) is None:
+            c.problem(
+                (*path, i),
+                f"{item!r} is not a canonical frequency id (e.g. weekly, every_3_weeks, every_6_hours, twice_daily)",
+            )
+            continue
+        frequencies.append(item)
+    return tuple(frequencies)
+
+
+_SOURCE_REFS = list_of(_CITED)
+
+#: One usual adult schedule (``usual``): route, dose range, sources, frequencies.
+_USUAL = Section(
+    Field("route", one_of(*ROUTES), required=True, default=None),
+    Field("sources", _SOURCE_REFS, required=True, default=None),
+    Field(
+        "dose",
+        section(
+            Section(
+                Field("min", _dose_quantity, required=True, default=None),
+                Field("max", _dose_quantity, required=True, default=None),
+            )
+        ),
+        required=True,
+        default=None,
+    ),
+    Field("frequencies", _frequencies),
+    Field("note", text),
+    Field("support", one_of(*SUPPORTS)),
+)
+
+
+def _combination(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> Combination | None:
+    entry = _COMBINATION.read(c, value, path, got)
+    if entry is None:
+        return None
+    components, ratios, basis = entry["components"], entry["ratios"], entry["dose_basis"]
+    named = [x for x in components if x is not None]
+    if len(named) < len(components) or len(components) < 2 or not ratios or basis is None:
+        return None
+    return Combination(tuple(named), tuple(ratios), basis, entry["note"])
+
+
+def _components(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> list[str | None]:
+    """The components as written (None for one that is not text), at least two."""
+    components = [c.text(x, (*path, i)) for i, x in enumerate(c.sequence(value, path))]
+    if len(components) < 2:
+        c.problem(path, "a combination has at least two components")
+    return components
+
+
+def _ratios(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> list[tuple[float, ...]]:
+    """Each ratio: one positive number per component."""
+    count = len(got["components"])
+    ratios = []
+    for i, ratio in enumerate(c.sequence(value, path)):
+        numbers = ratio if isinstance(ratio, list) else None
+        if (
+            numbers is None
+            or len(numbers) != count
+            or any(
+                isinstance(n, bool) or not isinstance(n, (int, float)) or n <= 0 for n in numbers
+            )
         ):
-            c.problem((*path, "value"), f"expected a positive number or null, got {number!r}")
-            return None
-        elif (
-            number is not None
-            and c.within(float(number), (*path, "value"), ANTHRACYCLINE_FACTOR) is None
-        ):
-            return None
-        table = c.text(entry.get("table"), (*path, "table"))
-        source = c.text(entry.get("source"), (*path, "source"))
-        if source and source not in sources:
             c.problem(
-                (*path, "source"), f"unknown source '{source}' (not in the top-level sources list)"
+                (*path, i),
+                f"expected {count} positive numbers, one per component, got {ratio!r}",
             )
-        if table is None or source is None or (not_counted and not caveat):
-            return None
-        own_limit, own_source = None, None
-        if "own_limit" in entry:
-            limit = c.mapping(
-                entry["own_limit"],
-                (*path, "own_limit"),
-                required={"dose", "source"},
-                optional=set(),
-            )
-            if limit is not None:
-                own_limit = self._own_limit(limit.get("dose"), (*path, "own_limit", "dose"))
-                own_source = c.text(limit.get("source"), (*path, "own_limit", "source"))
-                if own_source and own_source not in sources:
-                    c.problem(
-                        (*path, "own_limit", "source"),
-                        f"unknown source '{own_source}' (not in the top-level sources list)",
-                    )
-        return AnthracyclineFactor(
-            None if number is None else float(number),
-            table,
-            source,
-            caveat,
-            own_limit,
-            own_source,
-        )
+            continue
+        ratios.append(tuple(float(n) for n in numbers))
+    return ratios
 
-    def _own_limit(self, value: Any, path: tuple[Any, ...]) -> float | None:
-        """A cumulative limit written in mg/m2 ("900 mg/m2")."""
-        text = self.c.text(value, path)
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*mg/m2\s*", text or "")
-        if match is None or float(match.group(1)) <= 0:
-            self.c.problem(
-                path, f"expected a cumulative dose in mg/m2 such as '900 mg/m2', got {value!r}"
-            )
-            return None
-        return float(match.group(1))
 
-    def _usual(
-        self, value: Any, path: tuple[Any, ...], sources: dict[str, Source]
-    ) -> UsualDose | None:
-        c = self.c
-        entry = c.mapping(
-            value,
-            path,
-            required={"route", "dose", "sources"},
-            optional={"frequencies", "note", "support"},
-        )
-        if entry is None:
-            return None
-        route = c.choice(entry.get("route"), (*path, "route"), ROUTES)
-        support = (
-            c.choice(entry["support"], (*path, "support"), SUPPORTS) if "support" in entry else None
-        )
-        refs = self._source_refs(entry.get("sources"), (*path, "sources"), sources)
-        dose = c.mapping(
-            entry.get("dose"), (*path, "dose"), required={"min", "max"}, optional=set()
-        )
-        low = high = None
-        if dose is not None:
-            low = self._quantity(dose.get("min"), (*path, "dose", "min"))
-            high = self._quantity(dose.get("max"), (*path, "dose", "max"))
-        if dose is not None and low and high:
-            if low[1] != high[1]:
-                c.problem(
-                    (*path, "dose"), f"min and max are in different bases ({low[1]} and {high[1]})"
-                )
-                low = None
-            elif high[0].to(low[0].units).magnitude < low[0].magnitude:
-                c.problem((*path, "dose"), f"min ({dose['min']}) is more than max ({dose['max']})")
-                low = None
-        frequencies = []
-        if "frequencies" in entry:
-            for i, item in enumerate(c.sequence(entry["frequencies"], (*path, "frequencies"))):
-                if not isinstance(item, str) or frequency_from_id(item) is None:
-                    c.problem(
-                        (*path, "frequencies", i),
-                        f"{item!r} is not a canonical frequency id (e.g. weekly, every_3_weeks, every_6_hours, twice_daily)",
-                    )
-                    continue
-                frequencies.append(item)
-        note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
-        if route is None or not low or not high or not refs:
-            return None
-        return UsualDose(
-            route, low[1], low[0], high[0], tuple(frequencies), refs, note, c.line(path), support
-        )
+_COMBINATION = Section(
+    Field("components", _components, required=True, default=None),
+    Field("ratios", _ratios, required=True, default=None),
+    Field("dose_basis", one_of("total", "first_component"), required=True, default=None),
+    Field("note", text),
+)
 
-    def _combination(self, value: Any, path: tuple[Any, ...]) -> Combination | None:
-        c = self.c
-        entry = c.mapping(
-            value, path, required={"components", "ratios", "dose_basis"}, optional={"note"}
-        )
-        if entry is None:
-            return None
-        components = [
-            c.text(x, (*path, "components", i))
-            for i, x in enumerate(c.sequence(entry.get("components"), (*path, "components")))
-        ]
-        if len(components) < 2:
-            c.problem((*path, "components"), "a combination has at least two components")
-        ratios = []
-        for i, ratio in enumerate(c.sequence(entry.get("ratios"), (*path, "ratios"))):
-            numbers = ratio if isinstance(ratio, list) else None
-            if (
-                numbers is None
-                or len(numbers) != len(components)
-                or any(
-                    isinstance(n, bool) or not isinstance(n, (int, float)) or n <= 0
-                    for n in numbers
-                )
-            ):
-                c.problem(
-                    (*path, "ratios", i),
-                    f"expected {len(components)} positive numbers, one per component, got {ratio!r}",
-                )
-                continue
-            ratios.append(tuple(float(n) for n in numbers))
-        basis = c.choice(
-            entry.get("dose_basis"), (*path, "dose_basis"), ("total", "first_component")
-        )
-        note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
-        named = [x for x in components if x is not None]
-        if len(named) < len(components) or len(components) < 2 or not ratios or basis is None:
-            return None
-        return Combination(tuple(named), tuple(ratios), basis, note)
+#: One drug of the reference (``drugs`` list), in the order its fields are read.
+_DRUG = Section(
+    Field("id", _drug_id, required=True, default=None),
+    Field("names", _names, required=True, default=None),
+    Field("category", one_of(*CATEGORIES), required=True, default=None),
+    Field("sources", _SOURCE_REFS, required=True, default=None),
+    Field("anthracycline_factor", _factor),
+    Field("vials", _strengths("vial"), default=[]),
+    Field("tablets", _strengths("tablet"), default=[]),
+    Field("usual", list_of(_usual, non_empty=False), default=[]),
+    Field("combination", _combination),
+    Field("note", text),
+    Field("monitoring", list_of(one_of(*MONITORING), non_empty=False), default=[]),
+)
+
+#: The drug reference file (docs/drug-reference-format.md).
+_REFERENCE = Section(
+    Field("schema_version", _schema_version, required=True, default=None),
+    Field("sources", declares_sources(_sources), required=True, default=None),
+    Field("unlisted_drugs", list_of(text, non_empty=False), default=[]),
+    Field("drugs", _drugs, required=True, default=None),
+)

@@ -14,49 +14,49 @@ import re
 from typing import Any
 
 from .errors import InputError
-from .validation import Checker, describe_value
+from .validation import Checker, Field, FieldPath, Rule, describe_value, one_of, text
 
 STATUSES = ("draft", "reviewed", "retired")
-FIELDS = {"version", "status", "last_reviewed", "reviewed_by"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def read_governance(c: Checker, top: dict[str, Any]) -> dict[str, Any]:
-    """The governance fields of a regimen file, validated strictly: a
-    reviewed regimen needs ``last_reviewed`` and ``reviewed_by``."""
-    version = None
-    if "version" in top:
-        number = c.integer(top["version"], ("version",), minimum=1)
-        version = str(number) if number is not None else None
-    status = c.choice(top.get("status"), ("status",), STATUSES) if "status" in top else None
-    last_reviewed = _review_date(c, top["last_reviewed"]) if "last_reviewed" in top else None
-    reviewed_by = c.text(top["reviewed_by"], ("reviewed_by",)) if "reviewed_by" in top else None
-    if status == "reviewed":
-        for key in ("last_reviewed", "reviewed_by"):
-            if key not in top:
-                c.problem((key,), f"a reviewed regimen needs '{key}'")
-    return {
-        "version": version,
-        "status": status,
-        "last_reviewed": last_reviewed,
-        "reviewed_by": reviewed_by,
-    }
+def _version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    """``version``: a whole number from 1, kept as text."""
+    number = c.integer(value, path, minimum=1)
+    return str(number) if number is not None else None
 
 
-def _review_date(c: Checker, value: Any) -> dt.date | None:
+def _review_date(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dt.date | None:
     """``last_reviewed``: a date, unquoted (YAML reads it as a date) or quoted."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str) or not _ISO_DATE.match(value):
-        c.problem(
-            ("last_reviewed",), f"expected a date written YYYY-MM-DD, got {describe_value(value)}"
-        )
+        c.problem(path, f"expected a date written YYYY-MM-DD, got {describe_value(value)}")
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        c.problem(("last_reviewed",), f"'{value}' is not a real date")
+        c.problem(path, f"'{value}' is not a real date")
         return None
+
+
+def _reviewed(c: Checker, entry: dict[str, Any], path: FieldPath, got: dict[str, Any]) -> None:
+    """A reviewed regimen says when it was last reviewed and by whom."""
+    if got["status"] == "reviewed":
+        for key in ("last_reviewed", "reviewed_by"):
+            if key not in entry:
+                c.problem((*path, key), f"a reviewed regimen needs '{key}'")
+
+
+#: The governance fields of a regimen file, validated strictly, in the order
+#: they are read (the regimen reader's Section includes them).
+FIELDS = (
+    Field("version", _version, required=True),
+    Field("status", one_of(*STATUSES), required=True),
+    Field("last_reviewed", _review_date),
+    Field("reviewed_by", text),
+    Rule("reviewed", _reviewed),
+)
 
 
 def require_usable(regimen: Any, allow_draft: bool) -> None:

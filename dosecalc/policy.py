@@ -9,7 +9,6 @@ names the policy it used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,23 @@ from .limits import POLICY
 from .model import Policy, ReloadRule, Rounding, Source
 from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .units import parse_quantity
-from .validation import Checker, load_data_file
+from .validation import (
+    DECLARED,
+    WRITTEN,
+    Checker,
+    Field,
+    FieldPath,
+    Reader,
+    Section,
+    declares_sources,
+    describe_value,
+    list_of,
+    load_data_file,
+    one_of,
+    section,
+    text,
+    within,
+)
 
 SCHEMA_VERSION = 1
 ENV_VAR = "DOSECALC_POLICIES"
@@ -38,59 +53,98 @@ BSA_FORMULAS = (
 )
 
 
-def _percent(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | None:
+def _percent(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
     text = (
         str(value).strip()
         if isinstance(value, (str, int, float)) and not isinstance(value, bool)
         else ""
     )
     if not text.endswith("%"):
-        checker.problem(path, f"expected a percentage such as '5%', got {value!r}")
+        c.problem(path, f"expected a percentage such as '5%', got {value!r}")
         return None
     try:
         number = float(text[:-1])
     except ValueError:
-        checker.problem(path, f"'{text}' is not a percentage")
+        c.problem(path, f"'{text}' is not a percentage")
         return None
     return number
 
 
-def _quantity(
-    checker: Checker, value: Any, path: tuple[Any, ...], dimension: str, unit: str
-) -> float | None:
-    """The quantity at ``path`` in ``unit``, checked against its range in
-    ``limits.POLICY`` (keyed by the field path without the drug of a re-load
-    rule); None, with a problem recorded, when it is missing a unit or out of range."""
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, str):
-            raise UnitError(f"{value!r} has no unit")
-        number = float(parse_quantity(value, dimension=dimension, what=path[-1]).to(unit).magnitude)
-    except UnitError as exc:
-        checker.problem(path, str(exc))
-        return None
-    return checker.within(number, path, POLICY[_bound_key(path)], value)
+def _quantity(dimension: str, unit: str) -> Reader:
+    """A quantity with its unit, converted to ``unit`` and checked against
+    its range in ``limits.POLICY`` (keyed by the field path without the drug
+    of a re-load rule); None when absent, or with a problem recorded when it
+    is missing a unit or out of range."""
+
+    def read(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+        if value is None:
+            return None
+        try:
+            if not isinstance(value, str):
+                raise UnitError(f"{value!r} has no unit")
+            quantity = parse_quantity(value, dimension=dimension, what=path[-1])
+            number = float(quantity.to(unit).magnitude)
+        except UnitError as exc:
+            c.problem(path, str(exc))
+            return None
+        return c.within(number, path, POLICY[_bound_key(path)], value)
+
+    return read
 
 
-def _bound_key(path: tuple[Any, ...]) -> str:
+def _bound_key(path: FieldPath) -> str:
     """``("reload", "trastuzumab", "threshold")`` -> ``"reload.threshold"``."""
     if path[0] == "reload":
         return f"reload.{path[-1]}"
     return ".".join(str(part) for part in path)
 
 
+def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+    if value != SCHEMA_VERSION:
+        c.problem(
+            path,
+            f"unsupported schema version {value!r} (this dosecalc reads {SCHEMA_VERSION})",
+        )
+    return value
+
+
+def _citation(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str:
+    """The citation of a source id the policy cites (it must declare it)."""
+    sources: dict[str, Source] = got[DECLARED]
+    if isinstance(value, (list, dict)):
+        c.problem(path, f"expected a source id, got {describe_value(value)}")
+        return ""
+    c.cited(value, path, sources, required=True)
+    return sources[value].citation if value in sources else ""
+
+
+def _adjusted_weight_factor(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        c.problem(path, f"expected a number between 0 and 1, got {value!r}")
+        return None
+    return float(value)
+
+
+def _decimals(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> int | None:
+    if value is None:
+        return None
+    return c.within(c.integer(value, path), path, POLICY["bsa.decimals"])
+
+
 KIDNEY_FUNCTION_METHODS = ("measured", "ckd-epi-2021", "cockcroft-gault")
 
 
-def _kidney_function(c: Checker, value: Any, gfr_cap: Any) -> tuple[str, ...]:
+def _kidney_function(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> tuple[str, ...]:
     """The carboplatin kidney-function methods, in order of preference.
 
     An uncapped Cockcroft-Gault is refused: ADDIKD drops the 125 mL/min cap
     only for a measured GFR or a BSA-de-indexed CKD-EPI eGFR; the FDA and
     NCCN cap the estimated GFR (Cockcroft-Gault) at 125 mL/min.
     """
-    path = ("carboplatin", "kidney_function")
     items = [value] if isinstance(value, str) else c.sequence(value, path)
     methods: list[str] = []
     for k, item in enumerate(items):
@@ -101,25 +155,47 @@ def _kidney_function(c: Checker, value: Any, gfr_cap: Any) -> tuple[str, ...]:
             c.problem(path, f"'{method}' is listed twice")
         elif method:
             methods.append(method)
-    if "cockcroft-gault" in methods and gfr_cap is None:
+    if "cockcroft-gault" in methods and got[WRITTEN].get("gfr_cap") is None:
         c.problem(
-            ("carboplatin", "gfr_cap"),
+            (*path[:-1], "gfr_cap"),
             "an uncapped Cockcroft-Gault is refused: ADDIKD drops the 125 mL/min cap only for a "
             "measured GFR or a BSA-de-indexed CKD-EPI eGFR; cap it, or use measured / ckd-epi-2021",
         )
     return tuple(methods)
 
 
-def _drug_names(c: Checker, value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+def _drug_names(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> tuple[str, ...]:
     if value is None:
         return ()
-    return tuple(
-        name for k, item in enumerate(c.sequence(value, path)) if (name := c.text(item, (*path, k)))
-    )
+    result: tuple[str, ...] = list_of(text)(c, value, path, got)
+    return result
+
+
+_DAYS = _quantity("[time]", "day")
+
+
+def _threshold(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+    if value is None:
+        c.problem(path, "expected a duration such as '7 days', got nothing")
+    days: float | None = _DAYS(c, value, path, got)
+    return days
+
+
+#: A re-load rule (``reload`` list): the drug, late_by or interval, the
+#: threshold, and the dosing interval and companion drugs it is limited to.
+_RELOAD_RULE = Section(
+    Field("drug", text, required=True, default=None),
+    Field("rule", one_of("late_by", "interval"), required=True, default=None),
+    Field("threshold", _threshold, required=True, default=None),
+    Field("every", _DAYS),
+    Field("with", _drug_names, default=None),
+    Field("without", _drug_names, default=None),
+    Field("source", required=True),
+)
 
 
 def _reload_rules(
-    c: Checker, value: Any, source_ref: Callable[[Any, tuple[Any, ...]], str]
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
 ) -> tuple[ReloadRule, ...]:
     """The ``reload`` list: one rule per drug, dosing interval and companions.
 
@@ -129,59 +205,56 @@ def _reload_rules(
     """
     if isinstance(value, dict):
         c.problem(
-            ("reload",),
+            path,
             "expected a list of re-load rules, each with drug, rule, threshold and source "
             "(and optionally every, with, without): see docs/regimen-format.md",
         )
         return ()
     rules: list[ReloadRule] = []
-    for i, item in enumerate(c.sequence(value, ("reload",))):
-        path = ("reload", i)
-        entry = c.mapping(
-            item,
-            path,
-            required={"drug", "rule", "threshold", "source"},
-            optional={"every", "with", "without"},
-        )
-        if entry is None:
-            continue
-        drug = c.text(entry.get("drug"), (*path, "drug"))
-        mode = c.choice(entry.get("rule"), (*path, "rule"), ("late_by", "interval"))
-        if entry.get("threshold") is None:
-            c.problem((*path, "threshold"), "expected a duration such as '7 days', got nothing")
-        days = _quantity(c, entry.get("threshold"), (*path, "threshold"), "[time]", "day")
-        every = _quantity(c, entry.get("every"), (*path, "every"), "[time]", "day")
-        for field, value in (("threshold", days), ("every", every)):
-            if value is not None and abs(value - round(value)) > 1e-9:
-                c.problem((*path, field), f"'{entry.get(field)}' is not a whole number of days")
-                days = None
-        with_drugs = _drug_names(c, entry.get("with"), (*path, "with"))
-        without_drugs = _drug_names(c, entry.get("without"), (*path, "without"))
-        if set(with_drugs) & set(without_drugs):
-            c.problem(path, "a drug cannot be both in 'with' and in 'without'")
-        citation = source_ref(entry.get("source"), (*path, "source"))
-        # A rule whose threshold or interval was refused is not built: read
-        # without its interval it would clash with the drug's other rules.
-        refused_every = entry.get("every") is not None and every is None
-        if drug and mode and days is not None and not refused_every:
-            rule = ReloadRule(
-                drug,
-                mode,  # type: ignore[arg-type]
-                int(round(days)),
-                citation,
-                every_days=None if every is None else int(round(every)),
-                with_drugs=with_drugs,
-                without_drugs=without_drugs,
-            )
-            for other in rules:
-                if _overlap(rule, other):
-                    c.problem(
-                        path,
-                        f"this rule ({rule.scope()}) and an earlier one ({other.scope()}) "
-                        "can both apply to the same dose: add 'every', 'with' or 'without' to separate them",
-                    )
+    for i, item in enumerate(c.sequence(value, path)):
+        rule = _reload_rule(c, item, (*path, i), got, rules)
+        if rule is not None:
             rules.append(rule)
     return tuple(rules)
+
+
+def _reload_rule(
+    c: Checker, item: Any, path: FieldPath, got: dict[str, Any], earlier: list[ReloadRule]
+) -> ReloadRule | None:
+    entry = _RELOAD_RULE.read(c, item, path, got)
+    if entry is None:
+        return None
+    days, every = entry["threshold"], entry["every"]
+    written = item
+    for field, number in (("threshold", days), ("every", every)):
+        if number is not None and abs(number - round(number)) > 1e-9:
+            c.problem((*path, field), f"'{written.get(field)}' is not a whole number of days")
+            days = None
+    if set(entry["with"]) & set(entry["without"]):
+        c.problem(path, "a drug cannot be both in 'with' and in 'without'")
+    citation = _citation(c, entry["source"], (*path, "source"), got)
+    # A rule whose threshold or interval was refused is not built: read
+    # without its interval it would clash with the drug's other rules.
+    refused_every = written.get("every") is not None and every is None
+    if not (entry["drug"] and entry["rule"] and days is not None and not refused_every):
+        return None
+    rule = ReloadRule(
+        entry["drug"],
+        entry["rule"],
+        int(round(days)),
+        citation,
+        every_days=None if every is None else int(round(every)),
+        with_drugs=entry["with"],
+        without_drugs=entry["without"],
+    )
+    for other in earlier:
+        if _overlap(rule, other):
+            c.problem(
+                path,
+                f"this rule ({rule.scope()}) and an earlier one ({other.scope()}) "
+                "can both apply to the same dose: add 'every', 'with' or 'without' to separate them",
+            )
+    return rule
 
 
 def _overlap(a: ReloadRule, b: ReloadRule) -> bool:
@@ -195,272 +268,191 @@ def _overlap(a: ReloadRule, b: ReloadRule) -> bool:
     )
 
 
-#: The fields of a policy file: required, then optional.
-_REQUIRED = {
-    "schema_version",
-    "id",
-    "name",
-    "bsa",
-    "dosing_weight",
-    "carboplatin",
-    "rounding",
-    "weight_change",
-    "reload",
-    "anthracycline_limit",
-    "non_working_days",
-    "sources",
-}
-_OPTIONAL = {
-    "description",
-    "adjusted_weight_factor",
-    "anthracycline_warning",
-    "course_limit",
-    "lvef_lower_limit",
-}
-
-
-def _read_policy(c: Checker, data: Any) -> Policy | None:
-    """A Policy from a policy file's data, or None with every problem noted
-    on ``c``. Each section is read in file order by its own step."""
-    top = c.mapping(data, (), required=_REQUIRED, optional=_OPTIONAL)
-    if top is None:
-        return None
-    if top.get("schema_version") != SCHEMA_VERSION:
-        c.problem(
-            ("schema_version",),
-            f"unsupported schema version {top.get('schema_version')!r} (this dosecalc reads {SCHEMA_VERSION})",
-        )
-    sources = _sources(c, top.get("sources"))
-
-    def source_ref(value: Any, path: tuple[Any, ...]) -> str:
-        """The citation of a source id the policy cites (it must declare it)."""
-        if value not in sources:
-            c.problem(path, f"unknown source {value!r} (declare it under 'sources')")
-            return ""
-        return sources[value].citation
-
-    formula, decimals, bsa_cap = _bsa(c, top.get("bsa"))
-    dosing_weight = c.choice(
-        top.get("dosing_weight"), ("dosing_weight",), ("actual", "ideal", "adjusted")
-    )
-    factor = top.get("adjusted_weight_factor", 0.4)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
-        c.problem(("adjusted_weight_factor",), f"expected a number between 0 and 1, got {factor!r}")
-    crcl_weight, min_scr, gfr_cap, kidney_function, kidney_source = _carboplatin(
-        c, top.get("carboplatin"), source_ref
-    )
-    method, increment, small_increment, tolerance = _rounding(c, top.get("rounding"))
-    weight_change = c.within(
-        _percent(c, top.get("weight_change"), ("weight_change",)),
-        ("weight_change",),
-        POLICY["weight_change"],
-        top.get("weight_change"),
-    )
-    # The institutional lower limit of normal for LVEF (the Herceptin label's
-    # "below the LLN and fallen by 10 points or more"); 50% when not given.
-    lvef_limit = c.within(
-        _percent(c, top.get("lvef_lower_limit", "50%"), ("lvef_lower_limit",)),
-        ("lvef_lower_limit",),
-        POLICY["lvef_lower_limit"],
-        top.get("lvef_lower_limit", "50%"),
-    )
-    reload_rules = _reload_rules(c, top.get("reload"), source_ref)
-    limit, limit_source, warning_mg_m2, warning_source = _anthracycline(c, top, source_ref)
-    non_working = c.choice(
-        top.get("non_working_days"), ("non_working_days",), ("flag", "next_working_day")
-    )
-    # How course limits apply (trastuzumab 52 weeks): by date, or by a count
-    # of dose equivalents; by date when the file does not say (printed either way).
-    course_limit = c.choice(
-        top.get("course_limit", "by_date"), ("course_limit",), ("by_date", "by_count")
-    )
-    policy_id = c.text(top.get("id"), ("id",))
-    name = c.text(top.get("name"), ("name",))
-    if c.problems or increment is None or small_increment is None or tolerance is None:
-        return None
-    rounding = Rounding(
-        method=method or "none",  # type: ignore[arg-type]
-        increment_mg=increment,
-        small_increment_mg=small_increment,
-        tolerance_pct=tolerance,
-    )
-    return Policy(
-        id=policy_id or "",
-        name=name or "",
-        bsa_formula=formula or "mosteller",
-        bsa_decimals=decimals,
-        bsa_cap_m2=bsa_cap,
-        dosing_weight=dosing_weight,  # type: ignore[arg-type]
-        adjusted_weight_factor=float(factor),
-        crcl_weight=crcl_weight,  # type: ignore[arg-type]
-        minimum_scr_mg_dl=min_scr,
-        gfr_cap_ml_min=gfr_cap,
-        kidney_function=kidney_function,
-        kidney_source=kidney_source,
-        rounding=rounding,
-        weight_change_pct=weight_change or 0.0,
-        reload_rules=reload_rules,
-        anthracycline_limit_mg_m2=limit or 0.0,
-        anthracycline_source=limit_source,
-        anthracycline_warning_mg_m2=warning_mg_m2,
-        anthracycline_warning_source=warning_source,
-        non_working_days=non_working,  # type: ignore[arg-type]
-        sources=tuple(sources.values()),
-        path=c.filename,
-        course_limit=course_limit or "by_date",  # type: ignore[arg-type]
-        lvef_lower_limit_pct=lvef_limit or 50.0,
-    )
-
-
-def _sources(c: Checker, value: Any) -> dict[str, Source]:
+def _sources(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, Source]:
     """The sources the policy declares, by id."""
     sources: dict[str, Source] = {}
-    for i, item in enumerate(c.sequence(value, ("sources",))):
-        entry = c.mapping(item, ("sources", i), required={"id", "citation"}, optional={"url"})
-        if entry and (sid := c.text(entry.get("id"), ("sources", i, "id"))):
-            sources[sid] = Source(sid, str(entry.get("citation")), entry.get("url"))
+    for i, item in enumerate(c.sequence(value, path)):
+        if item == {}:  # only its missing fields are reported
+            c.mapping(item, (*path, i), _SOURCE.required, _SOURCE.optional)
+            continue
+        entry = _SOURCE.read(c, item, (*path, i))
+        if entry and (sid := entry["id"]):
+            sources[sid] = Source(sid, str(entry["citation"]), entry["url"])
     return sources
 
 
-def _bsa(c: Checker, value: Any) -> tuple[str | None, int | None, float | None]:
-    """``bsa``: the formula, the decimals the BSA is rounded to, the cap in m²."""
-    bsa = c.mapping(value, ("bsa",), required={"formula", "decimals", "cap"}, optional=set()) or {}
-    formula = c.choice(bsa.get("formula"), ("bsa", "formula"), BSA_FORMULAS)
-    decimals = (
-        None
-        if bsa.get("decimals") is None
-        else c.within(
-            c.integer(bsa.get("decimals"), ("bsa", "decimals")),
-            ("bsa", "decimals"),
-            POLICY["bsa.decimals"],
-        )
-    )
-    cap = _quantity(c, bsa.get("cap"), ("bsa", "cap"), "[length] ** 2", "m**2")
-    return formula, decimals, cap
+_SOURCE = Section(
+    Field("id", text, required=True, default=None),
+    Field("citation", required=True),
+    Field("url"),
+)
+
+_MG_M2 = _quantity("[mass] / [length] ** 2", "mg/m**2")
+
+#: ``anthracycline_limit`` and ``anthracycline_warning``: a dose in mg/m²
+#: doxorubicin equivalents and its source.
+_ANTHRACYCLINE_DOSE = Section(Field("dose", _MG_M2, required=True), Field("source", required=True))
 
 
-def _carboplatin(
-    c: Checker, value: Any, source_ref: Callable[[Any, tuple[Any, ...]], str]
-) -> tuple[str | None, float | None, float | None, tuple[str, ...], str]:
-    """``carboplatin``: the weight Cockcroft-Gault takes, the minimum serum
-    creatinine, the GFR cap, the kidney function methods and their source."""
-    carbo = (
-        c.mapping(
-            value,
-            ("carboplatin",),
-            required={"kidney_function", "crcl_weight", "minimum_scr", "gfr_cap"},
-            optional={"source"},
-        )
-        or {}
-    )
-    crcl_weight = c.choice(
-        carbo.get("crcl_weight"),
-        ("carboplatin", "crcl_weight"),
-        ("actual", "ideal", "adjusted", "adjusted_if_bmi_25"),
-    )
-    min_scr = _quantity(
-        c,
-        carbo.get("minimum_scr"),
-        ("carboplatin", "minimum_scr"),
-        "[mass] / [length] ** 3",
-        "mg/dL",
-    )
-    gfr_cap = _quantity(
-        c, carbo.get("gfr_cap"), ("carboplatin", "gfr_cap"), "[length] ** 3 / [time]", "mL/min"
-    )
-    kidney_function = _kidney_function(c, carbo.get("kidney_function"), carbo.get("gfr_cap"))
-    kidney_source = (
-        source_ref(carbo["source"], ("carboplatin", "source")) if "source" in carbo else ""
-    )
-    return crcl_weight, min_scr, gfr_cap, kidney_function, kidney_source
+def _anthracycline_dose(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any], *, is_limit: bool
+) -> tuple[float | None, str]:
+    """The dose and the citation of ``anthracycline_limit`` or ``anthracycline_warning``."""
+    entry = _ANTHRACYCLINE_DOSE.read(c, value, path, got, lenient=True) or {}
+    written = value if isinstance(value, dict) else {}
+    if is_limit and written and written.get("dose") is None:
+        c.problem((*path, "dose"), "expected a dose such as '450 mg/m2', got nothing")
+    citation = _citation(c, entry.get("source"), (*path, "source"), got) if written else ""
+    return entry.get("dose"), citation
 
 
-def _rounding(
-    c: Checker, value: Any
-) -> tuple[str | None, float | None, float | None, float | None]:
-    """``rounding``: the method, the increments in mg, the tolerance in %."""
-    rnd = (
-        c.mapping(
-            value,
-            ("rounding",),
-            required={"method"},
-            optional={"increment", "small_increment", "tolerance"},
-        )
-        or {}
-    )
-    method = c.choice(rnd.get("method"), ("rounding", "method"), ("none", "increment", "vial"))
-    # Defaults apply only to an absent field; a value that fails its check
-    # leaves a problem and stops the load (an increment of 0 mg is refused,
-    # never read as 1 mg).
-    increment = _quantity(
-        c, rnd.get("increment", "1 mg"), ("rounding", "increment"), "[mass]", "mg"
-    )
-    small_increment = _quantity(
-        c, rnd.get("small_increment", "0.1 mg"), ("rounding", "small_increment"), "[mass]", "mg"
-    )
-    tolerance = c.within(
-        _percent(c, rnd.get("tolerance", "5%"), ("rounding", "tolerance")),
-        ("rounding", "tolerance"),
-        POLICY["rounding.tolerance"],
-        rnd.get("tolerance", "5%"),
-    )
-    return method, increment, small_increment, tolerance
+def _anthracycline_limit(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> tuple[float | None, str]:
+    """The lifetime limit of anthracycline doses."""
+    return _anthracycline_dose(c, value, path, got, is_limit=True)
 
 
-def _anthracycline(
-    c: Checker, top: dict[str, Any], source_ref: Callable[[Any, tuple[Any, ...]], str]
-) -> tuple[float | None, str, float | None, str]:
-    """``anthracycline_limit`` and ``anthracycline_warning``: the lifetime
-    limit and the lower warning dose (mg/m² doxorubicin equivalents), each
-    with its source; the warning must be below the limit."""
-    anthra = (
-        c.mapping(
-            top.get("anthracycline_limit"),
-            ("anthracycline_limit",),
-            required={"dose", "source"},
-            optional=set(),
-        )
-        or {}
+def _anthracycline_warning(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> tuple[float | None, str]:
+    """The lower warning dose, which must be below the lifetime limit."""
+    dose, citation = _anthracycline_dose(c, value, path, got, is_limit=False)
+    limit = got["anthracycline_limit"][0]
+    if dose is not None and limit is not None and dose >= limit:
+        c.problem((*path, "dose"), "the warning dose must be below the anthracycline_limit")
+    return dose, citation
+
+
+_MG = _quantity("[mass]", "mg")
+
+
+def _increment(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+    """A rounding step in mg: given, or left out for the default, never null."""
+    if value is None:
+        c.problem(path, "expected a dose step such as '1 mg', got nothing")
+    step: float | None = _MG(c, value, path, got)
+    return step
+
+
+#: A policy file, field by field, in the order it is read (docs/regimen-format.md, Policies).
+_POLICY = Section(
+    Field("schema_version", _schema_version, required=True, default=None),
+    Field("sources", declares_sources(_sources), required=True, default=None),
+    Field(
+        "bsa",
+        section(
+            Section(
+                Field("formula", one_of(*BSA_FORMULAS), required=True, default=None),
+                Field("decimals", _decimals, required=True),
+                Field("cap", _quantity("[length] ** 2", "m**2"), required=True),
+            ),
+            lenient=True,
+        ),
+        required=True,
+        default=None,
+    ),
+    Field("dosing_weight", one_of("actual", "ideal", "adjusted"), required=True, default=None),
+    Field("adjusted_weight_factor", _adjusted_weight_factor, default=0.4),
+    Field(
+        "carboplatin",
+        section(
+            Section(
+                Field(
+                    "crcl_weight",
+                    one_of("actual", "ideal", "adjusted", "adjusted_if_bmi_25"),
+                    required=True,
+                    default=None,
+                ),
+                Field("minimum_scr", _quantity("[mass] / [length] ** 3", "mg/dL"), required=True),
+                Field("gfr_cap", _quantity("[length] ** 3 / [time]", "mL/min"), required=True),
+                Field("kidney_function", _kidney_function, required=True, default=None),
+                Field("source", _citation),
+            ),
+            lenient=True,
+        ),
+        required=True,
+        default=None,
+    ),
+    Field(
+        "rounding",
+        section(
+            Section(
+                Field("method", one_of("none", "increment", "vial"), required=True, default=None),
+                # Defaults apply only to an absent field; a value that fails its
+                # check leaves a problem and stops the load (an increment of 0 mg
+                # is refused, never read as 1 mg).
+                Field("increment", _increment, default="1 mg"),
+                Field("small_increment", _increment, default="0.1 mg"),
+                Field("tolerance", within(_percent, POLICY["rounding.tolerance"]), default="5%"),
+            ),
+            lenient=True,
+        ),
+        required=True,
+        default=None,
+    ),
+    Field("weight_change", within(_percent, POLICY["weight_change"]), required=True, default=None),
+    # The institutional lower limit of normal for LVEF (the Herceptin label's
+    # "below the LLN and fallen by 10 points or more"); 50% when not given.
+    Field("lvef_lower_limit", within(_percent, POLICY["lvef_lower_limit"]), default="50%"),
+    Field("reload", _reload_rules, required=True, default=None),
+    Field("anthracycline_limit", _anthracycline_limit, required=True, default=None),
+    Field("anthracycline_warning", _anthracycline_warning),
+    Field("non_working_days", one_of("flag", "next_working_day"), required=True, default=None),
+    # How course limits apply (trastuzumab 52 weeks): by date, or by a count
+    # of dose equivalents; by date when the file does not say (printed either way).
+    Field("course_limit", one_of("by_date", "by_count"), default="by_date"),
+    Field("id", text, required=True, default=None),
+    Field("name", text, required=True, default=None),
+    Field("description"),
+)
+
+
+def _read_policy(c: Checker, data: Any) -> Policy | None:
+    """A Policy from a policy file's data, or None with every problem noted on ``c``."""
+    top = _POLICY.read(c, data, ())
+    if top is None:
+        return None
+    bsa, carboplatin, rounding = top["bsa"], top["carboplatin"], top["rounding"]
+    if c.problems or None in (
+        rounding["increment"],
+        rounding["small_increment"],
+        rounding["tolerance"],
+    ):
+        return None
+    limit, limit_source = top["anthracycline_limit"]
+    warning, warning_source = top["anthracycline_warning"] or (None, "")
+    return Policy(
+        id=top["id"] or "",
+        name=top["name"] or "",
+        bsa_formula=bsa["formula"] or "mosteller",
+        bsa_decimals=bsa["decimals"],
+        bsa_cap_m2=bsa["cap"],
+        dosing_weight=top["dosing_weight"],
+        adjusted_weight_factor=top["adjusted_weight_factor"],
+        crcl_weight=carboplatin["crcl_weight"],
+        minimum_scr_mg_dl=carboplatin["minimum_scr"],
+        gfr_cap_ml_min=carboplatin["gfr_cap"],
+        kidney_function=carboplatin["kidney_function"],
+        kidney_source=carboplatin["source"] or "",
+        rounding=Rounding(
+            method=rounding["method"] or "none",
+            increment_mg=rounding["increment"],
+            small_increment_mg=rounding["small_increment"],
+            tolerance_pct=rounding["tolerance"],
+        ),
+        weight_change_pct=top["weight_change"] or 0.0,
+        reload_rules=top["reload"],
+        anthracycline_limit_mg_m2=limit or 0.0,
+        anthracycline_source=limit_source,
+        anthracycline_warning_mg_m2=warning,
+        anthracycline_warning_source=warning_source,
+        non_working_days=top["non_working_days"],
+        sources=tuple(top["sources"].values()),
+        path=c.filename,
+        course_limit=top["course_limit"] or "by_date",
+        lvef_lower_limit_pct=top["lvef_lower_limit"] or 50.0,
     )
-    limit = _quantity(
-        c, anthra.get("dose"), ("anthracycline_limit", "dose"), "[mass] / [length] ** 2", "mg/m**2"
-    )
-    if anthra and anthra.get("dose") is None:
-        c.problem(
-            ("anthracycline_limit", "dose"), "expected a dose such as '450 mg/m2', got nothing"
-        )
-    limit_source = (
-        source_ref(anthra.get("source"), ("anthracycline_limit", "source")) if anthra else ""
-    )
-    warning_mg_m2, warning_source = None, ""
-    if "anthracycline_warning" in top:
-        warning = (
-            c.mapping(
-                top["anthracycline_warning"],
-                ("anthracycline_warning",),
-                required={"dose", "source"},
-                optional=set(),
-            )
-            or {}
-        )
-        warning_mg_m2 = _quantity(
-            c,
-            warning.get("dose"),
-            ("anthracycline_warning", "dose"),
-            "[mass] / [length] ** 2",
-            "mg/m**2",
-        )
-        warning_source = (
-            source_ref(warning.get("source"), ("anthracycline_warning", "source"))
-            if warning
-            else ""
-        )
-        if warning_mg_m2 is not None and limit is not None and warning_mg_m2 >= limit:
-            c.problem(
-                ("anthracycline_warning", "dose"),
-                "the warning dose must be below the anthracycline_limit",
-            )
-    return limit, limit_source, warning_mg_m2, warning_source
 
 
 def load_policy_file(path: Path) -> Policy:

@@ -19,8 +19,7 @@ from typing import Any
 from . import datacache
 from .errors import AmbiguousNumberError, DataFileError, NotFoundError, UnitError
 from .formatting import format_amount, format_number
-from .governance import FIELDS as GOVERNANCE_FIELDS
-from .governance import read_governance
+from .governance import FIELDS as GOVERNANCE
 from .limits import DOSE_BY_BASIS, MAX_CYCLES, REGIMEN, USUAL_DOSE_FACTOR
 from .model import (
     BASIS_UNITS,
@@ -38,7 +37,22 @@ from .model import (
 from .paths import drug_reference_file, modified_ns, search_dirs, shipped_dir, yaml_files
 from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .units import Q, parse_quantity, registry, split_number
-from .validation import Checker, describe_value, load_data_file
+from .validation import (
+    DECLARED,
+    WRITTEN,
+    Checker,
+    Field,
+    FieldPath,
+    Rule,
+    Section,
+    declares_sources,
+    describe_value,
+    list_of,
+    load_data_file,
+    one_of,
+    text,
+    whole,
+)
 
 SCHEMA_VERSION = 1
 ENV_VAR = "DOSECALC_REGIMENS"
@@ -132,609 +146,614 @@ def _parse_infusion(checker: Checker, value: Any, path: tuple[Any, ...]) -> Any:
     return minutes
 
 
-class _RegimenReader:
-    """Turns one parsed regimen file into a Regimen, collecting problems."""
+def _read_regimen(c: Checker, data: Any) -> Regimen | None:
+    """A Regimen from a regimen file's data, or None with every problem noted on ``c``."""
+    top = _REGIMEN.read(c, data, ())
+    if top is None or c.problems:
+        return None
+    return Regimen(
+        id=top["id"] or "",
+        name=top["name"] or "",
+        setting=top["setting"] or "",
+        phases=tuple(top["phases"]),
+        sources=tuple(top["sources"].values()),
+        course_limits=tuple(top["course_limits"]),
+        aliases=top["aliases"],
+        notes=top["notes"],
+        path=c.filename,
+        monitoring=top["monitoring"] or (),
+        eligibility=tuple(top["eligibility"]),
+        version=top["version"],
+        status=top["status"],
+        last_reviewed=top["last_reviewed"],
+        reviewed_by=top["reviewed_by"],
+    )
 
-    def __init__(self, checker: Checker):
-        self.c = checker
-        self.source_ids: set[str] = set()
 
-    def read(self, data: Any) -> Regimen | None:
-        c = self.c
-        top = c.mapping(
-            data,
-            (),
-            required={
-                "schema_version",
-                "id",
-                "name",
-                "setting",
-                "sources",
-                "phases",
-                "version",
-                "status",
-            },
-            optional={"aliases", "course_limits", "notes", "monitoring", "eligibility"}
-            | GOVERNANCE_FIELDS,
-        )
-        if top is None:
-            return None
-        version = top.get("schema_version")
-        if "schema_version" in top and version != SCHEMA_VERSION:
-            c.problem(
-                ("schema_version",),
-                f"unsupported schema version {version!r} (this dosecalc reads {SCHEMA_VERSION})",
-            )
-        regimen_id = c.text(top.get("id"), ("id",)) if "id" in top else None
-        if regimen_id and not _ID.match(regimen_id):
-            c.problem(("id",), f"'{regimen_id}' must be lower-case letters, digits and hyphens")
-        name = c.text(top.get("name"), ("name",)) if "name" in top else None
-        setting = (
-            c.choice(top.get("setting"), ("setting",), _SETTINGS) if "setting" in top else None
-        )
-        sources = self._sources(top.get("sources"))
-        aliases = tuple(self._texts(top.get("aliases", []), ("aliases",)))
-        notes = tuple(self._texts(top.get("notes", []), ("notes",)))
-        phases = self._phases(top.get("phases"))
-        limits = self._limits(top.get("course_limits", []), phases)
-        eligibility = self._eligibility(top.get("eligibility", []), phases)
-        governance = read_governance(c, top)
-        monitoring = (
-            read_monitoring(
-                c,
-                top["monitoring"],
-                {e.drug for p in phases for e in p.drugs},
-                self.source_ids,
-            )
-            if "monitoring" in top
-            else ()
-        )
-        if c.problems:
-            return None
-        return Regimen(
-            id=regimen_id or "",
-            name=name or "",
-            setting=setting or "",
-            phases=tuple(phases),
-            sources=tuple(sources),
-            course_limits=tuple(limits),
-            aliases=aliases,
-            notes=notes,
-            path=c.filename,
-            monitoring=monitoring,
-            eligibility=tuple(eligibility),
-            **governance,
-        )
-
-    def _texts(self, value: Any, path: tuple[Any, ...]) -> list[str]:
-        return [
-            t
-            for i, item in enumerate(self.c.sequence(value, path, non_empty=False))
-            if (t := self.c.text(item, (*path, i)))
-        ]
-
-    def _sources(self, value: Any) -> list[Source]:
-        sources = []
-        for i, item in enumerate(self.c.sequence(value, ("sources",))):
-            path = ("sources", i)
-            entry = self.c.mapping(item, path, required={"id", "citation"}, optional={"url"})
-            if entry is None:
-                continue
-            source_id = self.c.text(entry.get("id"), (*path, "id"))
-            citation = self.c.text(entry.get("citation"), (*path, "citation"))
-            url = self.c.text(entry["url"], (*path, "url")) if "url" in entry else None
-            if source_id in self.source_ids:
-                self.c.problem((*path, "id"), f"duplicate source id '{source_id}'")
-            if source_id and citation:
-                self.source_ids.add(source_id)
-                sources.append(Source(source_id, citation, url))
-        return sources
-
-    def _source_refs(self, value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
-        refs = self._texts(value, path)
-        for i, ref in enumerate(refs):
-            self.c.cited(ref, (*path, i), self.source_ids)
-        return tuple(refs)
-
-    def _phases(self, value: Any) -> list[Phase]:
-        phases = []
-        seen: set[str] = set()
-        for i, item in enumerate(self.c.sequence(value, ("phases",))):
-            path = ("phases", i)
-            entry = self.c.mapping(
-                item,
-                path,
-                required={"id", "name", "cycle_length", "cycles", "drugs"},
-                optional={"supportive", "emetogenic_risk"},
-            )
-            if entry is None:
-                continue
-            phase_id = self.c.text(entry.get("id"), (*path, "id"))
-            if phase_id in seen:
-                self.c.problem((*path, "id"), f"duplicate phase id '{phase_id}'")
-            seen.add(phase_id or "")
-            name = self.c.text(entry.get("name"), (*path, "name"))
-            length = None
-            if "cycle_length" in entry:
-                try:
-                    length = parse_duration_days(entry["cycle_length"])
-                except UnitError as exc:
-                    self.c.problem((*path, "cycle_length"), str(exc))
-                else:
-                    if (
-                        self.c.within(
-                            length,
-                            (*path, "cycle_length"),
-                            REGIMEN["cycle_length"],
-                            entry["cycle_length"],
-                        )
-                        is None
-                    ):
-                        length = None
-            cycles = (
-                self._cycle_count(entry.get("cycles"), (*path, "cycles"))
-                if "cycles" in entry
-                else None
-            )
-            drugs = [
-                d
-                for j, drug in enumerate(self.c.sequence(entry.get("drugs"), (*path, "drugs")))
-                if (d := self._drug(drug, (*path, "drugs", j), length, cycles))
-            ]
-            # Supportive entries are checked against the drugs as written, so a
-            # drug refused for its dose does not also make its premedication
-            # "not a drug of this phase" (one problem, one message).
-            listed = entry.get("drugs")
-            written = listed if isinstance(listed, list) else []
-            named = {d.drug for d in drugs} | {
-                str(item["drug"]).strip().lower()
-                for item in written
-                if isinstance(item, dict) and isinstance(item.get("drug"), str)
-            }
-            supportive = (
-                read_supportive(
-                    self.c,
-                    entry["supportive"],
-                    (*path, "supportive"),
-                    named,
-                    self.source_ids,
-                )
-                if "supportive" in entry
-                else ()
-            )
-            risk = (
-                read_emetogenic_risk(
-                    self.c, entry["emetogenic_risk"], (*path, "emetogenic_risk"), self.source_ids
-                )
-                if "emetogenic_risk" in entry
-                else None
-            )
-            if phase_id and name and length and cycles:
-                phases.append(
-                    Phase(
-                        phase_id,
-                        name,
-                        length,
-                        cycles,
-                        _with_schedule(drugs, length),
-                        tuple(supportive),
-                        risk,
-                    )
-                )
-        return phases
-
-    def _cycle_count(self, value: Any, path: tuple[Any, ...]) -> CycleCount | None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            count = self.c.integer(value, path, minimum=1, maximum=MAX_CYCLES)
-            return CycleCount("fixed", count) if count else None
-        if not isinstance(value, dict):
-            self.c.problem(
-                path,
-                f"expected a cycle count, got {describe_value(value)}: write a number (4), {{min: 6}} or {{until: progression}}",
-            )
-            return None
-        entry = self.c.mapping(value, path, required=set(), optional={"min", "until"})
-        if entry is None:
-            return None
-        if ("min" in entry) == ("until" in entry):
-            self.c.problem(
-                path, "give either a number, {min: N} or {until: progression | course_limit}"
-            )
-            return None
-        if "min" in entry:
-            count = self.c.integer(entry["min"], (*path, "min"), minimum=1, maximum=MAX_CYCLES)
-            return CycleCount("minimum", count) if count else None
-        until = self.c.choice(entry["until"], (*path, "until"), ("progression", "course_limit"))
-        if until is None:
-            return None
-        return CycleCount("until_progression" if until == "progression" else "until_limit")
-
-    def _drug(
-        self, value: Any, path: tuple[Any, ...], cycle_length: int | None, cycles: CycleCount | None
-    ) -> DrugEntry | None:
-        c = self.c
-        entry = c.mapping(
-            value,
+def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+    if value != SCHEMA_VERSION:
+        c.problem(
             path,
-            required={"drug", "route", "basis", "days"},
-            optional={
-                "dose",
-                "loading",
-                "maintenance",
-                "infusion",
-                "max_dose",
-                "cycles",
-                "reload",
-                "caution",
-                "sources",
-                "times_per_day",
-                "dose_levels",
-            },
+            f"unsupported schema version {value!r} (this dosecalc reads {SCHEMA_VERSION})",
         )
+    return value
+
+
+def _regimen_id(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    regimen_id = c.text(value, path)
+    if regimen_id and not _ID.match(regimen_id):
+        c.problem(path, f"'{regimen_id}' must be lower-case letters, digits and hyphens")
+    return regimen_id
+
+
+_SOURCE = Section(
+    Field("id", text, required=True, default=None),
+    Field("citation", text, required=True, default=None),
+    Field("url", text),
+)
+
+
+def _sources(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, Source]:
+    """The sources the regimen declares, by id."""
+    sources: dict[str, Source] = {}
+    for i, item in enumerate(c.sequence(value, path)):
+        entry = _SOURCE.read(c, item, (*path, i))
         if entry is None:
-            return None
-        problems_before = len(c.problems)
-        drug = c.text(entry.get("drug"), (*path, "drug"))
-        if drug and drug != drug.lower():
-            c.problem((*path, "drug"), f"drug ids are lower-case INNs ('{drug.lower()}')")
-        route = c.choice(entry.get("route"), (*path, "route"), _ROUTES)
-        basis = c.choice(entry.get("basis"), (*path, "basis"), tuple(BASIS_UNITS))
-        days = self._days(entry.get("days"), (*path, "days"), cycle_length)
-        standard, loading, maintenance = self._doses(entry, path, basis)
-        max_dose = (
-            self._max_dose(entry["max_dose"], (*path, "max_dose")) if "max_dose" in entry else None
-        )
-        selected = None
-        if "cycles" in entry:
-            selected = self._selected_cycles(entry["cycles"], (*path, "cycles"), cycles)
-        reload_rule = c.text(entry["reload"], (*path, "reload")) if "reload" in entry else None
-        if reload_rule and "loading" not in entry:
-            c.problem((*path, "reload"), "a re-load rule needs a 'loading' dose to re-load with")
-        caution = c.text(entry["caution"], (*path, "caution")) if "caution" in entry else None
-        sources = self._source_refs(entry.get("sources", []), (*path, "sources"))
-        times_per_day = 1
-        if "times_per_day" in entry:
-            times_per_day = (
-                c.integer(
-                    entry["times_per_day"],
-                    (*path, "times_per_day"),
-                    minimum=1,
-                    maximum=_MAX_TIMES_PER_DAY,
-                )
-                or 1
-            )
-        start = standard or maintenance
-        dose_levels = None
-        if "dose_levels" in entry and basis and start is not None:
-            dose_levels = self._dose_levels(
-                entry["dose_levels"], (*path, "dose_levels"), basis, start
-            )
-        if drug and route and basis and len(c.problems) == problems_before:
-            steps = [
-                (step, (*path, key) if key == "dose" else _dose_path(entry[key], (*path, key)))
-                for key, step in (
-                    ("dose", standard),
-                    ("loading", loading),
-                    ("maintenance", maintenance),
-                )
-                if step is not None
-            ]
-            self._against_reference(drug, route, basis, steps)
-        if len(c.problems) > problems_before:
-            return None
-        return DrugEntry(
-            drug=drug or "",
-            route=route or "",
-            basis=basis,  # type: ignore[arg-type]
-            days=tuple(days),
-            standard=standard,
-            loading=loading,
-            maintenance=maintenance,
-            max_dose_mg=max_dose,
-            cycles=selected,
-            reload_rule=reload_rule,
-            caution=caution,
-            sources=sources,
-            line=c.line(path),
-            times_per_day=times_per_day,
-            dose_levels=dose_levels,
-        )
+            continue
+        source_id, citation = entry["id"], entry["citation"]
+        if source_id in sources:
+            c.problem((*path, i, "id"), f"duplicate source id '{source_id}'")
+        if source_id and citation:
+            sources[source_id] = Source(source_id, citation, entry["url"])
+    return sources
 
-    def _days(self, value: Any, path: tuple[Any, ...], cycle_length: int | None) -> list[int]:
-        """``days``: the days of the cycle a drug is given, each inside the cycle, once."""
-        c = self.c
-        days = []
-        for k, day in enumerate(c.sequence(value, path)):
-            number = c.integer(
-                day, (*path, k), minimum=1, maximum=int(REGIMEN["cycle_length"].high)
-            )
-            if number is not None and cycle_length is not None and number > cycle_length:
-                c.problem((*path, k), f"day {number} is outside the {cycle_length}-day cycle")
-            elif number is not None:
-                days.append(number)
-        if len(set(days)) != len(days):
-            c.problem(path, "a day is listed twice")
-        return days
 
-    def _doses(
-        self, entry: dict[str, Any], path: tuple[Any, ...], basis: str | None
-    ) -> tuple[DoseStep | None, DoseStep | None, DoseStep | None]:
-        """The drug's dose steps: ``dose``, or ``loading`` followed by
-        ``maintenance`` (never both forms, never one of the pair alone)."""
-        c = self.c
-        standard = loading = maintenance = None
-        has_dose, has_loading, has_maintenance = (
-            "dose" in entry,
-            "loading" in entry,
-            "maintenance" in entry,
+def _source_refs(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> tuple[str, ...]:
+    """Source ids, each declared under 'sources' (numbered as the text ones
+    among them)."""
+    refs: tuple[str, ...] = _TEXTS(c, value, path, got)
+    for i, ref in enumerate(refs):
+        c.cited(ref, (*path, i), got[DECLARED])
+    return refs
+
+
+def _source_ref(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    """One source id (reported as ``source[0]``), declared under 'sources'."""
+    refs = _source_refs(c, [value], path, got)
+    return refs[0] if refs else None
+
+
+_TEXTS = list_of(text, non_empty=False)
+
+
+def _phases(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> list[Phase]:
+    phases = []
+    context = {DECLARED: got[DECLARED], "phase ids": set()}
+    for i, item in enumerate(c.sequence(value, path)):
+        entry = _PHASE.read(c, item, (*path, i), context)
+        if entry is None:
+            continue
+        phase_id, name, length, cycles = (
+            entry["id"],
+            entry["name"],
+            entry["cycle_length"],
+            entry["cycles"],
         )
-        if has_dose and (has_loading or has_maintenance):
-            c.problem(path, "give either 'dose', or 'loading' with 'maintenance', not both")
-        elif has_loading and not has_maintenance:
-            c.problem((*path, "loading"), "a loading dose needs a 'maintenance' dose to follow it")
-        elif has_maintenance and not has_loading:
+        if phase_id and name and length and cycles:
+            phases.append(
+                Phase(
+                    phase_id,
+                    name,
+                    length,
+                    cycles,
+                    _with_schedule(entry["drugs"], length),
+                    tuple(entry["supportive"] or ()),
+                    entry["emetogenic_risk"],
+                )
+            )
+    return phases
+
+
+def _phase_id(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    phase_id = c.text(value, path)
+    seen: set[str] = got["phase ids"]
+    if phase_id in seen:
+        c.problem(path, f"duplicate phase id '{phase_id}'")
+    seen.add(phase_id or "")
+    return phase_id
+
+
+def _cycle_length(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> int | None:
+    try:
+        length = parse_duration_days(value)
+    except UnitError as exc:
+        c.problem(path, str(exc))
+        return None
+    return c.within(length, path, REGIMEN["cycle_length"], value)
+
+
+_CYCLE_COUNT = Section(Field("min"), Field("until"))
+
+
+def _cycle_count(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> CycleCount | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        count = c.integer(value, path, minimum=1, maximum=MAX_CYCLES)
+        return CycleCount("fixed", count) if count else None
+    if not isinstance(value, dict):
+        c.problem(
+            path,
+            f"expected a cycle count, got {describe_value(value)}: write a number (4), {{min: 6}} or {{until: progression}}",
+        )
+        return None
+    if _CYCLE_COUNT.read(c, value, path) is None:
+        return None
+    if ("min" in value) == ("until" in value):
+        c.problem(path, "give either a number, {min: N} or {until: progression | course_limit}")
+        return None
+    if "min" in value:
+        count = c.integer(value["min"], (*path, "min"), minimum=1, maximum=MAX_CYCLES)
+        return CycleCount("minimum", count) if count else None
+    until = c.choice(value["until"], (*path, "until"), ("progression", "course_limit"))
+    if until is None:
+        return None
+    return CycleCount("until_progression" if until == "progression" else "until_limit")
+
+
+def _phase_drugs(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> list[DrugEntry]:
+    context = {
+        DECLARED: got[DECLARED],
+        "cycle_length": got["cycle_length"],
+        "phase cycles": got["cycles"],
+    }
+    return [
+        d
+        for j, drug in enumerate(c.sequence(value, path))
+        if (d := _drug(c, drug, (*path, j), context))
+    ]
+
+
+def _named(got: dict[str, Any]) -> set[str]:
+    """The phase's drugs as written. Supportive entries are checked against
+    them, so a drug refused for its dose does not also make its premedication
+    "not a drug of this phase" (one problem, one message)."""
+    listed = got[WRITTEN].get("drugs")
+    written = listed if isinstance(listed, list) else []
+    return {d.drug for d in got["drugs"]} | {
+        str(item["drug"]).strip().lower()
+        for item in written
+        if isinstance(item, dict) and isinstance(item.get("drug"), str)
+    }
+
+
+def _supportive(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+    return read_supportive(c, value, path, _named(got), set(got[DECLARED]))
+
+
+def _emetogenic_risk(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+    return read_emetogenic_risk(c, value, path, set(got[DECLARED]))
+
+
+#: A phase (``phases`` list): its cycles and the drugs given in each.
+_PHASE = Section(
+    Field("id", _phase_id, required=True, default=None),
+    Field("name", text, required=True, default=None),
+    Field("cycle_length", _cycle_length, required=True),
+    Field("cycles", _cycle_count, required=True),
+    Field("drugs", _phase_drugs, required=True, default=None),
+    Field("supportive", _supportive),
+    Field("emetogenic_risk", _emetogenic_risk),
+)
+
+
+def _drug(c: Checker, value: Any, path: FieldPath, context: dict[str, Any]) -> DrugEntry | None:
+    entry = _DRUG.read(c, value, path, context)
+    if entry is None or len(c.problems) > entry["problems before"]:
+        return None
+    standard, loading, maintenance = entry["doses"]
+    return DrugEntry(
+        drug=entry["drug"] or "",
+        route=entry["route"] or "",
+        basis=entry["basis"],
+        days=tuple(entry["days"]),
+        standard=standard,
+        loading=loading,
+        maintenance=maintenance,
+        max_dose_mg=entry["max_dose"],
+        cycles=entry["cycles"],
+        reload_rule=entry["reload"],
+        caution=entry["caution"],
+        sources=entry["sources"],
+        line=c.line(path),
+        times_per_day=entry["times_per_day"] or 1,
+        dose_levels=entry["dose_levels"],
+    )
+
+
+def _drug_name(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    drug = c.text(value, path)
+    if drug and drug != drug.lower():
+        c.problem(path, f"drug ids are lower-case INNs ('{drug.lower()}')")
+    return drug
+
+
+def _days(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> list[int]:
+    """``days``: the days of the cycle a drug is given, each inside the cycle, once."""
+    cycle_length = got["cycle_length"]
+    days = []
+    for k, day in enumerate(c.sequence(value, path)):
+        number = c.integer(day, (*path, k), minimum=1, maximum=int(REGIMEN["cycle_length"].high))
+        if number is not None and cycle_length is not None and number > cycle_length:
+            c.problem((*path, k), f"day {number} is outside the {cycle_length}-day cycle")
+        elif number is not None:
+            days.append(number)
+    if len(set(days)) != len(days):
+        c.problem(path, "a day is listed twice")
+    return days
+
+
+def _doses(
+    c: Checker, entry: dict[str, Any], path: FieldPath, got: dict[str, Any]
+) -> tuple[DoseStep | None, DoseStep | None, DoseStep | None]:
+    """The drug's dose steps: ``dose``, or ``loading`` followed by
+    ``maintenance`` (never both forms, never one of the pair alone)."""
+    basis = got["basis"]
+    standard = loading = maintenance = None
+    has_dose, has_loading, has_maintenance = (
+        "dose" in entry,
+        "loading" in entry,
+        "maintenance" in entry,
+    )
+    if has_dose and (has_loading or has_maintenance):
+        c.problem(path, "give either 'dose', or 'loading' with 'maintenance', not both")
+    elif has_loading and not has_maintenance:
+        c.problem((*path, "loading"), "a loading dose needs a 'maintenance' dose to follow it")
+    elif has_maintenance and not has_loading:
+        c.problem(
+            (*path, "maintenance"),
+            "a maintenance dose needs the 'loading' dose that precedes it",
+        )
+    elif not (has_dose or has_loading):
+        c.problem(path, "missing the dose: give 'dose', or 'loading' and 'maintenance'")
+    infusion = _parse_infusion(c, entry.get("infusion"), (*path, "infusion"))
+    if basis and has_dose:
+        standard = _step(c, entry["dose"], (*path, "dose"), basis, infusion, allow_mapping=False)
+    if basis and has_loading:
+        loading = _step(c, entry["loading"], (*path, "loading"), basis, None, allow_mapping=True)
+    if basis and has_maintenance:
+        maintenance = _step(
+            c, entry["maintenance"], (*path, "maintenance"), basis, None, allow_mapping=True
+        )
+    return standard, loading, maintenance
+
+
+def _max_dose(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+    """``max_dose``: a cap in mg, with its unit, inside the data limits."""
+    try:
+        if not isinstance(value, str):
+            raise UnitError(f"{value!r} has no unit (write e.g. '2 mg')")
+        return c.within(
+            float(parse_quantity(value, dimension="[mass]", what="max_dose").to("mg").magnitude),
+            path,
+            REGIMEN["max_dose"],
+            value,
+        )
+    except UnitError as exc:
+        c.problem(path, str(exc))
+        return None
+
+
+def _selected_cycles(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> tuple[int, ...]:
+    """``cycles``: the cycles of the phase the drug is given in (all when absent)."""
+    cycles = got["phase cycles"]
+    selected = tuple(
+        n
+        for k, item in enumerate(c.sequence(value, path))
+        if (n := c.integer(item, (*path, k), minimum=1, maximum=MAX_CYCLES))
+    )
+    if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
+        c.problem(path, f"the phase has only {cycles.count} cycles")
+    return selected
+
+
+def _reload(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    reload_rule = c.text(value, path)
+    if reload_rule and "loading" not in got[WRITTEN]:
+        c.problem(path, "a re-load rule needs a 'loading' dose to re-load with")
+    return reload_rule
+
+
+_DOSE_LEVELS = Section(Field("levels", required=True), Field("source", required=True))
+
+
+def _dose_levels(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> DoseLevels | None:
+    """Documented dose reductions: each below the starting dose and below
+    the level before it, all per-unit doses of the drug's basis or all
+    percentages of the starting dose, with a declared source."""
+    standard, _, maintenance = got["doses"]
+    basis, start = got["basis"], standard or maintenance
+    if not basis or start is None:
+        return None
+    if _DOSE_LEVELS.read(c, value, path) is None:
+        return None
+    source = _source_refs(c, [value.get("source")], (*path, "source"), got)
+    levels: list[DoseLevel] = []
+    previous = start.per_unit
+    kinds = set()
+    for i, item in enumerate(c.sequence(value.get("levels"), (*path, "levels"))):
+        item_path = (*path, "levels", i)
+        text = str(item).strip() if isinstance(item, str) else None
+        if text is not None and text.endswith("%"):
+            kinds.add("percent")
+            try:
+                percent = float(text[:-1])
+            except ValueError:
+                c.problem(item_path, f"'{text}' is not a percentage (write e.g. '75%')")
+                continue
+            if not 0 < percent < 100:
+                c.problem(item_path, f"'{text}': a reduced dose is between 0% and 100%")
+                continue
+            level = DoseLevel(percent=percent)
+        else:
+            kinds.add("amount")
+            try:
+                amount = parse_per_unit_dose(item, basis)
+            except UnitError as exc:
+                c.problem(item_path, str(exc))
+                continue
+            if amount.magnitude <= 0:
+                c.problem(item_path, "a dose must be more than zero")
+                continue
+            level = DoseLevel(amount=amount)
+        per_unit = level.per_unit(start.per_unit)
+        # A level is a dose given to a patient: the basis's range applies
+        # ("1e-300 mg/m2" or "0.0001%" is refused like a starting dose).
+        if c.within(per_unit, item_path, DOSE_BY_BASIS[basis], item) is None:
+            continue
+        if per_unit >= previous:
             c.problem(
-                (*path, "maintenance"),
-                "a maintenance dose needs the 'loading' dose that precedes it",
+                item_path,
+                f"{level.describe(basis)} is not below the level before it: list reductions from the highest down",
             )
-        elif not (has_dose or has_loading):
-            c.problem(path, "missing the dose: give 'dose', or 'loading' and 'maintenance'")
-        infusion = _parse_infusion(c, entry.get("infusion"), (*path, "infusion"))
-        if basis and has_dose:
-            standard = self._step(
-                entry["dose"], (*path, "dose"), basis, infusion, allow_mapping=False
-            )
-        if basis and has_loading:
-            loading = self._step(
-                entry["loading"], (*path, "loading"), basis, None, allow_mapping=True
-            )
-        if basis and has_maintenance:
-            maintenance = self._step(
-                entry["maintenance"], (*path, "maintenance"), basis, None, allow_mapping=True
-            )
-        return standard, loading, maintenance
+            continue
+        previous = per_unit
+        levels.append(level)
+    if len(kinds) > 1:
+        c.problem((*path, "levels"), "give all levels as doses or all as percentages, not both")
+    if not levels or not source:
+        return None
+    return DoseLevels(tuple(levels), source[0])
 
-    def _max_dose(self, value: Any, path: tuple[Any, ...]) -> float | None:
-        """``max_dose``: a cap in mg, with its unit, inside the data limits."""
-        try:
-            if not isinstance(value, str):
-                raise UnitError(f"{value!r} has no unit (write e.g. '2 mg')")
-            return self.c.within(
-                float(
-                    parse_quantity(value, dimension="[mass]", what="max_dose").to("mg").magnitude
-                ),
-                path,
-                REGIMEN["max_dose"],
-                value,
-            )
-        except UnitError as exc:
-            self.c.problem(path, str(exc))
+
+_STEP = Section(Field("dose", required=True), Field("infusion"))
+
+
+def _step(
+    c: Checker, value: Any, path: FieldPath, basis: str, infusion: Any, allow_mapping: bool
+) -> DoseStep | None:
+    dose_value, dose_path = value, path
+    if allow_mapping and isinstance(value, dict):
+        if _STEP.read(c, value, path) is None:
             return None
+        dose_value, dose_path = value.get("dose"), (*path, "dose")
+        infusion = _parse_infusion(c, value.get("infusion"), (*path, "infusion"))
+    try:
+        amount = parse_per_unit_dose(dose_value, basis)
+    except UnitError as exc:
+        message = str(exc)
+        if not message.startswith(f"'{dose_value}'"):
+            message = (
+                f"'{dose_value}' is not a quantity: {message}"
+                if "unknown unit" in message
+                else message
+            )
+        c.problem(dose_path, message)
+        return None
+    if amount.magnitude <= 0:
+        c.problem(dose_path, "a dose must be more than zero")
+        return None
+    if c.within(float(amount.magnitude), dose_path, DOSE_BY_BASIS[basis], dose_value) is None:
+        return None
+    return DoseStep(amount, infusion)
 
-    def _selected_cycles(
-        self, value: Any, path: tuple[Any, ...], cycles: CycleCount | None
-    ) -> tuple[int, ...]:
-        """``cycles``: the cycles of the phase the drug is given in (all when absent)."""
-        c = self.c
-        selected = tuple(
-            n
-            for k, item in enumerate(c.sequence(value, path))
-            if (n := c.integer(item, (*path, k), minimum=1, maximum=MAX_CYCLES))
+
+def _against_reference(
+    c: Checker, entry: dict[str, Any], path: FieldPath, got: dict[str, Any]
+) -> None:
+    """Refuse a dose more than USUAL_DOSE_FACTOR times above the drug
+    reference's usual maximum or below its usual minimum (a unit or typing
+    slip: 75 g/m2, 7.5 mg/m2 for 75), against the usual range of the same
+    basis nearest to it (same route first). Only for an entry with no other problem."""
+    drug, route, basis = got["drug"], got["route"], got["basis"]
+    if not (drug and route and basis and len(c.problems) == got["problems before"]):
+        return
+    steps = [
+        (step, (*path, key) if key == "dose" else _dose_path(entry[key], (*path, key)))
+        for key, step in zip(("dose", "loading", "maintenance"), got["doses"], strict=True)
+        if step is not None
+    ]
+    # Imported here: a regimen read from the data cache never needs the
+    # drug reference's reader, and start-up does not pay for it.
+    from .drugs import load_drug_reference
+
+    reference = load_drug_reference()
+    if drug not in reference:
+        return
+    usual = [u for u in reference.get(drug).usual if u.basis == basis]
+    usual = [u for u in usual if u.route == route] or usual
+    if not usual:
+        return
+    for step, step_path in steps:
+        factors = [(f, u) for u in usual if (f := u.range_factor(step.amount, basis)) is not None]
+        if not factors:
+            continue
+        factor, nearest = min(factors, key=lambda item: abs(math.log(item[0])))
+        limit = USUAL_DOSE_FACTOR
+        if 1 / limit <= factor <= limit:
+            continue
+        unit = BASIS_UNITS[basis]
+        where = f"{reference.path}:{nearest.line}" if nearest.line else reference.path
+        if factor > 1:
+            usual_text = format_amount(_in_unit(nearest.maximum, basis), unit)
+            how = f"more than {limit:g} times the usual maximum of {usual_text} (x{format_number(factor)})"
+        else:
+            usual_text = format_amount(_in_unit(nearest.minimum, basis), unit)
+            how = f"less than 1/{limit:g} of the usual minimum of {usual_text} (1/{format_number(1 / factor)})"
+        written = format_amount(_in_unit(step.amount, basis), unit)
+        c.problem(
+            step_path,
+            f"{drug} {written} is {how} in the drug reference ({where}): a unit or typing slip?",
         )
-        if cycles and cycles.mode == "fixed" and any(n > (cycles.count or 0) for n in selected):
-            c.problem(path, f"the phase has only {cycles.count} cycles")
-        return selected
 
-    def _dose_levels(
-        self, value: Any, path: tuple[Any, ...], basis: str, start: DoseStep
-    ) -> DoseLevels | None:
-        """Documented dose reductions: each below the starting dose and below
-        the level before it, all per-unit doses of the drug's basis or all
-        percentages of the starting dose, with a declared source."""
-        c = self.c
-        entry = c.mapping(value, path, required={"levels", "source"}, optional=set())
+
+#: A drug of a phase (``drugs`` list), in the order its fields are read.
+_DRUG = Section(
+    # The entry's own problems are those found after its shape was checked.
+    Rule("problems before", lambda c, entry, path, got: len(c.problems)),
+    Field("drug", _drug_name, required=True, default=None),
+    Field("route", one_of(*_ROUTES), required=True, default=None),
+    Field("basis", one_of(*BASIS_UNITS), required=True, default=None),
+    Field("days", _days, required=True, default=None),
+    Field("dose"),
+    Field("loading"),
+    Field("maintenance"),
+    Field("infusion"),
+    Rule("doses", _doses),
+    Field("max_dose", _max_dose),
+    Field("cycles", _selected_cycles),
+    Field("reload", _reload),
+    Field("caution", text),
+    Field("sources", _source_refs, default=[]),
+    Field("times_per_day", whole(1, _MAX_TIMES_PER_DAY)),
+    Field("dose_levels", _dose_levels),
+    Rule("usual doses", _against_reference),
+)
+
+
+def _regimen_drug(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    """A drug given in one of the regimen's phases."""
+    drug = c.text(value, path)
+    if drug and got["phases"] and drug not in got["drugs"]:
+        c.problem(path, f"'{drug}' is not a drug of this regimen")
+    return drug
+
+
+_ELIGIBILITY = Section(
+    Field("after", text, required=True, default=None),
+    Field("about", _regimen_drug, required=True, default=None),
+    Field("months", whole(1, 120), required=True, default=None),
+    Field("source", _source_ref, required=True, default=None),
+)
+
+
+def _drugs_of(phases: list[Phase]) -> set[str]:
+    return {entry.drug for phase in phases for entry in phase.drugs}
+
+
+def _eligibility(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> list[EligibilityInterval]:
+    """``eligibility``: disease-free intervals after an earlier drug."""
+    out = []
+    context = {**got, "drugs": _drugs_of(got["phases"])}
+    for i, item in enumerate(c.sequence(value, path, non_empty=False)):
+        entry = _ELIGIBILITY.read(c, item, (*path, i), context)
         if entry is None:
-            return None
-        source = self._source_refs([entry.get("source")], (*path, "source"))
-        levels: list[DoseLevel] = []
-        previous = start.per_unit
-        kinds = set()
-        for i, item in enumerate(c.sequence(entry.get("levels"), (*path, "levels"))):
-            item_path = (*path, "levels", i)
-            text = str(item).strip() if isinstance(item, str) else None
-            if text is not None and text.endswith("%"):
-                kinds.add("percent")
-                try:
-                    percent = float(text[:-1])
-                except ValueError:
-                    c.problem(item_path, f"'{text}' is not a percentage (write e.g. '75%')")
-                    continue
-                if not 0 < percent < 100:
-                    c.problem(item_path, f"'{text}': a reduced dose is between 0% and 100%")
-                    continue
-                level = DoseLevel(percent=percent)
-            else:
-                kinds.add("amount")
-                try:
-                    amount = parse_per_unit_dose(item, basis)
-                except UnitError as exc:
-                    c.problem(item_path, str(exc))
-                    continue
-                if amount.magnitude <= 0:
-                    c.problem(item_path, "a dose must be more than zero")
-                    continue
-                level = DoseLevel(amount=amount)
-            per_unit = level.per_unit(start.per_unit)
-            # A level is a dose given to a patient: the basis's range applies
-            # ("1e-300 mg/m2" or "0.0001%" is refused like a starting dose).
-            if c.within(per_unit, item_path, DOSE_BY_BASIS[basis], item) is None:
-                continue
-            if per_unit >= previous:
-                c.problem(
-                    item_path,
-                    f"{level.describe(basis)} is not below the level before it: list reductions from the highest down",
-                )
-                continue
-            previous = per_unit
-            levels.append(level)
-        if len(kinds) > 1:
-            c.problem((*path, "levels"), "give all levels as doses or all as percentages, not both")
-        if not levels or not source:
-            return None
-        return DoseLevels(tuple(levels), source[0])
+            continue
+        after, about, months = entry["after"], entry["about"], entry["months"]
+        if after and about and months:
+            out.append(EligibilityInterval(after, months, about, entry["source"]))
+    return out
 
-    def _step(
-        self, value: Any, path: tuple[Any, ...], basis: str, infusion: Any, allow_mapping: bool
-    ) -> DoseStep | None:
-        dose_value, dose_path = value, path
-        if allow_mapping and isinstance(value, dict):
-            entry = self.c.mapping(value, path, required={"dose"}, optional={"infusion"})
-            if entry is None:
-                return None
-            dose_value, dose_path = entry.get("dose"), (*path, "dose")
-            infusion = _parse_infusion(self.c, entry.get("infusion"), (*path, "infusion"))
+
+_COURSE_LIMIT = Section(
+    Field("drug", _regimen_drug, required=True, default=None),
+    Field("duration", required=True),
+    Field("source", required=True),
+    Field("count"),
+)
+
+
+def _course_limits(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> list[CourseLimit]:
+    limits = []
+    phases = got["phases"]
+    context = {**got, "drugs": _drugs_of(phases)}
+    for i, item in enumerate(c.sequence(value, path, non_empty=False)):
+        item_path = (*path, i)
+        entry = _COURSE_LIMIT.read(c, item, item_path, context)
+        if entry is None:
+            continue
         try:
-            amount = parse_per_unit_dose(dose_value, basis)
+            days = parse_duration_days(entry["duration"])
         except UnitError as exc:
-            message = str(exc)
-            if not message.startswith(f"'{dose_value}'"):
-                message = (
-                    f"'{dose_value}' is not a quantity: {message}"
-                    if "unknown unit" in message
-                    else message
-                )
-            self.c.problem(dose_path, message)
-            return None
-        if amount.magnitude <= 0:
-            self.c.problem(dose_path, "a dose must be more than zero")
-            return None
+            c.problem((*item_path, "duration"), str(exc))
+            continue
         if (
-            self.c.within(float(amount.magnitude), dose_path, DOSE_BY_BASIS[basis], dose_value)
+            c.within(days, (*item_path, "duration"), REGIMEN["course_limit"], entry["duration"])
             is None
         ):
-            return None
-        return DoseStep(amount, infusion)
-
-    def _against_reference(
-        self, drug: str, route: str, basis: str, steps: list[tuple[Any, tuple[Any, ...]]]
-    ) -> None:
-        """Refuse a dose more than USUAL_DOSE_FACTOR times above the drug
-        reference's usual maximum or below its usual minimum (a unit or typing
-        slip: 75 g/m2, 7.5 mg/m2 for 75), against the usual range of the same
-        basis nearest to it (same route first)."""
-        # Imported here: a regimen read from the data cache never needs the
-        # drug reference's reader, and start-up does not pay for it.
-        from .drugs import load_drug_reference
-
-        reference = load_drug_reference()
-        if drug not in reference:
-            return
-        usual = [u for u in reference.get(drug).usual if u.basis == basis]
-        usual = [u for u in usual if u.route == route] or usual
-        if not usual:
-            return
-        for step, path in steps:
-            factors = [
-                (f, u) for u in usual if (f := u.range_factor(step.amount, basis)) is not None
+            continue
+        source = _source_ref(c, entry["source"], (*item_path, "source"), got)
+        count, interval = _limit_count(c, entry["count"], (*item_path, "count"))
+        if entry["drug"]:
+            limits.append(CourseLimit(entry["drug"], days, source, count, interval))
+    for i, phase in enumerate(phases):
+        if phase.cycles.mode == "until_limit":
+            unlimited = [
+                e.drug for e in phase.drugs if not any(limit.drug == e.drug for limit in limits)
             ]
-            if not factors:
-                continue
-            factor, nearest = min(factors, key=lambda item: abs(math.log(item[0])))
-            limit = USUAL_DOSE_FACTOR
-            if 1 / limit <= factor <= limit:
-                continue
-            unit = BASIS_UNITS[basis]
-            where = f"{reference.path}:{nearest.line}" if nearest.line else reference.path
-            if factor > 1:
-                usual_text = format_amount(_in_unit(nearest.maximum, basis), unit)
-                how = f"more than {limit:g} times the usual maximum of {usual_text} (x{format_number(factor)})"
-            else:
-                usual_text = format_amount(_in_unit(nearest.minimum, basis), unit)
-                how = f"less than 1/{limit:g} of the usual minimum of {usual_text} (1/{format_number(1 / factor)})"
-            written = format_amount(_in_unit(step.amount, basis), unit)
-            self.c.problem(
-                path,
-                f"{drug} {written} is {how} in the drug reference ({where}): a unit or typing slip?",
-            )
-
-    def _eligibility(self, value: Any, phases: list[Phase]) -> list[EligibilityInterval]:
-        """``eligibility``: disease-free intervals after an earlier drug."""
-        out = []
-        drugs = {entry.drug for phase in phases for entry in phase.drugs}
-        for i, item in enumerate(self.c.sequence(value, ("eligibility",), non_empty=False)):
-            path = ("eligibility", i)
-            entry = self.c.mapping(
-                item, path, required={"after", "months", "about", "source"}, optional=set()
-            )
-            if entry is None:
-                continue
-            after = self.c.text(entry.get("after"), (*path, "after"))
-            about = self.c.text(entry.get("about"), (*path, "about"))
-            if about and phases and about not in drugs:
-                self.c.problem((*path, "about"), f"'{about}' is not a drug of this regimen")
-            months = self.c.integer(entry.get("months"), (*path, "months"), minimum=1, maximum=120)
-            source = self._source_refs([entry.get("source")], (*path, "source"))
-            if after and about and months:
-                out.append(EligibilityInterval(after, months, about, source[0] if source else None))
-        return out
-
-    def _limits(self, value: Any, phases: list[Phase]) -> list[CourseLimit]:
-        limits = []
-        drugs = {entry.drug for phase in phases for entry in phase.drugs}
-        for i, item in enumerate(self.c.sequence(value, ("course_limits",), non_empty=False)):
-            path = ("course_limits", i)
-            entry = self.c.mapping(
-                item, path, required={"drug", "duration", "source"}, optional={"count"}
-            )
-            if entry is None:
-                continue
-            drug = self.c.text(entry.get("drug"), (*path, "drug"))
-            if drug and phases and drug not in drugs:
-                self.c.problem((*path, "drug"), f"'{drug}' is not a drug of this regimen")
-            try:
-                days = parse_duration_days(entry.get("duration"))
-            except UnitError as exc:
-                self.c.problem((*path, "duration"), str(exc))
-                continue
-            if (
-                self.c.within(
-                    days, (*path, "duration"), REGIMEN["course_limit"], entry.get("duration")
+            if unlimited:
+                c.problem(
+                    ("phases", i, "cycles"),
+                    f"runs until the course limit, but {', '.join(unlimited)} has none",
                 )
-                is None
-            ):
-                continue
-            source = self._source_refs([entry.get("source")], (*path, "source"))
-            count, interval = self._limit_count(entry.get("count"), (*path, "count"))
-            if drug:
-                limits.append(
-                    CourseLimit(drug, days, source[0] if source else None, count, interval)
-                )
-        for i, phase in enumerate(phases):
-            if phase.cycles.mode == "until_limit":
-                unlimited = [
-                    e.drug for e in phase.drugs if not any(limit.drug == e.drug for limit in limits)
-                ]
-                if unlimited:
-                    self.c.problem(
-                        ("phases", i, "cycles"),
-                        f"runs until the course limit, but {', '.join(unlimited)} has none",
-                    )
-        return limits
+    return limits
 
-    def _limit_count(self, value: Any, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
-        """``count: {doses: 18, every: 21 days}``: the limit as a number of doses."""
-        if value is None:
-            return None, None
-        entry = self.c.mapping(value, path, required={"doses", "every"}, optional=set())
-        if entry is None:
-            return None, None
-        doses = self.c.integer(entry.get("doses"), (*path, "doses"), minimum=1, maximum=1000)
-        try:
-            every = parse_duration_days(entry.get("every"))
-        except UnitError as exc:
-            self.c.problem((*path, "every"), str(exc))
-            return None, None
-        return doses, every
+
+_LIMIT_COUNT = Section(
+    Field("doses", whole(1, 1000), required=True, default=None),
+    Field("every", required=True),
+)
+
+
+def _limit_count(c: Checker, value: Any, path: FieldPath) -> tuple[int | None, int | None]:
+    """``count: {doses: 18, every: 21 days}``: the limit as a number of doses."""
+    if value is None:
+        return None, None
+    entry = _LIMIT_COUNT.read(c, value, path)
+    if entry is None:
+        return None, None
+    try:
+        every = parse_duration_days(entry["every"])
+    except UnitError as exc:
+        c.problem((*path, "every"), str(exc))
+        return None, None
+    return entry["doses"], every
+
+
+def _monitoring(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+    return read_monitoring(c, value, _drugs_of(got["phases"]), set(got[DECLARED]))
+
+
+#: A regimen file (docs/regimen-format.md), field by field, in the order it is read.
+_REGIMEN = Section(
+    Field("schema_version", _schema_version, required=True),
+    Field("id", _regimen_id, required=True),
+    Field("name", text, required=True),
+    Field("setting", one_of(*_SETTINGS), required=True),
+    Field("sources", declares_sources(_sources), required=True, default=None),
+    Field("aliases", _TEXTS, default=[]),
+    Field("notes", _TEXTS, default=[]),
+    Field("phases", _phases, required=True, default=None),
+    Field("course_limits", _course_limits, default=[]),
+    Field("eligibility", _eligibility, default=[]),
+    # version, status, last_reviewed and reviewed_by (governance.py)
+    *GOVERNANCE,
+    Field("monitoring", _monitoring),
+)
 
 
 def _dose_path(value: Any, path: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -760,7 +779,7 @@ def _read_regimen_file(path: Path) -> Regimen:
     import dataclasses
     import hashlib
 
-    regimen = load_data_file(path, lambda checker, data: _RegimenReader(checker).read(data))
+    regimen = load_data_file(path, _read_regimen)
     # Hashed once the file has been read and validated (so an unreadable file
     # is reported as such by the loader).
     return dataclasses.replace(regimen, sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest())

@@ -29,7 +29,7 @@ from typing import Any
 from .errors import UnitError
 from .formatting import format_amount, format_number
 from .units import parse_quantity
-from .validation import Checker
+from .validation import DECLARED, Checker, Field, FieldPath, Rule, Section, cited, one_of, text
 
 PURPOSES = ("premedication", "antiemetic", "observation", "growth-factor", "other")
 WHEN = ("every", "loading", "maintenance", "first", "after-first")
@@ -348,6 +348,53 @@ def _dose_mg(checker: Checker, value: Any, path: tuple[Any, ...]) -> float | Non
     )
 
 
+def _for_drug(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    """The drug of the phase an entry goes with."""
+    for_drug = c.text(value, path)
+    phase_drugs: set[str] = got["phase drugs"]
+    if for_drug and phase_drugs and for_drug not in phase_drugs:
+        c.problem(
+            path, f"'{for_drug}' is not a drug of this phase ({', '.join(sorted(phase_drugs))})"
+        )
+    return for_drug
+
+
+def _observe(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> float | None:
+    return _duration_min(c, value, path)
+
+
+def _count_problems(c: Checker, entry: dict[str, Any], path: FieldPath, got: dict[str, Any]) -> int:
+    return len(c.problems)
+
+
+#: A ``supportive:`` entry. Which of drug, dose and route are required, and
+#: what may go with an observation, depends on the purpose: checked after.
+_SUPPORTIVE = Section(
+    # The entry's own problems are those found after its shape was checked.
+    Rule("problems before", _count_problems),
+    Field("purpose", one_of(*PURPOSES), required=True, default=None),
+    Field("for", _for_drug, required=True, default=None),
+    Field("source", cited(), required=True, default=None),
+    Field("observe", _observe),
+    *(
+        Field(name)
+        for name in (
+            "drug",
+            "or",
+            "dose",
+            "route",
+            "days",
+            "times_per_day",
+            "before",
+            "window_before",
+            "when",
+            "option",
+            "note",
+        )
+    ),
+)
+
+
 def read_supportive(
     c: Checker,
     value: Any,
@@ -357,42 +404,19 @@ def read_supportive(
 ) -> tuple[SupportiveEntry, ...]:
     """A phase's ``supportive:`` list, validated; problems go to ``c``."""
     entries = []
+    context = {DECLARED: source_ids, "phase drugs": phase_drugs}
     for i, item in enumerate(c.sequence(value, path)):
         here = (*path, i)
-        entry = c.mapping(
-            item,
-            here,
-            required={"purpose", "for", "source"},
-            optional={
-                "drug",
-                "or",
-                "dose",
-                "route",
-                "days",
-                "times_per_day",
-                "before",
-                "window_before",
-                "observe",
-                "when",
-                "option",
-                "note",
-            },
-        )
-        if entry is None:
+        read = _SUPPORTIVE.read(c, item, here, context)
+        if read is None:
             continue
-        before = len(c.problems)
-        purpose = c.choice(entry.get("purpose"), (*here, "purpose"), PURPOSES)
-        for_drug = c.text(entry.get("for"), (*here, "for"))
-        if for_drug and phase_drugs and for_drug not in phase_drugs:
-            c.problem(
-                (*here, "for"),
-                f"'{for_drug}' is not a drug of this phase ({', '.join(sorted(phase_drugs))})",
-            )
-        source = c.cited(
-            c.text(entry.get("source"), (*here, "source")), (*here, "source"), source_ids
-        )
-        observe = (
-            _duration_min(c, entry["observe"], (*here, "observe")) if "observe" in entry else None
+        entry: dict[str, Any] = item
+        before, purpose, for_drug, source, observe = (
+            read["problems before"],
+            read["purpose"],
+            read["for"],
+            read["source"],
+            read["observe"],
         )
         drug = dose = route = None
         if purpose == "observation":
@@ -415,10 +439,14 @@ def read_supportive(
                 c.choice(entry["route"], (*here, "route"), _ROUTES) if "route" in entry else None
             )
         alternatives = []
-        for k, text in enumerate(c.sequence(entry.get("or", []), (*here, "or"), non_empty=False)):
-            match = _ALTERNATIVE.match(text) if isinstance(text, str) else None
+        for k, written in enumerate(
+            c.sequence(entry.get("or", []), (*here, "or"), non_empty=False)
+        ):
+            match = _ALTERNATIVE.match(written) if isinstance(written, str) else None
             if match is None:
-                c.problem((*here, "or", k), f"write an alternative as 'DRUG DOSE mg', got {text!r}")
+                c.problem(
+                    (*here, "or", k), f"write an alternative as 'DRUG DOSE mg', got {written!r}"
+                )
                 continue
             amount = float(match["dose"]) * (1000 if match["unit"] == "g" else 1)
             alternatives.append((match["drug"], amount))
@@ -478,73 +506,83 @@ def read_supportive(
     return tuple(entries)
 
 
+_EMETOGENIC_RISK = Section(
+    Field("level", one_of(*EMETOGENIC_LEVELS), required=True, default=None),
+    Field("source", cited(), required=True, default=None),
+    Field("note", text),
+)
+
+
 def read_emetogenic_risk(
     c: Checker, value: Any, path: tuple[Any, ...], source_ids: set[str]
 ) -> EmetogenicRisk | None:
-    entry = c.mapping(value, path, required={"level", "source"}, optional={"note"})
-    if entry is None:
-        return None
-    level = c.choice(entry.get("level"), (*path, "level"), EMETOGENIC_LEVELS)
-    source = c.cited(c.text(entry.get("source"), (*path, "source")), (*path, "source"), source_ids)
-    note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
-    if level and source:
-        return EmetogenicRisk(level, source, note)
+    entry = _EMETOGENIC_RISK.read(c, value, path, {DECLARED: source_ids})
+    if entry and entry["level"] and entry["source"]:
+        return EmetogenicRisk(entry["level"], entry["source"], entry["note"])
     return None
+
+
+def _regimen_drug(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    drug = c.text(value, path)
+    drugs: set[str] = got["regimen drugs"]
+    if drug and drugs and drug not in drugs:
+        c.problem(path, f"'{drug}' is not a drug of this regimen")
+    return drug
+
+
+def _flag(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> bool:
+    if not isinstance(value, bool):
+        c.problem(path, f"expected true or false, got {value!r}")
+    return bool(value)
+
+
+def _interval(
+    c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
+) -> tuple[int, str] | None:
+    match = _INTERVAL.match(str(value).strip())
+    if match is None or int(match["n"]) < 1:
+        c.problem(path, f"{value!r} is not an interval (write e.g. '3 months' or '12 weeks')")
+        return None
+    return int(match["n"]), match["unit"].rstrip("s") + "s"
+
+
+def _when_due(c: Checker, entry: dict[str, Any], path: FieldPath, got: dict[str, Any]) -> None:
+    if not (got["baseline"] or got["every"] or got["at_end"]):
+        c.problem(path, "say when the test is due: baseline, every or at_end")
+
+
+#: A ``monitoring:`` entry: a test, the drug it watches, when it is due, its source.
+_MONITORING = Section(
+    Rule("problems before", _count_problems),
+    Field("test", text, required=True, default=None),
+    Field("drug", _regimen_drug, required=True, default=None),
+    Field("baseline", _flag, default=False),
+    Field("at_end", _flag, default=False),
+    Field("every", _interval),
+    Rule("when due", _when_due),
+    Field("source", cited(), required=True, default=None),
+    Field("note", text),
+)
 
 
 def read_monitoring(
     c: Checker, value: Any, drugs: set[str], source_ids: set[str]
 ) -> tuple[MonitoringRule, ...]:
     rules = []
+    context = {DECLARED: source_ids, "regimen drugs": drugs}
     for i, item in enumerate(c.sequence(value, ("monitoring",))):
-        path = ("monitoring", i)
-        entry = c.mapping(
-            item,
-            path,
-            required={"test", "drug", "source"},
-            optional={"baseline", "every", "at_end", "note"},
-        )
-        if entry is None:
-            continue
-        before = len(c.problems)
-        test = c.text(entry.get("test"), (*path, "test"))
-        drug = c.text(entry.get("drug"), (*path, "drug"))
-        if drug and drugs and drug not in drugs:
-            c.problem((*path, "drug"), f"'{drug}' is not a drug of this regimen")
-        flags = {}
-        for key in ("baseline", "at_end"):
-            flag = entry.get(key, False)
-            if not isinstance(flag, bool):
-                c.problem((*path, key), f"expected true or false, got {flag!r}")
-            flags[key] = bool(flag)
-        every = None
-        if "every" in entry:
-            match = _INTERVAL.match(str(entry["every"]).strip())
-            if match is None or int(match["n"]) < 1:
-                c.problem(
-                    (*path, "every"),
-                    f"{entry['every']!r} is not an interval (write e.g. '3 months' or '12 weeks')",
-                )
-            else:
-                unit = match["unit"].rstrip("s") + "s"
-                every = (int(match["n"]), unit)
-        if not (flags["baseline"] or every or flags["at_end"]):
-            c.problem(path, "say when the test is due: baseline, every or at_end")
-        source = c.cited(
-            c.text(entry.get("source"), (*path, "source")), (*path, "source"), source_ids
-        )
-        note = c.text(entry["note"], (*path, "note")) if "note" in entry else None
-        if len(c.problems) > before:
+        entry = _MONITORING.read(c, item, ("monitoring", i), context)
+        if entry is None or len(c.problems) > entry["problems before"]:
             continue
         rules.append(
             MonitoringRule(
-                test or "",
-                drug or "",
-                flags["baseline"],
-                every,
-                flags["at_end"],
-                source or "",
-                note,
+                entry["test"] or "",
+                entry["drug"] or "",
+                entry["baseline"],
+                entry["every"],
+                entry["at_end"],
+                entry["source"] or "",
+                entry["note"],
             )
         )
     return tuple(rules)

@@ -3,6 +3,16 @@
 Loaders walk the parsed YAML with a :class:`Checker`, which records each
 problem with its file, line and field path instead of stopping at the first,
 so an author sees everything that is wrong at once.
+
+The fields of a mapping are described once, as data: a :class:`Section` is
+the ordered list of its :class:`Field` s (name, required or not, the default
+read when absent, and the reader that checks and converts the value) and of
+the :class:`Rule` s that span several fields, each at its place. The
+readers are small and shared (:func:`text`, :func:`one_of`, :func:`whole`,
+:func:`within`, :func:`cited`, :func:`list_of`, :func:`section`), so each rule
+(an unknown field, a missing required one, a value not among those allowed, a
+number outside its bound in ``limits.py``, a source that is not declared) is
+written once, here, with its message.
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 N = TypeVar("N", int, float)
 
+#: A field's location in the file: keys and list indexes from the top.
+FieldPath = tuple[Any, ...]
+
 _FIRST_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -29,6 +42,10 @@ def _float(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+#: What an unknown source id message tells the author to do.
+DECLARE_SOURCES = "declare it under 'sources'"
 
 
 class Checker:
@@ -56,12 +73,23 @@ class Checker:
             raise DataFileError(sorted(self.problems, key=lambda p: p.line or 0))
 
     def cited(
-        self, ref: str | None, path: tuple[Any, ...], declared: Collection[str]
-    ) -> str | None:
+        self,
+        ref: Any,
+        path: tuple[Any, ...],
+        declared: Collection[str],
+        hint: str = DECLARE_SOURCES,
+        *,
+        required: bool = False,
+    ) -> Any:
         """``ref``, a source id cited by a field: the file must declare it
-        under 'sources', so that every clinical value is traceable."""
-        if ref and ref not in declared:
-            self.problem(path, f"unknown source '{ref}' (declare it under 'sources')")
+        under 'sources', so that every clinical value is traceable. An empty
+        ``ref`` (already reported as not text) is let through unless the
+        citation is ``required``; ``hint`` says where sources are declared."""
+        if (ref or required) and ref not in declared:
+            # A required citation is read as written (it may be missing or a
+            # number), so it is shown as Python writes it: None, 5, 'x'.
+            shown = f"'{ref}'" if isinstance(ref, str) and not required else repr(ref)
+            self.problem(path, f"unknown source {shown} ({hint})")
         return ref
 
     # -- structural checks ---------------------------------------------------
@@ -136,6 +164,190 @@ class Checker:
             self.problem(path, f"{value!r} is not one of: {', '.join(choices)}")
             return None
         return str(value)
+
+
+# -- fields, described as data ---------------------------------------------------
+
+#: A field's reader: (checker, value as written, its path, the fields read
+#: before it) -> the value to build with, or None with a problem recorded.
+Reader = Callable[[Checker, Any, FieldPath, "dict[str, Any]"], Any]
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+#: The default of a field that is not read when it is absent (its value is None).
+ABSENT: Any = _Absent()
+
+#: Under this key a reader finds the mapping as written (a rule on whether
+#: another field was written at all, not on what it was read as).
+WRITTEN = "<written>"
+
+
+class Field:
+    """One field of a mapping: its name, whether it is ``required``, the
+    ``default`` read in its place when it is absent (``ABSENT``: not read,
+    None), and the ``read`` that checks and converts it (None: kept as written).
+
+    A required field with ``default=None`` is reported missing and then read
+    as None too, so its reader also says what it expected ("expected text,
+    got nothing"), as the policy and drug reference files always have.
+    """
+
+    __slots__ = ("name", "read", "required", "default")
+
+    def __init__(
+        self,
+        name: str,
+        read: Reader | None = None,
+        *,
+        required: bool = False,
+        default: Any = ABSENT,
+    ):
+        self.name, self.read, self.required, self.default = name, read, required, default
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r})"
+
+
+#: A rule over a whole mapping: (checker, the mapping as written, its path,
+#: the fields read before it) -> what it found, stored under its name.
+Check = Callable[[Checker, "dict[str, Any]", FieldPath, "dict[str, Any]"], Any]
+
+
+class Rule:
+    """A check that spans several fields of a mapping (``dose``, or ``loading``
+    with ``maintenance``), run at its place in the reading order."""
+
+    __slots__ = ("name", "check")
+
+    def __init__(self, name: str, check: Check):
+        self.name, self.check = name, check
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r})"
+
+
+class Section:
+    """A mapping's fields and rules, in the order they are read (and their
+    problems reported), plus ``others``: keys allowed here and read by code of
+    their own.
+
+    :meth:`read` reports an unknown field, each missing required field, then
+    reads every field in order, so every problem of the mapping is found at once.
+    """
+
+    __slots__ = ("steps", "required", "optional")
+
+    def __init__(self, *steps: Field | Rule, others: Collection[str] = ()):
+        self.steps = steps
+        fields = [step for step in steps if isinstance(step, Field)]
+        self.required = {f.name for f in fields if f.required}
+        self.optional = {f.name for f in fields if not f.required} | set(others)
+
+    def read(
+        self,
+        c: Checker,
+        value: Any,
+        path: FieldPath,
+        context: dict[str, Any] | None = None,
+        *,
+        lenient: bool = False,
+    ) -> dict[str, Any] | None:
+        """The fields of the mapping ``value`` at ``path``, each as its reader
+        returned it, and what each rule found, by name; None (with the problem
+        recorded) when ``value`` is not a mapping, unless ``lenient``: then its
+        fields are read as absent. Readers see ``context`` (what the enclosing
+        sections read) and the fields read before them."""
+        entry = c.mapping(value, path, self.required, self.optional)
+        if entry is None and not lenient:
+            return None
+        written = entry or {}
+        got = {**(context or {}), WRITTEN: written}
+        for step in self.steps:
+            if isinstance(step, Rule):
+                got[step.name] = step.check(c, written, path, got)
+                continue
+            raw = written.get(step.name, step.default)
+            if raw is ABSENT:
+                got[step.name] = None
+            elif step.read is None:
+                got[step.name] = raw
+            else:
+                got[step.name] = step.read(c, raw, (*path, step.name), got)
+        return {step.name: got[step.name] for step in self.steps}
+
+
+# The shared readers. Each returns the checked value, or None with a problem recorded.
+
+
+def text(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    """Non-empty text, stripped."""
+    return c.text(value, path)
+
+
+def one_of(*choices: str) -> Reader:
+    """One of ``choices``, as written."""
+    return lambda c, value, path, got: c.choice(value, path, choices)
+
+
+def whole(minimum: int | None = None, maximum: int | None = None) -> Reader:
+    """A whole number (never a boolean) from ``minimum`` to ``maximum``."""
+    return lambda c, value, path, got: c.integer(value, path, minimum, maximum)
+
+
+def within(read: Reader, bound: Bound) -> Reader:
+    """What ``read`` gives (in ``bound.unit``), inside ``bound`` (limits.py)."""
+
+    def checked(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+        return c.within(read(c, value, path, got), path, bound, value)
+
+    return checked
+
+
+#: Under this key the readers of citations find the source ids the file declares.
+DECLARED = "<declared sources>"
+
+
+def declares_sources(read: Reader) -> Reader:
+    """``read`` (a file's ``sources`` list, returning the sources by id), whose
+    ids the fields read after it may cite (:func:`cited`)."""
+
+    def declared(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+        got[DECLARED] = read(c, value, path, got)
+        return got[DECLARED]
+
+    return declared
+
+
+def cited(hint: str = DECLARE_SOURCES) -> Reader:
+    """A source id, as text, that the file declares (see :meth:`Checker.cited`)."""
+
+    def source(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+        ref: str | None = c.cited(c.text(value, path), path, got[DECLARED], hint)
+        return ref
+
+    return source
+
+
+def list_of(read: Reader, *, non_empty: bool = True) -> Reader:
+    """A list, each item read by ``read``; the items that passed, as a tuple."""
+
+    def items(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            item
+            for i, raw in enumerate(c.sequence(value, path, non_empty))
+            if (item := read(c, raw, (*path, i), got)) is not None
+        )
+
+    return items
+
+
+def section(spec: Section, *, lenient: bool = False) -> Reader:
+    """A nested mapping described by ``spec``; it sees the fields read so far."""
+    return lambda c, value, path, got: spec.read(c, value, path, got, lenient=lenient)
 
 
 def describe_value(value: Any) -> str:

@@ -190,6 +190,41 @@ def test_an_increment_of_zero_is_refused_not_read_as_one_mg(tmp_path):
     assert load_policy_file(path).rounding.increment_mg == 0.5
 
 
+@pytest.mark.parametrize("field", ["increment: 1 mg", "small_increment: 0.1 mg"])
+def test_a_null_rounding_step_is_refused_not_an_internal_error(tmp_path, field):
+    name = field.split(":")[0]
+    text = edited(SHIPPED_STANDARD, f"  {field}", f"  {name}: null")
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        load_policy_file(path)
+    assert [(p.line, p.path, p.message) for p in info.value.problems] == [
+        (
+            line_of(text, f"  {name}: null"),
+            f"rounding.{name}",
+            "expected a dose step such as '1 mg', got nothing",
+        )
+    ]
+
+
+@pytest.mark.parametrize(("written", "described"), [("[x]", "a list"), ("{k: 1}", "a mapping")])
+def test_a_source_that_is_a_list_or_mapping_is_refused_not_an_internal_error(
+    tmp_path, written, described
+):
+    text = edited(SHIPPED_STANDARD, "source: protocol-450", f"source: {written}")
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        load_policy_file(path)
+    assert [(p.line, p.path, p.message) for p in info.value.problems] == [
+        (
+            line_of(text, f"source: {written}"),
+            "anthracycline_limit.source",
+            f"expected a source id, got {described}",
+        )
+    ]
+
+
 def test_a_null_reload_threshold_or_anthracycline_limit_is_refused(tmp_path):
     text = edited(STANDARD, "threshold: 7 days", "threshold: null")
     text = edited(text, "dose: 450 mg/m2", "dose: null")

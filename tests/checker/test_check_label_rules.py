@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dosecalc import api
-from dosecalc.drugs import load_drug_reference
+from dosecalc.drugs import default_path, load_drug_reference
+from dosecalc.errors import DataFileError
 
 
 def check(tmp_path: Path, text: str) -> list:
@@ -448,3 +451,14 @@ def test_nivolumab_in_mcg_is_a_unit_error_that_names_the_mg_dose(tmp_path):
     found = one_treatment(tmp_path, "every 2 weeks", "      - {drug: nivolumab, dose: 240 mcg}\n")
     [unit] = [f for f in found if f.code == "UNIT_IMPLAUSIBLE"]
     assert "240 mg every 2 weeks (mg, not mcg) is meant" in unit.message
+
+
+def test_a_usual_dose_support_must_be_a_known_one(tmp_path):
+    # `support: growth_factor` is the one support a schedule can need; a
+    # misspelt value is refused with its file, line and field.
+    path = tmp_path / "drugs.yaml"
+    text = default_path().read_text(encoding="utf-8")
+    path.write_text(text.replace("support: growth_factor", "support: gcsf", 1), encoding="utf-8")
+    with pytest.raises(DataFileError) as raised:
+        load_drug_reference(path)
+    assert "support: 'gcsf' is not one of: growth_factor" in str(raised.value)

@@ -31,13 +31,13 @@ from .model import Source
 from .paths import drug_reference_file
 from .textfold import fold
 from .validation import (
+    SOURCES,
     Checker,
     Field,
     FieldPath,
     Reader,
     Section,
     cited,
-    declares_sources,
     list_of,
     load_data_file,
     one_of,
@@ -74,7 +74,6 @@ SUPPORTS = ("growth_factor",)
 GROWTH_FACTORS = ("pegfilgrastim", "filgrastim", "lipegfilgrastim", "lenograstim")
 LANGUAGES = ("en", "fr")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 # --- data types ------------------------------------------------------------------
@@ -601,43 +600,6 @@ def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]
     return value
 
 
-def _url(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
-    if value is not None and (
-        not isinstance(value, str) or not value.startswith(("http://", "https://"))
-    ):
-        c.problem(path, "expected an http(s) address")
-        return None
-    return value
-
-
-_SOURCE = Section(
-    Field("id", text, required=True, default=None),
-    Field("citation", text, required=True, default=None),
-    Field("url", _url),
-)
-
-
-def _sources(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, Source]:
-    sources: dict[str, Source] = {}
-    for i, item in enumerate(c.sequence(value, path)):
-        entry = _SOURCE.read(c, item, (*path, i))
-        if entry is None:
-            continue
-        source_id, citation = entry["id"], entry["citation"]
-        if source_id is None or citation is None:
-            continue
-        if not _SOURCE_ID.match(source_id):
-            c.problem(
-                (*path, i, "id"),
-                f"'{source_id}' is not a valid id (lower case, digits and hyphens)",
-            )
-        elif source_id in sources:
-            c.problem((*path, i, "id"), f"duplicate source id '{source_id}'")
-        else:
-            sources[source_id] = Source(source_id, citation, entry["url"])
-    return sources
-
-
 def _drugs(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, DrugInfo]:
     drugs: dict[str, DrugInfo] = {}
     for i, item in enumerate(c.sequence(value, path)):
@@ -999,7 +961,7 @@ _DRUG = Section(
 #: The drug reference file (docs/drug-reference-format.md).
 _REFERENCE = Section(
     Field("schema_version", _schema_version, required=True, default=None),
-    Field("sources", declares_sources(_sources), required=True, default=None),
+    Field("sources", SOURCES, required=True, default=None),
     Field("unlisted_drugs", list_of(text, non_empty=False), default=[]),
     Field("drugs", _drugs, required=True, default=None),
 )

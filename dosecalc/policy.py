@@ -21,13 +21,13 @@ from .paths import modified_ns, search_dirs, shipped_dir, yaml_files
 from .units import parse_quantity
 from .validation import (
     DECLARED,
+    SOURCES,
     WRITTEN,
     Checker,
     Field,
     FieldPath,
     Reader,
     Section,
-    declares_sources,
     describe_value,
     list_of,
     load_data_file,
@@ -268,25 +268,6 @@ def _overlap(a: ReloadRule, b: ReloadRule) -> bool:
     )
 
 
-def _sources(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, Source]:
-    """The sources the policy declares, by id."""
-    sources: dict[str, Source] = {}
-    for i, item in enumerate(c.sequence(value, path)):
-        if item == {}:  # only its missing fields are reported
-            c.mapping(item, (*path, i), _SOURCE.required, _SOURCE.optional)
-            continue
-        entry = _SOURCE.read(c, item, (*path, i))
-        if entry and (sid := entry["id"]):
-            sources[sid] = Source(sid, str(entry["citation"]), entry["url"])
-    return sources
-
-
-_SOURCE = Section(
-    Field("id", text, required=True, default=None),
-    Field("citation", required=True),
-    Field("url"),
-)
-
 _MG_M2 = _quantity("[mass] / [length] ** 2", "mg/m**2")
 
 #: ``anthracycline_limit`` and ``anthracycline_warning``: a dose in mg/m²
@@ -338,7 +319,7 @@ def _increment(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> 
 #: A policy file, field by field, in the order it is read (docs/regimen-format.md, Policies).
 _POLICY = Section(
     Field("schema_version", _schema_version, required=True, default=None),
-    Field("sources", declares_sources(_sources), required=True, default=None),
+    Field("sources", SOURCES, required=True, default=None),
     Field(
         "bsa",
         section(

@@ -32,20 +32,19 @@ from .model import (
     EligibilityInterval,
     Phase,
     Regimen,
-    Source,
 )
 from .paths import drug_reference_file, modified_ns, search_dirs, shipped_dir, yaml_files
 from .supportive import read_emetogenic_risk, read_monitoring, read_supportive
 from .units import Q, parse_quantity, registry, split_number
 from .validation import (
     DECLARED,
+    SOURCES,
     WRITTEN,
     Checker,
     Field,
     FieldPath,
     Rule,
     Section,
-    declares_sources,
     describe_value,
     list_of,
     load_data_file,
@@ -184,28 +183,6 @@ def _regimen_id(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) ->
     if regimen_id and not _ID.match(regimen_id):
         c.problem(path, f"'{regimen_id}' must be lower-case letters, digits and hyphens")
     return regimen_id
-
-
-_SOURCE = Section(
-    Field("id", text, required=True, default=None),
-    Field("citation", text, required=True, default=None),
-    Field("url", text),
-)
-
-
-def _sources(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, Source]:
-    """The sources the regimen declares, by id."""
-    sources: dict[str, Source] = {}
-    for i, item in enumerate(c.sequence(value, path)):
-        entry = _SOURCE.read(c, item, (*path, i))
-        if entry is None:
-            continue
-        source_id, citation = entry["id"], entry["citation"]
-        if source_id in sources:
-            c.problem((*path, i, "id"), f"duplicate source id '{source_id}'")
-        if source_id and citation:
-            sources[source_id] = Source(source_id, citation, entry["url"])
-    return sources
 
 
 def _source_refs(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> tuple[str, ...]:
@@ -744,7 +721,7 @@ _REGIMEN = Section(
     Field("id", _regimen_id, required=True),
     Field("name", text, required=True),
     Field("setting", one_of(*_SETTINGS), required=True),
-    Field("sources", declares_sources(_sources), required=True, default=None),
+    Field("sources", SOURCES, required=True, default=None),
     Field("aliases", _TEXTS, default=[]),
     Field("notes", _TEXTS, default=[]),
     Field("phases", _phases, required=True, default=None),

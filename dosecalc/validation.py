@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import DataFileError, Problem, format_path
 from .limits import Bound
+from .model import Source
 
 if TYPE_CHECKING:
     from .yamlio import Lines
@@ -191,9 +192,8 @@ class Field:
     ``default`` read in its place when it is absent (``ABSENT``: not read,
     None), and the ``read`` that checks and converts it (None: kept as written).
 
-    A required field with ``default=None`` is reported missing and then read
-    as None too, so its reader also says what it expected ("expected text,
-    got nothing"), as the policy and drug reference files always have.
+    A required field that is absent is reported missing once; its ``default``
+    is still read, silently, for the fields that depend on it.
     """
 
     __slots__ = ("name", "read", "required", "default")
@@ -275,6 +275,14 @@ class Section:
                 got[step.name] = None
             elif step.read is None:
                 got[step.name] = raw
+            elif step.required and step.name not in written:
+                # Reported missing once, by c.mapping; its default is still
+                # read (the fields after it use what it gives, an empty list
+                # of phases or of sources), but what its reader says about
+                # that default is the same slip, said again, and is dropped.
+                said = len(c.problems)
+                got[step.name] = step.read(c, raw, (*path, step.name), got)
+                del c.problems[said:]
             else:
                 got[step.name] = step.read(c, raw, (*path, step.name), got)
         return {step.name: got[step.name] for step in self.steps}
@@ -320,6 +328,51 @@ def declares_sources(read: Reader) -> Reader:
         return got[DECLARED]
 
     return declared
+
+
+#: A source id: lower case, digits and hyphens ("herceptin-smpc-2024").
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _web_address(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
+    if value is not None and (
+        not isinstance(value, str) or not value.startswith(("http://", "https://"))
+    ):
+        c.problem(path, "expected an http(s) address")
+        return None
+    return value
+
+
+_SOURCE = Section(
+    Field("id", text, required=True, default=None),
+    Field("citation", text, required=True, default=None),
+    Field("url", _web_address),
+)
+
+
+def _source_list(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for i, item in enumerate(c.sequence(value, path)):
+        entry = _SOURCE.read(c, item, (*path, i))
+        if entry is None or entry["id"] is None or entry["citation"] is None:
+            continue
+        source_id = entry["id"]
+        if not SOURCE_ID.match(source_id):
+            c.problem(
+                (*path, i, "id"),
+                f"'{source_id}' is not a valid id (lower case, digits and hyphens)",
+            )
+        elif source_id in sources:
+            c.problem((*path, i, "id"), f"duplicate source id '{source_id}'")
+        else:
+            sources[source_id] = Source(source_id, entry["citation"], entry["url"])
+    return sources
+
+
+#: The ``sources`` list every data file declares, written once for the three
+#: readers: each entry an id, a citation and an optional web address; ids
+#: unique; the fields read after it may cite them (:func:`cited`).
+SOURCES: Reader = declares_sources(_source_list)
 
 
 def cited(hint: str = DECLARE_SOURCES) -> Reader:

@@ -4,12 +4,17 @@ their shared readers, on small files written here: each expected problem
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import locations
 import pytest
 
+from dosecalc.drugs import load_drug_reference
 from dosecalc.errors import DataFileError, Problem
 from dosecalc.limits import Bound
+from dosecalc.policy import load_policy_file
+from dosecalc.regimen import load_regimen_file
 from dosecalc.validation import (
     DECLARED,
     WRITTEN,
@@ -125,9 +130,9 @@ def _with(problems: list[Problem]) -> Checker:
     return c
 
 
-def test_a_missing_required_field_is_reported_at_the_mapping_and_read_as_its_default():
-    # 'dose' has no default: reported missing, not read. 'name' has the
-    # default None: reported missing, and read (its reader reports nothing).
+def test_a_missing_required_field_is_reported_once_and_not_read():
+    # 'dose', 'name' and 'sources' are missing: each is said once, at the
+    # mapping; their readers do not add "got nothing" for the same slip.
     got, problems = read(SPEC, "other: 1\n", lenient=False)
     assert problems == [
         Problem(
@@ -139,8 +144,6 @@ def test_a_missing_required_field_is_reported_at_the_mapping_and_read_as_its_def
         Problem("f.yaml", 1, "", "missing required field 'dose'"),
         Problem("f.yaml", 1, "", "missing required field 'name'"),
         Problem("f.yaml", 1, "", "missing required field 'sources'"),
-        Problem("f.yaml", 1, "sources", "expected a list, got nothing"),
-        Problem("f.yaml", 1, "name", "expected text, got nothing"),
     ]
     assert got is not None and got["dose"] is None and got["route"] is None
 
@@ -157,7 +160,6 @@ def test_a_value_that_is_not_a_mapping_stops_the_section_unless_lenient():
     assert got == {"bsa": {"formula": None}}
     assert problems == [
         Problem("f.yaml", 1, "bsa", "expected a mapping, got a number (2)"),
-        Problem("f.yaml", 1, "bsa.formula", "None is not one of: mosteller"),
     ]
 
 
@@ -201,3 +203,46 @@ def test_a_rule_runs_in_its_place_and_sees_the_fields_read_before_it():
     assert seen == [(1, None, ["a", "b"])]  # b not read yet
     assert problems == [Problem("f.yaml", 1, "", "give 'a' or 'b', not both")]
     assert got == {"a": 1, "a or b": None, "b": 2}
+
+
+# --- The sources list, written once for the three data files ------------------------------
+
+SOURCE_SLIPS = (
+    "  - id: Herceptin_PI\n    citation: a label\n",
+    "  - id: twice\n    citation: one\n  - id: twice\n    citation: two\n",
+    "  - id: a-label\n    citation: a label\n    url: ftp://example.org/label\n",
+)
+SOURCE_MESSAGES = (
+    "'Herceptin_PI' is not a valid id (lower case, digits and hyphens)",
+    "duplicate source id 'twice'",
+    "expected an http(s) address",
+)
+
+
+def _with_sources_first(original: Path, entries: str, tmp_path: Path) -> Path:
+    """``original`` with ``entries`` put first in its ``sources`` list."""
+    lines = original.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("sources:"))
+    changed = tmp_path / original.name
+    changed.write_text("".join([*lines[: at + 1], entries, *lines[at + 1 :]]), encoding="utf-8")
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"), list(zip(SOURCE_SLIPS, SOURCE_MESSAGES, strict=True))
+)
+@pytest.mark.parametrize(
+    ("original", "load"),
+    [
+        (locations.ROOT / "policies" / "standard.yaml", load_policy_file),
+        (locations.ROOT / "regimens" / "thp.yaml", load_regimen_file),
+        (locations.ROOT / "drugs" / "drugs.yaml", load_drug_reference),
+    ],
+    ids=["policy", "regimen", "drug reference"],
+)
+def test_every_data_file_reads_its_sources_by_the_same_rules(
+    original: Path, load: Any, entries: str, message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(DataFileError) as refused:
+        load(_with_sources_first(original, entries, tmp_path))
+    assert message in str(refused.value)

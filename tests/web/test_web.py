@@ -30,8 +30,9 @@ from starlette.testclient import TestClient
 from web_server import running_server
 
 from dosecalc.cli import entry_point
-from dosecalc.errors import DosecalcError, InputError
+from dosecalc.errors import DataFileError, DosecalcError, InputError
 from dosecalc.patient import make_patient
+from dosecalc.regimen import load_regimen_file
 from dosecalc.web import app as web
 from dosecalc.web import server
 
@@ -248,6 +249,10 @@ def test_markup_in_every_check_field_is_escaped(client: TestClient, field: str) 
     _assert_escaped(upload.text)
 
 
+#: A web address whose query would close the link and open a script if printed raw.
+SOURCE_URL = 'https://example.org/?q="><script>alert(1)</script>'
+
+
 def test_markup_in_a_regimen_file_is_escaped(tmp_path: Path) -> None:
     write_regimen(
         tmp_path,
@@ -260,7 +265,7 @@ def test_markup_in_a_regimen_file_is_escaped(tmp_path: Path) -> None:
         .read_text()
         .replace(
             "citation: Test fixture, not a clinical source",
-            "citation: Test fixture, not a clinical source\n    url: javascript:alert(1)",
+            "citation: Test fixture, not a clinical source\n    url: " + json.dumps(SOURCE_URL),
         )
     )
     (tmp_path / "evil.yaml").write_text(text)
@@ -268,8 +273,22 @@ def test_markup_in_a_regimen_file_is_escaped(tmp_path: Path) -> None:
     for url in ("/regimens", "/regimens/evil", "/dose?regimen=evil&height=165&weight=62"):
         page = client.get(url).text
         _assert_escaped(page)
-        assert 'href="javascript:' not in page
+        assert "<script>" not in page
     assert client.get("/regimens/evil").status_code == 200
+
+
+def test_a_source_link_that_is_not_a_web_address_never_reaches_a_page(tmp_path: Path) -> None:
+    # A javascript: link is refused when the regimen is read, before any page.
+    write_regimen(tmp_path, "evil", one_drug_phase("docetaxel", "bsa", "75 mg/m2"))
+    text = (tmp_path / "evil.yaml").read_text()
+    (tmp_path / "evil.yaml").write_text(
+        text.replace(
+            "citation: Test fixture, not a clinical source",
+            "citation: Test fixture, not a clinical source\n    url: javascript:alert(1)",
+        )
+    )
+    with pytest.raises(DataFileError, match=r"url: expected an http\(s\) address"):
+        load_regimen_file(tmp_path / "evil.yaml")
 
 
 def test_regimens_search_is_escaped(client: TestClient) -> None:

@@ -1565,6 +1565,8 @@ def _continue_last(
         loose = True
     if last is None:
         return
+    if doses and not loose:
+        last = _owner_by_basis(last, treatments, paragraph, _basis(doses[0][0]), bases)
     frequency = frequencies[0][0] if frequencies else None
     duration = next((d for d in durations if d.amount is not None), None)
     until = next((d.until for d in durations if d.until is not None), None)
@@ -1618,6 +1620,7 @@ def _continue_last(
             target.dose = dose
             target.reduced = bool(_REDUCTION_LEVEL_BEFORE.search(before))
             last.frequency = last.frequency or frequency
+            last.start = last.start or start
             continue
         if (
             target.maintenance is None
@@ -1657,3 +1660,29 @@ def _continue_last(
                 paragraph=paragraph,
             )
         )
+
+
+def _owner_by_basis(
+    last: ReadTreatment,
+    treatments: list[ReadTreatment],
+    paragraph: int,
+    basis: str | None,
+    bases: dict[str, set[str]],
+) -> ReadTreatment:
+    """ "Ontruzant ..., after 4 cycles of EC. Loading 8 mg/kg IV, then 6 mg/kg":
+    a dose written without its drug is a dose of the drug the paragraph is
+    about. When the last treatment's drugs are never dosed on the dose's
+    basis (8 mg/kg is no dose of epirubicin), it belongs to the latest drug
+    of the paragraph that is dosed so and has no dose yet."""
+    if basis is None or any(basis in bases.get(d.drug_id, {basis}) for d in last.drugs):
+        return last
+    return next(
+        (
+            t
+            for t in _same_paragraph(treatments, paragraph)
+            if len(t.drugs) == 1
+            and t.drugs[0].dose is None
+            and basis in bases.get(t.drugs[0].drug_id, set())
+        ),
+        last,
+    )

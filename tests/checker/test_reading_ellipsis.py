@@ -1,0 +1,49 @@
+"""Doses, dates and frequencies that a pharmacist attaches to the right drug
+although the sentence does not name it (issue 9, section 4): each test says
+what the words mean, worked out from the words."""
+
+from __future__ import annotations
+
+from dosecalc.checker.fromtext import regimen_names
+from dosecalc.checker.reading import ReadTreatment, read_treatments
+from dosecalc.drugs import load_drug_reference
+
+
+def read(text: str) -> list[ReadTreatment]:
+    return read_treatments(text, load_drug_reference(), regimen_names())
+
+
+def test_a_dose_per_kg_after_a_regimen_in_mg_per_m2_is_the_antibodys():
+    # Ontruzant is a trastuzumab biosimilar; "8 mg/kg" cannot be a dose of
+    # epirubicin or cyclophosphamide (EC, dosed per m2), so the loading and
+    # maintenance doses are trastuzumab's, with their schedule and date.
+    text = (
+        "Ontruzant (trastuzumab biosimilar) for HER2+ early breast cancer, adjuvant, "
+        "after 4 cycles of EC. Loading 8 mg/kg IV on 16/09/2024, then 6 mg/kg IV q3d x 16.\n"
+    )
+    treatments = read(text)
+    herceptin = next(t for t in treatments if t.drugs[0].drug_id == "trastuzumab")
+    (trastuzumab,) = herceptin.drugs
+    assert trastuzumab.dose is not None and trastuzumab.dose.text.startswith("8 mg/kg")
+    assert trastuzumab.maintenance is not None and trastuzumab.maintenance.text.startswith(
+        "6 mg/kg"
+    )
+    every = herceptin.frequency or trastuzumab.maintenance.frequency
+    assert every is not None and every.interval_days == 3
+    assert herceptin.start is not None and (herceptin.start.month, herceptin.start.day) == (9, 16)
+    ec = next(t for t in treatments if t.drugs[0].drug_id == "epirubicin")
+    assert all(d.dose is None for d in ec.drugs)
+
+
+def test_biosimilar_brands_and_t_dm1_spellings_name_their_drug():
+    reference = load_drug_reference()
+    for written, drug in [
+        ("Zercepac", "trastuzumab"),
+        ("Kanjinti", "trastuzumab"),
+        ("TDM1", "trastuzumab-emtansine"),
+        ("T-DM-1", "trastuzumab-emtansine"),
+        ("Truxima", "rituximab"),
+        ("Aybintio", "bevacizumab"),
+    ]:
+        found = reference.find_names(f"{written} 6 mg/kg")
+        assert [m.drug_id for m, _ in found] == [drug], written

@@ -260,7 +260,14 @@ def case_from_text(
         age_years=float(person.group("age")) if person else None,
         height=None,
         weight=None,
-        lvef=tuple(_lvef_values(text, folded, all_dates)),
+        lvef=tuple(
+            _lvef_values(
+                text,
+                folded,
+                all_dates,
+                min((t.start for t in treatments if t.start), key=lambda d: d.value, default=None),
+            )
+        ),
     )
     findings = [
         Finding(
@@ -348,10 +355,28 @@ _HELD = re.compile(
 )
 
 
-def _lvef_values(text: str, folded: str, dates: list[DateMention]) -> list[Measurement]:
+# "(64 % avant traitement)": a value measured before the treatment began.
+_BEFORE_TREATMENT = re.compile(
+    r"\s*+\)?\s*+(?:avant (?:le )?traitement|pre-?traitement|before (?:the )?treatment|pre-?treatment)(?![a-z])"
+)
+
+
+def _sentence_start(folded: str, position: int) -> int:
+    """Where the sentence holding ``position`` begins (after ". " or a line break)."""
+    stop = max(folded.rfind(". ", 0, position), folded.rfind("\n", 0, position))
+    return stop + 1
+
+
+def _lvef_values(
+    text: str, folded: str, dates: list[DateMention], treatment_start: CaseDate | None = None
+) -> list[Measurement]:
     """Every LVEF value with its own date: the date written right after it
     ("48 % le 20/08/2021", "56% (Apr 2021)"), else just before it, else the
-    first date of its line. Thresholds ("LVEF >= 55%") are not values."""
+    latest date of its sentence before it ("l'échographie du 10/10/2024
+    retrouve une FEVG à 44 %"), else the first date of its line. A value
+    written as measured before treatment ("64 % avant traitement") is dated
+    by the start of the treatment (``treatment_start``): the baseline.
+    Thresholds ("LVEF >= 55%") are not values."""
     found = []
     for start, end in _lvef_regions(folded):
         for match in _PERCENT.finditer(folded, start, end):
@@ -366,15 +391,27 @@ def _lvef_values(text: str, folded: str, dates: list[DateMention]) -> list[Measu
             before = [d for d in dates if start <= d.span[1] <= match.start()]
             line_start = folded.rfind("\n", 0, match.start()) + 1
             on_line = [d for d in dates if line_start <= d.span[0] < match.start()]
+            in_sentence = [
+                d for d in on_line if d.span[0] >= _sentence_start(folded, match.start())
+            ]
             mention = (
-                after[0] if after else (before[-1] if before else (on_line[0] if on_line else None))
+                after[0]
+                if after
+                else (
+                    before[-1]
+                    if before
+                    else (in_sentence[-1] if in_sentence else (on_line[0] if on_line else None))
+                )
             )
             year = next(
                 (d.year for d in reversed(dates) if d.year and d.span[0] <= match.end() + 40), None
             )
+            date = _case_date(mention, year)
+            if _BEFORE_TREATMENT.match(folded, match.end()):
+                date = treatment_start  # "64 % avant traitement": the baseline, at the start
             found.append(
                 Measurement(
-                    _case_date(mention, year),
+                    date,
                     value,
                     f"{match.group('value')}%",
                     position=match.start(),

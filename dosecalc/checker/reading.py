@@ -212,6 +212,11 @@ _END_BEFORE = re.compile(
     r"(?:completed?|complete|termine\w*|acheve\w*|ended|last dose|derniere \w+|(?:planned )?end|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
 )
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
+# "prochaine injection le 18/10/2024", "next infusion on 18/10/2024".
+_NEXT_DOSE = re.compile(
+    r"(?<![a-z])(?:prochaine?s? (?:injection|perfusion|cure|dose|administration|seance)|"
+    r"next (?:dose|infusion|injection|cycle|administration))(?![a-z])"
+)
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
@@ -1588,6 +1593,8 @@ def _continue_last(
             start = next((d for d in reversed(items_dates) if d.span[0] < clause[0]), None)
         if start is not None and first is not None and _START_WORDS.search(words):
             first.start = start
+        if _next_dose_dated(folded, clause, dates, last):
+            return
         _schedule_for_list(text, clause, treatments, paragraph, frequency, count)
         if count is not None and last.cycles is None:
             last.cycles = count
@@ -1686,3 +1693,19 @@ def _owner_by_basis(
         ),
         last,
     )
+
+
+def _next_dose_dated(
+    folded: str, clause: Span, dates: list[DateMention], last: ReadTreatment
+) -> bool:
+    """ "Il a été poursuivi sans interruption ; prochaine injection le
+    18/10/2024": the next dose of the treatment being described, a date it is
+    given on (after an LVEF fall, it says the drug was not held)."""
+    after = _NEXT_DOSE.search(folded, clause[0], clause[1])
+    if after is None:
+        return False
+    dated = [d for d in dates if d.span[0] >= after.end() and d.month is not None]
+    if not dated:
+        return False
+    last.given.append(dated[0])
+    return True

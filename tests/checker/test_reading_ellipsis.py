@@ -4,7 +4,7 @@ what the words mean, worked out from the words."""
 
 from __future__ import annotations
 
-from dosecalc.checker.fromtext import regimen_names
+from dosecalc.checker.fromtext import case_from_text, regimen_names
 from dosecalc.checker.reading import ReadTreatment, read_treatments
 from dosecalc.drugs import load_drug_reference
 
@@ -47,3 +47,28 @@ def test_biosimilar_brands_and_t_dm1_spellings_name_their_drug():
     ]:
         found = reference.find_names(f"{written} 6 mg/kg")
         assert [m.drug_id for m, _ in found] == [drug], written
+
+
+def lvef_of(text: str) -> list[tuple[str | None, float]]:
+    case, _, _ = case_from_text(text, "note.txt")
+    return [(m.date.value.isoformat() if m.date else None, m.value) for m in case.patient.lvef]
+
+
+def test_an_lvef_before_treatment_is_dated_at_the_start_and_the_new_one_by_its_exam():
+    # The echo of 10/10/2024 found 44 %; 64 % was measured before the
+    # treatment that started on 02/05/2024: the baseline, not an October value.
+    text = (
+        "Elle reçoit le trastuzumab 8 mg/kg puis 6 mg/kg toutes les 3 semaines depuis le "
+        "02/05/2024. L'échographie cardiaque du 10/10/2024 retrouve une FEVG à 44 % "
+        "(64 % avant traitement).\n"
+    )
+    assert sorted(lvef_of(text)) == [("2024-05-02", 64.0), ("2024-10-10", 44.0)]
+
+
+def test_the_next_injection_of_a_continued_treatment_is_a_date_it_is_given():
+    text = (
+        "Trastuzumab 6 mg/kg toutes les 3 semaines depuis le 02/05/2024. "
+        "Il a été poursuivi sans interruption ; prochaine injection le 18/10/2024.\n"
+    )
+    (trastuzumab,) = read(text)
+    assert [(d.year, d.month, d.day) for d in trastuzumab.given] == [(2024, 10, 18)]

@@ -209,7 +209,7 @@ _NOT_GIVEN_BEFORE = re.compile(
     r"(?:%\s*(?:of|de|du)|instead of|au lieu de|reduced from|reduite? de|from)\s*(?:the\s+|la\s+)?$"
 )
 _END_BEFORE = re.compile(
-    r"(?:completed?|complete|termine\w*|acheve\w*|ended|last dose|derniere \w+|(?:planned )?end|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
+    r"(?:completed?|complete|termine\w*|acheve\w*|ended|last (?:\w+ )?(?:dose|infusion|injection|administration)|derniere \w+|(?:planned )?end|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
 )
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
 # "prochaine injection le 18/10/2024", "next infusion on 18/10/2024".
@@ -348,6 +348,9 @@ class _Items:
     starts: dict[str, list[int]] = field(default_factory=dict)  # sorted starts, per kind
     sole: bool = False  # the whole text names one drug only
     trial: bool = False  # the text reports a trial (arms, not one patient's course)
+    note_date: DateMention | None = (
+        None  # the date a note is headed with ("Switch note, 05/03/2025")
+    )
     # The drug's usual doses: does this dose fall near them (None: no range)?
     near_usual: Callable[[str, WrittenDose], bool | None] = lambda _drug, _dose: None
 
@@ -375,6 +378,7 @@ class _Items:
             self.all_dates,
             sole=self.sole,
             trial=self.trial,
+            note_date=self.note_date,
             near_usual=self.near_usual,
         )
 
@@ -414,6 +418,7 @@ def read_treatments(
     items.sole = len({m.drug_id for m, _, _ in items.names}) == 1
     # A letter about one patient who is in a trial still describes her course.
     items.trial = bool(_TRIAL_REPORT.search(folded)) and not _ONE_PATIENT.search(folded)
+    items.note_date = _note_date(text, items.all_dates)
     treatments: list[ReadTreatment] = []
     paragraph = 0
     last_break = 0
@@ -789,22 +794,7 @@ def _read_clause(
             and _HISTORY_BEFORE.search(folded[max(clause[0], span[0] - 40) : span[0]])
         ):
             del drugs[match.drug_id]
-    # "paclitaxel, docetaxel, or docetaxel/carboplatin": a list joined by "or"
-    # names alternatives; without a dose they are not given together.
-    run: list[NameMatch] = []
-    alternatives = False
-    for index, (match, span, _) in enumerate(names):
-        run.append(match)
-        following = names[index + 1] if index + 1 < len(names) else None
-        gap = _gap(folded, span[1], following[1][0]) if following else "\x00"
-        alternatives = alternatives or bool(_OR_BETWEEN.match(gap))
-        if following is None or not _LIST_BETWEEN.match(gap):
-            alternatives = alternatives or bool(_OR_AFTER.match(folded, span[1]))
-            if alternatives:
-                for name in run:
-                    if name.drug_id in drugs and drugs[name.drug_id].dose is None:
-                        del drugs[name.drug_id]
-            run, alternatives = [], False
+    _without_alternatives(folded, names, drugs)
     order = [d for d in order if d.drug_id in drugs]
     if not order:
         return
@@ -847,6 +837,7 @@ def _read_clause(
         d.route = d.route or named_routes.get(d.drug_id)
 
     start, end, given = _dates(folded, dates, clause[0])
+    start = start or _given_today(folded, clause, items.note_date)
     count = _count_for(folded, clause, cycles, all_names)
     duration = next((d for d in durations if d.amount is not None), None)
     until = next((d.until for d in durations if d.until is not None), None)
@@ -891,6 +882,27 @@ def _read_clause(
             paragraph=paragraph,
         )
     )
+
+
+def _without_alternatives(
+    folded: str, names: list[tuple[NameMatch, Span, str]], drugs: dict[str, ReadDrug]
+) -> None:
+    """ "paclitaxel, docetaxel, or docetaxel/carboplatin": a list joined by "or"
+    names alternatives; without a dose they are not given together."""
+    run: list[NameMatch] = []
+    alternatives = False
+    for index, (match, span, _) in enumerate(names):
+        run.append(match)
+        following = names[index + 1] if index + 1 < len(names) else None
+        gap = _gap(folded, span[1], following[1][0]) if following else "\x00"
+        alternatives = alternatives or bool(_OR_BETWEEN.match(gap))
+        if following is None or not _LIST_BETWEEN.match(gap):
+            alternatives = alternatives or bool(_OR_AFTER.match(folded, span[1]))
+            if alternatives:
+                for name in run:
+                    if name.drug_id in drugs and drugs[name.drug_id].dose is None:
+                        del drugs[name.drug_id]
+            run, alternatives = [], False
 
 
 def _maintenance_of_earlier_loading(
@@ -1368,6 +1380,26 @@ def _dates(
         if later and _UNTIL_BETWEEN.match(folded[start.span[1] : later[0].span[0]]):
             end = later[0]
     return start, end, []
+
+
+def _note_date(text: str, dates: list[DateMention]) -> DateMention | None:
+    """The date a note is headed with: a full date on its first line
+    ("Switch note, 05/03/2025", "HDJ — transmissions du 03/03/2025")."""
+    first_line = len(text) - len(text.lstrip())
+    first_line_end = text.find("\n", first_line)
+    first_line_end = len(text) if first_line_end == -1 else first_line_end
+    return next(
+        (d for d in dates if d.span[0] < first_line_end and d.day is not None and d.year),
+        None,
+    )
+
+
+def _given_today(folded: str, clause: Span, note_date: DateMention | None) -> DateMention | None:
+    """ "Phesgo ... given today", "Reprise ce jour": in a note headed with its
+    date, today is that date."""
+    if note_date is None or note_date.span[0] >= clause[0]:
+        return None
+    return note_date if _TODAY.search(folded, clause[0], clause[1]) else None
 
 
 def _count_for(

@@ -72,3 +72,22 @@ def test_the_next_injection_of_a_continued_treatment_is_a_date_it_is_given():
     )
     (trastuzumab,) = read(text)
     assert [(d.year, d.month, d.day) for d in trastuzumab.given] == [(2024, 10, 18)]
+
+
+def test_a_last_dose_date_ends_the_course_and_today_is_the_notes_date():
+    # The IV course ended with its last dose on 12/02/2025; the Phesgo dose
+    # "given today" in the note of 05/03/2025 was given on 05/03/2025.
+    text = (
+        "Switch note, 05/03/2025. Last IV dose 12/02/2025 (pertuzumab 420 mg, "
+        "trastuzumab 6 mg/kg). Phesgo 600 mg/600 mg SC given today, then every 3 weeks.\n"
+    )
+    iv, phesgo = read(text)
+    assert iv.start is None
+    assert iv.end is not None and (iv.end.year, iv.end.month, iv.end.day) == (2025, 2, 12)
+    assert phesgo.start is not None
+    assert (phesgo.start.year, phesgo.start.month, phesgo.start.day) == (2025, 3, 5)
+
+
+def test_today_without_a_dated_heading_is_no_date():
+    (phesgo,) = read("Phesgo 600 mg/600 mg SC given today, then every 3 weeks.\n")
+    assert phesgo.start is None

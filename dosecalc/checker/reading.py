@@ -212,6 +212,7 @@ _END_BEFORE = re.compile(
     r"(?:completed?|complete|termine\w*|acheve\w*|ended|last (?:\w+ )?(?:dose|infusion|injection|administration)|derniere \w+|(?:planned )?end|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
 )
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
+_RESTART = re.compile(r"(?<![a-z])(?:reprise|restart\w*|resumed?|reprend\w*)(?![a-z])")
 # "prochaine injection le 18/10/2024", "next infusion on 18/10/2024".
 _NEXT_DOSE = re.compile(
     r"(?<![a-z])(?:prochaine?s? (?:injection|perfusion|cure|dose|administration|seance)|"
@@ -422,6 +423,7 @@ def read_treatments(
     treatments: list[ReadTreatment] = []
     paragraph = 0
     last_break = 0
+    heading: tuple[int, DateMention] | None = None  # "Reprise ce jour :" and its paragraph
     for start, end in _sentences(text):
         if "\n\n" in text[last_break:start] or re.search(r"\n\s*\n", text[last_break:start]):
             paragraph += 1
@@ -434,6 +436,9 @@ def read_treatments(
         for c_start, c_end in _clauses(folded, start, end, here):
             _read_clause(text, folded, (c_start, c_end), (start, end), here, treatments, paragraph)
         _range_for_sequence(treatments[before:])
+        heading = _started_today(
+            folded, (start, end), here, paragraph, heading, treatments[before:]
+        )
     return _merge_list_items(
         _without_bare_repeats(_without_titles([t for t in treatments if t.drugs]))
     )
@@ -1380,6 +1385,31 @@ def _dates(
         if later and _UNTIL_BETWEEN.match(folded[start.span[1] : later[0].span[0]]):
             end = later[0]
     return start, end, []
+
+
+def _started_today(
+    folded: str,
+    sentence: Span,
+    here: _Items,
+    paragraph: int,
+    heading: tuple[int, DateMention] | None,
+    new: list[ReadTreatment],
+) -> tuple[int, DateMention] | None:
+    """ "Reprise ce jour :" then the doses, one per line: a heading without a
+    drug that says the treatment (re)starts today dates the treatments
+    written under it, in its paragraph. Returns the heading in force."""
+    if heading is not None and heading[0] == paragraph:
+        for t in new:
+            t.start = t.start or heading[1]
+    words = folded[sentence[0] : sentence[1]]
+    if (
+        not here.names
+        and here.note_date is not None
+        and _TODAY.search(words)
+        and (_START_WORDS.search(words) or _RESTART.search(words))
+    ):
+        return paragraph, here.note_date
+    return heading if heading is not None and heading[0] == paragraph else None
 
 
 def _note_date(text: str, dates: list[DateMention]) -> DateMention | None:

@@ -91,3 +91,19 @@ def test_a_last_dose_date_ends_the_course_and_today_is_the_notes_date():
 def test_today_without_a_dated_heading_is_no_date():
     (phesgo,) = read("Phesgo 600 mg/600 mg SC given today, then every 3 weeks.\n")
     assert phesgo.start is None
+
+
+def test_a_restart_today_heading_dates_the_doses_listed_under_it():
+    # The handover of 03/03/2025 says "Reprise ce jour" above the two doses:
+    # both were given on 03/03/2025, not on the earlier last infusion.
+    text = (
+        "HDJ — transmissions du 03/03/2025\n\n"
+        "Dernière perfusion le 06/01/2025.\n\n"
+        "Reprise ce jour, poids 61 kg :\n"
+        "- Perjeta 420 mg IV en 30 min\n"
+        "- Herceptin 6 mg/kg IV en 30 min\n"
+    )
+    restarted = [t for t in read(text) if any(d.dose for d in t.drugs)]
+    assert [t.drugs[0].drug_id for t in restarted] == ["pertuzumab", "trastuzumab"]
+    for t in restarted:
+        assert t.start is not None and (t.start.year, t.start.month, t.start.day) == (2025, 3, 3)

@@ -734,6 +734,9 @@ def _read_clause(
                 drugs_of[span] = drugs[match.drug_id]
             continue
         dose = _daily_rate_of_an_infusion(folded, dose, span, clause)
+        if (total_of := _cumulative_owner(folded, span, names, drugs, doses, clause)) is not None:
+            total_of.cumulative = dose  # "cumulative doxorubicin dose ... 240 mg/m2"
+            continue
         owner = _dose_owner(folded, span, names, drugs, clause, reference_bases)
         if owner is None:
             continue
@@ -805,19 +808,7 @@ def _read_clause(
         return
     _doses_after_regimen_name(folded, names, drugs, items)
 
-    # "950 mg/m2 (75% of 1250 mg/m2)", "réduit de 20 %": a reduction written as such.
-    for reduction in _REDUCTION.finditer(folded, clause[0], clause[1]):
-        with_dose = [
-            (abs(s[0] - reduction.start()), d) for s, d in drugs_of.items() if d.drug_id in drugs
-        ]
-        if with_dose:
-            share = (
-                (100 - float(reduction.group("by"))) / 100
-                if reduction.group("by")
-                else float(reduction.group("pct")) / 100
-            )
-            if 0 < share < 1:
-                min(with_dose, key=lambda item: item[0])[1].reduction = share
+    _mark_reductions(folded, clause, drugs_of, drugs)
 
     # "A, B and C 840 mg every 3 weeks": a frequency written only with the
     # last drug's dose is the group's, as a reader takes it.
@@ -887,6 +878,53 @@ def _read_clause(
             paragraph=paragraph,
         )
     )
+
+
+def _mark_reductions(
+    folded: str, clause: Span, drugs_of: dict[Span, ReadDrug], drugs: dict[str, ReadDrug]
+) -> None:
+    """ "950 mg/m2 (75% of 1250 mg/m2)", "réduit de 20 %": a reduction written
+    as such, given to the drug whose dose is nearest."""
+    for reduction in _REDUCTION.finditer(folded, clause[0], clause[1]):
+        with_dose = [
+            (abs(s[0] - reduction.start()), d) for s, d in drugs_of.items() if d.drug_id in drugs
+        ]
+        if with_dose:
+            share = (
+                (100 - float(reduction.group("by"))) / 100
+                if reduction.group("by")
+                else float(reduction.group("pct")) / 100
+            )
+            if 0 < share < 1:
+                min(with_dose, key=lambda item: item[0])[1].reduction = share
+
+
+def _cumulative_owner(
+    folded: str,
+    span: Span,
+    names: list[tuple[NameMatch, Span, str]],
+    drugs: dict[str, ReadDrug],
+    doses: list[tuple[WrittenDose, Span]],
+    clause: Span,
+) -> ReadDrug | None:
+    """ "Her cumulative doxorubicin dose at the end of AC will be 240 mg/m2",
+    "doxorubicine, dose cumulée 300 mg/m2": a stated total is the drug's named
+    with the word "cumulative" (right after it, else right before it), not
+    the nearest drug's. None when no drug is named so."""
+    said = next(
+        reversed(list(_CUMULATIVE_BEFORE.finditer(folded, max(clause[0], span[0] - 90), span[0]))),
+        None,
+    )
+    if said is None or any(said.end() <= s[0] < span[0] for _, s in doses):
+        return None
+    after = [
+        m
+        for m, s, w in names
+        if said.end() <= s[0] <= said.end() + 30 and s[1] <= span[0] and w == m.written
+    ]
+    before = [m for m, s, w in names if said.start() - 40 <= s[1] <= said.start()]
+    named = after[0] if after else (before[-1] if before else None)
+    return drugs.get(named.drug_id) if named is not None else None
 
 
 def _without_alternatives(

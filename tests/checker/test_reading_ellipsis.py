@@ -107,3 +107,26 @@ def test_a_restart_today_heading_dates_the_doses_listed_under_it():
     assert [t.drugs[0].drug_id for t in restarted] == ["pertuzumab", "trastuzumab"]
     for t in restarted:
         assert t.start is not None and (t.start.year, t.start.month, t.start.day) == (2025, 3, 3)
+
+
+def test_a_stated_cumulative_dose_belongs_to_the_drug_named_with_it():
+    # 4 cycles of doxorubicin 60 mg/m2 make 240 mg/m2: the doxorubicin
+    # total, never a cyclophosphamide dose (AC is named after the word).
+    text = (
+        "Doxorubicin 60 mg/m2 and cyclophosphamide 600 mg/m2 IV every 14 days for 4 cycles. "
+        "Her cumulative doxorubicin dose at the end of AC will be 240 mg/m2.\n"
+    )
+    for t in read(text):
+        for d in t.drugs:
+            if d.drug_id == "cyclophosphamide":
+                assert d.dose is not None and d.dose.text.startswith("600 mg/m2")
+                assert d.maintenance is None and d.cumulative is None
+            if d.drug_id == "doxorubicin" and d.dose is not None:
+                assert d.dose.text.startswith("60 mg/m2")
+
+
+def test_a_cumulative_dose_with_its_drug_before_the_word():
+    (t,) = read("Doxorubicine, dose cumulée 300 mg/m2.\n")
+    (doxorubicin,) = t.drugs
+    assert doxorubicin.dose is None
+    assert doxorubicin.cumulative is not None and doxorubicin.cumulative.text == "300 mg/m2"

@@ -219,6 +219,12 @@ _NEXT_DOSE = re.compile(
     r"next (?:dose|infusion|injection|cycle|administration))(?![a-z])"
 )
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
+# "après la dernière dose de 240 mg", "after the last dose of 240 mg": the
+# dose already given, named to date the next one.
+_LAST_DOSE_OF = re.compile(
+    r"(?<![a-z])(?:derniere|last|previous|precedente|final)\s+"
+    r"(?:dose|injection|perfusion|infusion|administration)\s+(?:de|of|a|at)\s*$"
+)
 _PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
 _OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*(?:(?:le|la|l'|du|de la)\s*)?$")
@@ -1721,6 +1727,8 @@ def _continue_last(
         if target is None:
             continue
         before = folded[max(clause[0], span[0] - 30) : span[0]]
+        if _LAST_DOSE_OF.search(before):
+            continue  # "deux semaines après la dernière dose de 240 mg": one already read
         if target.dose is None and len(last.drugs) == 1:
             # "ENHERTU dose reduction schedule / Recommended starting dose
             # 5.4 mg/kg": the first dose under a drug's heading is its dose.

@@ -130,3 +130,19 @@ def test_a_cumulative_dose_with_its_drug_before_the_word():
     (doxorubicin,) = t.drugs
     assert doxorubicin.dose is None
     assert doxorubicin.cumulative is not None and doxorubicin.cumulative.text == "300 mg/m2"
+
+
+def test_the_last_dose_named_to_date_the_next_is_not_a_new_dose():
+    # Nivolumab 240 mg every 2 weeks, then 480 mg every 4 weeks from
+    # 03/11/2025: "la dernière dose de 240 mg" is the dose already given.
+    text = (
+        "Nivolumab 240 mg IV tous les 14 jours depuis le 02/06/2025, dernière le 20/10/2025.\n"
+        "Première dose de 480 mg deux semaines après la dernière dose de 240 mg, soit le "
+        "03/11/2025, puis nivolumab 480 mg IV toutes les 4 semaines.\n"
+    )
+    doses = [
+        (d.dose.text.split(" IV")[0], t.frequency) for t in read(text) for d in t.drugs if d.dose
+    ]
+    assert [dose for dose, _ in doses] == ["240 mg", "480 mg"]
+    every = doses[1][1]
+    assert every is not None and every.interval_days == 28

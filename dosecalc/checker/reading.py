@@ -213,6 +213,14 @@ _END_BEFORE = re.compile(
 )
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
 _RESTART = re.compile(r"(?<![a-z])(?:reprise|restart\w*|resumed?|reprend\w*)(?![a-z])")
+# "En cas d'association avec l'irinotécan, la dose ... est de 800 mg/m2": a
+# sentence opened by the condition of a combination; the drug named there
+# accompanies the one dosed, it is not given that dose.
+_CONDITION_COMPANION = re.compile(
+    r"\s*(?:en cas d'association (?:avec|a)|lors d'une association (?:avec|a)|"
+    r"(?:when|if) (?:given |used |administered )?(?:in combination with|combined with))"
+    r"\s+(?:(?:l'|le|la|les|the)\s*)?"
+)
 # "prochaine injection le 18/10/2024", "next infusion on 18/10/2024".
 _NEXT_DOSE = re.compile(
     r"(?<![a-z])(?:prochaine?s? (?:injection|perfusion|cure|dose|administration|seance)|"
@@ -679,6 +687,7 @@ def _read_clause(
             and (w != m.written or (not doses and not cycles and not frequencies))
         )
         and not _PAUSED_BEFORE.search(folded[max(clause[0], s[0] - 30) : s[0]])
+        and not _CONDITION_COMPANION.fullmatch(folded, sentence[0], s[0])
     ]
 
     # "After docetaxel was stopped": a drug written as stopped is not given.

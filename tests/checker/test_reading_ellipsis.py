@@ -146,3 +146,22 @@ def test_the_last_dose_named_to_date_the_next_is_not_a_new_dose():
     assert [dose for dose, _ in doses] == ["240 mg", "480 mg"]
     every = doses[1][1]
     assert every is not None and every.interval_days == 28
+
+
+def test_the_drug_of_a_combination_condition_is_not_given_the_dose():
+    # Xeloda SmPC: "when combined with irinotecan, the dose [of capecitabine]
+    # is 800 mg/m2 twice daily": irinotecan's own dose is 200 mg/m2 on day 1.
+    text = (
+        "En cas d'association avec l'irinotecan, la dose initiale recommandée est de "
+        "800 mg/m² deux fois par jour pendant 14 jours, associée à l'irinotécan à 200 mg/m² "
+        "le Jour 1.\n"
+    )
+    given = [
+        (d.drug_id, dose.text)
+        for t in read(text)
+        for d in t.drugs
+        for dose in (d.dose, d.maintenance)
+        if dose is not None
+    ]
+    assert ("irinotecan", "200 mg/m²") in given
+    assert all(not dose.startswith("800") for drug, dose in given if drug == "irinotecan")

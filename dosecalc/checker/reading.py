@@ -233,7 +233,12 @@ _LAST_DOSE_OF = re.compile(
     r"(?<![a-z])(?:derniere|last|previous|precedente|final)\s+"
     r"(?:dose|injection|perfusion|infusion|administration)\s+(?:de|of|a|at)\s*$"
 )
-_PAST_DOSE_BEFORE = re.compile(r"(?:last|final|previous|derniere|precedente?)\s+$")
+# "last weekly dose", "la dernière dose hebdomadaire": the schedule of doses
+# already given, not of the statement's.
+_PAST_DOSE_BEFORE = re.compile(
+    r"(?<![a-z])(?:last|final|previous|derniere|precedente?)\s+"
+    r"(?:(?:dose|injection|perfusion|infusion|administration)\s+)?$"
+)
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
 _OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*(?:(?:le|la|l'|du|de la)\s*)?$")
 _LIST_BETWEEN = re.compile(
@@ -777,7 +782,7 @@ def _read_clause(
     frequencies = [
         (f, s)
         for f, s in frequencies
-        if not _PAST_DOSE_BEFORE.search(folded[max(clause[0], s[0] - 16) : s[0]])
+        if not _PAST_DOSE_BEFORE.search(folded[max(clause[0], s[0] - 30) : s[0]])
     ]
     for freq, span in frequencies:
         earlier = [n for n in names if n[1][1] <= span[0]]

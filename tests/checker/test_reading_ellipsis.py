@@ -165,3 +165,13 @@ def test_the_drug_of_a_combination_condition_is_not_given_the_dose():
     ]
     assert ("irinotecan", "200 mg/m²") in given
     assert all(not dose.startswith("800") for drug, dose in given if drug == "irinotecan")
+
+
+def test_the_schedule_of_the_last_dose_is_not_the_new_statements():
+    # One week after the last weekly dose, trastuzumab goes on at 6 mg/kg
+    # every 3 weeks: "hebdomadaire" describes the doses before.
+    (t,) = read(
+        "Une semaine après la dernière dose hebdomadaire, le trastuzumab a été poursuivi "
+        "à 6 mg/kg toutes les 3 semaines.\n"
+    )
+    assert t.frequency is not None and t.frequency.interval_days == 21

@@ -212,6 +212,8 @@ _END_BEFORE = re.compile(
     r"(?:completed?|complete|termine\w*|acheve\w*|ended|last (?:\w+ )?(?:dose|infusion|injection|administration)|derniere \w+|(?:planned )?end|fin(?: prevue)?(?: en| le)?|until|jusqu'(?:au|en|a)|to|au)\s*(?:on|le|en|in)?\s*\(?\s*$"
 )
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
+# "DOB 14/07/1979", "née le 14/07/1979": a birth date, not the note's.
+_BIRTH_BEFORE = re.compile(r"(?:dob|d\.o\.b\.|born|birth|nee? le|naissance|ddn)\W*(?:on|le)?\s*$")
 _RESTART = re.compile(r"(?<![a-z])(?:reprise|restart\w*|resumed?|reprend\w*)(?![a-z])")
 # "En cas d'association avec l'irinotécan, la dose ... est de 800 mg/m2": a
 # sentence opened by the condition of a combination; the drug named there
@@ -1477,7 +1479,14 @@ def _note_date(text: str, dates: list[DateMention]) -> DateMention | None:
     first_line_end = text.find("\n", first_line)
     first_line_end = len(text) if first_line_end == -1 else first_line_end
     return next(
-        (d for d in dates if d.span[0] < first_line_end and d.day is not None and d.year),
+        (
+            d
+            for d in dates
+            if d.span[0] < first_line_end
+            and d.day is not None
+            and d.year
+            and not _BIRTH_BEFORE.search(fold(text[max(0, d.span[0] - 24) : d.span[0]]))
+        ),
         None,
     )
 

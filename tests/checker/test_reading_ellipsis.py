@@ -175,3 +175,8 @@ def test_the_schedule_of_the_last_dose_is_not_the_new_statements():
         "à 6 mg/kg toutes les 3 semaines.\n"
     )
     assert t.frequency is not None and t.frequency.interval_days == 21
+
+
+def test_a_birth_date_on_the_first_line_is_not_the_notes_date():
+    (phesgo,) = read("Mme G., née le 14/07/1961\nPhesgo 600 mg/600 mg SC ce jour.\n")
+    assert phesgo.start is None

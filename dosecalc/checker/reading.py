@@ -214,6 +214,7 @@ _END_BEFORE = re.compile(
 _COMPLETED = re.compile(r"(?<![a-z])(?:completed|a termine|a acheve|terminee?)(?![a-z])[^;]*$")
 # "DOB 14/07/1979", "née le 14/07/1979": a birth date, not the note's.
 _BIRTH_BEFORE = re.compile(r"(?:dob|d\.o\.b\.|born|birth|nee? le|naissance|ddn)\W*(?:on|le)?\s*$")
+_NUMBERED_ITEM = re.compile(r"\s*\d{1,2}[.)]\s")
 _RESTART = re.compile(r"(?<![a-z])(?:reprise|restart\w*|resumed?|reprend\w*)(?![a-z])")
 # "En cas d'association avec l'irinotécan, la dose ... est de 800 mg/m2": a
 # sentence opened by the condition of a combination; the drug named there
@@ -446,7 +447,9 @@ def read_treatments(
     last_break = 0
     heading: tuple[int, DateMention] | None = None  # "Reprise ce jour :" and its paragraph
     for start, end in _sentences(text):
-        if "\n\n" in text[last_break:start] or re.search(r"\n\s*\n", text[last_break:start]):
+        if (
+            "\n\n" in text[last_break:start] or re.search(r"\n\s*\n", text[last_break:start])
+        ) and not _items_of_heading(text, start, treatments, paragraph):
             paragraph += 1
         last_break = end
         line = text[start:end]
@@ -1470,6 +1473,24 @@ def _started_today(
     ):
         return paragraph, here.note_date
     return heading if heading is not None and heading[0] == paragraph else None
+
+
+def _items_of_heading(
+    text: str, start: int, treatments: list[ReadTreatment], paragraph: int
+) -> bool:
+    """An order set: "carboplatin / paclitaxel + pembrolizumab, q3w", a blank
+    line, then "1. Pembrolizumab 200 mg ...": numbered items under a heading
+    that names their drugs without doses belong to it (its schedule and
+    dates), as a reader takes them."""
+    if not _NUMBERED_ITEM.match(text, start):
+        return False
+    heading = next((t for t in reversed(treatments) if t.paragraph == paragraph), None)
+    return (
+        heading is not None
+        and len(heading.drugs) > 1
+        and not any(d.dose for d in heading.drugs)
+        and heading is treatments[-1]
+    )
 
 
 def _note_date(text: str, dates: list[DateMention]) -> DateMention | None:

@@ -180,3 +180,20 @@ def test_the_schedule_of_the_last_dose_is_not_the_new_statements():
 def test_a_birth_date_on_the_first_line_is_not_the_notes_date():
     (phesgo,) = read("Mme G., née le 14/07/1961\nPhesgo 600 mg/600 mg SC ce jour.\n")
     assert phesgo.start is None
+
+
+def test_numbered_order_lines_under_a_heading_take_its_schedule_and_start():
+    # The heading names the three drugs, every 3 weeks from 14/10/2025; the
+    # numbered lines below give each its dose: one treatment, every 3 weeks.
+    text = (
+        "Order set: carboplatin / paclitaxel + pembrolizumab, cycles 1-4, q3w\n"
+        "Start date 14/10/2025\n\n"
+        "1. Pembrolizumab 200 mg IV over 30 min, D1\n"
+        "2. Paclitaxel 200 mg/m2 IV over 3 h, D1\n"
+        "3. Carboplatin AUC 6 IV over 30 min, D1\n"
+    )
+    (order,) = read(text)
+    assert order.frequency is not None and order.frequency.interval_days == 21
+    assert order.start is not None and (order.start.month, order.start.day) == (10, 14)
+    doses = {d.drug_id: d.dose.text.split(" IV")[0] for d in order.drugs if d.dose}
+    assert doses == {"pembrolizumab": "200 mg", "paclitaxel": "200 mg/m2", "carboplatin": "AUC 6"}

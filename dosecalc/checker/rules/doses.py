@@ -240,18 +240,68 @@ def _regimen_dose(
     dose: WrittenDose,
     then: bool = False,
 ) -> None:
+    """A written dose against the regimen's doses for the drug: the reading
+    to judge (its unit and basis settled first), the loading dose where one
+    is due, then an amount that is none of the regimen's doses."""
+    reading = _reading_to_judge(course, out, found, drug, entry, dose)
+    if reading is None:
+        return
+    written = _per_unit(reading, entry.basis)
+    value = float(written.magnitude)
+    steps = regimen_steps(entry)
+    matches = matching_steps(steps, value, course.policy.rounding.tolerance_pct)
+    if then:
+        if _loading_written_as_maintenance(course, out, found, drug, entry, dose, matches):
+            return
+    else:
+        loading_due(course, out, found, drug, entry, matches, value)
+    if matches:
+        return
+    if _daily_total(course, out, found, drug, entry, dose, value, written.units):
+        return
+    _judge_amount(course, out, found, drug, entry, dose, value, written.units)
+
+
+def _reading_to_judge(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+) -> DoseReading | None:
+    """The reading of the written dose to judge against the regimen, or None
+    when there is none to judge (a finding already says why)."""
+    if dose.ambiguous:
+        return _ambiguous_reading(course, out, found, drug, entry, dose)
+    reading = dose.reading
+    if reading is None:
+        return None
+    if reading.basis != entry.basis:
+        _other_basis(course, out, found, drug, entry, dose, reading)
+        return None
+    return reading
+
+
+def _ambiguous_reading(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+) -> DoseReading | None:
+    """A dose that reads two ways ("1,200 mg": a thousands separator or a
+    decimal comma): of the readings in the regimen's basis, the one nearest
+    its doses is judged; the ambiguity itself is reported (ISMP: write doses
+    that read one way)."""
     t = found.treatment
     readings = list(dose.readings)
-    # "1,200 mg" (a thousands separator or a decimal comma): of the readings
-    # in the regimen's basis, the one nearest its doses is judged; the
-    # ambiguity itself is reported.
     fitting = sorted(
         (r for r in readings if r.basis == entry.basis),
         key=lambda r: _distance(r, entry),
     )
-    expected_unit = BASIS_UNITS[entry.basis]
-    reading: DoseReading | None
-    if dose.ambiguous and _only_one_plausible(course, readings, fitting, entry):
+    if _only_one_plausible(course, readings, fitting, entry):
         # "1,200 mg" for pertuzumab: 1,200 mg is the regimen's loading dose
         # and 1.2 mg is a thousand times off any of its doses. No one would
         # read it the other way: the regimen's reading is judged, with a note.
@@ -264,79 +314,108 @@ def _regimen_dose(
             " (a regimen dose; the other reading is about 1000 times off any of them)",
             SRC_ISMP,
         )
-        reading = fitting[0]
-    elif dose.ambiguous:
-        text = " or ".join(
-            f"{format_amount(float(r.amounts[0].magnitude), r.unit, 4)}" for r in readings
-        )
-        message = f"'{dose.text}' has two units ({text})"
-        if fitting:
-            chosen = fitting[0]
-            per_unit = float(chosen.amounts[0].magnitude)
-            message += f": confirm {format_amount(per_unit, expected_unit, 4)}"
-            if course.patient and entry.basis == "weight":
-                mg_reading = next((r for r in readings if r.basis == "flat"), None)
-                message += f" (= {format_amount(per_unit * course.patient.weight_kg, 'mg')} at {format_number(course.patient.weight_kg)} kg)"
-                if mg_reading is not None:
-                    message += f", not {format_amount(float(mg_reading.amounts[0].to('mg').magnitude), 'mg')}"
-            elif entry.basis == "weight":
-                message += " (a weight is needed to give it in mg: the case gives none)"
-            message += f"; write it as '{format_amount(per_unit, expected_unit, 4)}'"
-        out.add("warning", "UNIT_AMBIGUOUS", t, drug, message, SRC_ISMP)
-        if not fitting:
-            return
-        reading = fitting[0]
-    else:
-        reading = dose.reading
-        if reading is None:
-            return
-        if reading.basis != entry.basis:
-            if _confirm_in_mg(course, out, found, drug, entry, dose, reading):
-                return
-            if _worked_out_beside(
-                course, out, found, drug, entry.basis, dose, reading, course.sources(found)
-            ):
-                return
-            out.add(
-                "error",
-                "WRONG_BASIS",
-                t,
-                drug,
-                f"'{dose.text}' is a {basis_words(reading.basis)} dose; {drug} is dosed {basis_words(entry.basis)} ({expected_unit})",
-                course.sources(found),
-            )
-            return
+        return fitting[0]
+    message = _two_units_message(course, entry, dose, readings, fitting)
+    out.add("warning", "UNIT_AMBIGUOUS", t, drug, message, SRC_ISMP)
+    return fitting[0] if fitting else None
 
-    written = (
+
+def _two_units_message(
+    course: Course,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    readings: list[DoseReading],
+    fitting: list[DoseReading],
+) -> str:
+    """What to confirm for a dose that reads two ways: the reading in the
+    regimen's basis, in mg at the patient's weight when dosed per kg (a
+    weight is needed for that), and how to write it so it reads one way."""
+    expected_unit = BASIS_UNITS[entry.basis]
+    text = " or ".join(
+        f"{format_amount(float(r.amounts[0].magnitude), r.unit, 4)}" for r in readings
+    )
+    message = f"'{dose.text}' has two units ({text})"
+    if fitting:
+        chosen = fitting[0]
+        per_unit = float(chosen.amounts[0].magnitude)
+        message += f": confirm {format_amount(per_unit, expected_unit, 4)}"
+        if course.patient and entry.basis == "weight":
+            mg_reading = next((r for r in readings if r.basis == "flat"), None)
+            message += f" (= {format_amount(per_unit * course.patient.weight_kg, 'mg')} at {format_number(course.patient.weight_kg)} kg)"
+            if mg_reading is not None:
+                message += (
+                    f", not {format_amount(float(mg_reading.amounts[0].to('mg').magnitude), 'mg')}"
+                )
+        elif entry.basis == "weight":
+            message += " (a weight is needed to give it in mg: the case gives none)"
+        message += f"; write it as '{format_amount(per_unit, expected_unit, 4)}'"
+    return message
+
+
+def _other_basis(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    reading: DoseReading,
+) -> None:
+    """A dose on another basis than the regimen's (mg/m² for a drug dosed
+    per kg): right when it is the regimen dose worked out in mg for this
+    patient, or written beside it; otherwise a wrong basis, an error, since
+    the dose given would follow the wrong body measure."""
+    if _confirm_in_mg(course, out, found, drug, entry, dose, reading):
+        return
+    if _worked_out_beside(
+        course, out, found, drug, entry.basis, dose, reading, course.sources(found)
+    ):
+        return
+    out.add(
+        "error",
+        "WRONG_BASIS",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is a {basis_words(reading.basis)} dose; {drug} is dosed {basis_words(entry.basis)} ({BASIS_UNITS[entry.basis]})",
+        course.sources(found),
+    )
+
+
+def _per_unit(reading: DoseReading, basis: str) -> Any:
+    """The reading as a quantity per unit of the basis (mg/kg, mg/m²), or as
+    an AUC in mg/mL·min for carboplatin."""
+    return (
         parse_per_unit_dose(
             f"{float(reading.amounts[0].magnitude)} {reading.unit.replace('AUC', 'mg/mL*min')}",
-            entry.basis,
+            basis,
         )
         if reading.unit != "AUC"
         else reading.amounts[0]
     )
-    value = float(written.magnitude)
-    steps = regimen_steps(entry)
-    matches = matching_steps(steps, value, course.policy.rounding.tolerance_pct)
-    if then:
-        # The dose written after the loading dose must be the maintenance dose.
-        if matches and matches[0] == "loading" and entry.maintenance is not None:
-            out.add(
-                "warning",
-                "UNEXPECTED_LOADING",
-                t,
-                drug,
-                f"'{dose.text}' is written as the dose after the loading dose, but it is the loading dose: the maintenance dose is {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)}",
-                course.sources(found),
-            )
-            return
-    else:
-        loading_due(course, out, found, drug, entry, matches, value)
-    if matches:
-        return
-    if _daily_total(course, out, found, drug, entry, dose, value, written.units):
-        return
-    _judge_amount(course, out, found, drug, entry, dose, value, written.units)
+
+
+def _loading_written_as_maintenance(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    matches: list[str],
+) -> bool:
+    """The dose written after the loading dose must be the maintenance dose:
+    the loading dose again there is a warning (True: nothing more to judge)."""
+    if not (matches and matches[0] == "loading" and entry.maintenance is not None):
+        return False
+    out.add(
+        "warning",
+        "UNEXPECTED_LOADING",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is written as the dose after the loading dose, but it is the loading dose: the maintenance dose is {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)}",
+        course.sources(found),
+    )
+    return True
 
 
 def _daily_total(

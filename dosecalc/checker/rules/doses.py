@@ -669,11 +669,33 @@ def _judge_amount(
             sources,
         )
         return
+    if _reduction_as_written(course, out, found, drug, entry, dose, value, sources):
+        return
+    if _documented_level(out, found, drug, entry, dose, value):
+        return
+    _grade_off_regimen(
+        course, out, found, drug, entry, dose, value, units, (nearest_kind, nearest.per_unit)
+    )
+
+
+def _reduction_as_written(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+    sources: str,
+) -> bool:
+    """A dose that is the reduction the source writes ("reduced by 50%") of
+    the regimen's dose, or of the dose written before it ("75 mg/m2 ...,
+    then 37.5 mg/m2 (reduced by 50%)"), within the rounding tolerance: a
+    note, as documented (True)."""
+    t = found.treatment
     tolerance = course.policy.rounding.tolerance_pct / 100
     share = course.reductions.get((t.id, drug))
-    # A reduction is of the regimen's dose, or of the dose written before it
-    # ("75 mg/m2 ..., then 37.5 mg/m2 (reduced by 50%)").
-    bases = [(kind, step.per_unit) for kind, step in steps.items()]
+    bases = [(kind, step.per_unit) for kind, step in regimen_steps(entry).items()]
     earlier = _earlier_value(course, found, drug, entry.basis) if share else None
     if earlier is not None:
         bases.append(("previous", earlier))
@@ -685,47 +707,82 @@ def _judge_amount(
         ),
         None,
     )
-    if reduced is not None and share is not None:
-        out.add(
-            "info",
-            "DOSE_REDUCED",
-            t,
-            drug,
-            f"'{dose.text}' is written as {format_number(share * 100)}% of "
-            + (
-                f"the previous dose ({format_amount(reduced[1], BASIS_UNITS[entry.basis], 4)})"
-                if reduced[0] == "previous"
-                else f"the regimen {reduced[0]} dose ({steps_text(entry)})"
-            )
-            + ": a reduction, as documented",
-            sources,
+    if reduced is None or share is None:
+        return False
+    out.add(
+        "info",
+        "DOSE_REDUCED",
+        t,
+        drug,
+        f"'{dose.text}' is written as {format_number(share * 100)}% of "
+        + (
+            f"the previous dose ({format_amount(reduced[1], BASIS_UNITS[entry.basis], 4)})"
+            if reduced[0] == "previous"
+            else f"the regimen {reduced[0]} dose ({steps_text(entry)})"
         )
-        return
+        + ": a reduction, as documented",
+        sources,
+    )
+    return True
+
+
+def _documented_level(
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+) -> bool:
+    """A reduction the label or trial documents (the regimen's dose levels) is
+    a decision to record, not a discrepancy: say which level it is (True)."""
     levels = entry.dose_levels
     level = entry.reduction_level(value) if levels is not None else None
-    if levels is not None and level is not None:
-        # A reduction the label or trial documents is a decision to record,
-        # not a discrepancy: say which level it is.
-        start = entry.starting_step.per_unit
-        out.add(
-            "info",
-            "DOSE_REDUCTION_DOCUMENTED",
-            t,
-            drug,
-            f"'{dose.text}' is documented dose reduction {level} of {drug} "
-            f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
-            _level_source(found, levels.source),
-        )
-        return
+    if levels is None or level is None:
+        return False
+    start = entry.starting_step.per_unit
+    out.add(
+        "info",
+        "DOSE_REDUCTION_DOCUMENTED",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is documented dose reduction {level} of {drug} "
+        f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
+        _level_source(found, levels.source),
+    )
+    return True
+
+
+def _grade_off_regimen(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+    units: Any,
+    nearest: tuple[str, float],
+) -> None:
+    """A dose that is neither the regimen's nor a documented reduction,
+    graded by harm against the nearest regimen dose (its kind and value).
+
+    Not this regimen's dose, but the drug's published dose for the schedule
+    written (trastuzumab 6 mg/kg every 3 weeks in a TCH whose library phase
+    is weekly; 2 mg/kg weekly beside a 3-weekly regimen), or, in a label or
+    protocol, another of its labelled doses (Enhertu 6.4 mg/kg, gastric):
+    nothing to correct. Only the schedule written can clear a dose the
+    regimen's comparison would call implausible. Above the highest usual
+    dose or under half the regimen's lowest: an error; a reduction written
+    as such: a note; anything else: a warning to confirm."""
+    t = found.treatment
+    nearest_kind, nearest_value = nearest
+    fold = value / nearest_value if nearest_value else 0
+    sources = course.sources(found)
+    tolerance = course.policy.rounding.tolerance_pct / 100
     highest, where = _highest_usual(course, found, drug, entry, units)
-    lowest = min(s.per_unit for s in steps.values())
+    lowest = min(s.per_unit for s in regimen_steps(entry).values())
     times = times_text(fold)
-    # Not this regimen's dose, but the drug's published dose for the schedule
-    # written (trastuzumab 6 mg/kg every 3 weeks in a TCH whose library phase
-    # is weekly; 2 mg/kg weekly beside a 3-weekly regimen), or, in a label or
-    # protocol, another of its labelled doses (Enhertu 6.4 mg/kg, gastric):
-    # nothing to correct. Only the schedule written can clear a dose the
-    # regimen's comparison would call implausible.
     interval = float(entry.interval_days or (found.phase.cycle_length_days if found.phase else 0))
     published = _published_dose(course, t, drug, entry, dose, value, units, interval)
     if published is not None and published[2]:
@@ -747,7 +804,7 @@ def _judge_amount(
             sources,
         )
         return
-    if (t.id, drug) in course.reduced and value < nearest.per_unit:
+    if (t.id, drug) in course.reduced and value < nearest_value:
         out.add(
             "info",
             "DOSE_REDUCED",

@@ -940,6 +940,9 @@ def reference_dose(
     text: str,
     route: str | None = None,
 ) -> None:
+    """A written dose against the drug reference's usual adult range for its
+    route and basis, when no regimen gives the dose: the frequency is judged
+    whatever the dose, then the dose graded by the harm it could do."""
     info = course.reference.get(drug)
     reading = dose.reading
     if reading is None:
@@ -950,27 +953,9 @@ def reference_dose(
         # product of an IV drug): nothing to compare with.
         return
     if dose.frequency is None and t.frequency and info.category != "supportive":
-        written = parse_frequency(t.frequency)
-        if written is not None:
-            inner = _within_cycle(t, dose, written.interval_days)
-            labelled = [_labelled_at(info, reading, f) for f in (written, inner)]
-            dose = replace(dose, frequency=inner if labelled == [False, True] else written)
+        dose = _with_treatment_frequency(t, t.frequency, dose, info, reading)
     sources = course.citations(info.sources)
-    if reading.is_combination and not (
-        reading.units_each and info.combination and info.combination.matches_ratio(reading.amounts)
-    ):
-        parts = " + ".join(
-            format_amount(float(a.magnitude), reading.unit, 3) for a in reading.amounts
-        )
-        total = format_amount(float(reading.total.magnitude), reading.unit, 3)
-        out.add(
-            "warning",
-            "COMBINATION_DOSE_EXPRESSION",
-            t,
-            drug,
-            f"'{text}' writes the dose as components ({parts}): state whether it is the total ({total}) or the first component",
-            sources,
-        )
+    _components_written(out, t, drug, info, reading, text, sources)
     # A fixed combination's usual range is stated as the total ("4.5 g")
     # or as its first component, as the drug reference says.
     by_total = info.combination is not None and info.combination.dose_basis == "total"
@@ -979,35 +964,15 @@ def reference_dose(
     schedules = [u for u in for_route if u.basis == reading.basis]
     per_cycle = daily_on_cycle_days(t, dose, schedules)
     if per_cycle is not None:
-        # "35 mg/m2/j de J2 à J4": a dose a day on listed days of a cycle is
-        # judged as the cycle's dose (its dose intensity), against the
-        # drug's per-cycle usual range; the days come from the source text.
-        days, where = per_cycle
-        amount = amount * len(days)
+        amount, cycle_text = _as_cycle_dose(out, t, drug, reading, amount, per_cycle, text, sources)
         dose = replace(dose, frequency=None)
         computed = True
-        cycle_text = f" on days {where} ({format_amount(float(amount.magnitude), reading.unit, 4)} per cycle)"
-        out.add(
-            "info",
-            "DOSE_PER_CYCLE",
-            t,
-            drug,
-            f"'{text}' a day on days {where}: {len(days)} × {format_amount(float(reading.amounts[0].magnitude), reading.unit, 4)}"
-            f" = {format_amount(float(amount.magnitude), reading.unit, 4)} per cycle, judged as the cycle's dose",
-            sources,
-        )
     else:
         computed, cycle_text = False, ""
     if not schedules:
-        found = next((i for i in course.identified if i.treatment is t), None)
-        bases = {u.basis for u in for_route}
-        if (
-            found is not None
-            and len(bases) == 1
-            and _worked_out_beside(course, out, found, drug, bases.pop(), dose, reading, sources)
-        ):
-            return
-        _basis_unknown_to_reference(course, out, t, drug, reading, text, info, for_route, route)
+        _no_usual_dose_on_basis(
+            course, out, t, drug, dose, reading, text, info, for_route, route, sources
+        )
         return
     factors = [
         (u, f) for u in schedules if (f := u.range_factor(amount, reading.basis)) is not None
@@ -1024,14 +989,149 @@ def reference_dose(
     if inside:
         return
     usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))
-    if reading.basis == "auc":
-        range_text = f"AUC {format_number(float(usual.minimum.magnitude))} to {format_number(float(usual.maximum.magnitude))}"
-    else:
-        range_text = f"{format_amount(float(usual.minimum.magnitude), unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), unit_text(usual.maximum), 3)}"
+    range_text = _usual_range_text(usual, reading.basis)
     sources = course.citations(usual.sources) or sources
+    if _unit_thousandfold(out, t, drug, dose, reading, factor, range_text, text, sources):
+        return
+    _grade_against_usual(
+        course,
+        out,
+        t,
+        drug,
+        info,
+        amount,
+        usual,
+        factor,
+        (text, range_text, cycle_text),
+        computed,
+        sources,
+    )
+
+
+def _with_treatment_frequency(
+    t: Treatment, frequency: str, dose: WrittenDose, info: DrugInfo, reading: DoseReading
+) -> WrittenDose:
+    """A dose written without its own frequency takes the treatment's; when
+    the days written with the dose are evenly spaced inside the cycle
+    ("80 mg/m2 J1 J8 J15, cycles de 21 jours") and the reference gives the
+    dose at that interval only, that interval is the dose's frequency."""
+    written = parse_frequency(frequency)
+    if written is None:
+        return dose
+    inner = _within_cycle(t, dose, written.interval_days)
+    labelled = [_labelled_at(info, reading, f) for f in (written, inner)]
+    return replace(dose, frequency=inner if labelled == [False, True] else written)
+
+
+def _components_written(
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    info: DrugInfo,
+    reading: DoseReading,
+    text: str,
+    sources: str,
+) -> None:
+    """A dose written as components ("800 mg + 600 mg") that is not the fixed
+    product's own ratio: whether it is the total or the first component
+    must be stated, since the two differ by the second component."""
+    if reading.is_combination and not (
+        reading.units_each and info.combination and info.combination.matches_ratio(reading.amounts)
+    ):
+        parts = " + ".join(
+            format_amount(float(a.magnitude), reading.unit, 3) for a in reading.amounts
+        )
+        total = format_amount(float(reading.total.magnitude), reading.unit, 3)
+        out.add(
+            "warning",
+            "COMBINATION_DOSE_EXPRESSION",
+            t,
+            drug,
+            f"'{text}' writes the dose as components ({parts}): state whether it is the total ({total}) or the first component",
+            sources,
+        )
+
+
+def _as_cycle_dose(
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    reading: DoseReading,
+    amount: Any,
+    per_cycle: tuple[set[int], str],
+    text: str,
+    sources: str,
+) -> tuple[Any, str]:
+    """A dose a day on listed days of a cycle ("35 mg/m2/j de J2 à J4") is
+    judged as the cycle's dose (its dose intensity), against the drug's
+    per-cycle usual range; the days come from the source text. The cycle's
+    amount, and the words that say how it was worked out."""
+    days, where = per_cycle
+    amount = amount * len(days)
+    cycle_text = (
+        f" on days {where} ({format_amount(float(amount.magnitude), reading.unit, 4)} per cycle)"
+    )
+    out.add(
+        "info",
+        "DOSE_PER_CYCLE",
+        t,
+        drug,
+        f"'{text}' a day on days {where}: {len(days)} × {format_amount(float(reading.amounts[0].magnitude), reading.unit, 4)}"
+        f" = {format_amount(float(amount.magnitude), reading.unit, 4)} per cycle, judged as the cycle's dose",
+        sources,
+    )
+    return amount, cycle_text
+
+
+def _no_usual_dose_on_basis(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    dose: WrittenDose,
+    reading: DoseReading,
+    text: str,
+    info: DrugInfo,
+    for_route: list[UsualDose],
+    route: str | None,
+    sources: str,
+) -> None:
+    """The reference gives no usual dose on the basis written (mg for a drug
+    dosed per m²): right when it is the per-unit dose written beside it
+    worked out for the patient; otherwise said, since it cannot be judged."""
+    found = next((i for i in course.identified if i.treatment is t), None)
+    bases = {u.basis for u in for_route}
+    if (
+        found is not None
+        and len(bases) == 1
+        and _worked_out_beside(course, out, found, drug, bases.pop(), dose, reading, sources)
+    ):
+        return
+    _basis_unknown_to_reference(course, out, t, drug, reading, text, info, for_route, route)
+
+
+def _usual_range_text(usual: UsualDose, basis: str) -> str:
+    """The usual range as printed: "AUC 5 to 6", or amounts with their unit."""
+    if basis == "auc":
+        return f"AUC {format_number(float(usual.minimum.magnitude))} to {format_number(float(usual.maximum.magnitude))}"
+    return f"{format_amount(float(usual.minimum.magnitude), unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), unit_text(usual.maximum), 3)}"
+
+
+def _unit_thousandfold(
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    dose: WrittenDose,
+    reading: DoseReading,
+    factor: float,
+    range_text: str,
+    text: str,
+    sources: str,
+) -> bool:
+    """About 1000 times off the usual range (300-fold or more) is a unit
+    error, an error: below it, the unit a thousand times larger is meant
+    ("240 mcg" for 240 mg, "1.5 mg/m2" for 1.5 g/m2) and is named."""
     if factor <= 1 / 300:
-        # The unit a thousand times larger than the one written: "240 mcg"
-        # for 240 mg, "1.5 mg/m2" for 1.5 g/m2.
         mass, _, per = reading.unit.partition("/")
         larger = {"mcg": "mg", "mg": "g"}.get(mass, "g")
         unit = f"{larger}/{per}" if per else larger
@@ -1045,7 +1145,8 @@ def reference_dose(
             f"'{text}' is below the plausible range ({range_text}) by about 1000 times: {meant}{freq} ({larger}, not {mass}) is meant",
             sources,
         )
-    elif factor >= 300:
+        return True
+    if factor >= 300:
         out.add(
             "error",
             "UNIT_IMPLAUSIBLE",
@@ -1054,7 +1155,31 @@ def reference_dose(
             f"'{text}' is above the plausible range ({range_text}) by about 1000 times: check the unit",
             sources,
         )
-    elif (share := course.reductions.get((t.id, drug))) and (
+        return True
+    return False
+
+
+def _grade_against_usual(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    info: DrugInfo,
+    amount: Any,
+    usual: UsualDose,
+    factor: float,
+    words: tuple[str, str, str],
+    computed: bool,
+    sources: str,
+) -> None:
+    """A dose outside the usual range, by harm: the reduction the source
+    writes (a note), an anticancer dose no label allows (an error), a
+    reduction written as such (a note), else a warning to confirm.
+
+    ``words`` are the dose as written, the range as printed and, for a
+    cycle's dose worked out from a dose a day (``computed``), how."""
+    text, range_text, cycle_text = words
+    if (share := course.reductions.get((t.id, drug))) and (
         float(usual.minimum.magnitude) * share * 0.95
         <= float(amount.to(usual.minimum.units).magnitude)
         <= float(usual.maximum.to(usual.minimum.units).magnitude) * share * 1.05

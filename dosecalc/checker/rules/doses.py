@@ -240,18 +240,68 @@ def _regimen_dose(
     dose: WrittenDose,
     then: bool = False,
 ) -> None:
+    """A written dose against the regimen's doses for the drug: the reading
+    to judge (its unit and basis settled first), the loading dose where one
+    is due, then an amount that is none of the regimen's doses."""
+    reading = _reading_to_judge(course, out, found, drug, entry, dose)
+    if reading is None:
+        return
+    written = _per_unit(reading, entry.basis)
+    value = float(written.magnitude)
+    steps = regimen_steps(entry)
+    matches = matching_steps(steps, value, course.policy.rounding.tolerance_pct)
+    if then:
+        if _loading_written_as_maintenance(course, out, found, drug, entry, dose, matches):
+            return
+    else:
+        loading_due(course, out, found, drug, entry, matches, value)
+    if matches:
+        return
+    if _daily_total(course, out, found, drug, entry, dose, value, written.units):
+        return
+    _judge_amount(course, out, found, drug, entry, dose, value, written.units)
+
+
+def _reading_to_judge(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+) -> DoseReading | None:
+    """The reading of the written dose to judge against the regimen, or None
+    when there is none to judge (a finding already says why)."""
+    if dose.ambiguous:
+        return _ambiguous_reading(course, out, found, drug, entry, dose)
+    reading = dose.reading
+    if reading is None:
+        return None
+    if reading.basis != entry.basis:
+        _other_basis(course, out, found, drug, entry, dose, reading)
+        return None
+    return reading
+
+
+def _ambiguous_reading(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+) -> DoseReading | None:
+    """A dose that reads two ways ("1,200 mg": a thousands separator or a
+    decimal comma): of the readings in the regimen's basis, the one nearest
+    its doses is judged; the ambiguity itself is reported (ISMP: write doses
+    that read one way)."""
     t = found.treatment
     readings = list(dose.readings)
-    # "1,200 mg" (a thousands separator or a decimal comma): of the readings
-    # in the regimen's basis, the one nearest its doses is judged; the
-    # ambiguity itself is reported.
     fitting = sorted(
         (r for r in readings if r.basis == entry.basis),
         key=lambda r: _distance(r, entry),
     )
-    expected_unit = BASIS_UNITS[entry.basis]
-    reading: DoseReading | None
-    if dose.ambiguous and _only_one_plausible(course, readings, fitting, entry):
+    if _only_one_plausible(course, readings, fitting, entry):
         # "1,200 mg" for pertuzumab: 1,200 mg is the regimen's loading dose
         # and 1.2 mg is a thousand times off any of its doses. No one would
         # read it the other way: the regimen's reading is judged, with a note.
@@ -264,79 +314,108 @@ def _regimen_dose(
             " (a regimen dose; the other reading is about 1000 times off any of them)",
             SRC_ISMP,
         )
-        reading = fitting[0]
-    elif dose.ambiguous:
-        text = " or ".join(
-            f"{format_amount(float(r.amounts[0].magnitude), r.unit, 4)}" for r in readings
-        )
-        message = f"'{dose.text}' has two units ({text})"
-        if fitting:
-            chosen = fitting[0]
-            per_unit = float(chosen.amounts[0].magnitude)
-            message += f": confirm {format_amount(per_unit, expected_unit, 4)}"
-            if course.patient and entry.basis == "weight":
-                mg_reading = next((r for r in readings if r.basis == "flat"), None)
-                message += f" (= {format_amount(per_unit * course.patient.weight_kg, 'mg')} at {format_number(course.patient.weight_kg)} kg)"
-                if mg_reading is not None:
-                    message += f", not {format_amount(float(mg_reading.amounts[0].to('mg').magnitude), 'mg')}"
-            elif entry.basis == "weight":
-                message += " (a weight is needed to give it in mg: the case gives none)"
-            message += f"; write it as '{format_amount(per_unit, expected_unit, 4)}'"
-        out.add("warning", "UNIT_AMBIGUOUS", t, drug, message, SRC_ISMP)
-        if not fitting:
-            return
-        reading = fitting[0]
-    else:
-        reading = dose.reading
-        if reading is None:
-            return
-        if reading.basis != entry.basis:
-            if _confirm_in_mg(course, out, found, drug, entry, dose, reading):
-                return
-            if _worked_out_beside(
-                course, out, found, drug, entry.basis, dose, reading, course.sources(found)
-            ):
-                return
-            out.add(
-                "error",
-                "WRONG_BASIS",
-                t,
-                drug,
-                f"'{dose.text}' is a {basis_words(reading.basis)} dose; {drug} is dosed {basis_words(entry.basis)} ({expected_unit})",
-                course.sources(found),
-            )
-            return
+        return fitting[0]
+    message = _two_units_message(course, entry, dose, readings, fitting)
+    out.add("warning", "UNIT_AMBIGUOUS", t, drug, message, SRC_ISMP)
+    return fitting[0] if fitting else None
 
-    written = (
+
+def _two_units_message(
+    course: Course,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    readings: list[DoseReading],
+    fitting: list[DoseReading],
+) -> str:
+    """What to confirm for a dose that reads two ways: the reading in the
+    regimen's basis, in mg at the patient's weight when dosed per kg (a
+    weight is needed for that), and how to write it so it reads one way."""
+    expected_unit = BASIS_UNITS[entry.basis]
+    text = " or ".join(
+        f"{format_amount(float(r.amounts[0].magnitude), r.unit, 4)}" for r in readings
+    )
+    message = f"'{dose.text}' has two units ({text})"
+    if fitting:
+        chosen = fitting[0]
+        per_unit = float(chosen.amounts[0].magnitude)
+        message += f": confirm {format_amount(per_unit, expected_unit, 4)}"
+        if course.patient and entry.basis == "weight":
+            mg_reading = next((r for r in readings if r.basis == "flat"), None)
+            message += f" (= {format_amount(per_unit * course.patient.weight_kg, 'mg')} at {format_number(course.patient.weight_kg)} kg)"
+            if mg_reading is not None:
+                message += (
+                    f", not {format_amount(float(mg_reading.amounts[0].to('mg').magnitude), 'mg')}"
+                )
+        elif entry.basis == "weight":
+            message += " (a weight is needed to give it in mg: the case gives none)"
+        message += f"; write it as '{format_amount(per_unit, expected_unit, 4)}'"
+    return message
+
+
+def _other_basis(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    reading: DoseReading,
+) -> None:
+    """A dose on another basis than the regimen's (mg/m² for a drug dosed
+    per kg): right when it is the regimen dose worked out in mg for this
+    patient, or written beside it; otherwise a wrong basis, an error, since
+    the dose given would follow the wrong body measure."""
+    if _confirm_in_mg(course, out, found, drug, entry, dose, reading):
+        return
+    if _worked_out_beside(
+        course, out, found, drug, entry.basis, dose, reading, course.sources(found)
+    ):
+        return
+    out.add(
+        "error",
+        "WRONG_BASIS",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is a {basis_words(reading.basis)} dose; {drug} is dosed {basis_words(entry.basis)} ({BASIS_UNITS[entry.basis]})",
+        course.sources(found),
+    )
+
+
+def _per_unit(reading: DoseReading, basis: str) -> Any:
+    """The reading as a quantity per unit of the basis (mg/kg, mg/m²), or as
+    an AUC in mg/mL·min for carboplatin."""
+    return (
         parse_per_unit_dose(
             f"{float(reading.amounts[0].magnitude)} {reading.unit.replace('AUC', 'mg/mL*min')}",
-            entry.basis,
+            basis,
         )
         if reading.unit != "AUC"
         else reading.amounts[0]
     )
-    value = float(written.magnitude)
-    steps = regimen_steps(entry)
-    matches = matching_steps(steps, value, course.policy.rounding.tolerance_pct)
-    if then:
-        # The dose written after the loading dose must be the maintenance dose.
-        if matches and matches[0] == "loading" and entry.maintenance is not None:
-            out.add(
-                "warning",
-                "UNEXPECTED_LOADING",
-                t,
-                drug,
-                f"'{dose.text}' is written as the dose after the loading dose, but it is the loading dose: the maintenance dose is {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)}",
-                course.sources(found),
-            )
-            return
-    else:
-        loading_due(course, out, found, drug, entry, matches, value)
-    if matches:
-        return
-    if _daily_total(course, out, found, drug, entry, dose, value, written.units):
-        return
-    _judge_amount(course, out, found, drug, entry, dose, value, written.units)
+
+
+def _loading_written_as_maintenance(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    matches: list[str],
+) -> bool:
+    """The dose written after the loading dose must be the maintenance dose:
+    the loading dose again there is a warning (True: nothing more to judge)."""
+    if not (matches and matches[0] == "loading" and entry.maintenance is not None):
+        return False
+    out.add(
+        "warning",
+        "UNEXPECTED_LOADING",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is written as the dose after the loading dose, but it is the loading dose: the maintenance dose is {format_amount(entry.maintenance.per_unit, BASIS_UNITS[entry.basis], 4)}",
+        course.sources(found),
+    )
+    return True
 
 
 def _daily_total(
@@ -590,11 +669,33 @@ def _judge_amount(
             sources,
         )
         return
+    if _reduction_as_written(course, out, found, drug, entry, dose, value, sources):
+        return
+    if _documented_level(out, found, drug, entry, dose, value):
+        return
+    _grade_off_regimen(
+        course, out, found, drug, entry, dose, value, units, (nearest_kind, nearest.per_unit)
+    )
+
+
+def _reduction_as_written(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+    sources: str,
+) -> bool:
+    """A dose that is the reduction the source writes ("reduced by 50%") of
+    the regimen's dose, or of the dose written before it ("75 mg/m2 ...,
+    then 37.5 mg/m2 (reduced by 50%)"), within the rounding tolerance: a
+    note, as documented (True)."""
+    t = found.treatment
     tolerance = course.policy.rounding.tolerance_pct / 100
     share = course.reductions.get((t.id, drug))
-    # A reduction is of the regimen's dose, or of the dose written before it
-    # ("75 mg/m2 ..., then 37.5 mg/m2 (reduced by 50%)").
-    bases = [(kind, step.per_unit) for kind, step in steps.items()]
+    bases = [(kind, step.per_unit) for kind, step in regimen_steps(entry).items()]
     earlier = _earlier_value(course, found, drug, entry.basis) if share else None
     if earlier is not None:
         bases.append(("previous", earlier))
@@ -606,47 +707,82 @@ def _judge_amount(
         ),
         None,
     )
-    if reduced is not None and share is not None:
-        out.add(
-            "info",
-            "DOSE_REDUCED",
-            t,
-            drug,
-            f"'{dose.text}' is written as {format_number(share * 100)}% of "
-            + (
-                f"the previous dose ({format_amount(reduced[1], BASIS_UNITS[entry.basis], 4)})"
-                if reduced[0] == "previous"
-                else f"the regimen {reduced[0]} dose ({steps_text(entry)})"
-            )
-            + ": a reduction, as documented",
-            sources,
+    if reduced is None or share is None:
+        return False
+    out.add(
+        "info",
+        "DOSE_REDUCED",
+        t,
+        drug,
+        f"'{dose.text}' is written as {format_number(share * 100)}% of "
+        + (
+            f"the previous dose ({format_amount(reduced[1], BASIS_UNITS[entry.basis], 4)})"
+            if reduced[0] == "previous"
+            else f"the regimen {reduced[0]} dose ({steps_text(entry)})"
         )
-        return
+        + ": a reduction, as documented",
+        sources,
+    )
+    return True
+
+
+def _documented_level(
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+) -> bool:
+    """A reduction the label or trial documents (the regimen's dose levels) is
+    a decision to record, not a discrepancy: say which level it is (True)."""
     levels = entry.dose_levels
     level = entry.reduction_level(value) if levels is not None else None
-    if levels is not None and level is not None:
-        # A reduction the label or trial documents is a decision to record,
-        # not a discrepancy: say which level it is.
-        start = entry.starting_step.per_unit
-        out.add(
-            "info",
-            "DOSE_REDUCTION_DOCUMENTED",
-            t,
-            drug,
-            f"'{dose.text}' is documented dose reduction {level} of {drug} "
-            f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
-            _level_source(found, levels.source),
-        )
-        return
+    if levels is None or level is None:
+        return False
+    start = entry.starting_step.per_unit
+    out.add(
+        "info",
+        "DOSE_REDUCTION_DOCUMENTED",
+        found.treatment,
+        drug,
+        f"'{dose.text}' is documented dose reduction {level} of {drug} "
+        f"(from {format_amount(start, BASIS_UNITS[entry.basis], 4)}); confirm the reason is recorded",
+        _level_source(found, levels.source),
+    )
+    return True
+
+
+def _grade_off_regimen(
+    course: Course,
+    out: Findings,
+    found: Identified,
+    drug: str,
+    entry: DrugEntry,
+    dose: WrittenDose,
+    value: float,
+    units: Any,
+    nearest: tuple[str, float],
+) -> None:
+    """A dose that is neither the regimen's nor a documented reduction,
+    graded by harm against the nearest regimen dose (its kind and value).
+
+    Not this regimen's dose, but the drug's published dose for the schedule
+    written (trastuzumab 6 mg/kg every 3 weeks in a TCH whose library phase
+    is weekly; 2 mg/kg weekly beside a 3-weekly regimen), or, in a label or
+    protocol, another of its labelled doses (Enhertu 6.4 mg/kg, gastric):
+    nothing to correct. Only the schedule written can clear a dose the
+    regimen's comparison would call implausible. Above the highest usual
+    dose or under half the regimen's lowest: an error; a reduction written
+    as such: a note; anything else: a warning to confirm."""
+    t = found.treatment
+    nearest_kind, nearest_value = nearest
+    fold = value / nearest_value if nearest_value else 0
+    sources = course.sources(found)
+    tolerance = course.policy.rounding.tolerance_pct / 100
     highest, where = _highest_usual(course, found, drug, entry, units)
-    lowest = min(s.per_unit for s in steps.values())
+    lowest = min(s.per_unit for s in regimen_steps(entry).values())
     times = times_text(fold)
-    # Not this regimen's dose, but the drug's published dose for the schedule
-    # written (trastuzumab 6 mg/kg every 3 weeks in a TCH whose library phase
-    # is weekly; 2 mg/kg weekly beside a 3-weekly regimen), or, in a label or
-    # protocol, another of its labelled doses (Enhertu 6.4 mg/kg, gastric):
-    # nothing to correct. Only the schedule written can clear a dose the
-    # regimen's comparison would call implausible.
     interval = float(entry.interval_days or (found.phase.cycle_length_days if found.phase else 0))
     published = _published_dose(course, t, drug, entry, dose, value, units, interval)
     if published is not None and published[2]:
@@ -668,7 +804,7 @@ def _judge_amount(
             sources,
         )
         return
-    if (t.id, drug) in course.reduced and value < nearest.per_unit:
+    if (t.id, drug) in course.reduced and value < nearest_value:
         out.add(
             "info",
             "DOSE_REDUCED",
@@ -804,6 +940,9 @@ def reference_dose(
     text: str,
     route: str | None = None,
 ) -> None:
+    """A written dose against the drug reference's usual adult range for its
+    route and basis, when no regimen gives the dose: the frequency is judged
+    whatever the dose, then the dose graded by the harm it could do."""
     info = course.reference.get(drug)
     reading = dose.reading
     if reading is None:
@@ -814,27 +953,9 @@ def reference_dose(
         # product of an IV drug): nothing to compare with.
         return
     if dose.frequency is None and t.frequency and info.category != "supportive":
-        written = parse_frequency(t.frequency)
-        if written is not None:
-            inner = _within_cycle(t, dose, written.interval_days)
-            labelled = [_labelled_at(info, reading, f) for f in (written, inner)]
-            dose = replace(dose, frequency=inner if labelled == [False, True] else written)
+        dose = _with_treatment_frequency(t, t.frequency, dose, info, reading)
     sources = course.citations(info.sources)
-    if reading.is_combination and not (
-        reading.units_each and info.combination and info.combination.matches_ratio(reading.amounts)
-    ):
-        parts = " + ".join(
-            format_amount(float(a.magnitude), reading.unit, 3) for a in reading.amounts
-        )
-        total = format_amount(float(reading.total.magnitude), reading.unit, 3)
-        out.add(
-            "warning",
-            "COMBINATION_DOSE_EXPRESSION",
-            t,
-            drug,
-            f"'{text}' writes the dose as components ({parts}): state whether it is the total ({total}) or the first component",
-            sources,
-        )
+    _components_written(out, t, drug, info, reading, text, sources)
     # A fixed combination's usual range is stated as the total ("4.5 g")
     # or as its first component, as the drug reference says.
     by_total = info.combination is not None and info.combination.dose_basis == "total"
@@ -843,35 +964,15 @@ def reference_dose(
     schedules = [u for u in for_route if u.basis == reading.basis]
     per_cycle = daily_on_cycle_days(t, dose, schedules)
     if per_cycle is not None:
-        # "35 mg/m2/j de J2 à J4": a dose a day on listed days of a cycle is
-        # judged as the cycle's dose (its dose intensity), against the
-        # drug's per-cycle usual range; the days come from the source text.
-        days, where = per_cycle
-        amount = amount * len(days)
+        amount, cycle_text = _as_cycle_dose(out, t, drug, reading, amount, per_cycle, text, sources)
         dose = replace(dose, frequency=None)
         computed = True
-        cycle_text = f" on days {where} ({format_amount(float(amount.magnitude), reading.unit, 4)} per cycle)"
-        out.add(
-            "info",
-            "DOSE_PER_CYCLE",
-            t,
-            drug,
-            f"'{text}' a day on days {where}: {len(days)} × {format_amount(float(reading.amounts[0].magnitude), reading.unit, 4)}"
-            f" = {format_amount(float(amount.magnitude), reading.unit, 4)} per cycle, judged as the cycle's dose",
-            sources,
-        )
     else:
         computed, cycle_text = False, ""
     if not schedules:
-        found = next((i for i in course.identified if i.treatment is t), None)
-        bases = {u.basis for u in for_route}
-        if (
-            found is not None
-            and len(bases) == 1
-            and _worked_out_beside(course, out, found, drug, bases.pop(), dose, reading, sources)
-        ):
-            return
-        _basis_unknown_to_reference(course, out, t, drug, reading, text, info, for_route, route)
+        _no_usual_dose_on_basis(
+            course, out, t, drug, dose, reading, text, info, for_route, route, sources
+        )
         return
     factors = [
         (u, f) for u in schedules if (f := u.range_factor(amount, reading.basis)) is not None
@@ -888,14 +989,149 @@ def reference_dose(
     if inside:
         return
     usual, factor = min(factors, key=lambda item: abs(math.log(item[1])))
-    if reading.basis == "auc":
-        range_text = f"AUC {format_number(float(usual.minimum.magnitude))} to {format_number(float(usual.maximum.magnitude))}"
-    else:
-        range_text = f"{format_amount(float(usual.minimum.magnitude), unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), unit_text(usual.maximum), 3)}"
+    range_text = _usual_range_text(usual, reading.basis)
     sources = course.citations(usual.sources) or sources
+    if _unit_thousandfold(out, t, drug, dose, reading, factor, range_text, text, sources):
+        return
+    _grade_against_usual(
+        course,
+        out,
+        t,
+        drug,
+        info,
+        amount,
+        usual,
+        factor,
+        (text, range_text, cycle_text),
+        computed,
+        sources,
+    )
+
+
+def _with_treatment_frequency(
+    t: Treatment, frequency: str, dose: WrittenDose, info: DrugInfo, reading: DoseReading
+) -> WrittenDose:
+    """A dose written without its own frequency takes the treatment's; when
+    the days written with the dose are evenly spaced inside the cycle
+    ("80 mg/m2 J1 J8 J15, cycles de 21 jours") and the reference gives the
+    dose at that interval only, that interval is the dose's frequency."""
+    written = parse_frequency(frequency)
+    if written is None:
+        return dose
+    inner = _within_cycle(t, dose, written.interval_days)
+    labelled = [_labelled_at(info, reading, f) for f in (written, inner)]
+    return replace(dose, frequency=inner if labelled == [False, True] else written)
+
+
+def _components_written(
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    info: DrugInfo,
+    reading: DoseReading,
+    text: str,
+    sources: str,
+) -> None:
+    """A dose written as components ("800 mg + 600 mg") that is not the fixed
+    product's own ratio: whether it is the total or the first component
+    must be stated, since the two differ by the second component."""
+    if reading.is_combination and not (
+        reading.units_each and info.combination and info.combination.matches_ratio(reading.amounts)
+    ):
+        parts = " + ".join(
+            format_amount(float(a.magnitude), reading.unit, 3) for a in reading.amounts
+        )
+        total = format_amount(float(reading.total.magnitude), reading.unit, 3)
+        out.add(
+            "warning",
+            "COMBINATION_DOSE_EXPRESSION",
+            t,
+            drug,
+            f"'{text}' writes the dose as components ({parts}): state whether it is the total ({total}) or the first component",
+            sources,
+        )
+
+
+def _as_cycle_dose(
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    reading: DoseReading,
+    amount: Any,
+    per_cycle: tuple[set[int], str],
+    text: str,
+    sources: str,
+) -> tuple[Any, str]:
+    """A dose a day on listed days of a cycle ("35 mg/m2/j de J2 à J4") is
+    judged as the cycle's dose (its dose intensity), against the drug's
+    per-cycle usual range; the days come from the source text. The cycle's
+    amount, and the words that say how it was worked out."""
+    days, where = per_cycle
+    amount = amount * len(days)
+    cycle_text = (
+        f" on days {where} ({format_amount(float(amount.magnitude), reading.unit, 4)} per cycle)"
+    )
+    out.add(
+        "info",
+        "DOSE_PER_CYCLE",
+        t,
+        drug,
+        f"'{text}' a day on days {where}: {len(days)} × {format_amount(float(reading.amounts[0].magnitude), reading.unit, 4)}"
+        f" = {format_amount(float(amount.magnitude), reading.unit, 4)} per cycle, judged as the cycle's dose",
+        sources,
+    )
+    return amount, cycle_text
+
+
+def _no_usual_dose_on_basis(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    dose: WrittenDose,
+    reading: DoseReading,
+    text: str,
+    info: DrugInfo,
+    for_route: list[UsualDose],
+    route: str | None,
+    sources: str,
+) -> None:
+    """The reference gives no usual dose on the basis written (mg for a drug
+    dosed per m²): right when it is the per-unit dose written beside it
+    worked out for the patient; otherwise said, since it cannot be judged."""
+    found = next((i for i in course.identified if i.treatment is t), None)
+    bases = {u.basis for u in for_route}
+    if (
+        found is not None
+        and len(bases) == 1
+        and _worked_out_beside(course, out, found, drug, bases.pop(), dose, reading, sources)
+    ):
+        return
+    _basis_unknown_to_reference(course, out, t, drug, reading, text, info, for_route, route)
+
+
+def _usual_range_text(usual: UsualDose, basis: str) -> str:
+    """The usual range as printed: "AUC 5 to 6", or amounts with their unit."""
+    if basis == "auc":
+        return f"AUC {format_number(float(usual.minimum.magnitude))} to {format_number(float(usual.maximum.magnitude))}"
+    return f"{format_amount(float(usual.minimum.magnitude), unit_text(usual.minimum), 3)} to {format_amount(float(usual.maximum.magnitude), unit_text(usual.maximum), 3)}"
+
+
+def _unit_thousandfold(
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    dose: WrittenDose,
+    reading: DoseReading,
+    factor: float,
+    range_text: str,
+    text: str,
+    sources: str,
+) -> bool:
+    """About 1000 times off the usual range (300-fold or more) is a unit
+    error, an error: below it, the unit a thousand times larger is meant
+    ("240 mcg" for 240 mg, "1.5 mg/m2" for 1.5 g/m2) and is named."""
     if factor <= 1 / 300:
-        # The unit a thousand times larger than the one written: "240 mcg"
-        # for 240 mg, "1.5 mg/m2" for 1.5 g/m2.
         mass, _, per = reading.unit.partition("/")
         larger = {"mcg": "mg", "mg": "g"}.get(mass, "g")
         unit = f"{larger}/{per}" if per else larger
@@ -909,7 +1145,8 @@ def reference_dose(
             f"'{text}' is below the plausible range ({range_text}) by about 1000 times: {meant}{freq} ({larger}, not {mass}) is meant",
             sources,
         )
-    elif factor >= 300:
+        return True
+    if factor >= 300:
         out.add(
             "error",
             "UNIT_IMPLAUSIBLE",
@@ -918,7 +1155,31 @@ def reference_dose(
             f"'{text}' is above the plausible range ({range_text}) by about 1000 times: check the unit",
             sources,
         )
-    elif (share := course.reductions.get((t.id, drug))) and (
+        return True
+    return False
+
+
+def _grade_against_usual(
+    course: Course,
+    out: Findings,
+    t: Treatment,
+    drug: str,
+    info: DrugInfo,
+    amount: Any,
+    usual: UsualDose,
+    factor: float,
+    words: tuple[str, str, str],
+    computed: bool,
+    sources: str,
+) -> None:
+    """A dose outside the usual range, by harm: the reduction the source
+    writes (a note), an anticancer dose no label allows (an error), a
+    reduction written as such (a note), else a warning to confirm.
+
+    ``words`` are the dose as written, the range as printed and, for a
+    cycle's dose worked out from a dose a day (``computed``), how."""
+    text, range_text, cycle_text = words
+    if (share := course.reductions.get((t.id, drug))) and (
         float(usual.minimum.magnitude) * share * 0.95
         <= float(amount.to(usual.minimum.units).magnitude)
         <= float(usual.maximum.to(usual.minimum.units).magnitude) * share * 1.05

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from ...case import Measurement
+from ...case import Measurement, Treatment
 from ...drugs import DrugReference
 from ...formatting import format_number
 from ..course import (
@@ -16,6 +17,31 @@ from ..course import (
     Identified,
     treatment_span,
 )
+
+
+@dataclass(frozen=True)
+class _Watch:
+    """The monitored course each LVEF value is judged in."""
+
+    course: Course
+    out: Findings
+    drug: str  # the drug the findings are about (trastuzumab in THP)
+    latest: Treatment  # the last monitored treatment, the findings' place
+    monitored: list[Identified]
+    spans: list[tuple[dt.date | None, dt.date | None]]  # of each monitored treatment
+    limit: float  # the policy's lower limit of normal, in %
+
+
+@dataclass(frozen=True)
+class _Value:
+    """One LVEF value beside its baseline, with the words that date them."""
+
+    m: Measurement
+    baseline: Measurement
+    fall: float  # points from the baseline (negative for a rise)
+    when: str  # " on <date>" of the value, or ""
+    since: str  # " on <date>" of the baseline, or ""
+    line: str  # ", the last before the line started on <date>", or ""
 
 
 def lvef(course: Course, out: Findings) -> None:
@@ -58,105 +84,143 @@ def lvef(course: Course, out: Findings) -> None:
             if start is not None and not i.treatment.continued
         ]
     )
-    limit = course.policy.lvef_lower_limit_pct
-    for index, m in enumerate(values):
-        baseline, started = _lvef_baseline(values, index, line_starts)
-        when = f" on {m.date}" if m.date else ""
-        since = f" on {baseline.date}" if baseline.date else ""
-        line = f", the last before the line started on {started.isoformat()}" if started else ""
-        fall = baseline.value - m.value
-        significant = fall >= 16 or (fall >= 10 and m.value < limit)
-        if m is baseline:
-            follow = (
-                f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)"
-                if m.date
-                else ""
-            )
-            severity, code = (
-                ("warning", "LVEF_LOW") if m.value < limit else ("info", "LVEF_BASELINE")
-            )
-            state = (
-                f"is below {format_number(limit)}% (policy {course.policy.id}): {drug} needs cardiology review"
-                if m.value < limit
-                else "is normal"
-            )
-            out.add(
-                severity,
-                code,
-                latest,
-                drug,
-                f"LVEF {m.text}{when} {state}: record it as the baseline{follow}; hold {drug} for a fall of 16 points or more, or of 10 points or more to below {format_number(limit)}%",
-                SRC_HERCEPTIN_LVEF,
-            )
-        elif significant:
-            after = _given_after(spans, m.date.value) if m.date else None
-            if after is None:
-                after = _continued_after(monitored, m)
-            if m.held:
-                out.add(
-                    "info",
-                    "LVEF_DECLINE",
-                    latest,
-                    drug,
-                    f"LVEF fell from {baseline.text}{since}{line} to {m.text}{when}, {format_number(fall)} points: {drug} was held, as the label requires",
-                    SRC_HERCEPTIN_LVEF,
-                )
-                continue
-            why = (
-                "16 points or more"
-                if fall >= 16
-                else f"10 points or more, to below {format_number(limit)}% (policy {course.policy.id})"
-            )
-            message = (
-                f"LVEF fell from {baseline.text}{since}{line} to {m.text}{when}, {format_number(fall)} points ({why}):"
-                f" the label withholds {drug} for at least 4 weeks and repeats the LVEF every 4 weeks"
-            )
-            if after is not None:
-                out.add(
-                    "error",
-                    "LVEF_DECLINE",
-                    latest,
-                    drug,
-                    f"{message}; yet {drug} was given after it ({after})",
-                    SRC_HERCEPTIN_LVEF,
-                )
-            else:
-                out.add(
-                    "warning",
-                    "LVEF_DECLINE",
-                    latest,
-                    drug,
-                    f"{message}; the record does not say whether it was held",
-                    SRC_HERCEPTIN_LVEF,
-                )
-        elif m.value < limit:
-            out.add(
-                "warning",
-                "LVEF_LOW",
-                latest,
-                drug,
-                f"LVEF {m.text}{when} is below {format_number(limit)}% (policy {course.policy.id}), {format_number(fall)} points from the baseline {baseline.text}{since}: {drug} needs cardiology review",
-                SRC_HERCEPTIN_LVEF,
-            )
-        else:
-            follow = (
-                f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)"
-                if m.date
-                else ""
-            )
-            change = (
-                f"{format_number(abs(fall))} point{'' if abs(fall) == 1 else 's'} {'below' if fall > 0 else 'above'}"
-                if fall
-                else "the same as"
-            )
-            out.add(
-                "info",
-                "LVEF_MONITORED",
-                latest,
-                drug,
-                f"LVEF {m.text}{when}: {change} the baseline {baseline.text}{since}{line}{follow}",
-                SRC_HERCEPTIN_LVEF,
-            )
+    watch = _Watch(course, out, drug, latest, monitored, spans, course.policy.lvef_lower_limit_pct)
+    for index in range(len(values)):
+        _judge_value(watch, _value_beside_baseline(values, index, line_starts))
+
+
+def _value_beside_baseline(
+    values: tuple[Measurement, ...], index: int, line_starts: list[dt.date]
+) -> _Value:
+    """``values[index]`` with its baseline, the fall since it, and the
+    dates written the way every finding says them."""
+    m = values[index]
+    baseline, started = _lvef_baseline(values, index, line_starts)
+    when = f" on {m.date}" if m.date else ""
+    since = f" on {baseline.date}" if baseline.date else ""
+    line = f", the last before the line started on {started.isoformat()}" if started else ""
+    return _Value(m, baseline, baseline.value - m.value, when, since, line)
+
+
+def _judge_value(watch: _Watch, v: _Value) -> None:
+    """The finding for one LVEF value: a baseline, a fall that withholds the
+    drug under the label, a value below normal, or a value monitored."""
+    significant = v.fall >= 16 or (v.fall >= 10 and v.m.value < watch.limit)
+    if v.m is v.baseline:
+        _record_baseline(watch, v)
+    elif significant:
+        _significant_fall(watch, v)
+    elif v.m.value < watch.limit:
+        course = watch.course
+        watch.out.add(
+            "warning",
+            "LVEF_LOW",
+            watch.latest,
+            watch.drug,
+            f"LVEF {v.m.text}{v.when} is below {format_number(watch.limit)}% (policy {course.policy.id}), {format_number(v.fall)} points from the baseline {v.baseline.text}{v.since}: {watch.drug} needs cardiology review",
+            SRC_HERCEPTIN_LVEF,
+        )
+    else:
+        _monitored_value(watch, v)
+
+
+def _next_assessment(m: Measurement) -> str:
+    """The label asks for an LVEF every 3 months during treatment: the day
+    the next one is due (91 days on), when the value is dated."""
+    return (
+        f"; next assessment due by {(m.date.value + dt.timedelta(days=91)).isoformat()} (every 3 months during treatment)"
+        if m.date
+        else ""
+    )
+
+
+def _record_baseline(watch: _Watch, v: _Value) -> None:
+    """A value that is its own baseline: recorded, with the next assessment
+    and the fall that would withhold the drug; below normal it needs a
+    cardiology review before the drug is given."""
+    m, drug, limit = v.m, watch.drug, watch.limit
+    follow = _next_assessment(m)
+    severity, code = ("warning", "LVEF_LOW") if m.value < limit else ("info", "LVEF_BASELINE")
+    state = (
+        f"is below {format_number(limit)}% (policy {watch.course.policy.id}): {drug} needs cardiology review"
+        if m.value < limit
+        else "is normal"
+    )
+    watch.out.add(
+        severity,
+        code,
+        watch.latest,
+        drug,
+        f"LVEF {m.text}{v.when} {state}: record it as the baseline{follow}; hold {drug} for a fall of 16 points or more, or of 10 points or more to below {format_number(limit)}%",
+        SRC_HERCEPTIN_LVEF,
+    )
+
+
+def _significant_fall(watch: _Watch, v: _Value) -> None:
+    """A fall the label withholds the drug for: as documented when the source
+    says it was held; an error when the drug was given after it (a later
+    dose, or a treatment written as continuing); else a warning, since the
+    record does not say."""
+    m, drug, limit = v.m, watch.drug, watch.limit
+    after = _given_after(watch.spans, m.date.value) if m.date else None
+    if after is None:
+        after = _continued_after(watch.monitored, m)
+    if m.held:
+        watch.out.add(
+            "info",
+            "LVEF_DECLINE",
+            watch.latest,
+            drug,
+            f"LVEF fell from {v.baseline.text}{v.since}{v.line} to {m.text}{v.when}, {format_number(v.fall)} points: {drug} was held, as the label requires",
+            SRC_HERCEPTIN_LVEF,
+        )
+        return
+    why = (
+        "16 points or more"
+        if v.fall >= 16
+        else f"10 points or more, to below {format_number(limit)}% (policy {watch.course.policy.id})"
+    )
+    message = (
+        f"LVEF fell from {v.baseline.text}{v.since}{v.line} to {m.text}{v.when}, {format_number(v.fall)} points ({why}):"
+        f" the label withholds {drug} for at least 4 weeks and repeats the LVEF every 4 weeks"
+    )
+    if after is not None:
+        watch.out.add(
+            "error",
+            "LVEF_DECLINE",
+            watch.latest,
+            drug,
+            f"{message}; yet {drug} was given after it ({after})",
+            SRC_HERCEPTIN_LVEF,
+        )
+    else:
+        watch.out.add(
+            "warning",
+            "LVEF_DECLINE",
+            watch.latest,
+            drug,
+            f"{message}; the record does not say whether it was held",
+            SRC_HERCEPTIN_LVEF,
+        )
+
+
+def _monitored_value(watch: _Watch, v: _Value) -> None:
+    """A value within the label's limits: its change from the baseline, for
+    information, with the next assessment due."""
+    follow = _next_assessment(v.m)
+    change = (
+        f"{format_number(abs(v.fall))} point{'' if abs(v.fall) == 1 else 's'} {'below' if v.fall > 0 else 'above'}"
+        if v.fall
+        else "the same as"
+    )
+    watch.out.add(
+        "info",
+        "LVEF_MONITORED",
+        watch.latest,
+        watch.drug,
+        f"LVEF {v.m.text}{v.when}: {change} the baseline {v.baseline.text}{v.since}{v.line}{follow}",
+        SRC_HERCEPTIN_LVEF,
+    )
 
 
 def _monitored_drug(reference: DrugReference, found: Identified) -> str:

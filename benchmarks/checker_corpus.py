@@ -3,8 +3,9 @@ written for (``tests/data/corpus/``; layout and expected-results schema in
 ``tests/data/corpus/README.md``).
 
 For each subset (texts, cases, published, and heldout: published passages
-collected after the checker was written, never used to tune it; heldout2 and
-heldout3: free texts written after the checker, without running it) it prints:
+collected after the checker was written, never used to tune it; heldout2,
+heldout3 and heldout4: free texts written after the checker, without running it)
+it prints:
 
 * extraction precision, recall and F1 per field (drug, dose, frequency;
   duration and dates where the expectation gives them, since they are
@@ -42,7 +43,7 @@ from dosecalc.vocabulary import parse_frequency
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus"
-SUBSETS = ("texts", "cases", "published", "heldout", "heldout2", "heldout3")
+SUBSETS = ("texts", "cases", "published", "heldout", "heldout2", "heldout3", "heldout4")
 FIELDS = ("drug", "dose", "frequency", "duration", "date")
 
 # Which finding codes report each kind of planted error.

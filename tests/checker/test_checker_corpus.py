@@ -28,7 +28,15 @@ def load_scorer():
 def test_the_scorer_runs_on_the_corpus_and_prints_its_table():
     scorer = load_scorer()
     scores = scorer.score_corpus()
-    assert set(scores) == {"texts", "cases", "published", "heldout", "heldout2", "heldout3"}
+    assert set(scores) == {
+        "texts",
+        "cases",
+        "published",
+        "heldout",
+        "heldout2",
+        "heldout3",
+        "heldout4",
+    }
     for name, score in scores.items():
         expected_files = len(scorer.inputs(scorer.CORPUS / name))
         assert score.files == expected_files > 0

@@ -63,7 +63,8 @@ PUBLISHED = _inputs("published", ".txt")
 HELDOUT = _inputs("heldout", ".txt")
 HELDOUT2 = _inputs("heldout2", ".txt")
 HELDOUT3 = _inputs("heldout3", ".txt")
-ALL_INPUTS = TEXTS + CASES + PUBLISHED + HELDOUT + HELDOUT2 + HELDOUT3
+HELDOUT4 = _inputs("heldout4", ".txt")
+ALL_INPUTS = TEXTS + CASES + PUBLISHED + HELDOUT + HELDOUT2 + HELDOUT3 + HELDOUT4
 ALL_EXPECTED = sorted(CORPUS.glob("*/*.expected.yaml"))
 
 
@@ -207,6 +208,16 @@ def test_heldout3_set_size_languages_and_planted_errors() -> None:
     """The second held-out written set (501-530): 30 texts, half French, about half with errors."""
     assert len(HELDOUT3) >= 30
     written = [_load(_expected_path(path)) for path in HELDOUT3]
+    languages = [data["language"] for data in written]
+    assert languages.count("fr") == languages.count("en")
+    with_errors = sum(1 for data in written if data["errors"])
+    assert 0.35 <= with_errors / len(written) <= 0.65
+
+
+def test_heldout4_set_size_languages_and_planted_errors() -> None:
+    """The third held-out written set (601-624): 24 texts, half French, half with errors."""
+    assert len(HELDOUT4) >= 24
+    written = [_load(_expected_path(path)) for path in HELDOUT4]
     languages = [data["language"] for data in written]
     assert languages.count("fr") == languages.count("en")
     with_errors = sum(1 for data in written if data["errors"])

@@ -462,3 +462,36 @@ def test_a_usual_dose_support_must_be_a_known_one(tmp_path):
     with pytest.raises(DataFileError) as raised:
         load_drug_reference(path)
     assert "support: 'gcsf' is not one of: growth_factor" in str(raised.value)
+
+
+# -- Doses worked out for the day, a few statements after the plan -----------------
+
+VERIFICATION_NOTE = (
+    "Pharmacy verification note.\n"
+    "Plan: doxorubicin 60 mg/m2 IV + cyclophosphamide 600 mg/m2 IV every 14 days x 4,"
+    " then paclitaxel 80 mg/m2 IV weekly x 12.\n"
+    "C1D1 today: doxorubicin {doxorubicin}, cyclophosphamide {cyclophosphamide}.\n"
+)
+
+
+def check_note(tmp_path: Path, **doses: str) -> list:
+    path = tmp_path / "note.txt"
+    path.write_text(VERIFICATION_NOTE.format(**doses), encoding="utf-8")
+    return list(api.check_course(None, text_file=str(path)).findings)
+
+
+def test_the_days_doses_in_mg_after_the_plan_in_mg_per_m2_are_worked_out(tmp_path):
+    # 106 mg / 60 mg/m2 = 1.77 m2 and 1062 mg / 600 mg/m2 = 1.77 m2: an
+    # adult's BSA, so these are the plan's doses worked out for the day,
+    # although the paclitaxel statement stands between them.
+    found = check_note(tmp_path, doxorubicin="106 mg", cyclophosphamide="1062 mg")
+    assert errors(found) == []
+    worked = {f.drug: f.message for f in found if f.code == "DOSE_WORKED_OUT"}
+    assert "1.77 m²" in worked["doxorubicin"] and "1.77 m²" in worked["cyclophosphamide"]
+
+
+def test_a_flat_dose_no_adult_bsa_explains_stays_a_wrong_basis_after_the_plan(tmp_path):
+    # 60 mg / 60 mg/m2 = 1 m2: no adult's BSA; the mg/m2 figure written in mg.
+    found = check_note(tmp_path, doxorubicin="60 mg", cyclophosphamide="1062 mg")
+    assert ("error", "WRONG_BASIS") in codes(found, "doxorubicin")
+    assert ("error", "WRONG_BASIS") not in codes(found, "cyclophosphamide")

@@ -582,8 +582,8 @@ def _worked_out_beside(
     out for the patient, not a flat dose given instead: when the case gives
     no weight or BSA to confirm it (:func:`_confirm_in_mg` does when it
     does), the weight or BSA it implies is stated for the pharmacist to
-    check, provided it is an adult's. "Beside" is the same statement or the
-    one written just before it."""
+    check, provided it is an adult's. "Beside" is the same statement or an
+    earlier one of the same text."""
     if (
         course.patient is not None
         or reading.basis != "flat"
@@ -618,10 +618,13 @@ def _worked_out_beside(
 
 def _per_unit_beside(course: Course, found: Identified, drug: str, basis: str) -> list[float]:
     """The per-kg or per-m² doses of ``drug`` written in the same statement
-    or in the one just before it."""
+    or in an earlier one, nearest first: a verification note gives the plan
+    ("doxorubicin 60 mg/m2 ... then paclitaxel 80 mg/m2 weekly") and then the
+    doses worked out for the day ("C1D1: doxorubicin 106 mg"), with other
+    statements between them."""
     order = [i.treatment for i in course.identified]
-    index = order.index(found.treatment) if found.treatment in order else -1
-    nearby = [found] + ([course.identified[index - 1]] if index > 0 else [])
+    index = order.index(found.treatment) if found.treatment in order else 0
+    nearby = [found, *reversed(course.identified[:index])]
     doses = []
     for other in nearby:
         for written in other.treatment.drugs:

@@ -41,6 +41,7 @@ from .validation import (
     list_of,
     load_data_file,
     one_of,
+    schema_version,
     section,
     text,
 )
@@ -594,12 +595,6 @@ def _read_data(c: Checker, data: Any) -> DrugReference:
     )
 
 
-def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
-    if value != 1:
-        c.problem(path, f"unsupported schema version {value!r} (this dosecalc reads 1)")
-    return value
-
-
 def _drugs(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> dict[str, DrugInfo]:
     drugs: dict[str, DrugInfo] = {}
     for i, item in enumerate(c.sequence(value, path)):
@@ -960,7 +955,7 @@ _DRUG = Section(
 
 #: The drug reference file (docs/drug-reference-format.md).
 _REFERENCE = Section(
-    Field("schema_version", _schema_version, required=True, default=None),
+    Field("schema_version", schema_version(1), required=True, default=None),
     Field("sources", SOURCES, required=True, default=None),
     Field("unlisted_drugs", list_of(text, non_empty=False), default=[]),
     Field("drugs", _drugs, required=True, default=None),

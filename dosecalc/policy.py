@@ -32,6 +32,7 @@ from .validation import (
     list_of,
     load_data_file,
     one_of,
+    schema_version,
     section,
     text,
     within,
@@ -97,15 +98,6 @@ def _bound_key(path: FieldPath) -> str:
     if path[0] == "reload":
         return f"reload.{path[-1]}"
     return ".".join(str(part) for part in path)
-
-
-def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
-    if value != SCHEMA_VERSION:
-        c.problem(
-            path,
-            f"unsupported schema version {value!r} (this dosecalc reads {SCHEMA_VERSION})",
-        )
-    return value
 
 
 def _citation(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str:
@@ -318,7 +310,7 @@ def _increment(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> 
 
 #: A policy file, field by field, in the order it is read (docs/regimen-format.md, Policies).
 _POLICY = Section(
-    Field("schema_version", _schema_version, required=True, default=None),
+    Field("schema_version", schema_version(SCHEMA_VERSION), required=True, default=None),
     Field("sources", SOURCES, required=True, default=None),
     Field(
         "bsa",

@@ -49,6 +49,7 @@ from .validation import (
     list_of,
     load_data_file,
     one_of,
+    schema_version,
     text,
     whole,
 )
@@ -167,15 +168,6 @@ def _read_regimen(c: Checker, data: Any) -> Regimen | None:
         last_reviewed=top["last_reviewed"],
         reviewed_by=top["reviewed_by"],
     )
-
-
-def _schema_version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
-    if value != SCHEMA_VERSION:
-        c.problem(
-            path,
-            f"unsupported schema version {value!r} (this dosecalc reads {SCHEMA_VERSION})",
-        )
-    return value
 
 
 def _regimen_id(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> str | None:
@@ -717,7 +709,7 @@ def _monitoring(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) ->
 
 #: A regimen file (docs/regimen-format.md), field by field, in the order it is read.
 _REGIMEN = Section(
-    Field("schema_version", _schema_version, required=True),
+    Field("schema_version", schema_version(SCHEMA_VERSION), required=True),
     Field("id", _regimen_id, required=True),
     Field("name", text, required=True),
     Field("setting", one_of(*_SETTINGS), required=True),

@@ -330,6 +330,19 @@ def declares_sources(read: Reader) -> Reader:
     return declared
 
 
+def schema_version(supported: int) -> Reader:
+    """A file's ``schema_version``, which must be the one this dosecalc reads."""
+
+    def version(c: Checker, value: Any, path: FieldPath, got: dict[str, Any]) -> Any:
+        if value != supported:
+            c.problem(
+                path, f"unsupported schema version {value!r} (this dosecalc reads {supported})"
+            )
+        return value
+
+    return version
+
+
 #: A source id: lower case, digits and hyphens ("herceptin-smpc-2024").
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

@@ -407,7 +407,9 @@ def _lvef_values(
                 (d.year for d in reversed(dates) if d.year and d.span[0] <= match.end() + 40), None
             )
             date = _case_date(mention, year)
-            if _BEFORE_TREATMENT.match(folded, match.end()):
+            if _BEFORE_TREATMENT.match(folded, match.end()) and not _dated_in_place(
+                folded, match.end(), after
+            ):
                 date = treatment_start  # "64 % avant traitement": the baseline, at the start
             found.append(
                 Measurement(
@@ -419,6 +421,18 @@ def _lvef_values(
                 )
             )
     return found
+
+
+def _dated_in_place(folded: str, value_end: int, after: list[DateMention]) -> bool:
+    """Whether the date written after a value is its own, in the same
+    parenthesis or clause ("64 % avant traitement (échographie du
+    10/11/2025)"), not one of the next sentence ("(64 % avant traitement),
+    ... l'échographie du 10/10/2024 retrouve 44 %"): an exam's own date is
+    better than the treatment start it is assumed to precede."""
+    if not after:
+        return False
+    between = folded[value_end : after[0].span[0]]
+    return ")" not in between and "." not in between and "," not in between
 
 
 def _lvef_regions(folded: str) -> list[tuple[int, int]]:

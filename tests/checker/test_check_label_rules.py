@@ -495,3 +495,29 @@ def test_a_flat_dose_no_adult_bsa_explains_stays_a_wrong_basis_after_the_plan(tm
     found = check_note(tmp_path, doxorubicin="60 mg", cyclophosphamide="1062 mg")
     assert ("error", "WRONG_BASIS") in codes(found, "doxorubicin")
     assert ("error", "WRONG_BASIS") not in codes(found, "cyclophosphamide")
+
+
+# -- An LVEF measured before treatment, with its exam's own date ---------------------
+
+LVEF_LETTER = (
+    "Compte rendu de consultation - 19/05/2026\n"
+    "Cancer du sein HER2+ traité en néoadjuvant par TCHP.\n"
+    "Poursuite en adjuvant du pertuzumab 420 mg et du trastuzumab 6 mg/kg toutes les 3 semaines,"
+    " cure 11 ce jour.\n"
+    "FEVG : 64 % avant traitement ({baseline}), 47 % sur l'échographie du 12/05/2026.\n"
+    "Conduite à tenir : poursuite du pertuzumab et du trastuzumab sans modification.\n"
+)
+
+
+def test_a_baseline_lvef_dated_by_its_exam_makes_a_fall_with_trastuzumab_continued_an_error(
+    tmp_path,
+):
+    # Herceptin PI 2.2: withhold for a fall of 16 points or more from the
+    # baseline. 64 % on 10/11/2025 (before the line began), 47 % on
+    # 12/05/2026: 17 points, and trastuzumab continued after it.
+    path = tmp_path / "letter.txt"
+    path.write_text(LVEF_LETTER.format(baseline="échographie du 10/11/2025"), encoding="utf-8")
+    found = list(api.check_course(None, text_file=str(path)).findings)
+    assert any(
+        f.severity == "error" and f.drug == "trastuzumab" and "LVEF" in f.code for f in found
+    ), errors(found)

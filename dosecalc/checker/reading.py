@@ -349,7 +349,7 @@ _MORE_COUNTS = re.compile(
 )
 _COMPLETE = re.compile(
     rf"(?:(?<![a-z])(?:to complete|pour completer|jusqu'a completer|planned for|pour un total de|for a total of|for|pendant|until|x)\s+"
-    rf"|(?<![a-z])(?:pour une duree totale d'|for a total duration of\s)\s*|\(\s*)"
+    rf"|(?<![a-z])(?:pour une duree (?:totale )?d'|pour une duree (?:totale )?de\s|for a total duration of\s)\s*|\(\s*)"
     rf"(?:un total de\s+|a total of\s+)?(?P<n>{_N}|one|un|une|a)\s+(?P<unit>ans?|annees?|years?|mois|months?|semaines?|weeks?)(?![a-z])"
 )
 

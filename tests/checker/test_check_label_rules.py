@@ -521,3 +521,20 @@ def test_a_baseline_lvef_dated_by_its_exam_makes_a_fall_with_trastuzumab_continu
     assert any(
         f.severity == "error" and f.drug == "trastuzumab" and "LVEF" in f.code for f in found
     ), errors(found)
+
+
+def test_adjuvant_trastuzumab_prolonged_for_a_total_of_24_months_is_an_error(tmp_path):
+    # Herceptin PI 2.2: adjuvant trastuzumab for one year (52 weeks); "une
+    # durée totale de 24 mois" is twice that, said with a pronoun ("le").
+    path = tmp_path / "letter.txt"
+    path.write_text(
+        "Cancer du sein HER2+ en traitement adjuvant. Le trastuzumab a été débuté le"
+        " 06/10/2025 à 8 mg/kg IV puis 6 mg/kg IV toutes les 3 semaines. Il a été poursuivi"
+        " seul, à la même dose. Nous avons décidé de le prolonger pour une durée totale de"
+        " 24 mois.\n",
+        encoding="utf-8",
+    )
+    found = list(api.check_course(None, text_file=str(path)).findings)
+    assert any(f.severity == "error" and f.drug == "trastuzumab" for f in found), [
+        (f.severity, f.code) for f in found
+    ]

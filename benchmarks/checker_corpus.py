@@ -422,6 +422,11 @@ def score_subset(subset: Path, reference: Any) -> Score:
                 if any(f.code in KIND_CODES.get(str(e.get("kind")), set()) for e in errors)
             ]
             score.unplanted_errors += len(raised) - len(explained)
+            for f in raised:
+                if f not in explained:
+                    score.details.append(
+                        f"{path.name}: OTHER ERROR {f.code} {f.drug}: {f.message[:100]}"
+                    )
     return score
 
 

@@ -137,7 +137,7 @@ _BLANK_OR_COMMA = re.compile(r"[ \t]{1,3}")
 # bracket between ("pertuzumab 840 mg", "docetaxel: 75 mg/m2").
 _TIGHT = re.compile(r"[ \t:(]{0,3}")
 _CONTINUED = re.compile(
-    r"(?<![a-z])(?:poursuivie?s?|poursuite|maintenue?s?|continued?|continuing|kept on|entretien|"
+    r"(?<![a-z])(?:poursuivie?s?|poursuite|a poursuivre|maintenue?s?|continued?|continuing|kept on|entretien|"
     r"maintenance (?:par|with|on)|reprise|toujours en cours|ongoing|still on|thereafter|subsequent|"
     r"following the last|after the last|apres la derniere|doses? suivantes?)(?![a-z])"
 )

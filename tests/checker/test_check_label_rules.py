@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import locations
 import pytest
 
 from dosecalc import api
@@ -538,3 +539,16 @@ def test_adjuvant_trastuzumab_prolonged_for_a_total_of_24_months_is_an_error(tmp
     assert any(f.severity == "error" and f.drug == "trastuzumab" for f in found), [
         (f.severity, f.code) for f in found
     ]
+
+
+def test_a_prescription_to_be_continued_is_not_a_new_line_missing_its_loading_dose():
+    # A day-unit handover (heldout4 606): "Herceptin seul en adjuvant depuis la
+    # fin du paclitaxel ... trastuzumb 6 mg/kg IV 3 fois par semaine, à
+    # poursuivre jusqu'à 1 an": the maintenance dose of a line already under
+    # way, not a first dose that needed a loading dose. The planted slip,
+    # "3 fois par semaine" for every 3 weeks, is the one error.
+    [note] = (locations.CORPUS / "heldout4").glob("606-*.txt")
+    found = list(api.check_course(None, text_file=str(note)).findings)
+    assert [f.code for f in found if f.severity == "error"] == ["FREQUENCY_IMPLAUSIBLE"], errors(
+        found
+    )

@@ -232,16 +232,12 @@ _NEXT_DOSE = re.compile(
 _TODAY = re.compile(r"(?<![a-z])(?:today|aujourd'hui|ce jour)(?![a-z])")
 # "après la dernière dose de 240 mg", "after the last dose of 240 mg": the
 # dose already given, named to date the next one.
-_LAST_DOSE_OF = re.compile(
-    r"(?<![a-z])(?:derniere|last|previous|precedente|final)\s+"
-    r"(?:dose|injection|perfusion|infusion|administration)\s+(?:de|of|a|at)\s*$"
-)
+_PAST = r"(?<![a-z])(?:derniere|last|previous|precedente?|final)\s+"
+_GIVEN = r"(?:dose|injection|perfusion|infusion|administration)"
+_LAST_DOSE_OF = re.compile(rf"{_PAST}{_GIVEN}\s+(?:de|of|a|at)\s*$")
 # "last weekly dose", "la dernière dose hebdomadaire": the schedule of doses
 # already given, not of the statement's.
-_PAST_DOSE_BEFORE = re.compile(
-    r"(?<![a-z])(?:last|final|previous|derniere|precedente?)\s+"
-    r"(?:(?:dose|injection|perfusion|infusion|administration)\s+)?$"
-)
+_PAST_DOSE_BEFORE = re.compile(rf"{_PAST}(?:{_GIVEN}\s+)?$")
 # "(paclitaxel or docetaxel)": alternatives named without a dose, not given together.
 _OR_BETWEEN = re.compile(r"^[\s,]*(?:or|ou)\s*(?:(?:le|la|l'|du|de la)\s*)?$")
 _LIST_BETWEEN = re.compile(
